@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence — seccomp BPF programs: the compiler's output, an emulator that runs
+ * them exactly as the kernel would, and a disassembler. */
+#ifndef SYSFENCE_BPF_H
+#define SYSFENCE_BPF_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sysfence/arch.h>
+#include <sysfence/diag.h>
+#include <sysfence/error.h>
+#include <sysfence/profile.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SF_BPF_MAX_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer filters */
+
+/* Where an instruction's decision came from, for disasm and explain. */
+typedef struct sf_src {
+        int rule;  /* index in the profile's rules, or -1 */
+        int name;  /* index in that rule's names, or -1 */
+} sf_src;
+
+typedef struct sf_prog {
+        struct sock_filter *insns;
+        size_t len;
+        sf_src *src;        /* one per instruction (meaningful on RET), may be NULL */
+        sf_arch *arches;    /* the arches the program dispatches on */
+        size_t n_arches;
+} sf_prog;
+
+typedef struct sf_compile_opts {
+        sf_target target;          /* caps/kernel for includes/excludes; arch: native */
+        const sf_arch *arches;     /* NULL: the target arch plus the sub-arches the profile lists */
+        size_t n_arches;
+        bool enosys_unknown;       /* numbers above the highest known return ENOSYS (runc) */
+        bool strict;               /* unknown syscall names are errors */
+        /* Optional syscall frequencies (per arch, by number) to weight the search. */
+        const uint64_t *(*hot)(void *ctx, sf_arch arch, size_t *ret_n);
+        void *hot_ctx;
+} sf_compile_opts;
+
+/* Compiles a profile (resolving includes/excludes/archMap for opts->target).
+ * Warnings (skipped names, dropped conflicting rules) go to diags. */
+int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_prog **ret, sf_diags *diags,
+               sf_error **err);
+void sf_prog_free(sf_prog *prog);
+
+/* Checks a program as the kernel's seccomp loader does (opcodes, jumps in range,
+ * aligned 32-bit loads inside seccomp_data, ends in RET, length 1..4096). */
+int sf_bpf_validate(const struct sock_filter *insns, size_t len, sf_error **err);
+
+/* Runs a (validated) program on one syscall.  *ret_steps: instructions executed;
+ * *ret_pc: the index of the RET that decided (may be NULL). */
+uint32_t sf_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp_data *d,
+                    size_t *ret_steps, size_t *ret_pc);
+
+/* Whether the kernel's action cache (Linux >= 5.11) would mark (arch, nr) as
+ * always allowed: the path to RET ALLOW only reads nr/arch. */
+bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr);
+
+/* A readable listing; annotate(ctx, pc) may return text to append to a line. */
+char *sf_bpf_disasm(const struct sock_filter *insns, size_t len,
+                    const char *(*annotate)(void *ctx, size_t pc, char *buf, size_t size), void *ctx);
+
+/* "ALLOW", "ERRNO(1)", "KILL_PROCESS", "TRACE(5)", … into buf. */
+const char *sf_ret_name(uint32_t ret, char *buf, size_t size);
+/* SECCOMP_RET_* for a profile action. */
+uint32_t sf_action_ret(sf_action a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

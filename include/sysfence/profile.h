@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence — the profile model: parse every seccomp profile format, check it,
+ * resolve it for a node, and write it back out.
+ *
+ * Every value keeps where it came from (line, column, JSON path) so that each
+ * finding can point at the spot.
+ */
+#ifndef SYSFENCE_PROFILE_H
+#define SYSFENCE_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sysfence/arch.h>
+#include <sysfence/diag.h>
+#include <sysfence/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits on what a user controls (beyond the document limits of the parsers). */
+#define SF_PROFILE_MAX_FILE (16u << 20) /* bytes in one input file */
+#define SF_PROFILE_MAX_RULES 16384
+#define SF_PROFILE_MAX_NAMES 65536      /* names over all rules */
+#define SF_PROFILE_MAX_ARGS 6           /* conditions in one rule */
+#define SF_ERRNO_MAX 4095
+
+typedef struct sf_loc {
+        unsigned line, col;
+        const char *path; /* "syscalls[3].names[5]" */
+} sf_loc;
+
+/* In order of precedence when filters stack: the kernel takes the lowest. */
+typedef enum sf_action_kind {
+        SF_ACT_KILL_PROCESS,
+        SF_ACT_KILL_THREAD, /* SCMP_ACT_KILL and SCMP_ACT_KILL_THREAD */
+        SF_ACT_TRAP,
+        SF_ACT_ERRNO,
+        SF_ACT_USER_NOTIF,
+        SF_ACT_TRACE,
+        SF_ACT_LOG,
+        SF_ACT_ALLOW,
+} sf_action_kind;
+
+typedef struct sf_action {
+        sf_action_kind kind;
+        uint32_t data; /* errno for ERRNO (default EPERM), message for TRACE */
+} sf_action;
+
+typedef enum sf_op {
+        SF_OP_NE,
+        SF_OP_LT,
+        SF_OP_LE,
+        SF_OP_EQ,
+        SF_OP_GE,
+        SF_OP_GT,
+        SF_OP_MASKED_EQ,
+} sf_op;
+
+typedef struct sf_arg {
+        unsigned index;   /* 0..5 */
+        uint64_t value;
+        uint64_t value_two;
+        sf_op op;
+        sf_loc loc;
+} sf_arg;
+
+typedef struct sf_filter_cond {
+        sf_arch *arches;  /* includes/excludes.arches, as architectures */
+        size_t n_arches;
+        uint64_t caps;    /* bit per capability */
+        unsigned min_kernel_major, min_kernel_minor; /* 0.0 = none */
+        bool present;     /* the object was given (and non-empty) */
+} sf_filter_cond;
+
+typedef struct sf_rule {
+        const char **names;
+        sf_loc *name_locs;
+        size_t n_names;
+        sf_action action;
+        bool errno_set;   /* errnoRet given explicitly */
+        sf_arg *args;
+        size_t n_args;
+        sf_filter_cond includes, excludes;
+        const char *comment;
+        sf_loc loc;
+} sf_rule;
+
+typedef struct sf_arch_map {
+        sf_arch arch;
+        sf_arch *sub;
+        size_t n_sub;
+        sf_loc loc;
+} sf_arch_map;
+
+/* SECCOMP_FILTER_FLAG_* as named in profiles. */
+enum {
+        SF_FLAG_TSYNC = 1u << 0,
+        SF_FLAG_LOG = 1u << 1,
+        SF_FLAG_SPEC_ALLOW = 1u << 2,
+        SF_FLAG_WAIT_KILLABLE_RECV = 1u << 3,
+        SF_FLAG_NEW_LISTENER = 1u << 4,
+        SF_FLAG_TSYNC_ESRCH = 1u << 5,
+};
+
+typedef enum sf_format {
+        SF_FORMAT_DOCKER,    /* Docker/moby JSON */
+        SF_FORMAT_OCI,       /* the OCI runtime-spec linux.seccomp object */
+        SF_FORMAT_OCI_CONFIG,/* a whole OCI config.json */
+        SF_FORMAT_CRD,       /* Security Profiles Operator SeccompProfile */
+} sf_format;
+
+typedef struct sf_profile {
+        const char *file;        /* as given */
+        const char *name;        /* metadata.name for a CRD, else NULL */
+        const char *namespace_;  /* metadata.namespace for a CRD, else NULL */
+        const char *api_version; /* for a CRD */
+        sf_format format;
+        sf_action default_action;
+        bool default_errno_set;
+        sf_loc default_loc;
+        sf_arch *arches;         /* "architectures" */
+        size_t n_arches;
+        sf_arch_map *arch_map;   /* "archMap" */
+        size_t n_arch_map;
+        unsigned flags;
+        const char *listener_path;
+        const char *listener_metadata;
+        sf_rule *rules;
+        size_t n_rules;
+        const char *base_profile_name; /* CRD spec.baseProfileName */
+        bool disabled;           /* CRD spec.disabled */
+        void *arena_;            /* owns everything above */
+} sf_profile;
+
+typedef struct sf_load_opts {
+        bool strict;  /* unknown syscall names are errors, not warnings */
+        const char *display_name; /* name to use in messages instead of the path */
+} sf_load_opts;
+
+/* Loads every profile in a file (a Docker/OCI JSON, an OCI config.json, or one
+ * or many SPO SeccompProfile YAML documents).  Problems with the input go to
+ * diags (may be NULL); on an error, *err says the first one and -EINVAL returns.
+ * On success *ret_profiles is an array of *ret_n profiles. */
+int sf_profile_load_file(const char *path, const sf_load_opts *opts, sf_profile ***ret_profiles,
+                         size_t *ret_n, sf_diags *diags, sf_error **err);
+int sf_profile_load_data(const char *data, size_t len, const char *name, const sf_load_opts *opts,
+                         sf_profile ***ret_profiles, size_t *ret_n, sf_diags *diags, sf_error **err);
+void sf_profile_free(sf_profile *p);
+void sf_profiles_free(sf_profile **v, size_t n);
+
+/* Semantic checks beyond what loading rejects: conflicting actions, no-op rules,
+ * execve not allowed, fields containerd ignores, MASKED_EQ datum bits outside the
+ * mask, unknown names (error when opts->strict).  Adds findings to diags. */
+void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *diags);
+
+/* The node a profile is resolved for. */
+typedef struct sf_target {
+        sf_arch arch;          /* the node's native arch; NONE: this machine's */
+        uint64_t caps;         /* capabilities held */
+        unsigned kernel_major, kernel_minor; /* 0.0: this machine's */
+} sf_target;
+
+/* A target with this machine's arch and kernel and the default capability set. */
+void sf_target_default(sf_target *t);
+
+/* The plain form of p for target t: archMap replaced by the architectures the
+ * runtime would load (t->arch and its sub-arches), includes/excludes evaluated and
+ * dropped.  A profile with neither stays as it is. */
+int sf_profile_resolve(const sf_profile *p, const sf_target *t, sf_profile **ret, sf_error **err);
+
+/* Canonical output: stable key and name order, byte-for-byte deterministic. */
+int sf_profile_emit(const sf_profile *p, sf_format format, char **ret_text, sf_error **err);
+
+const char *sf_action_name(sf_action_kind kind); /* "SCMP_ACT_ALLOW" */
+const char *sf_op_name(sf_op op);                /* "SCMP_CMP_EQ" */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

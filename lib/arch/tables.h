@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The shape of the syscall tables that tools/gen-syscalls.c writes at build time
+ * (syscalls-table.c) and lib/arch/arch.c reads.  Internal to the library. */
+#ifndef SF_ARCH_TABLES_H
+#define SF_ARCH_TABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysfence/arch.h"
+
+/* One syscall of one arch: its number and the index of its name in names[]. */
+typedef struct sf_syscall_entry {
+        int32_t nr;
+        uint32_t name;
+} sf_syscall_entry;
+
+typedef struct sf_syscall_arch_table {
+        const int32_t *nr_by_name;      /* indexed like names[]; -1: not on this arch */
+        const sf_syscall_entry *by_nr;  /* ascending nr, no duplicate nr */
+        uint32_t count;                 /* entries in by_nr */
+        int32_t max_nr;                 /* highest nr, -1 when count is 0 */
+} sf_syscall_arch_table;
+
+typedef struct sf_syscall_tables {
+        const char *const *names;       /* every name any arch knows, strcmp order */
+        uint32_t name_count;
+        sf_syscall_arch_table arch[SF_ARCH__COUNT];  /* [SF_ARCH_NONE] is empty */
+} sf_syscall_tables;
+
+extern const char *const sf_syscall_names[];
+extern const sf_syscall_tables sf_syscalls;
+
+#endif

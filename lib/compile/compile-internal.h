@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The compiler's stages: rules → per-arch decisions (decide.c) → a DAG of BPF
+ * instructions (lower.c) → a linear program with jumps in range (layout.c). */
+#ifndef SF_COMPILE_INTERNAL_H
+#define SF_COMPILE_INTERNAL_H
+
+#include "sysfence/bpf.h"
+#include "util/util.h"
+
+/* One argument comparison, normalized for the arch's word size: on 32-bit arches
+ * values are truncated to the low word; MASKED_EQ's datum is masked (as libseccomp
+ * does), and a comparison that always holds is dropped. */
+typedef struct sf_cond {
+        uint8_t index;
+        sf_op op;
+        uint64_t value;   /* the datum (MASKED_EQ: valueTwo & mask) */
+        uint64_t mask;    /* MASKED_EQ only */
+} sf_cond;
+
+/* A conjunction of conditions and the action when all hold. */
+typedef struct sf_crule {
+        sf_cond c[SF_PROFILE_MAX_ARGS];
+        unsigned n;
+        sf_action action;
+        sf_src src;
+} sf_crule;
+
+/* What the filter does for one syscall number. */
+typedef struct sf_decision {
+        bool conditional;
+        sf_action action;  /* unconditional: the action; conditional: the fallback */
+        sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
+        sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */
+        size_t n_rules;
+} sf_decision;
+
+/* A run of syscall numbers [lo, hi] with one decision. */
+typedef struct sf_interval {
+        uint32_t lo, hi;
+        const sf_decision *d;
+        uint64_t weight;
+} sf_interval;
+
+/* The numbers dispatched under one AUDIT_ARCH value (x86_64 and x32 share one). */
+typedef struct sf_region {
+        uint32_t audit;
+        sf_arch primary;    /* whose numbers weigh most in the search */
+        sf_arch arches[2];
+        size_t n_arches;
+        sf_interval *iv;
+        size_t n_iv;
+        bool big_endian;
+        bool is_32bit;
+} sf_region;
+
+typedef struct sf_cstate {
+        sf_arena arena;
+        const sf_profile *p;       /* resolved */
+        const sf_compile_opts *opts;
+        sf_diags *diags;
+        sf_action def;
+        sf_action badarch;
+        sf_region *regions;
+        size_t n_regions;
+        sf_decision default_d, badarch_d, enosys_d;
+} sf_cstate;
+
+int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err);
+int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err);
+
+#endif

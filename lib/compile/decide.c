@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* From a resolved profile to what the filter does for every syscall number of
+ * every target arch, with libseccomp 2.5's semantics (what runc and crun load):
+ *  - a rule whose action is the default action is skipped (libseccomp refuses it);
+ *  - for one syscall, an unconditional rule beats conditional ones whatever the
+ *    order, and of two unconditional rules the first wins;
+ *  - if an argument index repeats in a rule, every condition becomes a rule of
+ *    its own (runc, crun, containerd);
+ *  - on muxing arches (x86, s390, ppc, mips o32) a socket or SysV IPC rule also
+ *    applies to socketcall/ipc with argument 0 replaced by the call number. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile/compile-internal.h"
+#include "profile/profile-internal.h"
+
+/* Multiplexed call numbers (linux/net.h SYS_*, and the ipc(2) calls). */
+static const struct {
+        const char *name;
+        uint8_t call;
+        bool ipc;
+} muxed[] = {
+        { "socket", 1, false },       { "bind", 2, false },        { "connect", 3, false },
+        { "listen", 4, false },       { "accept", 5, false },      { "getsockname", 6, false },
+        { "getpeername", 7, false },  { "socketpair", 8, false },  { "send", 9, false },
+        { "recv", 10, false },        { "sendto", 11, false },     { "recvfrom", 12, false },
+        { "shutdown", 13, false },    { "setsockopt", 14, false }, { "getsockopt", 15, false },
+        { "sendmsg", 16, false },     { "recvmsg", 17, false },    { "accept4", 18, false },
+        { "recvmmsg", 19, false },    { "sendmmsg", 20, false },   { "semop", 1, true },
+        { "semget", 2, true },        { "semctl", 3, true },       { "semtimedop", 4, true },
+        { "msgsnd", 11, true },       { "msgrcv", 12, true },      { "msgget", 13, true },
+        { "msgctl", 14, true },       { "shmat", 21, true },       { "shmdt", 22, true },
+        { "shmget", 23, true },       { "shmctl", 24, true },
+};
+
+static bool arch_muxes(sf_arch a)
+{
+        switch (a) {
+        case SF_ARCH_X86:
+        case SF_ARCH_S390:
+        case SF_ARCH_S390X:
+        case SF_ARCH_PPC:
+        case SF_ARCH_PPC64:
+        case SF_ARCH_PPC64LE:
+        case SF_ARCH_MIPS:
+        case SF_ARCH_MIPSEL:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool arch_big_endian(sf_arch a)
+{
+        switch (a) {
+        case SF_ARCH_PPC64:
+        case SF_ARCH_PPC:
+        case SF_ARCH_S390X:
+        case SF_ARCH_S390:
+        case SF_ARCH_MIPS:
+        case SF_ARCH_MIPS64:
+        case SF_ARCH_MIPS64N32:
+        case SF_ARCH_PARISC:
+        case SF_ARCH_PARISC64:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool same_action(sf_action a, sf_action b)
+{
+        return a.kind == b.kind && ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == b.data);
+}
+
+/* The decisions of one arch, indexed like sf_syscall_at(). */
+typedef struct arch_table {
+        sf_arch arch;
+        size_t n;
+        sf_decision *d;
+        bool *set;
+} arch_table;
+
+static long table_index(sf_arch a, int nr)
+{
+        size_t lo = 0, hi = sf_syscall_count(a);
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int m;
+                sf_syscall_at(a, mid, &m, NULL);
+                if (m == nr)
+                        return (long)mid;
+                if (m < nr)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+static bool cond_eq(const sf_cond *a, const sf_cond *b)
+{
+        return a->index == b->index && a->op == b->op && a->value == b->value && a->mask == b->mask;
+}
+
+static bool crule_eq(const sf_crule *a, const sf_crule *b)
+{
+        if (a->n != b->n || !same_action(a->action, b->action))
+                return false;
+        for (unsigned i = 0; i < a->n; i++)
+                if (!cond_eq(&a->c[i], &b->c[i]))
+                        return false;
+        return true;
+}
+
+/* Whether some value satisfies both conditions on one argument (conservative:
+ * true unless provably disjoint). */
+static bool cond_test(const sf_cond *c, uint64_t v)
+{
+        switch (c->op) {
+        case SF_OP_NE: return v != c->value;
+        case SF_OP_LT: return v < c->value;
+        case SF_OP_LE: return v <= c->value;
+        case SF_OP_EQ: return v == c->value;
+        case SF_OP_GE: return v >= c->value;
+        case SF_OP_GT: return v > c->value;
+        case SF_OP_MASKED_EQ: return (v & c->mask) == c->value;
+        }
+        return false;
+}
+
+static bool range_of(const sf_cond *c, uint64_t max, uint64_t *lo, uint64_t *hi)
+{
+        switch (c->op) {
+        case SF_OP_LT:
+                if (c->value == 0)
+                        return *lo = 1, *hi = 0, true;
+                return *lo = 0, *hi = c->value - 1, true;
+        case SF_OP_LE: return *lo = 0, *hi = c->value, true;
+        case SF_OP_GE: return *lo = c->value, *hi = max, true;
+        case SF_OP_GT:
+                if (c->value >= max)
+                        return *lo = 1, *hi = 0, true;
+                return *lo = c->value + 1, *hi = max, true;
+        case SF_OP_EQ: return *lo = c->value, *hi = c->value, true;
+        default: return false;
+        }
+}
+
+static bool conds_may_overlap(const sf_cond *a, const sf_cond *b, uint64_t max)
+{
+        if (a->op == SF_OP_EQ)
+                return cond_test(b, a->value);
+        if (b->op == SF_OP_EQ)
+                return cond_test(a, b->value);
+        uint64_t alo, ahi, blo, bhi;
+        if (range_of(a, max, &alo, &ahi) && range_of(b, max, &blo, &bhi))
+                return alo <= ahi && blo <= bhi && alo <= bhi && blo <= ahi;
+        if (a->op == SF_OP_MASKED_EQ && b->op == SF_OP_MASKED_EQ)
+                return ((a->value ^ b->value) & a->mask & b->mask) == 0;
+        return true;
+}
+
+static bool crules_may_overlap(const sf_crule *a, const sf_crule *b, uint64_t max)
+{
+        for (unsigned i = 0; i < a->n; i++)
+                for (unsigned j = 0; j < b->n; j++)
+                        if (a->c[i].index == b->c[j].index && !conds_may_overlap(&a->c[i], &b->c[j], max))
+                                return false;
+        return true;
+}
+
+typedef struct adder {
+        sf_cstate *s;
+        arch_table *t;
+        const sf_rule *rule;
+        size_t name_i;
+        int rule_i;
+} adder;
+
+static void warn_rule(adder *ad, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
+{
+        char path[128];
+        va_list ap;
+        va_start(ap, fmt);
+        const sf_rule *r = ad->rule;
+        sf_diags_vadd(ad->s->diags, SF_SEV_WARNING, id, ad->s->p->file,
+                      sf_rule_name_path(r, ad->name_i, path, sizeof(path)), r->name_locs[ad->name_i].line,
+                      r->name_locs[ad->name_i].col, NULL, fmt, ap);
+        va_end(ap);
+}
+
+static int add_rule(adder *ad, int nr, const sf_crule *cr)
+{
+        sf_cstate *s = ad->s;
+        long idx = table_index(ad->t->arch, nr);
+        if (idx < 0)
+                return 0;
+        sf_decision *d = &ad->t->d[idx];
+        if (!ad->t->set[idx]) {
+                ad->t->set[idx] = true;
+                *d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
+        }
+        const char *name = sf_syscall_name(ad->t->arch, nr);
+        if (cr->n == 0) {
+                if (!d->conditional && d->src.rule >= 0) {
+                        if (!same_action(d->action, cr->action))
+                                warn_rule(ad, "conflicting-actions",
+                                          "%s on %s: %s conflicts with the earlier rule %d; libseccomp keeps the earlier one, so does sysfence",
+                                          name, sf_arch_short_name(ad->t->arch), sf_action_name(cr->action.kind),
+                                          d->src.rule);
+                        return 0;
+                }
+                /* unconditional beats conditional, whatever the order */
+                *d = (sf_decision){ .action = cr->action, .src = cr->src };
+                return 0;
+        }
+        if (!d->conditional && d->src.rule >= 0)
+                return 0; /* an unconditional rule already decides */
+        uint64_t max = sf_arch_is_64bit(ad->t->arch) ? UINT64_MAX : UINT32_MAX;
+        for (size_t i = 0; i < d->n_rules; i++) {
+                if (crule_eq(&d->rules[i], cr))
+                        return 0;
+                if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
+                        warn_rule(ad, "overlapping-rules",
+                                  "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
+                                  name, sf_arch_short_name(ad->t->arch));
+        }
+        sf_crule *v = sf_arena_alloc(&s->arena, (d->n_rules + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, d->rules, d->n_rules * sizeof(*v));
+        v[d->n_rules] = *cr;
+        d->rules = v;
+        d->n_rules++;
+        d->conditional = true;
+        d->action = s->def;
+        return 0;
+}
+
+/* Normalizes one profile condition for the arch; false if it always holds. */
+static bool norm_cond(const sf_arg *a, bool is32, sf_cond *ret)
+{
+        uint64_t wmask = is32 ? UINT32_MAX : UINT64_MAX;
+        sf_cond c = { .index = (uint8_t)a->index, .op = a->op, .value = a->value & wmask };
+        if (a->op == SF_OP_MASKED_EQ) {
+                c.mask = a->value & wmask;
+                c.value = a->value_two & c.mask;
+                if (c.mask == 0)
+                        return false;
+        }
+        *ret = c;
+        return true;
+}
+
+static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
+{
+        const sf_rule *r = &s->p->rules[rule_i];
+        bool is32 = !sf_arch_is_64bit(t->arch);
+
+        /* Conjunctions: all conditions together, or each alone when an index repeats. */
+        bool repeat = false;
+        for (size_t i = 0; i < r->n_args; i++)
+                for (size_t j = 0; j < i; j++)
+                        repeat |= r->args[i].index == r->args[j].index;
+        sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
+        size_t n_crs = 0;
+        if (!repeat || r->n_args == 0) {
+                sf_crule *cr = &crs[n_crs++];
+                *cr = (sf_crule){ .action = r->action };
+                for (size_t i = 0; i < r->n_args; i++)
+                        if (norm_cond(&r->args[i], is32, &cr->c[cr->n]))
+                                cr->n++;
+        } else {
+                for (size_t i = 0; i < r->n_args; i++) {
+                        sf_crule *cr = &crs[n_crs++];
+                        *cr = (sf_crule){ .action = r->action };
+                        if (norm_cond(&r->args[i], is32, &cr->c[0]))
+                                cr->n = 1;
+                }
+        }
+        /* Conditions in index order, as libseccomp chains them. */
+        for (size_t k = 0; k < n_crs; k++)
+                for (unsigned i = 1; i < crs[k].n; i++)
+                        for (unsigned j = i; j > 0 && crs[k].c[j - 1].index > crs[k].c[j].index; j--) {
+                                sf_cond tmp = crs[k].c[j];
+                                crs[k].c[j] = crs[k].c[j - 1];
+                                crs[k].c[j - 1] = tmp;
+                        }
+
+        adder ad = { .s = s, .t = t, .rule = r, .rule_i = rule_i };
+        for (size_t j = 0; j < r->n_names; j++) {
+                const char *name = r->names[j];
+                ad.name_i = j;
+                int nr = sf_syscall_nr(t->arch, name);
+                for (size_t k = 0; k < n_crs; k++) {
+                        crs[k].src = (sf_src){ rule_i, (int)j };
+                        if (nr >= 0 && add_rule(&ad, nr, &crs[k]) < 0)
+                                return -ENOMEM;
+                }
+                if (!arch_muxes(t->arch))
+                        continue;
+                for (size_t m = 0; m < ARRAY_SIZE(muxed); m++) {
+                        if (strcmp(muxed[m].name, name) != 0)
+                                continue;
+                        int mux = sf_syscall_nr(t->arch, muxed[m].ipc ? "ipc" : "socketcall");
+                        if (mux < 0)
+                                break;
+                        for (size_t k = 0; k < n_crs; k++) {
+                                /* argument 0 becomes the call number, the others stay */
+                                sf_crule cr = { .action = crs[k].action, .src = crs[k].src };
+                                cr.c[cr.n++] = (sf_cond){ .index = 0, .op = SF_OP_EQ, .value = muxed[m].call };
+                                for (unsigned i = 0; i < crs[k].n; i++)
+                                        if (crs[k].c[i].index != 0)
+                                                cr.c[cr.n++] = crs[k].c[i];
+                                if (add_rule(&ad, mux, &cr) < 0)
+                                        return -ENOMEM;
+                        }
+                        break;
+                }
+        }
+        return 0;
+}
+
+static int build_table(sf_cstate *s, arch_table *t)
+{
+        t->n = sf_syscall_count(t->arch);
+        t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
+        t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
+        if (!t->d || !t->set)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->p->n_rules; i++) {
+                const sf_rule *r = &s->p->rules[i];
+                if (same_action(r->action, s->def))
+                        continue; /* libseccomp refuses rules with the default action */
+                if (add_for_arch(s, t, (int)i) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static bool decision_eq(const sf_decision *a, const sf_decision *b)
+{
+        if (a == b)
+                return true;
+        if (a->conditional || b->conditional)
+                return false;
+        return same_action(a->action, b->action);
+}
+
+typedef struct ivbuf {
+        sf_interval *v;
+        size_t n, cap;
+} ivbuf;
+
+static int iv_add(ivbuf *b, uint32_t lo, uint32_t hi, const sf_decision *d, uint64_t w)
+{
+        if (b->n && decision_eq(b->v[b->n - 1].d, d) && b->v[b->n - 1].hi + 1 == lo) {
+                b->v[b->n - 1].hi = hi;
+                b->v[b->n - 1].weight += w;
+                return 0;
+        }
+        if (b->n == b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 64;
+                sf_interval *v = realloc(b->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                b->v = v;
+                b->cap = cap;
+        }
+        b->v[b->n++] = (sf_interval){ .lo = lo, .hi = hi, .d = d, .weight = w };
+        return 0;
+}
+
+#define X32_BIT 0x40000000u
+
+/* Adds the numbers of one arch table in [from, to] (gaps: default, or ENOSYS above max). */
+static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t from, uint32_t to, bool primary,
+                          const uint64_t *hot, size_t n_hot)
+{
+        uint32_t next = from;
+        uint32_t max = (uint32_t)sf_syscall_max(t->arch);
+        for (size_t i = 0; i < t->n; i++) {
+                int nr;
+                sf_syscall_at(t->arch, i, &nr, NULL);
+                uint32_t u = (uint32_t)nr;
+                if (u < from || u > to)
+                        continue;
+                if (u > next && iv_add(b, next, u - 1, &s->default_d, 1) < 0)
+                        return -ENOMEM;
+                uint64_t w = primary ? 1000 : 1;
+                size_t hi = u & ~X32_BIT;
+                if (hot && hi < n_hot)
+                        w += hot[hi] * 1000;
+                if (iv_add(b, u, u, t->set[i] ? &t->d[i] : &s->default_d, w) < 0)
+                        return -ENOMEM;
+                next = u + 1;
+        }
+        if (next <= to && next <= max) {
+                if (iv_add(b, next, max, &s->default_d, 1) < 0)
+                        return -ENOMEM;
+                next = max + 1;
+        }
+        if (next <= to && next > max)
+                if (iv_add(b, next, to, s->opts->enosys_unknown ? &s->enosys_d : &s->default_d, 1) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err)
+{
+        arch_table tables[SF_ARCH__COUNT];
+        s->default_d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
+        s->badarch_d = (sf_decision){ .action = s->badarch, .src = { -1, -1 } };
+        s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
+        for (size_t i = 0; i < n_arches; i++) {
+                tables[i] = (arch_table){ .arch = arches[i] };
+                if (build_table(s, &tables[i]) < 0)
+                        return sf_error_set(err, ENOMEM, "out of memory");
+        }
+
+        s->regions = sf_arena_alloc(&s->arena, (n_arches + 1) * sizeof(sf_region));
+        if (!s->regions)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        int x86_64 = -1, x32 = -1;
+        for (size_t i = 0; i < n_arches; i++) {
+                if (arches[i] == SF_ARCH_X86_64)
+                        x86_64 = (int)i;
+                if (arches[i] == SF_ARCH_X32)
+                        x32 = (int)i;
+        }
+        for (size_t i = 0; i < n_arches; i++) {
+                sf_arch a = arches[i];
+                /* x32 shares AUDIT_ARCH_X86_64 and joins x86_64's region when both are targets */
+                if (a == SF_ARCH_X32 && x86_64 >= 0)
+                        continue;
+                sf_region *rg = &s->regions[s->n_regions++];
+                *rg = (sf_region){ .audit = sf_arch_audit(a), .primary = a, .big_endian = arch_big_endian(a),
+                                   .is_32bit = !sf_arch_is_64bit(a) };
+                rg->arches[rg->n_arches++] = a;
+                size_t n_hot = 0;
+                const uint64_t *hot = s->opts->hot ? s->opts->hot(s->opts->hot_ctx, a, &n_hot) : NULL;
+                ivbuf b = { 0 };
+                int r = 0;
+                if (a == SF_ARCH_X86_64) {
+                        r = add_arch_range(s, &b, &tables[i], 0, X32_BIT - 1, true, hot, n_hot);
+                        if (r == 0 && x32 >= 0) {
+                                rg->arches[rg->n_arches++] = SF_ARCH_X32;
+                                r = add_arch_range(s, &b, &tables[x32], X32_BIT, UINT32_MAX - 1, false, NULL, 0);
+                        } else if (r == 0) {
+                                /* x32 calls carry the same AUDIT_ARCH: without this they would bypass the filter */
+                                r = iv_add(&b, X32_BIT, UINT32_MAX - 1, &s->badarch_d, 1);
+                        }
+                } else if (a == SF_ARCH_X32) {
+                        r = iv_add(&b, 0, X32_BIT - 1, &s->badarch_d, 1);
+                        if (r == 0)
+                                r = add_arch_range(s, &b, &tables[i], X32_BIT, UINT32_MAX - 1, true, hot, n_hot);
+                } else {
+                        r = add_arch_range(s, &b, &tables[i], 0, UINT32_MAX - 1, true, hot, n_hot);
+                }
+                /* -1 is a tracer's "skip this call": the default action, as libseccomp */
+                if (r == 0)
+                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, &s->default_d, 1);
+                if (r < 0) {
+                        free(b.v);
+                        return sf_error_set(err, ENOMEM, "out of memory");
+                }
+                rg->iv = sf_arena_alloc(&s->arena, b.n * sizeof(sf_interval));
+                if (!rg->iv) {
+                        free(b.v);
+                        return sf_error_set(err, ENOMEM, "out of memory");
+                }
+                memcpy(rg->iv, b.v, b.n * sizeof(sf_interval));
+                rg->n_iv = b.n;
+                free(b.v);
+        }
+        return 0;
+}

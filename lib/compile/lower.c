@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Decisions → BPF.  Instructions are built bottom-up as a DAG whose nodes are
+ * shared when equal (so identical tails merge), then laid out in an order where
+ * every jump goes forward, with jumps past 255 instructions repaired.
+ *
+ * Shape of the program:
+ *   ld arch; jeq AUDIT_ARCH_A → region A; jeq AUDIT_ARCH_B → region B; …; ret badarch
+ *   region: ld nr; a search tree over number intervals (jge K) whose leaves are
+ *           RET (no argument to look at: the kernel's action cache can mark those
+ *           numbers) or an argument block.
+ * The tree is an optimal alphabetic tree for the weights of the intervals (each
+ * known syscall number of the region's arch weighs the same, or as --hot says),
+ * so the average number of instructions executed per syscall is minimal for the
+ * jge-only search. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile/compile-internal.h"
+
+typedef struct ir ir;
+struct ir {
+        uint16_t code;
+        uint32_t k;
+        ir *jt, *jf;      /* jumps: targets; loads/ALU: jt is the next instruction */
+        sf_src src;       /* RET: the rule that produced it */
+        unsigned region;  /* RETs and nodes are shared within a region only */
+        ir *hnext;        /* hash chain */
+        int pos;          /* position in the laid-out program, -1 before */
+        int mark;         /* DFS state */
+        bool jt_first;    /* place jt right after this jump (arch dispatch) */
+};
+
+#define HBUCKETS 4096
+
+typedef struct lower {
+        sf_cstate *s;
+        ir *buckets[HBUCKETS];
+        unsigned region;
+        size_t n_nodes;
+} lower;
+
+static bool is_jump(uint16_t code) { return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA; }
+
+static ir *node(lower *l, uint16_t code, uint32_t k, ir *jt, ir *jf, sf_src src)
+{
+        uint64_t h = ((uint64_t)code * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)k * 0xC2B2AE3D27D4EB4Full) ^
+                     (uint64_t)(uintptr_t)jt * 31 ^ (uint64_t)(uintptr_t)jf * 17 ^ l->region * 0x165667B19E3779F9ull;
+        h ^= h >> 29;
+        size_t b = (size_t)(h % HBUCKETS);
+        for (ir *n = l->buckets[b]; n; n = n->hnext)
+                if (n->code == code && n->k == k && n->jt == jt && n->jf == jf && n->region == l->region)
+                        return n;
+        ir *n = sf_arena_alloc(&l->s->arena, sizeof(*n));
+        if (!n)
+                return NULL;
+        *n = (ir){ .code = code, .k = k, .jt = jt, .jf = jf, .src = src, .region = l->region, .pos = -1 };
+        n->hnext = l->buckets[b];
+        l->buckets[b] = n;
+        l->n_nodes++;
+        return n;
+}
+
+static const sf_src no_src = { -1, -1 };
+
+static ir *ret(lower *l, sf_action a, sf_src src) { return node(l, BPF_RET | BPF_K, sf_action_ret(a), NULL, NULL, src); }
+static ir *ld(lower *l, uint32_t off, ir *next)
+{
+        return next ? node(l, BPF_LD | BPF_W | BPF_ABS, off, next, NULL, no_src) : NULL;
+}
+static ir *jmp(lower *l, uint16_t op, uint32_t k, ir *jt, ir *jf)
+{
+        if (!jt || !jf)
+                return NULL;
+        if (jt == jf)
+                return jt; /* a test whose outcome does not matter */
+        return node(l, BPF_JMP | op | BPF_K, k, jt, jf, no_src);
+}
+static ir *and_(lower *l, uint32_t k, ir *next)
+{
+        return next ? node(l, BPF_ALU | BPF_AND | BPF_K, k, next, NULL, no_src) : NULL;
+}
+
+/* Offsets of an argument's words in seccomp_data. */
+static uint32_t arg_lo(const sf_region *rg, unsigned i)
+{
+        return (uint32_t)offsetof(struct seccomp_data, args) + 8 * i + (rg->big_endian ? 4 : 0);
+}
+static uint32_t arg_hi(const sf_region *rg, unsigned i)
+{
+        return (uint32_t)offsetof(struct seccomp_data, args) + 8 * i + (rg->big_endian ? 0 : 4);
+}
+
+/* The 32-bit comparison `word op k` → T/F, with A already loaded. */
+static ir *cmp32(lower *l, sf_op op, uint32_t k, ir *t, ir *f)
+{
+        switch (op) {
+        case SF_OP_EQ: return jmp(l, BPF_JEQ, k, t, f);
+        case SF_OP_NE: return jmp(l, BPF_JEQ, k, f, t);
+        case SF_OP_GT: return jmp(l, BPF_JGT, k, t, f);
+        case SF_OP_GE: return jmp(l, BPF_JGE, k, t, f);
+        case SF_OP_LT: return jmp(l, BPF_JGE, k, f, t);
+        case SF_OP_LE: return jmp(l, BPF_JGT, k, f, t);
+        case SF_OP_MASKED_EQ: break;
+        }
+        return NULL;
+}
+
+/* One condition → T/F, loading what it needs. */
+static ir *cond(lower *l, const sf_region *rg, const sf_cond *c, ir *t, ir *f)
+{
+        uint32_t lo = (uint32_t)c->value, hi = (uint32_t)(c->value >> 32);
+        if (c->op == SF_OP_MASKED_EQ) {
+                uint32_t mlo = (uint32_t)c->mask, mhi = (uint32_t)(c->mask >> 32);
+                ir *x = t;
+                if (mlo)
+                        x = ld(l, arg_lo(rg, c->index),
+                               mlo == UINT32_MAX ? jmp(l, BPF_JEQ, lo, t, f) : and_(l, mlo, jmp(l, BPF_JEQ, lo, t, f)));
+                if (mhi && !rg->is_32bit)
+                        x = ld(l, arg_hi(rg, c->index),
+                               mhi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, x, f) : and_(l, mhi, jmp(l, BPF_JEQ, hi, x, f)));
+                return x;
+        }
+        ir *low = ld(l, arg_lo(rg, c->index), cmp32(l, c->op, lo, t, f));
+        if (rg->is_32bit)
+                return low;
+        /* 64-bit: decide on the high word, look at the low word only when they are equal */
+        ir *hi_part;
+        switch (c->op) {
+        case SF_OP_EQ: hi_part = jmp(l, BPF_JEQ, hi, low, f); break;
+        case SF_OP_NE: hi_part = jmp(l, BPF_JEQ, hi, low, t); break;
+        case SF_OP_GT:
+        case SF_OP_GE:
+                hi_part = hi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, low, f)
+                                           : jmp(l, BPF_JGT, hi, t, jmp(l, BPF_JEQ, hi, low, f));
+                break;
+        case SF_OP_LT:
+        case SF_OP_LE:
+                hi_part = hi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, low, t)
+                                           : jmp(l, BPF_JGT, hi, f, jmp(l, BPF_JEQ, hi, low, t));
+                break;
+        default: return NULL;
+        }
+        return ld(l, arg_hi(rg, c->index), hi_part);
+}
+
+/* A conjunction → T/F. */
+static ir *rule_conj(lower *l, const sf_region *rg, const sf_crule *cr, ir *t, ir *f)
+{
+        ir *x = t;
+        for (unsigned i = cr->n; i-- > 0;)
+                x = cond(l, rg, &cr->c[i], x, f);
+        return x;
+}
+
+/* Consecutive rules with one EQ on the same argument and the same action form a
+ * set: load the high word once, then test the low words one after another. */
+static size_t eq_run(const sf_crule *v, size_t n, size_t i)
+{
+        size_t j = i;
+        while (j < n && v[j].n == 1 && v[j].c[0].op == SF_OP_EQ && v[j].c[0].index == v[i].c[0].index &&
+               v[j].action.kind == v[i].action.kind && v[j].action.data == v[i].action.data)
+                j++;
+        return j;
+}
+
+static ir *eq_set(lower *l, const sf_region *rg, const sf_crule *v, size_t from, size_t to, ir *t, ir *f)
+{
+        unsigned idx = v[from].c[0].index;
+        /* group by high word, in order of first appearance */
+        ir *x = f;
+        for (size_t i = to; i-- > from;) {
+                uint32_t hi = (uint32_t)(v[i].c[0].value >> 32);
+                bool first = true;
+                for (size_t j = from; j < i; j++)
+                        if ((uint32_t)(v[j].c[0].value >> 32) == hi || rg->is_32bit)
+                                first = false;
+                if (!first)
+                        continue;
+                ir *lows = f;
+                for (size_t j = to; j-- > from;)
+                        if (rg->is_32bit || (uint32_t)(v[j].c[0].value >> 32) == hi)
+                                lows = jmp(l, BPF_JEQ, (uint32_t)v[j].c[0].value, t, lows);
+                ir *lo_blk = ld(l, arg_lo(rg, idx), lows);
+                x = rg->is_32bit ? lo_blk : ld(l, arg_hi(rg, idx), jmp(l, BPF_JEQ, hi, lo_blk, x));
+        }
+        return x;
+}
+
+static ir *decision(lower *l, const sf_region *rg, const sf_decision *d)
+{
+        if (!d->conditional)
+                return ret(l, d->action, d->src);
+        ir *x = ret(l, d->action, no_src);
+        /* built from the last rule back to the first: each rule's failure goes to the next */
+        size_t i = d->n_rules;
+        while (i > 0) {
+                size_t start = i - 1;
+                if (d->rules[start].n == 1 && d->rules[start].c[0].op == SF_OP_EQ) {
+                        while (start > 0 && eq_run(d->rules, i, start - 1) == i)
+                                start--;
+                }
+                if (i - start > 1) {
+                        x = eq_set(l, rg, d->rules, start, i, ret(l, d->rules[start].action, d->rules[start].src), x);
+                } else {
+                        const sf_crule *cr = &d->rules[start];
+                        x = rule_conj(l, rg, cr, ret(l, cr->action, cr->src), x);
+                }
+                if (!x)
+                        return NULL;
+                i = start;
+        }
+        return x;
+}
+
+/* Optimal alphabetic search tree over the intervals (Knuth's O(n²) method). */
+static ir *search(lower *l, const sf_region *rg, ir **leaves, const int *root, size_t n, size_t i, size_t j)
+{
+        if (i == j)
+                return leaves[i];
+        int k = root[i * n + j]; /* the split: [i..k] | [k+1..j] */
+        ir *left = search(l, rg, leaves, root, n, i, (size_t)k);
+        ir *right = search(l, rg, leaves, root, n, (size_t)k + 1, j);
+        return jmp(l, BPF_JGE, rg->iv[k + 1].lo, right, left);
+}
+
+static ir *region(lower *l, const sf_region *rg, sf_error **err)
+{
+        size_t n = rg->n_iv;
+        ir **leaves = calloc(n, sizeof(*leaves));
+        uint64_t *cost = calloc(n * n, sizeof(*cost));
+        int *root = calloc(n * n, sizeof(*root));
+        uint64_t *wsum = calloc(n + 1, sizeof(*wsum));
+        ir *r = NULL;
+        if (!leaves || !cost || !root || !wsum) {
+                sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                leaves[i] = decision(l, rg, rg->iv[i].d);
+                if (!leaves[i]) {
+                        sf_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                wsum[i + 1] = wsum[i] + rg->iv[i].weight;
+        }
+        for (size_t i = 0; i < n; i++)
+                root[i * n + i] = (int)i;
+        for (size_t len = 2; len <= n; len++) {
+                for (size_t i = 0; i + len - 1 < n; i++) {
+                        size_t j = i + len - 1;
+                        int klo = len == 2 ? (int)i : root[i * n + j - 1];
+                        int khi = len == 2 ? (int)i : root[(i + 1) * n + j];
+                        if (khi > (int)j - 1)
+                                khi = (int)j - 1;
+                        if (klo < (int)i)
+                                klo = (int)i;
+                        uint64_t best = UINT64_MAX;
+                        int bk = klo;
+                        for (int k = klo; k <= khi; k++) {
+                                uint64_t c = cost[i * n + (size_t)k] + cost[((size_t)k + 1) * n + j];
+                                if (c < best) {
+                                        best = c;
+                                        bk = k;
+                                }
+                        }
+                        cost[i * n + j] = best + (wsum[j + 1] - wsum[i]);
+                        root[i * n + j] = bk;
+                }
+        }
+        r = ld(l, offsetof(struct seccomp_data, nr), search(l, rg, leaves, root, n, 0, n - 1));
+        if (!r)
+                sf_error_set(err, ENOMEM, "out of memory");
+out:
+        free(leaves);
+        free(cost);
+        free(root);
+        free(wsum);
+        return r;
+}
+
+/* ---- layout ---- */
+
+typedef struct order {
+        ir **v;
+        size_t n, cap;
+} order;
+
+/* Iterative DFS; reverse postorder gives an order where all jumps go forward. */
+static int postorder(ir *root, order *o)
+{
+        typedef struct frame {
+                ir *n;
+                int state;
+        } frame;
+        size_t cap = 256, sp = 0;
+        frame *st = malloc(cap * sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        st[sp++] = (frame){ root, 0 };
+        root->mark = 1;
+        while (sp) {
+                frame *fr = &st[sp - 1];
+                ir *n = fr->n;
+                ir *kids[2] = { NULL, NULL };
+                /* the child visited last is placed first after its parent */
+                if (is_jump(n->code)) {
+                        kids[0] = n->jt_first ? n->jf : n->jt;
+                        kids[1] = n->jt_first ? n->jt : n->jf;
+                } else if (BPF_CLASS(n->code) != BPF_RET) {
+                        kids[0] = n->jt;
+                }
+                if (fr->state < 2) {
+                        ir *c = kids[fr->state++];
+                        if (c && c->mark == 0) {
+                                c->mark = 1;
+                                if (sp == cap) {
+                                        cap *= 2;
+                                        frame *ns = realloc(st, cap * sizeof(*st));
+                                        if (!ns) {
+                                                free(st);
+                                                return -ENOMEM;
+                                        }
+                                        st = ns;
+                                }
+                                st[sp++] = (frame){ c, 0 };
+                        }
+                        continue;
+                }
+                if (o->n == o->cap) {
+                        size_t nc = o->cap ? o->cap * 2 : 512;
+                        ir **nv = realloc(o->v, nc * sizeof(*nv));
+                        if (!nv) {
+                                free(st);
+                                return -ENOMEM;
+                        }
+                        o->v = nv;
+                        o->cap = nc;
+                }
+                o->v[o->n++] = n;
+                sp--;
+        }
+        free(st);
+        return 0;
+}
+
+/* Inserts `x` at position p of the order (shifting the rest). */
+static int insert_at(order *o, size_t p, ir *x)
+{
+        if (o->n == o->cap) {
+                size_t nc = o->cap * 2;
+                ir **nv = realloc(o->v, nc * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                o->v = nv;
+                o->cap = nc;
+        }
+        memmove(o->v + p + 1, o->v + p, (o->n - p) * sizeof(*o->v));
+        o->v[p] = x;
+        o->n++;
+        return 0;
+}
+
+static ir *fresh(lower *l, const ir *like)
+{
+        ir *n = sf_arena_alloc(&l->s->arena, sizeof(*n));
+        if (n) {
+                *n = *like;
+                n->hnext = NULL;
+                n->pos = -1;
+        }
+        return n;
+}
+
+/* Makes the order a valid program: a load's successor must follow it directly
+ * (else a JA is put between), and a conditional jump reaches at most 255 ahead
+ * (else a copy of the target RET, or a JA to the target, is put right after it). */
+static int fix_layout(lower *l, order *o)
+{
+        for (;;) {
+                for (size_t i = 0; i < o->n; i++)
+                        o->v[i]->pos = (int)i;
+                bool changed = false;
+                for (size_t i = 0; i < o->n && !changed; i++) {
+                        ir *n = o->v[i];
+                        uint16_t cls = BPF_CLASS(n->code);
+                        if (cls == BPF_RET)
+                                continue;
+                        if (n->code == (BPF_JMP | BPF_JA))
+                                continue; /* 32-bit offset */
+                        if (!is_jump(n->code)) {
+                                if (n->jt->pos == (int)i + 1)
+                                        continue;
+                                ir tmpl = { .code = BPF_JMP | BPF_JA, .jt = n->jt, .src = no_src, .region = n->region };
+                                ir *ja = BPF_CLASS(n->jt->code) == BPF_RET ? fresh(l, n->jt) : fresh(l, &tmpl);
+                                if (!ja || insert_at(o, i + 1, ja) < 0)
+                                        return -ENOMEM;
+                                n->jt = ja;
+                                changed = true;
+                                continue;
+                        }
+                        ir **targets[2] = { &n->jt, &n->jf };
+                        for (int t = 0; t < 2 && !changed; t++) {
+                                ir *tg = *targets[t];
+                                if (tg->pos - (int)i - 1 <= 255)
+                                        continue;
+                                ir tmpl = { .code = BPF_JMP | BPF_JA, .jt = tg, .src = no_src, .region = n->region };
+                                ir *x = BPF_CLASS(tg->code) == BPF_RET ? fresh(l, tg) : fresh(l, &tmpl);
+                                if (!x || insert_at(o, i + 1, x) < 0)
+                                        return -ENOMEM;
+                                *targets[t] = x;
+                                changed = true;
+                        }
+                }
+                if (!changed)
+                        return 0;
+                if (o->n > 4 * SF_BPF_MAX_INSNS)
+                        return -E2BIG;
+        }
+}
+
+int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err)
+{
+        lower *l = calloc(1, sizeof(*l));
+        if (!l)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        l->s = s;
+        int r = 0;
+        order o = { 0 };
+
+        /* arch dispatch, built from the last check back */
+        l->region = 0;
+        ir *chain = ret(l, s->badarch, no_src);
+        ir **roots = calloc(s->n_regions + 1, sizeof(*roots));
+        if (!chain || !roots) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < s->n_regions; i++) {
+                l->region = (unsigned)i + 1;
+                roots[i] = region(l, &s->regions[i], err);
+                if (!roots[i]) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        l->region = 0;
+        for (size_t i = s->n_regions; i-- > 0;) {
+                ir *j = node(l, BPF_JMP | BPF_JEQ | BPF_K, s->regions[i].audit, roots[i], chain, no_src);
+                if (!j) {
+                        r = sf_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                j->jt_first = true;
+                chain = j;
+        }
+        ir *top = ld(l, offsetof(struct seccomp_data, arch), chain);
+        if (!top || postorder(top, &o) < 0) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < o.n / 2; i++) {
+                ir *t = o.v[i];
+                o.v[i] = o.v[o.n - 1 - i];
+                o.v[o.n - 1 - i] = t;
+        }
+        r = fix_layout(l, &o);
+        if (r == -E2BIG || (r == 0 && o.n > SF_BPF_MAX_INSNS)) {
+                r = sf_error_set(err, E2BIG,
+                                 "the program has %zu instructions, more than the kernel's limit of %d; split the profile or drop conditions",
+                                 o.n, SF_BPF_MAX_INSNS);
+                goto out;
+        }
+        if (r < 0) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+
+        prog->insns = calloc(o.n, sizeof(*prog->insns));
+        prog->src = calloc(o.n, sizeof(*prog->src));
+        if (!prog->insns || !prog->src) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < o.n; i++) {
+                ir *n = o.v[i];
+                struct sock_filter *f = &prog->insns[i];
+                f->code = n->code;
+                f->k = n->k;
+                prog->src[i] = n->src;
+                if (is_jump(n->code)) {
+                        f->jt = (uint8_t)(n->jt->pos - (int)i - 1);
+                        f->jf = (uint8_t)(n->jf->pos - (int)i - 1);
+                } else if (n->code == (BPF_JMP | BPF_JA)) {
+                        f->k = (uint32_t)(n->jt->pos - (int)i - 1);
+                }
+        }
+        prog->len = o.n;
+out:
+        free(o.v);
+        free(roots);
+        free(l);
+        return r;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sysfence/error.h"
+#include "util.h"
+
+struct sf_arena_chunk {
+        sf_arena_chunk *next;
+        size_t size;
+        _Alignas(16) unsigned char data[];
+};
+
+void *sf_arena_alloc(sf_arena *a, size_t n)
+{
+        n = (n + 15) & ~(size_t)15;
+        if (!a->head || a->size - a->used < n) {
+                size_t size = n > 32768 ? n : 32768;
+                sf_arena_chunk *c = malloc(sizeof(*c) + size);
+                if (!c)
+                        return NULL;
+                c->next = a->head;
+                c->size = size;
+                a->head = c;
+                a->used = 0;
+                a->size = size;
+        }
+        void *p = a->head->data + a->used;
+        a->used += n;
+        memset(p, 0, n);
+        return p;
+}
+
+char *sf_arena_strndup(sf_arena *a, const char *s, size_t n)
+{
+        char *p = sf_arena_alloc(a, n + 1);
+        if (p) {
+                memcpy(p, s, n);
+                p[n] = 0;
+        }
+        return p;
+}
+
+char *sf_arena_strdup(sf_arena *a, const char *s)
+{
+        return sf_arena_strndup(a, s, strlen(s));
+}
+
+char *sf_arena_printf(sf_arena *a, const char *fmt, ...)
+{
+        char small[256];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(small, sizeof(small), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return NULL;
+        char *p = sf_arena_alloc(a, (size_t)n + 1);
+        if (!p)
+                return NULL;
+        if ((size_t)n < sizeof(small)) {
+                memcpy(p, small, (size_t)n + 1);
+        } else {
+                va_start(ap, fmt);
+                vsnprintf(p, (size_t)n + 1, fmt, ap);
+                va_end(ap);
+        }
+        return p;
+}
+
+void sf_arena_release(sf_arena *a)
+{
+        sf_arena_chunk *c = a->head;
+        while (c) {
+                sf_arena_chunk *next = c->next;
+                free(c);
+                c = next;
+        }
+        a->head = NULL;
+        a->used = a->size = 0;
+}
+
+static bool buf_reserve(sf_buf *b, size_t extra)
+{
+        if (b->oom)
+                return false;
+        if (b->len + extra + 1 <= b->cap)
+                return true;
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + extra + 1) {
+                if (cap > SIZE_MAX / 2) {
+                        b->oom = true;
+                        return false;
+                }
+                cap *= 2;
+        }
+        char *s = realloc(b->s, cap);
+        if (!s) {
+                b->oom = true;
+                return false;
+        }
+        b->s = s;
+        b->cap = cap;
+        return true;
+}
+
+void sf_buf_add(sf_buf *b, const char *s, size_t n)
+{
+        if (!buf_reserve(b, n))
+                return;
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = 0;
+}
+
+void sf_buf_puts(sf_buf *b, const char *s) { sf_buf_add(b, s, strlen(s)); }
+void sf_buf_putc(sf_buf *b, char c) { sf_buf_add(b, &c, 1); }
+
+void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap)
+{
+        va_list ap2;
+        va_copy(ap2, ap);
+        int n = vsnprintf(NULL, 0, fmt, ap2);
+        va_end(ap2);
+        if (n < 0 || !buf_reserve(b, (size_t)n))
+                return;
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
+}
+
+void sf_buf_printf(sf_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(b, fmt, ap);
+        va_end(ap);
+}
+
+void sf_buf_truncate(sf_buf *b, size_t len)
+{
+        if (len < b->len) {
+                b->len = len;
+                b->s[len] = 0;
+        }
+}
+
+char *sf_buf_steal(sf_buf *b)
+{
+        if (b->oom) {
+                sf_buf_release(b);
+                return NULL;
+        }
+        if (!b->s && !buf_reserve(b, 0))
+                return NULL;
+        char *s = b->s;
+        *b = (sf_buf){ 0 };
+        return s;
+}
+
+void sf_buf_release(sf_buf *b)
+{
+        free(b->s);
+        *b = (sf_buf){ 0 };
+}
+
+int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len, sf_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        int in = STDIN_FILENO;
+        const char *name = path;
+
+        if (strcmp(path, "-") == 0) {
+                name = "<stdin>";
+        } else {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+                struct stat st;
+                if (fstat(fd, &st) < 0)
+                        return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+                if (S_ISDIR(st.st_mode))
+                        return sf_error_set(err, EISDIR, "%s: is a directory", path);
+                if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+                        return sf_error_set(err, EFBIG, "%s: file is %jd bytes, more than the limit of %zu",
+                                            path, (intmax_t)st.st_size, max);
+                in = fd;
+        }
+
+        sf_buf b = { 0 };
+        for (;;) {
+                char chunk[65536];
+                ssize_t n = read(in, chunk, sizeof(chunk));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = errno;
+                        sf_buf_release(&b);
+                        return sf_error_set(err, e, "%s: cannot read: %s", name, strerror(e));
+                }
+                if (n == 0)
+                        break;
+                if (b.len + (size_t)n > max) {
+                        sf_buf_release(&b);
+                        return sf_error_set(err, EFBIG, "%s: input is more than the limit of %zu bytes", name, max);
+                }
+                sf_buf_add(&b, chunk, (size_t)n);
+        }
+        size_t len = b.len;
+        char *data = sf_buf_steal(&b);
+        if (!data)
+                return sf_error_set(err, ENOMEM, "%s: out of memory", name);
+        *ret_data = data;
+        *ret_len = len;
+        return 0;
+}
+
+int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, sf_error **err)
+{
+        if (strcmp(path, "-") == 0) {
+                const char *p = data;
+                while (len > 0) {
+                        ssize_t n = write(STDOUT_FILENO, p, len);
+                        if (n < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return sf_error_set_errno(err, errno, "<stdout>: cannot write");
+                        }
+                        p += n;
+                        len -= (size_t)n;
+                }
+                return 0;
+        }
+
+        _cleanup_free_ char *dup1 = strdup(path);
+        _cleanup_free_ char *dup2 = strdup(path);
+        if (!dup1 || !dup2)
+                return sf_error_set(err, ENOMEM, "%s: out of memory", path);
+        const char *dir = dirname(dup1);
+        const char *base = basename(dup2);
+        sf_buf tmpb = { 0 };
+        sf_buf_printf(&tmpb, "%s/.%s.XXXXXX", dir, base);
+        _cleanup_free_ char *tmp = sf_buf_steal(&tmpb);
+        if (!tmp)
+                return sf_error_set(err, ENOMEM, "%s: out of memory", path);
+
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return sf_error_set(err, errno, "%s: cannot create a temporary file in %s: %s", path, dir,
+                                    strerror(errno));
+        int r = 0;
+        const char *p = data;
+        size_t left = len;
+        while (left > 0) {
+                ssize_t n = write(fd, p, left);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = sf_error_set(err, errno, "%s: cannot write: %s", path, strerror(errno));
+                        goto fail;
+                }
+                p += n;
+                left -= (size_t)n;
+        }
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+                r = sf_error_set(err, errno, "%s: cannot sync: %s", path, strerror(errno));
+                goto fail;
+        }
+        if (rename(tmp, path) < 0) {
+                r = sf_error_set(err, errno, "%s: cannot rename into place: %s", path, strerror(errno));
+                goto fail;
+        }
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void)fsync(dfd);
+                close(dfd);
+        }
+        return 0;
+fail:
+        unlink(tmp);
+        return r;
+}
+
+int sf_parse_u64(const char *s, int base, uint64_t *ret)
+{
+        if (!s || !*s)
+                return -EINVAL;
+        uint64_t v = 0;
+        const char *p = s;
+        if (base == 0) {
+                if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+                        base = 16;
+                        p += 2;
+                } else {
+                        base = 10;
+                }
+                if (!*p)
+                        return -EINVAL;
+        }
+        for (; *p; p++) {
+                unsigned d;
+                if (*p >= '0' && *p <= '9')
+                        d = (unsigned)(*p - '0');
+                else if (*p >= 'a' && *p <= 'f')
+                        d = (unsigned)(*p - 'a' + 10);
+                else if (*p >= 'A' && *p <= 'F')
+                        d = (unsigned)(*p - 'A' + 10);
+                else
+                        return -EINVAL;
+                if (d >= (unsigned)base)
+                        return -EINVAL;
+                if (v > (UINT64_MAX - d) / (unsigned)base)
+                        return -ERANGE;
+                v = v * (unsigned)base + d;
+        }
+        *ret = v;
+        return 0;
+}
+
+unsigned sf_edit_distance(const char *a, const char *b, unsigned cap)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        if (la > 64 || lb > 64)
+                return cap + 1;
+        if ((la > lb ? la - lb : lb - la) > cap)
+                return cap + 1;
+        unsigned row[65];
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (unsigned)j;
+        for (size_t i = 1; i <= la; i++) {
+                unsigned prev = row[0];
+                row[0] = (unsigned)i;
+                unsigned best = row[0];
+                for (size_t j = 1; j <= lb; j++) {
+                        unsigned cur = row[j];
+                        unsigned v = prev + (a[i - 1] != b[j - 1]);
+                        if (row[j] + 1 < v)
+                                v = row[j] + 1;
+                        if (row[j - 1] + 1 < v)
+                                v = row[j - 1] + 1;
+                        row[j] = v;
+                        prev = cur;
+                        if (v < best)
+                                best = v;
+                }
+                if (best > cap)
+                        return cap + 1;
+        }
+        return row[lb];
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal helpers: cleanup attributes, an arena, a growable string. */
+#ifndef SF_UTIL_H
+#define SF_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SF_EXPORT __attribute__((visibility("default")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Hands ownership of *pp to the caller and leaves NULL behind. */
+#define TAKE_PTR(p)                                                                        \
+        ({                                                                                 \
+                __typeof__(p) _t = (p);                                                    \
+                (p) = NULL;                                                                \
+                _t;                                                                        \
+        })
+#define TAKE_FD(fd)                                                                        \
+        ({                                                                                 \
+                int _t = (fd);                                                             \
+                (fd) = -1;                                                                 \
+                _t;                                                                        \
+        })
+
+/* A bump allocator: everything is freed at once by sf_arena_release(). */
+typedef struct sf_arena_chunk sf_arena_chunk;
+typedef struct sf_arena {
+        sf_arena_chunk *head;
+        size_t used, size;
+} sf_arena;
+
+void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 16-aligned; NULL on ENOMEM */
+char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
+char *sf_arena_strdup(sf_arena *a, const char *s);
+char *sf_arena_printf(sf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sf_arena_release(sf_arena *a);
+
+/* A growable NUL-terminated byte string.  On allocation failure it latches `oom`
+ * and further appends are ignored, so callers check once at the end. */
+typedef struct sf_buf {
+        char *s;
+        size_t len, cap;
+        bool oom;
+} sf_buf;
+
+void sf_buf_add(sf_buf *b, const char *s, size_t n);
+void sf_buf_puts(sf_buf *b, const char *s);
+void sf_buf_putc(sf_buf *b, char c);
+void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap);
+void sf_buf_truncate(sf_buf *b, size_t len);
+char *sf_buf_steal(sf_buf *b);  /* NULL if oom; the buffer is left empty */
+void sf_buf_release(sf_buf *b);
+
+/* Reads a whole regular file or pipe, at most max bytes (else -EFBIG). "-" is stdin.
+ * The result is NUL-terminated.  Fills err with "<path>: …". */
+struct sf_error;
+int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
+                 struct sf_error **err);
+
+/* Writes data to path atomically: a temporary file in the same directory, fsync,
+ * rename, fsync of the directory.  "-" writes to stdout.  mode applies to new files. */
+int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                         struct sf_error **err);
+
+/* Checked number parsing: the whole string must be consumed. */
+int sf_parse_u64(const char *s, int base, uint64_t *ret);
+/* Damerau–Levenshtein-free plain edit distance, capped at cap+1. */
+unsigned sf_edit_distance(const char *a, const char *b, unsigned cap);
+
+#include "banned.h"
+#endif

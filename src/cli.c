@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "arch/caps.h"
+#include "cli.h"
+
+const char *cli_prog = "sysfence";
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        fprintf(stderr, "%s%s%s: ", cli_prog, cmd ? " " : "", cmd ? cmd : "");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        fprintf(stderr, "%s%s%s: ", cli_prog, cmd ? " " : "", cmd ? cmd : "");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\ntry '%s%s%s --help'\n", cli_prog, cmd ? " " : "", cmd ? cmd : "");
+        return EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, sf_error **err)
+{
+        cli_error(cmd, "%s", sf_error_message(*err));
+        sf_error_freep(err);
+        return EXIT_INVALID;
+}
+
+void cli_print_diags(const sf_diags *d, bool warnings)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                if (d->v[i].severity == SF_SEV_WARNING && !warnings)
+                        continue;
+                _cleanup_free_ char *s = sf_diag_format(&d->v[i]);
+                if (s)
+                        fprintf(stderr, "%s\n", s);
+        }
+        size_t shown = d->errors + d->warnings;
+        if (shown > d->n)
+                fprintf(stderr, "%s: %zu more findings not shown\n", cli_prog, shown - d->n);
+}
+
+void cli_json_str(sf_buf *b, const char *s)
+{
+        sf_buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        sf_buf_printf(b, "\\%c", *p);
+                else if (*p < 0x20)
+                        sf_buf_printf(b, "\\u%04x", *p);
+                else
+                        sf_buf_putc(b, (char)*p);
+        }
+        sf_buf_putc(b, '"');
+}
+
+void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                const sf_diag *g = &d->v[i];
+                sf_buf_puts(b, *first ? "" : ",");
+                *first = false;
+                sf_buf_puts(b, "{\"severity\":");
+                cli_json_str(b, g->severity == SF_SEV_ERROR ? "error" : "warning");
+                sf_buf_puts(b, ",\"id\":");
+                cli_json_str(b, g->id);
+                sf_buf_puts(b, ",\"file\":");
+                cli_json_str(b, g->file);
+                sf_buf_puts(b, ",\"path\":");
+                cli_json_str(b, g->path);
+                sf_buf_printf(b, ",\"line\":%u,\"column\":%u,\"message\":", g->line, g->col);
+                cli_json_str(b, g->msg);
+                if (g->hint) {
+                        sf_buf_puts(b, ",\"hint\":");
+                        cli_json_str(b, g->hint);
+                }
+                sf_buf_puts(b, "}");
+        }
+}
+
+int cli_parse_arch(const char *cmd, const char *s, sf_arch *ret)
+{
+        sf_arch a = sf_arch_from_name(s);
+        if (a == SF_ARCH_NONE)
+                return cli_usage_error(cmd, "unknown architecture \"%s\" (e.g. amd64, arm64, x86, SCMP_ARCH_X86_64)", s);
+        *ret = a;
+        return 0;
+}
+
+int cli_parse_caps(const char *cmd, const char *s, uint64_t *ret)
+{
+        const char *bad = NULL;
+        if (sf_caps_parse(s, ret, &bad) < 0) {
+                const char *sugg = bad ? sf_cap_suggest(bad) : NULL;
+                if (sugg)
+                        return cli_usage_error(cmd, "unknown capability \"%s\" (did you mean \"%s\"?)", bad, sugg);
+                return cli_usage_error(cmd, "invalid capability list \"%s\" (use default, all, none or CAP_X,CAP_Y)",
+                                       s);
+        }
+        return 0;
+}
+
+int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *min)
+{
+        int n = 0;
+        if (sscanf(s, "%u.%u%n", maj, min, &n) != 2 || s[n] != 0 || *maj == 0)
+                return cli_usage_error(cmd, "invalid kernel version \"%s\" (expected X.Y, e.g. 5.15)", s);
+        return 0;
+}
+
+int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret)
+{
+        sf_diags d = { 0 };
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        if (sf_profile_load_file(file, lo, &v, &n, &d, &err) < 0) {
+                cli_print_diags(&d, false);
+                if (d.errors == 0)
+                        cli_error(cmd, "%s", sf_error_message(err));
+                sf_error_free(err);
+                sf_diags_release(&d);
+                return EXIT_INVALID;
+        }
+        sf_diags_release(&d);
+        if (n != 1) {
+                cli_error(cmd, "%s holds %zu profiles; give one (sysfence convert --name NAME picks one)", file, n);
+                sf_profiles_free(v, n);
+                return EXIT_INVALID;
+        }
+        *ret = v[0];
+        free(v);
+        return 0;
+}
+
+int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n)
+{
+        _cleanup_free_ char *dup = strdup(s);
+        if (!dup)
+                return cli_usage_error(cmd, "out of memory");
+        *n = 0;
+        char *save = NULL;
+        for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                sf_arch a = SF_ARCH_NONE;
+                int r = cli_parse_arch(cmd, tok, &a);
+                if (r)
+                        return r;
+                if (*n >= SF_ARCH__COUNT)
+                        return cli_usage_error(cmd, "too many architectures");
+                v[(*n)++] = a;
+        }
+        if (*n == 0)
+                return cli_usage_error(cmd, "no architecture in \"%s\"", s);
+        return 0;
+}

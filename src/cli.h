@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The CLI: a table of subcommands, one file each.  Only the CLI prints. */
+#ifndef SF_CLI_H
+#define SF_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sysfence/diag.h"
+#include "sysfence/error.h"
+#include "sysfence/profile.h"
+#include "util/util.h"
+
+/* Exit statuses. */
+enum {
+        EXIT_OK = 0,
+        EXIT_INVALID = 1, /* the input is invalid or the check failed */
+        EXIT_USAGE = 2,
+};
+
+typedef struct cli_command {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;
+        const char *usage; /* full --help text */
+} cli_command;
+
+extern const char *cli_prog; /* "sysfence" */
+
+/* Prints "sysfence CMD: msg" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For a usage error: the message, then "try 'sysfence CMD --help'"; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a library error and frees it; returns EXIT_INVALID. */
+int cli_fail(const char *cmd, sf_error **err);
+
+/* Prints each finding on stderr ("file:line:col: path: error: msg (hint)"). */
+void cli_print_diags(const sf_diags *d, bool warnings);
+/* Writes findings as JSON objects into an open JSON array (comma-separated). */
+void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first);
+void cli_json_str(sf_buf *b, const char *s);
+
+/* Parses --arch/--caps/--kernel values into t (which starts as the default target). */
+int cli_parse_arch(const char *cmd, const char *s, sf_arch *ret);
+int cli_parse_caps(const char *cmd, const char *s, uint64_t *ret);
+int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *min);
+
+/* Loads a file that must hold exactly one profile; prints errors.  0 or EXIT_INVALID. */
+int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret);
+/* "amd64,x86" → arches; 0 or EXIT_USAGE. */
+int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n);
+
+int cmd_check(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+#endif

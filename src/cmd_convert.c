@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence convert: canonical output, and the plain form for one node. */
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+        "usage: sysfence convert FILE [--to docker|oci|crd] [--arch A] [--caps LIST] [--kernel X.Y]\n"
+        "                        [--name NAME] [-o OUT]\n"
+        "\n"
+        "Write a profile in canonical form: stable key order, names sorted within each\n"
+        "rule, rule order kept.  Converting the output again gives the same bytes.\n"
+        "\n"
+        "  --to FORMAT    docker (default): Docker/moby JSON; oci: the OCI linux.seccomp\n"
+        "                 object; crd: a Security Profiles Operator SeccompProfile (YAML)\n"
+        "  --arch A       resolve archMap and includes/excludes for a node of this arch\n"
+        "                 (amd64, arm64, ...); containerd needs this plain form\n"
+        "  --caps LIST    the capabilities the container holds: default (the runtimes'\n"
+        "                 default set), all, none, or CAP_X,CAP_Y (default: default)\n"
+        "  --kernel X.Y   the node's kernel version (default: this machine's)\n"
+        "  --name NAME    the SeccompProfile to take from a file that holds several\n"
+        "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
+        "  -h, --help     show this help\n"
+        "\n"
+        "With any of --arch, --caps, --kernel, or with --to oci/crd (which cannot express\n"
+        "them), the profile is resolved for the node: archMap becomes the node's arches\n"
+        "and rules whose includes/excludes do not hold are dropped.\n"
+        "\n"
+        "examples:\n"
+        "  sysfence convert moby-default.json --arch amd64 --caps default -o node.json\n"
+        "  sysfence convert profile.json --to crd > profile.yaml\n";
+
+int cmd_convert(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "to", required_argument, NULL, 't' },     { "arch", required_argument, NULL, 'a' },
+                { "caps", required_argument, NULL, 'c' },   { "kernel", required_argument, NULL, 'k' },
+                { "name", required_argument, NULL, 'n' },   { "output", required_argument, NULL, 'o' },
+                { "help", no_argument, NULL, 'h' },         { 0 },
+        };
+        sf_format format = SF_FORMAT_DOCKER;
+        sf_target t;
+        sf_target_default(&t);
+        bool resolve = false;
+        const char *out = "-", *name = NULL;
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 't':
+                        if (strcmp(optarg, "docker") == 0)
+                                format = SF_FORMAT_DOCKER;
+                        else if (strcmp(optarg, "oci") == 0)
+                                format = SF_FORMAT_OCI;
+                        else if (strcmp(optarg, "crd") == 0)
+                                format = SF_FORMAT_CRD;
+                        else
+                                return cli_usage_error("convert", "unknown format \"%s\" (docker, oci or crd)", optarg);
+                        break;
+                case 'a':
+                        if ((r = cli_parse_arch("convert", optarg, &t.arch)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'c':
+                        if ((r = cli_parse_caps("convert", optarg, &t.caps)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'k':
+                        if ((r = cli_parse_kernel("convert", optarg, &t.kernel_major, &t.kernel_minor)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'n': name = optarg; break;
+                case 'o': out = optarg; break;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("convert", "invalid option");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error("convert", "no profile given");
+        if (argc - optind > 1)
+                return cli_usage_error("convert", "one profile at a time (got %d)", argc - optind);
+        const char *file = argv[optind];
+
+        sf_diags d = { 0 };
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        if (sf_profile_load_file(file, NULL, &v, &n, &d, &err) < 0) {
+                cli_print_diags(&d, false);
+                if (d.errors == 0)
+                        cli_error("convert", "%s", sf_error_message(err));
+                sf_error_free(err);
+                sf_diags_release(&d);
+                return EXIT_INVALID;
+        }
+        sf_diags_release(&d);
+
+        sf_buf text = { 0 };
+        int status = EXIT_OK;
+        size_t picked = 0;
+        for (size_t i = 0; i < n && status == EXIT_OK; i++) {
+                if (name && (!v[i]->name || strcmp(v[i]->name, name) != 0))
+                        continue;
+                picked++;
+                if (picked > 1 && format != SF_FORMAT_CRD) {
+                        cli_error("convert", "%s holds %zu profiles; pick one with --name, or write them all with --to crd",
+                                  file, n);
+                        status = EXIT_INVALID;
+                        break;
+                }
+                sf_profile *p = v[i], *resolved = NULL;
+                if (resolve || format != SF_FORMAT_DOCKER) {
+                        if (sf_profile_resolve(p, &t, &resolved, &err) < 0) {
+                                status = cli_fail("convert", &err);
+                                break;
+                        }
+                        p = resolved;
+                }
+                char *s = NULL;
+                if (sf_profile_emit(p, format, &s, &err) < 0)
+                        status = cli_fail("convert", &err);
+                else {
+                        if (picked > 1)
+                                sf_buf_puts(&text, "---\n");
+                        sf_buf_puts(&text, s);
+                }
+                free(s);
+                sf_profile_free(resolved);
+        }
+        if (status == EXIT_OK && picked == 0) {
+                cli_error("convert", "%s has no SeccompProfile named \"%s\"", file, name);
+                status = EXIT_INVALID;
+        }
+        if (status == EXIT_OK && text.oom) {
+                cli_error("convert", "out of memory");
+                status = EXIT_INVALID;
+        }
+        if (status == EXIT_OK && sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
+                status = cli_fail("convert", &err);
+        sf_buf_release(&text);
+        sf_profiles_free(v, n);
+        return status;
+}

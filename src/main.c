@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence: record, compile, apply and ship seccomp profiles.
+ * The command table; each subcommand lives in its own cmd_<name>.c. */
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+        { "check", cmd_check, "check profiles and report every problem with its spot", NULL },
+        { "convert", cmd_convert, "write a profile in canonical Docker, OCI or SeccompProfile form", NULL },
+        { "compile", cmd_compile, "compile a profile into a seccomp BPF program", NULL },
+};
+
+static void print_help(FILE *f)
+{
+        fprintf(f,
+                "usage: sysfence [--version] [--help] COMMAND [ARGS]\n"
+                "\n"
+                "Record, compile, apply and ship seccomp profiles.\n"
+                "\n"
+                "commands:\n");
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f,
+                "\n"
+                "'sysfence COMMAND --help' shows a command's options; 'man sysfence' has examples.\n"
+                "exit status: 0 success, 1 invalid input or failed check, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2)
+                return print_help(stderr), EXIT_USAGE;
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+                print_help(stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(cmd, "help") == 0) {
+                if (argc < 3) {
+                        print_help(stdout);
+                        return EXIT_OK;
+                }
+                for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                        if (strcmp(commands[i].name, argv[2]) == 0) {
+                                char *av[] = { argv[2], (char *)"--help", NULL };
+                                return commands[i].fn(2, av);
+                        }
+                return cli_usage_error(NULL, "unknown command \"%s\"", argv[2]);
+        }
+        if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+                printf("sysfence %s\n", SYSFENCE_VERSION);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+                if (strcmp(commands[i].name, cmd) == 0)
+                        return commands[i].fn(argc - 1, argv + 1);
+
+        const char *best = NULL;
+        unsigned bestd = 3;
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+                unsigned d = sf_edit_distance(cmd, commands[i].name, 2);
+                if (d < bestd) {
+                        bestd = d;
+                        best = commands[i].name;
+                }
+        }
+        if (best)
+                return cli_usage_error(NULL, "unknown command \"%s\" (did you mean \"%s\"?)", cmd, best);
+        return cli_usage_error(NULL, "unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sf_yaml_parse(): the tree, its positions, scalar resolution, and every error
+ * path (run under ASan/LeakSanitizer, so leaks on error paths fail too).
+ * TAP output.  The shared directory (real manifests) is $SF_SHARED, the first
+ * argument, or ../shared. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc/doc.h"
+#include "sysfence/error.h"
+
+/* Fails the current test with the condition's text and returns. */
+#define EXPECT(cond)                                                                               \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        printf("#   %s:%d: expected %s\n", __FILE__, __LINE__, #cond);             \
+                        return false;                                                              \
+                }                                                                                  \
+        } while (0)
+
+static void diags_releasep(sf_diags *d) { sf_diags_release(d); }
+
+static const sf_node *get(const sf_node *n, const char *key) { return sf_node_get(n, key); }
+
+static const sf_node *item(const sf_node *n, size_t i)
+{
+        return n && n->kind == SF_NODE_ARR && i < n->arr.n ? n->arr.v[i] : NULL;
+}
+
+static bool is_str(const sf_node *n, const char *s)
+{
+        return n && n->kind == SF_NODE_STR && n->str.len == strlen(s) && strcmp(n->str.s, s) == 0;
+}
+
+static bool is_uint(const sf_node *n, uint64_t v)
+{
+        return n && n->kind == SF_NODE_NUM && n->num.is_int && !n->num.neg && !n->num.overflow &&
+               n->num.mag == v;
+}
+
+static bool at(const sf_node *n, unsigned line, unsigned col)
+{
+        if (n && n->line == line && n->col == col)
+                return true;
+        if (n)
+                printf("#   node at %u:%u, expected %u:%u\n", n->line, n->col, line, col);
+        return false;
+}
+
+static const sf_member *member(const sf_node *obj, const char *key)
+{
+        for (size_t i = 0; obj && obj->kind == SF_NODE_OBJ && i < obj->obj.n; i++)
+                if (strcmp(obj->obj.v[i].key, key) == 0)
+                        return &obj->obj.v[i];
+        return NULL;
+}
+
+static int parse(const char *text, size_t len, sf_doc *doc, sf_diags *d)
+{
+        int r = sf_yaml_parse(text, len, "test.yaml", doc, d);
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *s = sf_diag_format(&d->v[i]);
+                printf("#   %s\n", s ? s : "(out of memory)");
+        }
+        return r;
+}
+
+static bool test_spo_profiles(void)
+{
+        static const char text[] =
+                "# two profiles, one file\n"                                    /* 1 */
+                "---\n"                                                         /* 2 */
+                "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"    /* 3 */
+                "kind: SeccompProfile\n"                                        /* 4 */
+                "metadata:\n"                                                   /* 5 */
+                "  name: profile-allow\n"                                       /* 6 */
+                "spec:\n"                                                       /* 7 */
+                "  defaultAction: SCMP_ACT_ERRNO\n"                             /* 8 */
+                "  architectures:\n"                                            /* 9 */
+                "  - SCMP_ARCH_X86_64\n"                                        /* 10 */
+                "  - SCMP_ARCH_AARCH64\n"                                       /* 11 */
+                "  syscalls:\n"                                                 /* 12 */
+                "    - action: SCMP_ACT_ALLOW\n"                                /* 13 */
+                "      names:\n"                                                /* 14 */
+                "        - read\n"                                              /* 15 */
+                "        - write\n"                                             /* 16 */
+                "    - action: SCMP_ACT_ERRNO\n"                                /* 17 */
+                "      names: [personality]\n"                                  /* 18 */
+                "      args:\n"                                                 /* 19 */
+                "        - index: 0\n"                                          /* 20 */
+                "          value: 18446744073709551615\n"                       /* 21 */
+                "          op: SCMP_CMP_NE\n"                                   /* 22 */
+                "---\n"                                                         /* 23 */
+                "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"    /* 24 */
+                "kind: SeccompProfile\n"                                        /* 25 */
+                "metadata: {name: profile-log}\n"                               /* 26 */
+                "spec:\n"                                                       /* 27 */
+                "  defaultAction: \"SCMP_ACT_LOG\"\n"                           /* 28 */
+                "---\n";                                                        /* 29: empty */
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(parse(text, sizeof(text) - 1, &doc, &d) == 0);
+        EXPECT(d.n == 0);
+        EXPECT(doc.yaml);
+        EXPECT(doc.n_docs == 2);
+
+        const sf_node *p = doc.docs[0];
+        EXPECT(p && p->kind == SF_NODE_OBJ && p->obj.n == 4);
+        EXPECT(at(p, 3, 1));
+        EXPECT(strcmp(p->obj.v[0].key, "apiVersion") == 0 && p->obj.v[0].line == 3 && p->obj.v[0].col == 1);
+        EXPECT(is_str(get(p, "apiVersion"), "security-profiles-operator.x-k8s.io/v1beta1"));
+        EXPECT(at(get(p, "apiVersion"), 3, 13));
+        EXPECT(is_str(get(p, "kind"), "SeccompProfile"));
+        EXPECT(is_str(get(get(p, "metadata"), "name"), "profile-allow"));
+
+        const sf_node *spec = get(p, "spec");
+        EXPECT(spec && spec->kind == SF_NODE_OBJ && spec->obj.n == 3);
+        EXPECT(at(spec, 8, 3));
+        EXPECT(is_str(get(spec, "defaultAction"), "SCMP_ACT_ERRNO"));
+        const sf_node *arches = get(spec, "architectures");
+        EXPECT(arches && arches->kind == SF_NODE_ARR && arches->arr.n == 2);
+        EXPECT(at(arches, 10, 3));
+        EXPECT(is_str(item(arches, 0), "SCMP_ARCH_X86_64") && at(item(arches, 0), 10, 5));
+        EXPECT(is_str(item(arches, 1), "SCMP_ARCH_AARCH64") && at(item(arches, 1), 11, 5));
+
+        const sf_node *sys = get(spec, "syscalls");
+        EXPECT(sys && sys->kind == SF_NODE_ARR && sys->arr.n == 2);
+        const sf_member *names = member(item(sys, 0), "names");
+        EXPECT(names && names->line == 14 && names->col == 7);
+        EXPECT(names->val->kind == SF_NODE_ARR && names->val->arr.n == 2);
+        EXPECT(is_str(item(names->val, 0), "read") && at(item(names->val, 0), 15, 11));
+        EXPECT(is_str(item(names->val, 1), "write") && at(item(names->val, 1), 16, 11));
+        EXPECT(is_str(get(item(sys, 0), "action"), "SCMP_ACT_ALLOW"));
+        EXPECT(at(item(sys, 1), 17, 7));
+        EXPECT(is_str(item(get(item(sys, 1), "names"), 0), "personality"));
+        EXPECT(at(get(item(sys, 1), "names"), 18, 14));
+
+        const sf_node *arg = item(get(item(sys, 1), "args"), 0);
+        EXPECT(is_uint(get(arg, "index"), 0));
+        const sf_node *v = get(arg, "value");
+        EXPECT(is_uint(v, UINT64_MAX));
+        EXPECT(strcmp(v->num.text, "18446744073709551615") == 0);
+        EXPECT(at(v, 21, 18));
+        EXPECT(member(arg, "value")->line == 21 && member(arg, "value")->col == 11);
+        EXPECT(is_str(get(arg, "op"), "SCMP_CMP_NE"));
+
+        p = doc.docs[1];
+        EXPECT(p && p->kind == SF_NODE_OBJ && at(p, 24, 1));
+        EXPECT(is_str(get(get(p, "metadata"), "name"), "profile-log"));
+        EXPECT(at(get(p, "metadata"), 26, 11));
+        EXPECT(is_str(get(get(p, "spec"), "defaultAction"), "SCMP_ACT_LOG"));
+        EXPECT(at(get(get(p, "spec"), "defaultAction"), 28, 18));
+        return true;
+}
+
+static bool test_flow_pod(void)
+{
+        static const char text[] =
+                "{apiVersion: \"v1\", kind: \"Pod\", metadata: {annotations: "
+                "{seccomp.security.alpha.kubernetes.io/pod: \"localhost/x.json\"}}}";
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(parse(text, sizeof(text) - 1, &doc, &d) == 0);
+        EXPECT(doc.n_docs == 1);
+        const sf_node *p = doc.docs[0];
+        EXPECT(p->kind == SF_NODE_OBJ && p->obj.n == 3 && at(p, 1, 1));
+        EXPECT(is_str(get(p, "apiVersion"), "v1") && at(get(p, "apiVersion"), 1, 14));
+        EXPECT(is_str(get(p, "kind"), "Pod"));
+        const sf_node *ann = get(get(p, "metadata"), "annotations");
+        EXPECT(ann && ann->kind == SF_NODE_OBJ && ann->obj.n == 1 && at(ann, 1, 57));
+        EXPECT(is_str(get(ann, "seccomp.security.alpha.kubernetes.io/pod"), "localhost/x.json"));
+        EXPECT(ann->obj.v[0].line == 1 && ann->obj.v[0].col == 58);
+        return true;
+}
+
+/* Same tree, node for node and position for position (num.neg is compared for
+ * integers only: what it means for a fraction is not settled). */
+static bool same_tree(const sf_node *a, const sf_node *b)
+{
+        if (!a || !b || a->kind != b->kind || a->line != b->line || a->col != b->col) {
+                if (a && b)
+                        printf("#   differ at %u:%u / %u:%u\n", a->line, a->col, b->line, b->col);
+                return false;
+        }
+        switch (a->kind) {
+        case SF_NODE_NULL:
+                return true;
+        case SF_NODE_BOOL:
+                return a->b == b->b;
+        case SF_NODE_NUM:
+                return strcmp(a->num.text, b->num.text) == 0 && a->num.is_int == b->num.is_int &&
+                       (!a->num.is_int || (a->num.neg == b->num.neg && a->num.mag == b->num.mag &&
+                                           a->num.overflow == b->num.overflow));
+        case SF_NODE_STR:
+                return a->str.len == b->str.len && memcmp(a->str.s, b->str.s, a->str.len + 1) == 0;
+        case SF_NODE_ARR:
+                if (a->arr.n != b->arr.n)
+                        return false;
+                for (size_t i = 0; i < a->arr.n; i++)
+                        if (!same_tree(a->arr.v[i], b->arr.v[i]))
+                                return false;
+                return true;
+        case SF_NODE_OBJ:
+                if (a->obj.n != b->obj.n)
+                        return false;
+                for (size_t i = 0; i < a->obj.n; i++) {
+                        const sf_member *x = &a->obj.v[i], *y = &b->obj.v[i];
+                        if (strcmp(x->key, y->key) != 0 || x->line != y->line || x->col != y->col ||
+                            !same_tree(x->val, y->val))
+                                return false;
+                }
+                return true;
+        }
+        return false;
+}
+
+static bool test_same_as_json(void)
+{
+        static const char text[] =
+                "{\n"
+                "\t\"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                "\t\"defaultErrnoRet\": 1,\n"
+                "\t\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],\n"
+                "\t\"flags\": [],\n"
+                "\t\"listenerMetadata\": \"caf\\u00e9 \\\"q\\\" \\\\ \\/ \\t \xe2\x82\xac\",\n"
+                "\t\"syscalls\": [\n"
+                "\t\t{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"comment\": null,\n"
+                "\t\t \"args\": [{\"index\": 0, \"value\": 18446744073709551615, \"valueTwo\": 0,\n"
+                "\t\t           \"op\": \"SCMP_CMP_EQ\"}], \"includes\": {},\n"
+                "\t\t \"x\": [true, false, -7, 1.5e3, 99999999999999999999, -0]}\n"
+                "\t]\n"
+                "}\n";
+        _cleanup_(sf_doc_release) sf_doc json = { 0 };
+        _cleanup_(sf_doc_release) sf_doc yaml = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(sf_json_parse(text, sizeof(text) - 1, "test.json", &json, &d) == 0);
+        EXPECT(parse(text, sizeof(text) - 1, &yaml, &d) == 0);
+        EXPECT(json.n_docs == 1 && yaml.n_docs == 1);
+        EXPECT(same_tree(json.docs[0], yaml.docs[0]));
+        return true;
+}
+
+static bool test_real_manifest(const char *path)
+{
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        sf_error *err = NULL;
+
+        if (sf_read_file(path, 1 << 20, &data, &len, &err) < 0) {
+                printf("#   %s\n", sf_error_message(err));
+                sf_error_free(err);
+                return false;
+        }
+        EXPECT(parse(data, len, &doc, &d) == 0);
+        EXPECT(doc.n_docs == 1);
+        const sf_node *p = doc.docs[0];
+        EXPECT(at(p, 2, 1));
+        EXPECT(is_str(get(p, "apiVersion"), "v1") && is_str(get(p, "kind"), "Pod"));
+        EXPECT(is_str(get(get(p, "metadata"), "name"), "fine-pod"));
+        const sf_member *a = member(get(get(p, "metadata"), "annotations"),
+                                    "seccomp.security.alpha.kubernetes.io/pod");
+        EXPECT(a && a->line == 11 && a->col == 7);
+        EXPECT(is_str(a->val, "localhost/profiles/fine-grained.json") && at(a->val, 11, 49));
+        const sf_node *c = item(get(get(p, "spec"), "containers"), 0);
+        EXPECT(c && c->kind == SF_NODE_OBJ && at(c, 15, 18));
+        EXPECT(is_str(get(c, "image"), "hashicorp/http-echo:0.2.3"));
+        EXPECT(is_str(item(get(c, "args"), 0), "-text=just made some syscalls!"));
+        const sf_node *ape = get(get(c, "securityContext"), "allowPrivilegeEscalation");
+        EXPECT(ape && ape->kind == SF_NODE_BOOL && !ape->b && at(ape, 22, 35));
+        return true;
+}
+
+typedef struct scalar_case {
+        const char *text; /* the value in "v: <text>" */
+        sf_node_kind kind;
+        const char *str;  /* SF_NODE_STR: the string; SF_NODE_NUM: num.text */
+        bool b;           /* SF_NODE_BOOL */
+        bool is_int, neg, overflow;
+        uint64_t mag;
+} scalar_case;
+
+#define NUL_(t) { t, SF_NODE_NULL, NULL, false, false, false, false, 0 }
+#define BOOL_(t, v) { t, SF_NODE_BOOL, NULL, v, false, false, false, 0 }
+#define INT_(t, neg, mag) { t, SF_NODE_NUM, t, false, true, neg, false, mag }
+#define BIG_(t, neg) { t, SF_NODE_NUM, t, false, true, neg, true, 0 }
+#define FLT_(t, neg) { t, SF_NODE_NUM, t, false, false, neg, false, 0 }
+#define STR_(t, s) { t, SF_NODE_STR, s, false, false, false, false, 0 }
+
+static const scalar_case scalar_cases[] = {
+        NUL_(""), NUL_("~"), NUL_("null"), NUL_("Null"), NUL_("NULL"), NUL_("!!null ''"),
+        BOOL_("true", true), BOOL_("True", true), BOOL_("TRUE", true),
+        BOOL_("false", false), BOOL_("False", false), BOOL_("FALSE", false),
+        BOOL_("!!bool true", true),
+        INT_("0", false, 0), INT_("-0", false, 0), INT_("+0", false, 0), INT_("42", false, 42),
+        INT_("+42", false, 42), INT_("-42", true, 42), INT_("012", false, 12),
+        INT_("0x1F", false, 31), INT_("0xffffffffffffffff", false, UINT64_MAX), INT_("0o17", false, 15),
+        INT_("18446744073709551615", false, UINT64_MAX), INT_("-18446744073709551615", true, UINT64_MAX),
+        INT_("4294967296", false, 4294967296ULL),
+        BIG_("18446744073709551616", false), BIG_("-99999999999999999999999", true),
+        BIG_("0x10000000000000000", false),
+        { "!!int \"7\"", SF_NODE_NUM, "7", false, true, false, false, 7 },
+        FLT_("1.5", false), FLT_("-1.5", true), FLT_(".5", false), FLT_("1.", false),
+        FLT_("1e3", false), FLT_("-2.5E-3", true), FLT_("+1e+9", false),
+        FLT_(".inf", false), FLT_("-.Inf", true), FLT_("+.INF", false),
+        FLT_(".nan", false), FLT_(".NaN", false), FLT_(".NAN", false),
+        { "!!float 3", SF_NODE_NUM, "3", false, false, false, false, 0 },
+        /* YAML 1.1 and near misses stay strings */
+        STR_("yes", "yes"), STR_("no", "no"), STR_("on", "on"), STR_("off", "off"), STR_("y", "y"),
+        STR_("nULL", "nULL"), STR_("tRUE", "tRUE"), STR_("0X1F", "0X1F"), STR_("0b101", "0b101"),
+        STR_("1_000", "1_000"), STR_("0x", "0x"), STR_("0o8", "0o8"), STR_("-0x1", "-0x1"),
+        STR_("+-1", "+-1"), STR_("1e", "1e"), STR_(".", "."), STR_("e3", "e3"),
+        STR_(".infinity", ".infinity"), STR_("-.nan", "-.nan"), STR_("1.2.3", "1.2.3"),
+        STR_("12:30", "12:30"),
+        STR_("2001-12-14", "2001-12-14"), STR_("SCMP_ACT_ALLOW", "SCMP_ACT_ALLOW"), STR_("a b  c", "a b  c"),
+        STR_("\"caf\xc3\xa9\"", "caf\xc3\xa9"),
+        /* quoted and block scalars are strings whatever they read */
+        STR_("\"123\"", "123"), STR_("'true'", "true"), STR_("'~'", "~"), STR_("\"\"", ""), STR_("''", ""),
+        STR_("\"a\\tb\\u00e9\"", "a\tb\xc3\xa9"), STR_("'it''s'", "it's"),
+        STR_("|\n  line 1\n  line 2\n", "line 1\nline 2\n"), STR_(">-\n  folded\n  text\n", "folded text"),
+        STR_("!!str 123", "123"), STR_("! 123", "123"), STR_("!!str", ""),
+        STR_("plain\n  continued", "plain continued"),
+};
+
+static bool check_scalar(const scalar_case *c)
+{
+        char text[256];
+        snprintf(text, sizeof(text), "v: %s\n", c->text);
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(parse(text, strlen(text), &doc, &d) == 0);
+        EXPECT(doc.n_docs == 1);
+        const sf_node *n = get(doc.docs[0], "v");
+        EXPECT(n && n->kind == c->kind);
+        /* An empty value is where libyaml finds it: right after the ':'. */
+        EXPECT(at(n, 1, *c->text ? 4 : 3));
+        switch (c->kind) {
+        case SF_NODE_BOOL:
+                EXPECT(n->b == c->b);
+                break;
+        case SF_NODE_NUM:
+                EXPECT(strcmp(n->num.text, c->str) == 0);
+                EXPECT(n->num.is_int == c->is_int && n->num.neg == c->neg && n->num.overflow == c->overflow);
+                EXPECT(!c->is_int || c->overflow || n->num.mag == c->mag);
+                break;
+        case SF_NODE_STR:
+                EXPECT(n->str.len == strlen(c->str) && strcmp(n->str.s, c->str) == 0);
+                break;
+        default:
+                break;
+        }
+        return true;
+}
+
+static bool test_scalars(void)
+{
+        bool ok = true;
+        for (size_t i = 0; i < ARRAY_SIZE(scalar_cases); i++)
+                if (!check_scalar(&scalar_cases[i])) {
+                        printf("#   ^ scalar case \"%s\"\n", scalar_cases[i].text);
+                        ok = false;
+                }
+        return ok;
+}
+
+/* Keys are stored by their text, whatever a value of that text would be. */
+static bool test_keys(void)
+{
+        static const char text[] = "1: a\ntrue: b\n~: c\n\"q\": d\n? e\n: f\n0x10: g\n";
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(parse(text, sizeof(text) - 1, &doc, &d) == 0);
+        const sf_node *p = doc.docs[0];
+        EXPECT(p->obj.n == 6);
+        EXPECT(is_str(get(p, "1"), "a") && is_str(get(p, "true"), "b") && is_str(get(p, "~"), "c"));
+        EXPECT(is_str(get(p, "q"), "d") && is_str(get(p, "e"), "f") && is_str(get(p, "0x10"), "g"));
+        EXPECT(p->obj.v[4].line == 5 && p->obj.v[4].col == 3);
+        return true;
+}
+
+static bool test_documents(void)
+{
+        static const struct {
+                const char *text;
+                size_t n_docs;
+                sf_node_kind first;
+        } cases[] = {
+                { "", 0, 0 },
+                { "# only a comment\n", 0, 0 },
+                { "---\n", 0, 0 },
+                { "--- # empty\n...\n---\n", 0, 0 },
+                { "---\n...\n--- 5\n---\n", 1, SF_NODE_NUM },
+                { "--- null\n", 1, SF_NODE_NULL },
+                { "--- ~\n--- ''\n", 2, SF_NODE_NULL },
+                { "a: 1\n---\nb: 2\n--- [1]\n", 3, SF_NODE_OBJ },
+                { "%YAML 1.2\n---\nx\n", 1, SF_NODE_STR },
+                { "{}", 1, SF_NODE_OBJ },
+                { "[]", 1, SF_NODE_ARR },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+                _cleanup_(diags_releasep) sf_diags d = { 0 };
+                printf("#   documents case %zu\n", i);
+                EXPECT(parse(cases[i].text, strlen(cases[i].text), &doc, &d) == 0);
+                EXPECT(doc.yaml && doc.n_docs == cases[i].n_docs);
+                EXPECT(!doc.n_docs || (doc.docs[0] && doc.docs[0]->kind == cases[i].first));
+                EXPECT(!doc.n_docs || doc.docs[doc.n_docs - 1]);
+        }
+        /* A UTF-8 byte order mark is allowed and takes no column. */
+        static const char bom[] = "\xEF\xBB\xBFkind: x\n";
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        EXPECT(parse(bom, sizeof(bom) - 1, &doc, &d) == 0);
+        EXPECT(doc.docs[0]->obj.v[0].col == 1 && at(get(doc.docs[0], "kind"), 1, 7));
+        /* Columns count characters, not bytes. */
+        static const char wide[] = "\xc3\xa9\xc3\xa9: [\xe2\x82\xac, x]\n";
+        _cleanup_(sf_doc_release) sf_doc doc2 = { 0 };
+        EXPECT(parse(wide, sizeof(wide) - 1, &doc2, &d) == 0);
+        EXPECT(at(item(get(doc2.docs[0], "\xc3\xa9\xc3\xa9"), 1), 1, 9));
+        return true;
+}
+
+/* Nesting at the limit parses; one more level is an error (values at depth 65). */
+static bool test_depth_limit(void)
+{
+        char text[512];
+        size_t o = 0;
+        for (int i = 0; i < SF_DOC_MAX_DEPTH; i++)
+                text[o++] = '[';
+        for (int i = 0; i < SF_DOC_MAX_DEPTH; i++)
+                text[o++] = ']';
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        EXPECT(parse(text, o, &doc, &d) == 0);
+        const sf_node *n = doc.docs[0];
+        for (int i = 1; i < SF_DOC_MAX_DEPTH; i++)
+                n = item(n, 0);
+        EXPECT(n && n->kind == SF_NODE_ARR && n->arr.n == 0);
+        return true;
+}
+
+static bool test_big_but_allowed(void)
+{
+        /* SF_DOC_MAX_ITEMS items, and a string of SF_DOC_MAX_STRING bytes. */
+        _cleanup_(sf_buf_release) sf_buf b = { 0 };
+        sf_buf_puts(&b, "big: [");
+        for (int i = 0; i < SF_DOC_MAX_ITEMS; i++)
+                sf_buf_puts(&b, "0,");
+        sf_buf_puts(&b, "]\nlong: ");
+        for (int i = 0; i < SF_DOC_MAX_STRING; i++)
+                sf_buf_putc(&b, 'x');
+        sf_buf_putc(&b, '\n');
+        EXPECT(!b.oom);
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        EXPECT(parse(b.s, b.len, &doc, &d) == 0);
+        EXPECT(get(doc.docs[0], "big")->arr.n == SF_DOC_MAX_ITEMS);
+        EXPECT(get(doc.docs[0], "long")->str.len == SF_DOC_MAX_STRING);
+        return true;
+}
+
+/* One parse that must fail with -EINVAL and exactly one error at line:col
+ * (col 0: any) whose message contains msg. */
+static bool check_error(const char *text, size_t len, unsigned line, unsigned col, const char *msg)
+{
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(parse(text, len, &doc, &d) == -EINVAL);
+        EXPECT(d.n == 1 && d.errors == 1 && d.warnings == 0);
+        EXPECT(d.v[0].severity == SF_SEV_ERROR);
+        EXPECT(strcmp(d.v[0].id, "yaml-syntax") == 0 && strcmp(d.v[0].file, "test.yaml") == 0);
+        EXPECT(d.v[0].line == line);
+        EXPECT(col == 0 || d.v[0].col == col);
+        EXPECT(strstr(d.v[0].msg, msg));
+        /* Nothing half-built is handed back, and a fresh doc is left empty. */
+        EXPECT(doc.n_docs == 0 && !doc.docs && !doc.yaml && !doc.arena.head);
+        return true;
+}
+
+#define ERR(text, line, col, msg) { text, sizeof(text) - 1, line, col, msg }
+
+static const struct error_case {
+        const char *text;
+        size_t len;
+        unsigned line, col;
+        const char *msg;
+} error_cases[] = {
+        ERR("a: 1\nb: 2\na: 3\n", 3, 1, "duplicate key \"a\" (first at line 1, column 1)"),
+        ERR("spec:\n  syscalls:\n  - names: [a]\n    action: x\n    names: [b]\n", 5, 5,
+            "duplicate key \"names\" (first at line 3, column 5)"),
+        ERR("{x: {k: 1, k: 2}}", 1, 12, "duplicate key \"k\" (first at line 1, column 6)"),
+        ERR("z: 1\ny: 1\ny: 2\nz: 2\n", 3, 1, "duplicate key \"y\" (first at line 2, column 1)"),
+        ERR("1: a\n\"1\": b\n", 2, 1, "duplicate key \"1\""),
+        ERR("base: &b {a: 1}\nother: *b\n", 2, 8, "yaml aliases are not supported (\"b\")"),
+        ERR("- &x 1\n- [2, *x]\n", 2, 7, "yaml aliases are not supported"),
+        ERR("apiVersion: v1\nkind: Pod\nspec: a: b\n", 3, 8,
+            "yaml syntax: mapping values are not allowed in this context"),
+        ERR("a: [1, 2\nb: 3\n", 0, 0, "yaml syntax: "),
+        ERR("a: \"unterminated\n", 2, 1, "yaml syntax: found unexpected end of stream"),
+        ERR("a:\n  - 1\n - 2\n", 3, 2, "yaml syntax: "),
+        ERR("spec:\n\tdefaultAction: x\n", 2, 1, "yaml syntax: found character that cannot start any token"),
+        ERR("a: 1\nb: 2\nc: \"x\xff\"\n", 3, 6, "yaml syntax: invalid leading UTF-8 octet (byte 0xff)"),
+        ERR("a: \xc3\n", 1, 5, "yaml syntax: invalid trailing UTF-8 octet (byte 0x0a)"),
+        ERR("a: \xc0\x80\n", 1, 4, "yaml syntax: "),
+        ERR("a: \xed\xa0\x80\n", 1, 4, "yaml syntax: invalid Unicode character"),
+        ERR("\xff\xfe" "a\0:\0", 1, 1, "yaml syntax: invalid leading UTF-8 octet"),
+        ERR("a: b\0c\n", 1, 5, "yaml syntax: control characters are not allowed (U+0000)"),
+        ERR("a: \"x\\0y\"\n", 1, 4, "NUL byte in \"x\\x00y\""),
+        ERR("k: \"\\x00\"\n", 1, 4, "NUL byte"),
+        ERR("? [a]\n: 1\n", 1, 3, "a mapping key must be a scalar, not a sequence"),
+        ERR("{{a: 1}: 2}", 1, 2, "a mapping key must be a scalar, not a mapping"),
+        ERR("a: !foo x\n", 1, 4, "unsupported yaml tag \"!foo\""),
+        ERR("a: !!binary eA==\n", 1, 4, "unsupported yaml tag \"!!binary\""),
+        ERR("a: !!int abc\n", 1, 4, "\"abc\" is not a valid \"!!int\""),
+        ERR("a: !!int 1.5\n", 1, 4, "\"1.5\" is not a valid \"!!int\""),
+        ERR("a: !!bool yes\n", 1, 4, "\"yes\" is not a valid \"!!bool\""),
+        ERR("a: !!null 0\n", 1, 4, "\"0\" is not a valid \"!!null\""),
+        ERR("a: !!float x\n", 1, 4, "\"x\" is not a valid \"!!float\""),
+        ERR("!!int k: v\n", 1, 1, "unsupported yaml tag \"!!int\" on a mapping key"),
+        ERR("a: !!map [1]\n", 1, 4, "unsupported yaml tag \"!!map\" on a sequence"),
+        ERR("- ok\n- !!seq {a: 1}\n", 2, 3, "unsupported yaml tag \"!!seq\" on a mapping"),
+};
+
+static bool test_errors(void)
+{
+        bool ok = true;
+        for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
+                const struct error_case *c = &error_cases[i];
+                unsigned line = c->line;
+                if (line == 0) /* wherever libyaml sees it; check only that it is reported */
+                        line = 2;
+                if (!check_error(c->text, c->len, line, c->col, c->msg)) {
+                        printf("#   ^ error case %zu\n", i);
+                        ok = false;
+                }
+        }
+        return ok;
+}
+
+static bool test_limits(void)
+{
+        _cleanup_(sf_buf_release) sf_buf b = { 0 };
+
+        /* A value nested 65 deep in flow style, reported at the value. */
+        for (int i = 0; i < SF_DOC_MAX_DEPTH; i++)
+                sf_buf_putc(&b, '[');
+        sf_buf_puts(&b, "1");
+        for (int i = 0; i < SF_DOC_MAX_DEPTH; i++)
+                sf_buf_putc(&b, ']');
+        EXPECT(!b.oom && check_error(b.s, b.len, 1, SF_DOC_MAX_DEPTH + 1, "nesting deeper than 64 levels"));
+
+        /* The same in block style, one mapping per line, the last value on line 64. */
+        sf_buf_truncate(&b, 0);
+        for (int i = 0; i < SF_DOC_MAX_DEPTH; i++) {
+                for (int j = 0; j < i; j++)
+                        sf_buf_putc(&b, ' ');
+                sf_buf_puts(&b, i < SF_DOC_MAX_DEPTH - 1 ? "k:\n" : "k: v\n");
+        }
+        EXPECT(!b.oom && check_error(b.s, b.len, SF_DOC_MAX_DEPTH, SF_DOC_MAX_DEPTH + 3,
+                                     "nesting deeper than 64 levels"));
+
+        /* Items in one sequence and entries in one mapping. */
+        sf_buf_truncate(&b, 0);
+        sf_buf_puts(&b, "[");
+        for (int i = 0; i <= SF_DOC_MAX_ITEMS; i++)
+                sf_buf_puts(&b, "0,");
+        sf_buf_puts(&b, "]");
+        EXPECT(!b.oom && check_error(b.s, b.len, 1, 2 + 2 * SF_DOC_MAX_ITEMS,
+                                     "more than 65536 items in one sequence"));
+        sf_buf_truncate(&b, 0);
+        for (int i = 0; i <= SF_DOC_MAX_ITEMS; i++)
+                sf_buf_printf(&b, "k%d: 0\n", i);
+        EXPECT(!b.oom && check_error(b.s, b.len, SF_DOC_MAX_ITEMS + 1, 1,
+                                     "more than 65536 entries in one mapping"));
+
+        /* Values in all documents together: 16 x 65536 + 1 > 1,000,000. */
+        sf_buf_truncate(&b, 0);
+        for (int doc = 0; doc < 16; doc++) {
+                sf_buf_puts(&b, "--- [");
+                for (int i = 0; i < 65535; i++)
+                        sf_buf_puts(&b, "0,");
+                sf_buf_puts(&b, "]\n");
+        }
+        EXPECT(!b.oom && check_error(b.s, b.len, 16, 0, "more than 1000000 values in one file"));
+
+        /* Documents, the empty ones included. */
+        sf_buf_truncate(&b, 0);
+        for (int i = 0; i <= SF_DOC_MAX_DOCS; i++)
+                sf_buf_puts(&b, i % 2 ? "---\n" : "--- a\n");
+        EXPECT(!b.oom && check_error(b.s, b.len, SF_DOC_MAX_DOCS + 1, 1, "more than 1024 yaml documents"));
+
+        /* A string one byte over the limit, as a value and as a key. */
+        sf_buf_truncate(&b, 0);
+        sf_buf_puts(&b, "a: 1\nb: '");
+        for (int i = 0; i <= SF_DOC_MAX_STRING; i++)
+                sf_buf_putc(&b, 'x');
+        sf_buf_puts(&b, "'\n");
+        EXPECT(!b.oom && check_error(b.s, b.len, 2, 4,
+                                     "string of 65537 bytes is longer than the limit of 65536"));
+        sf_buf_truncate(&b, 0);
+        sf_buf_puts(&b, "? ");
+        for (int i = 0; i <= SF_DOC_MAX_STRING; i++)
+                sf_buf_putc(&b, 'k');
+        sf_buf_puts(&b, "\n: v\n");
+        EXPECT(!b.oom && check_error(b.s, b.len, 1, 3, "string of 65537 bytes"));
+        return true;
+}
+
+/* A doc that already holds memory keeps it on error; sf_doc_release() frees it. */
+static bool test_error_into_used_doc(void)
+{
+        _cleanup_(sf_doc_release) sf_doc doc = { 0 };
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+
+        EXPECT(sf_arena_strdup(&doc.arena, "earlier"));
+        EXPECT(parse("a: [1, {b: 2, b: 3}]\n", 21, &doc, &d) == -EINVAL);
+        EXPECT(d.n == 1 && doc.n_docs == 0 && !doc.docs);
+        return true;
+}
+
+int main(int argc, char **argv)
+{
+        const char *shared = getenv("SF_SHARED") ? getenv("SF_SHARED") : "../shared";
+        char manifest[4096];
+        snprintf(manifest, sizeof(manifest), "%s/manifests/real/k8s-website-alpha-fine-pod.yaml",
+                 argc > 1 ? argv[1] : shared);
+        static const struct {
+                const char *name;
+                bool (*fn)(void);
+        } tests[] = {
+                { "multi-document SPO SeccompProfile: tree, positions, uint64 argument", test_spo_profiles },
+                { "flow-style pod with a seccomp annotation", test_flow_pod },
+                { "JSON text gives the JSON parser's tree, positions included", test_same_as_json },
+                { "core-schema scalars, quoted and block strings, tags", test_scalars },
+                { "mapping keys are kept as written", test_keys },
+                { "documents: empty ones skipped, null roots kept, BOM, columns in characters",
+                  test_documents },
+                { "64 nested containers parse", test_depth_limit },
+                { "65536 items and a 65536-byte string parse", test_big_but_allowed },
+                { "errors: duplicates, aliases, syntax, tabs, UTF-8, NUL, keys, tags", test_errors },
+                { "errors: depth, items, values, documents and string limits", test_limits },
+                { "error into a doc that already holds memory", test_error_into_used_doc },
+        };
+        unsigned failed = 0, n = 0;
+
+        printf("1..%zu\n", ARRAY_SIZE(tests) + 1);
+        for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+                bool ok = tests[i].fn();
+                printf("%s %u - %s\n", ok ? "ok" : "not ok", ++n, tests[i].name);
+                failed += !ok;
+        }
+        bool ok = test_real_manifest(manifest);
+        printf("%s %u - real manifest %s\n", ok ? "ok" : "not ok", ++n, manifest);
+        failed += !ok;
+        return failed ? 1 : 0;
+}
