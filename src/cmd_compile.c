@@ -107,10 +107,10 @@ static void hot_release(hot_table *h)
         free(h->values);
 }
 
-static void format_prog(const sf_prog *prog, const char *fmt, const char *file, sf_buf *out)
+static void format_prog(const sf_prog *prog, const void *bytes, size_t len, const char *fmt, const char *file,
+                        sf_buf *out)
 {
-        const unsigned char *raw = (const unsigned char *)prog->insns;
-        size_t len = prog->len * sizeof(struct sock_filter);
+        const unsigned char *raw = bytes;
         if (strcmp(fmt, "raw") == 0) {
                 sf_buf_add(out, (const char *)raw, len);
         } else if (strcmp(fmt, "hex") == 0) {
@@ -232,9 +232,16 @@ int cmd_compile(int argc, char **argv)
                 return cli_fail("compile", &err);
         }
         sf_buf b = { 0 };
-        format_prog(prog, fmt, file, &b);
+        void *bytes = NULL;
+        size_t size = 0;
         int status = EXIT_OK;
-        if (b.oom) {
+        if (sf_prog_serialize(prog, &bytes, &size, &err) < 0)
+                status = cli_fail("compile", &err);
+        else
+                format_prog(prog, bytes, size, fmt, file, &b);
+        free(bytes);
+        if (status != EXIT_OK) {
+        } else if (b.oom) {
                 cli_error("compile", "out of memory");
                 status = EXIT_INVALID;
         } else if (sf_write_file_atomic(out, b.s, b.len, 0644, &err) < 0) {

@@ -52,6 +52,8 @@ uint32_t sf_arch_audit(sf_arch arch);
 /* Reverse of sf_arch_audit (x86_64 for AUDIT_ARCH_X86_64); NONE when unknown. */
 sf_arch sf_arch_from_audit(uint32_t audit_arch);
 bool sf_arch_is_64bit(sf_arch arch);
+/* Byte order of the arch (seccomp_data's args are u64 in that order). */
+bool sf_arch_big_endian(sf_arch arch);
 /* The arch this library was built for. */
 sf_arch sf_arch_native(void);
 

@@ -33,6 +33,8 @@ typedef struct sf_prog {
         sf_src *src;        /* one per instruction (meaningful on RET), may be NULL */
         sf_arch *arches;    /* the arches the program dispatches on */
         size_t n_arches;
+        bool big_endian;    /* the targets are big-endian: insns are in this machine's
+                             * order; sf_prog_serialize() writes the target's */
 } sf_prog;
 
 typedef struct sf_compile_opts {
@@ -51,6 +53,9 @@ typedef struct sf_compile_opts {
 int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_prog **ret, sf_diags *diags,
                sf_error **err);
 void sf_prog_free(sf_prog *prog);
+/* The program as the target kernel reads it (struct sock_filter array in the
+ * target's byte order).  malloc'd; *ret_size bytes. */
+int sf_prog_serialize(const sf_prog *prog, void **ret, size_t *ret_size, sf_error **err);
 
 /* Checks a program as the kernel's seccomp loader does (opcodes, jumps in range,
  * aligned 32-bit loads inside seccomp_data, ends in RET, length 1..4096). */

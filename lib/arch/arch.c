@@ -265,3 +265,22 @@ SF_EXPORT int sf_syscall_max(sf_arch arch)
 {
         return arch_valid(arch) ? sf_syscalls.arch[arch].max_nr : -1;
 }
+
+SF_EXPORT bool sf_arch_big_endian(sf_arch a)
+{
+        switch (a) {
+        case SF_ARCH_PPC64:
+        case SF_ARCH_PPC:
+        case SF_ARCH_S390X:
+        case SF_ARCH_S390:
+        case SF_ARCH_MIPS:
+        case SF_ARCH_MIPS64:
+        case SF_ARCH_MIPS64N32:
+        case SF_ARCH_PARISC:
+        case SF_ARCH_PARISC64:
+                return true;
+        default:
+                return false;
+        }
+}
+

@@ -28,6 +28,7 @@ typedef struct sf_crule {
 /* What the filter does for one syscall number. */
 typedef struct sf_decision {
         bool conditional;
+        bool is32;         /* compare the low words only (the rules' arch is 32-bit) */
         sf_action action;  /* unconditional: the action; conditional: the fallback */
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
         sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */

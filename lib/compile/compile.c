@@ -73,6 +73,17 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 }
         }
 
+        /* One filter has one byte order (libseccomp refuses to mix them too). */
+        for (size_t i = 1; i < n_arches; i++)
+                if (sf_arch_big_endian(arches[i]) != sf_arch_big_endian(arches[0])) {
+                        sf_profile_free(rp);
+                        return sf_error_set(err, EINVAL,
+                                            "%s: %s is %s-endian and %s is not: one filter cannot serve both", p->file,
+                                            sf_arch_short_name(arches[i]),
+                                            sf_arch_big_endian(arches[i]) ? "big" : "little",
+                                            sf_arch_short_name(arches[0]));
+                }
+
         sf_cstate s = {
                 .p = rp,
                 .opts = opts,
@@ -95,6 +106,7 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 else {
                         memcpy(prog->arches, arches, n_arches * sizeof(sf_arch));
                         prog->n_arches = n_arches;
+                        prog->big_endian = sf_arch_big_endian(arches[0]);
                 }
         }
         sf_arena_release(&s.arena);
@@ -115,4 +127,22 @@ SF_EXPORT void sf_prog_free(sf_prog *prog)
         free(prog->src);
         free(prog->arches);
         free(prog);
+}
+
+SF_EXPORT int sf_prog_serialize(const sf_prog *prog, void **ret, size_t *ret_size, sf_error **err)
+{
+        size_t size = prog->len * sizeof(struct sock_filter);
+        struct sock_filter *v = malloc(size ? size : 1);
+        if (!v)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        memcpy(v, prog->insns, size);
+        bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+        if (prog->big_endian != host_big)
+                for (size_t i = 0; i < prog->len; i++) {
+                        v[i].code = __builtin_bswap16(v[i].code);
+                        v[i].k = __builtin_bswap32(v[i].k);
+                }
+        *ret = v;
+        *ret_size = size;
+        return 0;
 }

@@ -51,24 +51,6 @@ static bool arch_muxes(sf_arch a)
         }
 }
 
-static bool arch_big_endian(sf_arch a)
-{
-        switch (a) {
-        case SF_ARCH_PPC64:
-        case SF_ARCH_PPC:
-        case SF_ARCH_S390X:
-        case SF_ARCH_S390:
-        case SF_ARCH_MIPS:
-        case SF_ARCH_MIPS64:
-        case SF_ARCH_MIPS64N32:
-        case SF_ARCH_PARISC:
-        case SF_ARCH_PARISC64:
-                return true;
-        default:
-                return false;
-        }
-}
-
 static bool same_action(sf_action a, sf_action b)
 {
         return a.kind == b.kind && ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == b.data);
@@ -80,6 +62,7 @@ typedef struct arch_table {
         size_t n;
         sf_decision *d;
         bool *set;
+        bool warned_ordering;
 } arch_table;
 
 static long table_index(sf_arch a, int nr)
@@ -201,7 +184,7 @@ static int add_rule(adder *ad, int nr, const sf_crule *cr)
         sf_decision *d = &ad->t->d[idx];
         if (!ad->t->set[idx]) {
                 ad->t->set[idx] = true;
-                *d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
+                *d = (sf_decision){ .action = s->def, .src = { -1, -1 }, .is32 = !sf_arch_is_64bit(ad->t->arch) };
         }
         const char *name = sf_syscall_name(ad->t->arch, nr);
         if (cr->n == 0) {
@@ -214,12 +197,33 @@ static int add_rule(adder *ad, int nr, const sf_crule *cr)
                         return 0;
                 }
                 /* unconditional beats conditional, whatever the order */
-                *d = (sf_decision){ .action = cr->action, .src = cr->src };
+                *d = (sf_decision){ .action = cr->action, .src = cr->src, .is32 = d->is32 };
                 return 0;
         }
         if (!d->conditional && d->src.rule >= 0)
                 return 0; /* an unconditional rule already decides */
         uint64_t max = sf_arch_is_64bit(ad->t->arch) ? UINT64_MAX : UINT32_MAX;
+        /* libseccomp 2.5 merges 64-bit ordering comparisons wrongly when a chain has
+         * more than one condition, or when several rules order the same argument
+         * (found by the differential test); say so, since runc would load a filter
+         * that differs from the profile's meaning. */
+        if (max == UINT64_MAX && !ad->t->warned_ordering) {
+                bool ordering = false, shared = false;
+                for (unsigned i = 0; i < cr->n; i++)
+                        if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
+                            cr->c[i].op == SF_OP_GE) {
+                                ordering = true;
+                                for (size_t k = 0; k < d->n_rules; k++)
+                                        for (unsigned m = 0; m < d->rules[k].n; m++)
+                                                shared |= d->rules[k].c[m].index == cr->c[i].index;
+                        }
+                if (ordering && (cr->n > 1 || shared)) {
+                        ad->t->warned_ordering = true;
+                        warn_rule(ad, "libseccomp-ordering",
+                                  "%s on %s: libseccomp 2.5 compiles 64-bit LT/LE/GT/GE comparisons combined with other conditions on the same syscall incorrectly, so runc and crun may decide differently from this profile (and from sysfence)",
+                                  name, sf_arch_short_name(ad->t->arch));
+                }
+        }
         for (size_t i = 0; i < d->n_rules; i++) {
                 if (crule_eq(&d->rules[i], cr))
                         return 0;
@@ -437,7 +441,7 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                 if (a == SF_ARCH_X32 && x86_64 >= 0)
                         continue;
                 sf_region *rg = &s->regions[s->n_regions++];
-                *rg = (sf_region){ .audit = sf_arch_audit(a), .primary = a, .big_endian = arch_big_endian(a),
+                *rg = (sf_region){ .audit = sf_arch_audit(a), .primary = a, .big_endian = sf_arch_big_endian(a),
                                    .is_32bit = !sf_arch_is_64bit(a) };
                 rg->arches[rg->n_arches++] = a;
                 size_t n_hot = 0;

@@ -187,10 +187,14 @@ static ir *eq_set(lower *l, const sf_region *rg, const sf_crule *v, size_t from,
         return x;
 }
 
-static ir *decision(lower *l, const sf_region *rg, const sf_decision *d)
+static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
 {
         if (!d->conditional)
                 return ret(l, d->action, d->src);
+        /* x32 rules live in x86_64's region but compare 32-bit words */
+        sf_region local = *region_;
+        local.is_32bit = d->is32;
+        const sf_region *rg = &local;
         ir *x = ret(l, d->action, no_src);
         /* built from the last rule back to the first: each rule's failure goes to the next */
         size_t i = d->n_rules;

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Differential test: sysfence's program against libseccomp's for the same profile
+ * (built the way runc builds it), both run in the emulator over every syscall
+ * number of each target arch and boundary argument values.  Any decision that
+ * differs is a failure.
+ *
+ * Usage: test-diff [--random N] [--seed S] [PROFILE...]
+ * Without profiles it takes every file under $SF_SHARED/profiles. */
+#include <dirent.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "compile/compile-internal.h"
+#include "profile/profile-internal.h"
+#include "sysfence/bpf.h"
+
+static int n_test, n_fail;
+#define TAP(ok, ...)                                                                                       \
+        do {                                                                                               \
+                n_test++;                                                                                  \
+                if (!(ok))                                                                                 \
+                        n_fail++;                                                                          \
+                printf("%s %d - ", (ok) ? "ok" : "not ok", n_test);                                        \
+                printf(__VA_ARGS__);                                                                       \
+                printf("\n");                                                                              \
+                fflush(stdout);                                                                            \
+        } while (0)
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void)
+{
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        return rng_state;
+}
+
+/* Big-endian targets: a 32-bit load at args[i] reads the high word first.  The
+ * emulator runs on this (little-endian) machine, so present the data that way. */
+static bool big_endian_data;
+
+static uint32_t scmp_token(sf_arch a)
+{
+        switch (a) {
+        case SF_ARCH_X86_64: return SCMP_ARCH_X86_64;
+        case SF_ARCH_X86: return SCMP_ARCH_X86;
+        case SF_ARCH_X32: return SCMP_ARCH_X32;
+        case SF_ARCH_AARCH64: return SCMP_ARCH_AARCH64;
+        case SF_ARCH_ARM: return SCMP_ARCH_ARM;
+        case SF_ARCH_PPC64LE: return SCMP_ARCH_PPC64LE;
+        case SF_ARCH_PPC64: return SCMP_ARCH_PPC64;
+        case SF_ARCH_PPC: return SCMP_ARCH_PPC;
+        case SF_ARCH_S390X: return SCMP_ARCH_S390X;
+        case SF_ARCH_S390: return SCMP_ARCH_S390;
+        case SF_ARCH_RISCV64: return SCMP_ARCH_RISCV64;
+        case SF_ARCH_MIPS: return SCMP_ARCH_MIPS;
+        case SF_ARCH_MIPSEL: return SCMP_ARCH_MIPSEL;
+        case SF_ARCH_MIPS64: return SCMP_ARCH_MIPS64;
+        case SF_ARCH_MIPSEL64: return SCMP_ARCH_MIPSEL64;
+        case SF_ARCH_MIPS64N32: return SCMP_ARCH_MIPS64N32;
+        case SF_ARCH_MIPSEL64N32: return SCMP_ARCH_MIPSEL64N32;
+        case SF_ARCH_PARISC: return SCMP_ARCH_PARISC;
+        case SF_ARCH_PARISC64: return SCMP_ARCH_PARISC64;
+        default: return 0;
+        }
+}
+
+static uint32_t scmp_action(sf_action a)
+{
+        switch (a.kind) {
+        case SF_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+        case SF_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
+        case SF_ACT_TRAP: return SCMP_ACT_TRAP;
+        case SF_ACT_ERRNO: return SCMP_ACT_ERRNO(a.data);
+        case SF_ACT_USER_NOTIF: return SCMP_ACT_NOTIFY;
+        case SF_ACT_TRACE: return SCMP_ACT_TRACE(a.data);
+        case SF_ACT_LOG: return SCMP_ACT_LOG;
+        case SF_ACT_ALLOW: return SCMP_ACT_ALLOW;
+        }
+        return SCMP_ACT_KILL;
+}
+
+static const enum scmp_compare scmp_ops[] = {
+        [SF_OP_NE] = SCMP_CMP_NE, [SF_OP_LT] = SCMP_CMP_LT, [SF_OP_LE] = SCMP_CMP_LE, [SF_OP_EQ] = SCMP_CMP_EQ,
+        [SF_OP_GE] = SCMP_CMP_GE, [SF_OP_GT] = SCMP_CMP_GT, [SF_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+static bool valid_action(uint32_t k)
+{
+        switch (k & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_TRAP:
+        case SECCOMP_RET_ERRNO:
+        case SECCOMP_RET_TRACE:
+                return true;
+        case SECCOMP_RET_KILL_PROCESS:
+        case SECCOMP_RET_KILL_THREAD:
+        case SECCOMP_RET_USER_NOTIF:
+        case SECCOMP_RET_LOG:
+        case SECCOMP_RET_ALLOW:
+                return (k & SECCOMP_RET_DATA) == 0; /* libseccomp never adds data to these */
+        }
+        return false;
+}
+
+/* libseccomp's program for a resolved profile, added rule by rule as runc does.
+ * Returns 1 when libseccomp refuses the profile (runc would fail too). */
+static int scmp_build(const sf_profile *p, const sf_arch *arches, size_t n, bool optimize, struct sock_filter **ret,
+                      size_t *ret_len)
+{
+        scmp_filter_ctx ctx = seccomp_init(scmp_action(p->default_action));
+        if (!ctx)
+                return -ENOMEM;
+        int r = 0;
+        bool native = false;
+        for (size_t i = 0; i < n; i++)
+                native |= scmp_token(arches[i]) == seccomp_arch_native();
+        if (!native)
+                r = seccomp_arch_remove(ctx, seccomp_arch_native());
+        for (size_t i = 0; i < n && r == 0; i++)
+                if (scmp_token(arches[i]) != seccomp_arch_native()) {
+                        r = seccomp_arch_add(ctx, scmp_token(arches[i]));
+                        if (r == -EEXIST)
+                                r = 0;
+                }
+        if (r < 0)
+                fprintf(stderr, "# libseccomp: arches: %s\n", strerror(-r));
+        if (optimize && r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        for (size_t i = 0; i < p->n_rules && r == 0; i++) {
+                const sf_rule *rule = &p->rules[i];
+                sf_action a = rule->action;
+                if (a.kind == p->default_action.kind &&
+                    ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == p->default_action.data))
+                        continue;
+                bool repeat = false;
+                for (size_t x = 0; x < rule->n_args; x++)
+                        for (size_t y = 0; y < x; y++)
+                                repeat |= rule->args[x].index == rule->args[y].index;
+                struct scmp_arg_cmp conds[SF_PROFILE_MAX_ARGS];
+                for (size_t x = 0; x < rule->n_args; x++)
+                        conds[x] = (struct scmp_arg_cmp){ rule->args[x].index, scmp_ops[rule->args[x].op],
+                                                          rule->args[x].value, rule->args[x].value_two };
+                for (size_t j = 0; j < rule->n_names && r == 0; j++) {
+                        int nr = seccomp_syscall_resolve_name(rule->names[j]);
+                        if (nr == __NR_SCMP_ERROR)
+                                continue;
+                        if (repeat) {
+                                for (size_t x = 0; x < rule->n_args && r == 0; x++)
+                                        r = seccomp_rule_add_array(ctx, scmp_action(a), nr, 1, &conds[x]);
+                        } else {
+                                r = seccomp_rule_add_array(ctx, scmp_action(a), nr, (unsigned)rule->n_args, conds);
+                        }
+                }
+        }
+        if (r < 0) {
+                seccomp_release(ctx);
+                return 1;
+        }
+        int fd = memfd_create("bpf", MFD_CLOEXEC);
+        r = seccomp_export_bpf(ctx, fd);
+        seccomp_release(ctx);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        off_t size = lseek(fd, 0, SEEK_END);
+        struct sock_filter *f = malloc((size_t)size);
+        if (!f || pread(fd, f, (size_t)size, 0) != size) {
+                free(f);
+                close(fd);
+                return -EIO;
+        }
+        close(fd);
+        *ret = f;
+        *ret_len = (size_t)size / sizeof(*f);
+        /* libseccomp writes code and k in the target's byte order, except in the
+         * RET copies it inserts for long jumps, which keep this machine's order
+         * (a libseccomp quirk when generating for the other byte order). */
+        if (big_endian_data)
+                for (size_t i = 0; i < *ret_len; i++) {
+                        f[i].code = __builtin_bswap16(f[i].code);
+                        if (f[i].code == (BPF_RET | BPF_K) && valid_action(f[i].k) &&
+                            !valid_action(__builtin_bswap32(f[i].k)))
+                                continue;
+                        f[i].k = __builtin_bswap32(f[i].k);
+                }
+        return 0;
+}
+
+typedef struct pool {
+        uint64_t v[6][256];
+        size_t n[6];
+} pool;
+
+static void pool_add(pool *pl, unsigned idx, uint64_t v)
+{
+        for (size_t i = 0; i < pl->n[idx]; i++)
+                if (pl->v[idx][i] == v)
+                        return;
+        if (pl->n[idx] < 256)
+                pl->v[idx][pl->n[idx]++] = v;
+}
+
+/* Boundary values: each value in the profile, ±1, its words alone, high-word and
+ * sign-extended variants. */
+static void pool_fill(pool *pl, const sf_profile *p)
+{
+        for (unsigned i = 0; i < 6; i++) {
+                pool_add(pl, i, 0);
+                pool_add(pl, i, UINT64_MAX);
+                pool_add(pl, i, 1ull << 32);
+        }
+        for (size_t r = 0; r < p->n_rules; r++)
+                for (size_t a = 0; a < p->rules[r].n_args; a++) {
+                        const sf_arg *g = &p->rules[r].args[a];
+                        uint64_t vals[] = { g->value, g->value_two, g->value & g->value_two };
+                        for (size_t k = 0; k < 3; k++) {
+                                uint64_t v = vals[k];
+                                uint64_t var[] = { v, v + 1, v - 1, v & 0xffffffffu, v | (1ull << 32),
+                                                   v | 0xffffffff00000000ull, v >> 32, v ^ 0x80000000u,
+                                                   (uint64_t)(int64_t)(int32_t)(uint32_t)v };
+                                for (size_t m = 0; m < sizeof(var) / sizeof(var[0]); m++)
+                                        pool_add(pl, g->index, var[m]);
+                        }
+                }
+}
+
+typedef struct diffres {
+        size_t runs, mismatches;
+        char first[256];
+} diffres;
+
+
+static void compare_one(const sf_prog *a, const struct sock_filter *b, size_t blen, const struct seccomp_data *d0,
+                        diffres *res)
+{
+        struct seccomp_data dd = *d0;
+        const struct seccomp_data *d = d0;
+        if (big_endian_data) {
+                for (int i = 0; i < 6; i++)
+                        dd.args[i] = (dd.args[i] << 32) | (dd.args[i] >> 32);
+                d = &dd;
+        }
+        uint32_t ra = sf_bpf_run(a->insns, a->len, d, NULL, NULL);
+        uint32_t rb = sf_bpf_run(b, blen, d, NULL, NULL);
+        d = d0;
+        res->runs++;
+        if (ra != rb) {
+                if (res->mismatches++ == 0) {
+                        char x[32], y[32];
+                        snprintf(res->first, sizeof(res->first),
+                                 "arch 0x%x nr %d args %jx %jx %jx %jx: sysfence %s, libseccomp %s", d->arch, d->nr,
+                                 (uintmax_t)d->args[0], (uintmax_t)d->args[1], (uintmax_t)d->args[2],
+                                 (uintmax_t)d->args[3], sf_ret_name(ra, x, sizeof(x)), sf_ret_name(rb, y, sizeof(y)));
+                }
+        }
+}
+
+static void compare_nr(const sf_prog *a, const struct sock_filter *b, size_t blen, uint32_t audit, uint32_t nr,
+                       const pool *pl, size_t random_combos, diffres *res)
+{
+        struct seccomp_data d = { .nr = (int)nr, .arch = audit };
+        compare_one(a, b, blen, &d, res);
+        for (unsigned i = 0; i < 6; i++)
+                for (size_t k = 0; k < pl->n[i]; k++) {
+                        struct seccomp_data e = d;
+                        e.args[i] = pl->v[i][k];
+                        compare_one(a, b, blen, &e, res);
+                }
+        for (size_t c = 0; c < random_combos; c++) {
+                struct seccomp_data e = d;
+                for (unsigned i = 0; i < 6; i++)
+                        e.args[i] = pl->v[i][rnd() % pl->n[i]];
+                compare_one(a, b, blen, &e, res);
+        }
+}
+
+static void compare_all(const sf_prog *a, const struct sock_filter *b, size_t blen, const sf_arch *arches,
+                        size_t n, const pool *pl, const uint32_t *only, size_t n_only, size_t combos, diffres *res)
+{
+        for (size_t i = 0; i < n; i++) {
+                uint32_t audit = sf_arch_audit(arches[i]);
+                if (only) {
+                        for (size_t k = 0; k < n_only; k++) {
+                                int nr = sf_syscall_nr(arches[i], sf_syscall_name(arches[0], (int)only[k]) ?: "");
+                                (void)nr;
+                        }
+                }
+                size_t cnt = sf_syscall_count(arches[i]);
+                for (size_t k = 0; k < cnt; k++) {
+                        int nr;
+                        sf_syscall_at(arches[i], k, &nr, NULL);
+                        if (only) {
+                                bool want = false;
+                                for (size_t m = 0; m < n_only; m++)
+                                        want |= only[m] == (uint32_t)nr;
+                                if (!want && rnd() % 32)
+                                        continue;
+                        }
+                        compare_nr(a, b, blen, audit, (uint32_t)nr, pl, combos, res);
+                }
+                uint32_t max = (uint32_t)sf_syscall_max(arches[i]);
+                uint32_t special[] = { max + 1, max + 7, 0x3fffffff, 0x40000000, 0x40000001, 0x400001ff, 0x7fffffff,
+                                       0x80000000, 0xfffffffe, 0xffffffff, 1000, 4095, 0x0f0001 };
+                for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++)
+                        compare_nr(a, b, blen, audit, special[k], pl, 0, res);
+        }
+        /* an arch that is not a target */
+        uint32_t foreign[] = { AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, 0, 0xffffffff };
+        for (size_t k = 0; k < sizeof(foreign) / sizeof(foreign[0]); k++) {
+                struct seccomp_data d = { .nr = 0, .arch = foreign[k] };
+                compare_one(a, b, blen, &d, res);
+        }
+}
+
+/* Numbers of the names in the profile on each target arch, plus socketcall/ipc. */
+static size_t profile_numbers(const sf_profile *p, const sf_arch *arches, size_t n, uint32_t *v, size_t max)
+{
+        size_t k = 0;
+        for (size_t a = 0; a < n; a++) {
+                const char *extra[] = { "socketcall", "ipc" };
+                for (size_t e = 0; e < 2; e++) {
+                        int nr = sf_syscall_nr(arches[a], extra[e]);
+                        if (nr >= 0 && k < max)
+                                v[k++] = (uint32_t)nr;
+                }
+                for (size_t r = 0; r < p->n_rules; r++)
+                        for (size_t j = 0; j < p->rules[r].n_names; j++) {
+                                int nr = sf_syscall_nr(arches[a], p->rules[r].names[j]);
+                                if (nr >= 0 && k < max)
+                                        v[k++] = (uint32_t)nr;
+                        }
+        }
+        return k;
+}
+
+typedef struct outcome {
+        bool refused_by_libseccomp;
+        bool overlap_warned;
+        bool ordering_warned;
+        diffres res;
+        size_t our_len, their_len;
+} outcome;
+
+static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, const sf_target *t, bool all_numbers,
+                        size_t combos, outcome *o)
+{
+        sf_compile_opts co = { .target = *t, .arches = arches, .n_arches = n };
+        sf_diags d = { 0 };
+        sf_prog *prog = NULL;
+        sf_error *err = NULL;
+        *o = (outcome){ 0 };
+        if (sf_compile(p, &co, &prog, &d, &err) < 0) {
+                fprintf(stderr, "# compile: %s\n", sf_error_message(err));
+                sf_error_free(err);
+                sf_diags_release(&d);
+                return -1;
+        }
+        for (size_t i = 0; i < d.n; i++)
+                if (strcmp(d.v[i].id, "overlapping-rules") == 0)
+                        o->overlap_warned = true;
+                else if (strcmp(d.v[i].id, "libseccomp-ordering") == 0)
+                        o->ordering_warned = true;
+        sf_diags_release(&d);
+        sf_error *verr = NULL;
+        if (sf_bpf_validate(prog->insns, prog->len, &verr) < 0) {
+                fprintf(stderr, "# invalid program: %s\n", sf_error_message(verr));
+                sf_error_free(verr);
+                sf_prog_free(prog);
+                return -1;
+        }
+        big_endian_data = prog->big_endian;
+        sf_profile *rp = NULL;
+        if (sf_profile_resolve(p, t, &rp, &err) < 0) {
+                sf_prog_free(prog);
+                return -1;
+        }
+        struct sock_filter *b = NULL;
+        size_t blen = 0;
+        int r = scmp_build(rp, arches, n, false, &b, &blen);
+        if (r == 1) {
+                o->refused_by_libseccomp = true;
+        } else if (r == 0) {
+                pool pl = { 0 };
+                pool_fill(&pl, rp);
+                uint32_t only[4096];
+                size_t n_only = all_numbers ? 0 : profile_numbers(rp, arches, n, only, 4096);
+                compare_all(prog, b, blen, arches, n, &pl, all_numbers ? NULL : only, n_only, combos, &o->res);
+        }
+        o->our_len = prog->len;
+        o->their_len = blen;
+        free(b);
+        sf_profile_free(rp);
+        sf_prog_free(prog);
+        return r < 0 ? -1 : 0;
+}
+
+static const char *const pool_names[] = {
+        "read", "write", "personality", "socket", "ioctl", "clone", "mmap", "prctl", "futex", "getpid",
+        "accept", "bind", "shmget", "semop", "open", "openat", "kill", "socketcall", "ipc", "mprotect",
+        "setsockopt", "clock_gettime", "exit_group", "x32_bogus_name", "ppoll",
+};
+static const char *const actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+                                       "SCMP_ACT_TRAP", "SCMP_ACT_LOG", "SCMP_ACT_TRACE" };
+static const char *const ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+                                   "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+
+static uint64_t rnd_value(void)
+{
+        static const uint64_t interesting[] = { 0, 1, 2, 8, 16, 38, 0x7fffffff, 0x80000000, 0xffffffff,
+                                                0x100000000ull, 0x1ffffffffull, 0xffffffff00000000ull,
+                                                0x8000000000000000ull, UINT64_MAX, 0x7e020000, 0x20008 };
+        switch (rnd() % 3) {
+        case 0: return interesting[rnd() % (sizeof(interesting) / sizeof(interesting[0]))];
+        case 1: return rnd() % 64;
+        default: return rnd();
+        }
+}
+
+static void rnd_action(sf_buf *b, const char *key, const char *errkey)
+{
+        const char *a = actions[rnd() % (sizeof(actions) / sizeof(actions[0]))];
+        sf_buf_printf(b, "\"%s\": \"%s\"", key, a);
+        if ((strcmp(a, "SCMP_ACT_ERRNO") == 0 || strcmp(a, "SCMP_ACT_TRACE") == 0) && rnd() % 2)
+                sf_buf_printf(b, ", \"%s\": %u", errkey, (unsigned)(rnd() % 3 ? rnd() % 40 : rnd() % 4096));
+}
+
+static char *random_profile(void)
+{
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "{");
+        rnd_action(&b, "defaultAction", "defaultErrnoRet");
+        sf_buf_puts(&b, ", \"syscalls\": [");
+        unsigned nrules = 1 + (unsigned)(rnd() % 8);
+        for (unsigned r = 0; r < nrules; r++) {
+                sf_buf_puts(&b, r ? ", {\"names\": [" : "{\"names\": [");
+                unsigned nn = 1 + (unsigned)(rnd() % 4);
+                for (unsigned k = 0; k < nn; k++)
+                        sf_buf_printf(&b, "%s\"%s\"", k ? ", " : "",
+                                      pool_names[rnd() % (sizeof(pool_names) / sizeof(pool_names[0]))]);
+                sf_buf_puts(&b, "], ");
+                rnd_action(&b, "action", "errnoRet");
+                unsigned na = rnd() % 3 ? (unsigned)(rnd() % 3) : 0;
+                if (na) {
+                        sf_buf_puts(&b, ", \"args\": [");
+                        for (unsigned k = 0; k < na; k++)
+                                sf_buf_printf(&b, "%s{\"index\": %u, \"value\": %ju, \"valueTwo\": %ju, \"op\": \"%s\"}",
+                                              k ? ", " : "", (unsigned)(rnd() % 3), (uintmax_t)rnd_value(),
+                                              (uintmax_t)rnd_value(), ops[rnd() % 7]);
+                        sf_buf_puts(&b, "]");
+                }
+                sf_buf_puts(&b, "}");
+        }
+        sf_buf_puts(&b, "]}");
+        return sf_buf_steal(&b);
+}
+
+int main(int argc, char **argv)
+{
+        size_t n_random = 300;
+        int first_file = 1;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--random") == 0 && i + 1 < argc) {
+                        sf_parse_u64(argv[++i], 10, (uint64_t *)&n_random);
+                        first_file = i + 1;
+                } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+                        sf_parse_u64(argv[++i], 0, &rng_state);
+                        first_file = i + 1;
+                }
+        }
+        const char *shared = getenv("SF_SHARED");
+        char files[16][1024];
+        size_t n_files = 0;
+        if (first_file < argc) {
+                for (int i = first_file; i < argc && n_files < 16; i++)
+                        snprintf(files[n_files++], sizeof(files[0]), "%s", argv[i]);
+        } else if (shared) {
+                const char *dirs[] = { "profiles/real", "profiles/seed" };
+                for (size_t k = 0; k < 2; k++) {
+                        char dir[600];
+                        snprintf(dir, sizeof(dir), "%.500s/%s", shared, dirs[k]);
+                        DIR *dp = opendir(dir);
+                        struct dirent *de;
+                        while (dp && (de = readdir(dp)) && n_files < 16)
+                                if (de->d_name[0] != '.')
+                                        snprintf(files[n_files++], sizeof(files[0]), "%s/%s", dir, de->d_name);
+                        if (dp)
+                                closedir(dp);
+                }
+        }
+
+        static const sf_arch x86_all[] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
+        static const sf_arch x86_64_only[] = { SF_ARCH_X86_64 };
+        static const sf_arch arm[] = { SF_ARCH_AARCH64, SF_ARCH_ARM };
+        static const sf_arch be[] = { SF_ARCH_S390X, SF_ARCH_S390, SF_ARCH_PPC64 };
+        struct {
+                const sf_arch *v;
+                size_t n;
+                const char *name;
+        } sets[] = {
+                { x86_all, 3, "x86_64+x86+x32" },
+                { x86_64_only, 1, "x86_64" },
+                { arm, 2, "aarch64+arm" },
+                { be, 3, "s390x+s390+ppc64" },
+        };
+        sf_target t;
+        sf_target_default(&t);
+
+        printf("1..%zu\n", n_files * 2 * 4 + 1);
+        for (size_t f = 0; f < n_files; f++) {
+                sf_profile **v = NULL;
+                size_t n = 0;
+                sf_error *err = NULL;
+                if (sf_profile_load_file(files[f], NULL, &v, &n, NULL, &err) < 0) {
+                        for (size_t s = 0; s < 8; s++)
+                                TAP(0, "%s: %s", files[f], sf_error_message(err));
+                        sf_error_free(err);
+                        continue;
+                }
+                for (size_t s = 0; s < 4; s++)
+                        for (int caps = 0; caps < 2; caps++) {
+                                sf_target tt = t;
+                                tt.caps = caps ? 0 : tt.caps;
+                                outcome o;
+                                int r = diff_profile(v[0], sets[s].v, sets[s].n, &tt, true, 16, &o);
+                                TAP(r == 0 && !o.refused_by_libseccomp && o.res.mismatches == 0,
+                                    "%s on %s, %s caps: %zu runs, %zu mismatches%s%s (%zu vs %zu instructions)",
+                                    strrchr(files[f], '/') ? strrchr(files[f], '/') + 1 : files[f], sets[s].name,
+                                    caps ? "no" : "default", o.res.runs, o.res.mismatches,
+                                    o.res.mismatches ? "; first: " : "", o.res.first, o.our_len, o.their_len);
+                        }
+                sf_profiles_free(v, n);
+        }
+
+        /* random profiles */
+        size_t runs = 0, mism = 0, refused = 0, overlap = 0, ordering = 0, compared = 0, mism_profiles = 0;
+        char first[512] = "";
+        for (size_t i = 0; i < n_random; i++) {
+                char *text = random_profile();
+                sf_profile **v = NULL;
+                size_t n = 0;
+                sf_error *err = NULL;
+                if (!text || sf_profile_load_data(text, strlen(text), "random.json", NULL, &v, &n, NULL, &err) < 0) {
+                        snprintf(first, sizeof(first), "random profile failed to load: %s", sf_error_message(err));
+                        mism++;
+                        sf_error_free(err);
+                        free(text);
+                        continue;
+                }
+                const sf_arch *arches = sets[i % 4].v;
+                size_t na = sets[i % 4].n;
+                outcome o;
+                if (diff_profile(v[0], arches, na, &t, false, 32, &o) < 0) {
+                        mism++;
+                        snprintf(first, sizeof(first), "compile failed: %s", text);
+                } else if (o.refused_by_libseccomp) {
+                        refused++;
+                } else if (o.overlap_warned) {
+                        overlap++;
+                } else if (o.ordering_warned) {
+                        ordering++;
+                } else {
+                        compared++;
+                        runs += o.res.runs;
+                        mism += o.res.mismatches;
+                        if (o.res.mismatches) {
+                                if (mism_profiles < 5)
+                                        printf("# mismatch: %s on %s: %s\n", text, sets[i % 4].name, o.res.first);
+                                mism_profiles++;
+                                if (!*first)
+                                        snprintf(first, sizeof(first), "%s on %s: %s", text, sets[i % 4].name,
+                                                 o.res.first);
+                        }
+                }
+                sf_profiles_free(v, n);
+                free(text);
+        }
+        TAP(mism == 0,
+            "%zu random profiles: %zu compared over %zu runs, %zu mismatches in %zu profiles; %zu refused by libseccomp, %zu with overlapping conditional rules of different actions and %zu with 64-bit ordering comparisons libseccomp mis-compiles (both warned, not compared)%s%s",
+            n_random, compared, runs, mism, mism_profiles, refused, overlap, ordering, *first ? "; first: " : "", first);
+        return n_fail ? 1 : 0;
+}
