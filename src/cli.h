@@ -51,7 +51,16 @@ int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_p
 /* "amd64,x86" → arches; 0 or EXIT_USAGE. */
 int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n);
 
+/* compile-like options (--arch 'a', --caps 'c', --kernel 'k'): 0 handled, EXIT_USAGE, or -1 not one of them */
+struct sf_compile_opts;
+int cli_compile_opts(const char *cmd, int c, const char *arg, struct sf_compile_opts *co, sf_arch *arches);
+/* Loads one profile and compiles it; prints findings.  0 or an exit status. */
+struct sf_prog;
+int cli_compile_profile(const char *cmd, const char *file, const struct sf_compile_opts *co, sf_profile **ret_p,
+                        struct sf_prog **ret_prog, bool warnings);
+
 int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
         { "check", cmd_check, "check profiles and report every problem with its spot", NULL },
         { "convert", cmd_convert, "write a profile in canonical Docker, OCI or SeccompProfile form", NULL },
         { "compile", cmd_compile, "compile a profile into a seccomp BPF program", NULL },
+        { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };
 
 static void print_help(FILE *f)

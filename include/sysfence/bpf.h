@@ -35,7 +35,21 @@ typedef struct sf_prog {
         size_t n_arches;
         bool big_endian;    /* the targets are big-endian: insns are in this machine's
                              * order; sf_prog_serialize() writes the target's */
+        sf_action default_action;
+        void *internal_;    /* the decision tables, for sf_prog_lookup() */
 } sf_prog;
+
+/* What the compiled profile decides for one syscall, from the compiler's tables
+ * (the program makes the same decision; the tests prove it). */
+typedef struct sf_verdict {
+        sf_action action;
+        sf_src src;          /* the rule and name that decided; {-1,-1}: the default */
+        bool conditional;    /* the decision depends on arguments */
+        bool bad_arch;       /* the arch is not a target */
+} sf_verdict;
+
+int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t nr, const uint64_t args[6],
+                   sf_verdict *ret);
 
 typedef struct sf_compile_opts {
         sf_target target;          /* caps/kernel for includes/excludes; arch: native */

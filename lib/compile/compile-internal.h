@@ -63,7 +63,7 @@ typedef struct sf_cstate {
         sf_action badarch;
         sf_region *regions;
         size_t n_regions;
-        sf_decision default_d, badarch_d, enosys_d;
+        sf_decision *default_d, *badarch_d, *enosys_d; /* in the arena */
 } sf_cstate;
 
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err);

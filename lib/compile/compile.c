@@ -109,6 +109,20 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                         prog->big_endian = sf_arch_big_endian(arches[0]);
                 }
         }
+        if (r == 0) {
+                sf_cstate *keep = malloc(sizeof(*keep));
+                if (!keep) {
+                        r = sf_error_set(err, ENOMEM, "out of memory");
+                } else {
+                        *keep = s;
+                        keep->p = NULL; /* the resolved profile goes; decisions keep only indexes */
+                        keep->opts = NULL;
+                        keep->diags = NULL;
+                        s.arena = (sf_arena){ 0 };
+                        prog->internal_ = keep;
+                        prog->default_action = s.def;
+                }
+        }
         sf_arena_release(&s.arena);
         sf_profile_free(rp);
         if (r < 0) {
@@ -123,6 +137,11 @@ SF_EXPORT void sf_prog_free(sf_prog *prog)
 {
         if (!prog)
                 return;
+        sf_cstate *st = prog->internal_;
+        if (st) {
+                sf_arena_release(&st->arena);
+                free(st);
+        }
         free(prog->insns);
         free(prog->src);
         free(prog->arches);
@@ -144,5 +163,63 @@ SF_EXPORT int sf_prog_serialize(const sf_prog *prog, void **ret, size_t *ret_siz
                 }
         *ret = v;
         *ret_size = size;
+        return 0;
+}
+
+static bool cond_holds(const sf_cond *c, uint64_t v, bool is32)
+{
+        if (is32)
+                v &= UINT32_MAX;
+        switch (c->op) {
+        case SF_OP_NE: return v != c->value;
+        case SF_OP_LT: return v < c->value;
+        case SF_OP_LE: return v <= c->value;
+        case SF_OP_EQ: return v == c->value;
+        case SF_OP_GE: return v >= c->value;
+        case SF_OP_GT: return v > c->value;
+        case SF_OP_MASKED_EQ: return (v & c->mask) == c->value;
+        }
+        return false;
+}
+
+SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t nr, const uint64_t args[6],
+                             sf_verdict *ret)
+{
+        const sf_cstate *s = prog->internal_;
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < s->n_regions; i++) {
+                const sf_region *rg = &s->regions[i];
+                if (rg->audit != audit_arch)
+                        continue;
+                size_t lo = 0, hi = rg->n_iv;
+                while (lo + 1 < hi) {
+                        size_t mid = (lo + hi) / 2;
+                        if (rg->iv[mid].lo <= nr)
+                                lo = mid;
+                        else
+                                hi = mid;
+                }
+                const sf_decision *d = rg->iv[lo].d;
+                sf_verdict v = { .action = d->action, .src = d->src, .conditional = d->conditional,
+                                 .bad_arch = d == s->badarch_d };
+                if (d->conditional) {
+                        v.src = (sf_src){ -1, -1 };
+                        for (size_t k = 0; k < d->n_rules; k++) {
+                                const sf_crule *cr = &d->rules[k];
+                                bool all = true;
+                                for (unsigned c = 0; c < cr->n && all; c++)
+                                        all = cond_holds(&cr->c[c], args ? args[cr->c[c].index] : 0, d->is32);
+                                if (all) {
+                                        v.action = cr->action;
+                                        v.src = cr->src;
+                                        break;
+                                }
+                        }
+                }
+                *ret = v;
+                return 0;
+        }
+        *ret = (sf_verdict){ .action = s->badarch, .src = { -1, -1 }, .bad_arch = true };
         return 0;
 }

@@ -392,23 +392,23 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
                 uint32_t u = (uint32_t)nr;
                 if (u < from || u > to)
                         continue;
-                if (u > next && iv_add(b, next, u - 1, &s->default_d, 1) < 0)
+                if (u > next && iv_add(b, next, u - 1, s->default_d, 1) < 0)
                         return -ENOMEM;
                 uint64_t w = primary ? 1000 : 1;
                 size_t hi = u & ~X32_BIT;
                 if (hot && hi < n_hot)
                         w += hot[hi] * 1000;
-                if (iv_add(b, u, u, t->set[i] ? &t->d[i] : &s->default_d, w) < 0)
+                if (iv_add(b, u, u, t->set[i] ? &t->d[i] : s->default_d, w) < 0)
                         return -ENOMEM;
                 next = u + 1;
         }
         if (next <= to && next <= max) {
-                if (iv_add(b, next, max, &s->default_d, 1) < 0)
+                if (iv_add(b, next, max, s->default_d, 1) < 0)
                         return -ENOMEM;
                 next = max + 1;
         }
         if (next <= to && next > max)
-                if (iv_add(b, next, to, s->opts->enosys_unknown ? &s->enosys_d : &s->default_d, 1) < 0)
+                if (iv_add(b, next, to, s->opts->enosys_unknown ? s->enosys_d : s->default_d, 1) < 0)
                         return -ENOMEM;
         return 0;
 }
@@ -416,9 +416,14 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err)
 {
         arch_table tables[SF_ARCH__COUNT];
-        s->default_d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
-        s->badarch_d = (sf_decision){ .action = s->badarch, .src = { -1, -1 } };
-        s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
+        s->default_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));
+        s->badarch_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));
+        s->enosys_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));
+        if (!s->default_d || !s->badarch_d || !s->enosys_d)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        *s->default_d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
+        *s->badarch_d = (sf_decision){ .action = s->badarch, .src = { -1, -1 } };
+        *s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
         for (size_t i = 0; i < n_arches; i++) {
                 tables[i] = (arch_table){ .arch = arches[i] };
                 if (build_table(s, &tables[i]) < 0)
@@ -455,10 +460,10 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                                 r = add_arch_range(s, &b, &tables[x32], X32_BIT, UINT32_MAX - 1, false, NULL, 0);
                         } else if (r == 0) {
                                 /* x32 calls carry the same AUDIT_ARCH: without this they would bypass the filter */
-                                r = iv_add(&b, X32_BIT, UINT32_MAX - 1, &s->badarch_d, 1);
+                                r = iv_add(&b, X32_BIT, UINT32_MAX - 1, s->badarch_d, 1);
                         }
                 } else if (a == SF_ARCH_X32) {
-                        r = iv_add(&b, 0, X32_BIT - 1, &s->badarch_d, 1);
+                        r = iv_add(&b, 0, X32_BIT - 1, s->badarch_d, 1);
                         if (r == 0)
                                 r = add_arch_range(s, &b, &tables[i], X32_BIT, UINT32_MAX - 1, true, hot, n_hot);
                 } else {
@@ -466,7 +471,7 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                 }
                 /* -1 is a tracer's "skip this call": the default action, as libseccomp */
                 if (r == 0)
-                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, &s->default_d, 1);
+                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, s->default_d, 1);
                 if (r < 0) {
                         free(b.v);
                         return sf_error_set(err, ENOMEM, "out of memory");

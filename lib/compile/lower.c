@@ -217,12 +217,78 @@ static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
         return x;
 }
 
-/* Optimal alphabetic search tree over the intervals (Knuth's O(n²) method). */
+/* The search over the intervals of a region: an optimal alphabetic tree of jge
+ * tests (Knuth's O(n²) method), where a range whose wider intervals all share
+ * one decision may instead be a short chain of jeq tests on its single-number
+ * intervals (an allowed syscall between denied ones costs one jeq, not two jge). */
+#define CHAIN_MAX 4
+#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
+#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
+#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
+#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
+
+static bool same_leaf(const sf_decision *a, const sf_decision *b)
+{
+        if (a == b)
+                return true;
+        if (a->conditional || b->conditional)
+                return false;
+        return a->action.kind == b->action.kind && a->action.data == b->action.data;
+}
+
+/* Whether [i..j] can be a jeq chain: its non-point intervals share one decision,
+ * at least one exists, and it has at most CHAIN_MAX points.  Fills the points
+ * in descending weight order and the cost. */
+static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_t *n_pts, size_t *bg,
+                     uint64_t *cost)
+{
+        size_t n = 0, b = SIZE_MAX;
+        uint64_t wb = 0;
+        for (size_t k = i; k <= j; k++) {
+                const sf_interval *v = &rg->iv[k];
+                if (v->lo == v->hi) {
+                        if (n == CHAIN_MAX)
+                                return false;
+                        pts[n++] = k;
+                } else {
+                        if (b != SIZE_MAX && !same_leaf(rg->iv[b].d, v->d))
+                                return false;
+                        b = k;
+                        wb += v->weight;
+                }
+        }
+        if (b == SIZE_MAX || n == 0)
+                return false;
+        for (size_t x = 1; x < n; x++)
+                for (size_t y = x; y > 0 && rg->iv[pts[y - 1]].weight < rg->iv[pts[y]].weight; y--) {
+                        size_t t = pts[y];
+                        pts[y] = pts[y - 1];
+                        pts[y - 1] = t;
+                }
+        uint64_t c = wb * n + SIZE_WEIGHT * n;
+        for (size_t x = 0; x < n; x++)
+                c += rg->iv[pts[x]].weight * (x + 1);
+        *n_pts = n;
+        *bg = b;
+        *cost = c;
+        return true;
+}
+
 static ir *search(lower *l, const sf_region *rg, ir **leaves, const int *root, size_t n, size_t i, size_t j)
 {
         if (i == j)
                 return leaves[i];
-        int k = root[i * n + j]; /* the split: [i..k] | [k+1..j] */
+        int k = root[i * n + j];
+        if (k < 0) {
+                size_t pts[CHAIN_MAX], n_pts, bg;
+                uint64_t cost;
+                chain_of(rg, i, j, pts, &n_pts, &bg, &cost);
+                ir *x = leaves[bg];
+                for (size_t m = n_pts; m-- > 0;)
+                        x = jmp(l, BPF_JEQ, rg->iv[pts[m]].lo, leaves[pts[m]], x);
+                return x;
+        }
+        /* the split: [i..k] | [k+1..j] */
         ir *left = search(l, rg, leaves, root, n, i, (size_t)k);
         ir *right = search(l, rg, leaves, root, n, (size_t)k + 1, j);
         return jmp(l, BPF_JGE, rg->iv[k + 1].lo, right, left);
@@ -234,9 +300,10 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
         ir **leaves = calloc(n, sizeof(*leaves));
         uint64_t *cost = calloc(n * n, sizeof(*cost));
         int *root = calloc(n * n, sizeof(*root));
+        int *split = calloc(n * n, sizeof(*split));
         uint64_t *wsum = calloc(n + 1, sizeof(*wsum));
         ir *r = NULL;
-        if (!leaves || !cost || !root || !wsum) {
+        if (!leaves || !cost || !root || !split || !wsum) {
                 sf_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
@@ -249,16 +316,19 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
                 wsum[i + 1] = wsum[i] + rg->iv[i].weight;
         }
         for (size_t i = 0; i < n; i++)
-                root[i * n + i] = (int)i;
+                root[i * n + i] = split[i * n + i] = (int)i;
         for (size_t len = 2; len <= n; len++) {
                 for (size_t i = 0; i + len - 1 < n; i++) {
                         size_t j = i + len - 1;
-                        int klo = len == 2 ? (int)i : root[i * n + j - 1];
-                        int khi = len == 2 ? (int)i : root[(i + 1) * n + j];
+                        /* Knuth's bounds on the best split, kept over the jge splits only */
+                        int klo = len == 2 ? (int)i : split[i * n + j - 1];
+                        int khi = len == 2 ? (int)i : split[(i + 1) * n + j];
                         if (khi > (int)j - 1)
                                 khi = (int)j - 1;
                         if (klo < (int)i)
                                 klo = (int)i;
+                        if (klo > khi)
+                                klo = khi;
                         uint64_t best = UINT64_MAX;
                         int bk = klo;
                         for (int k = klo; k <= khi; k++) {
@@ -268,8 +338,16 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
                                         bk = k;
                                 }
                         }
-                        cost[i * n + j] = best + (wsum[j + 1] - wsum[i]);
+                        best += wsum[j + 1] - wsum[i] + SIZE_WEIGHT;
+                        split[i * n + j] = bk;
                         root[i * n + j] = bk;
+                        size_t pts[CHAIN_MAX], n_pts, bg;
+                        uint64_t chain;
+                        if (len <= 2 * CHAIN_MAX + 1 && chain_of(rg, i, j, pts, &n_pts, &bg, &chain) && chain <= best) {
+                                best = chain;
+                                root[i * n + j] = -1;
+                        }
+                        cost[i * n + j] = best;
                 }
         }
         r = ld(l, offsetof(struct seccomp_data, nr), search(l, rg, leaves, root, n, 0, n - 1));
@@ -279,6 +357,7 @@ out:
         free(leaves);
         free(cost);
         free(root);
+        free(split);
         free(wsum);
         return r;
 }
