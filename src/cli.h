@@ -61,6 +61,8 @@ int cli_compile_profile(const char *cmd, const char *file, const struct sf_compi
 
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 

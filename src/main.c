@@ -9,6 +9,8 @@ static const cli_command commands[] = {
         { "check", cmd_check, "check profiles and report every problem with its spot", NULL },
         { "convert", cmd_convert, "write a profile in canonical Docker, OCI or SeccompProfile form", NULL },
         { "compile", cmd_compile, "compile a profile into a seccomp BPF program", NULL },
+        { "disasm", cmd_disasm, "list a compiled program, annotated with the rules", NULL },
+        { "test", cmd_test, "show what a profile does with one syscall and which rule decides", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };
 

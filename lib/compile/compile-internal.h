@@ -54,6 +54,15 @@ typedef struct sf_region {
         bool is_32bit;
 } sf_region;
 
+/* The decisions of one arch, indexed like sf_syscall_at(). */
+typedef struct sf_arch_table {
+        sf_arch arch;
+        size_t n;
+        sf_decision *d;
+        bool *set;
+        bool warned_ordering;
+} sf_arch_table;
+
 typedef struct sf_cstate {
         sf_arena arena;
         const sf_profile *p;       /* resolved */
@@ -64,8 +73,12 @@ typedef struct sf_cstate {
         sf_region *regions;
         size_t n_regions;
         sf_decision *default_d, *badarch_d, *enosys_d; /* in the arena */
+        const int *rule_map;       /* resolved rule index → the profile's rule index */
+        sf_arch_table *tables;     /* one per target arch, in the arena */
+        size_t n_tables;
 } sf_cstate;
 
+long sf_table_index(sf_arch a, int nr);
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err);
 int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err);
 

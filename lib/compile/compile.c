@@ -91,8 +91,17 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 .def = rp->default_action,
                 .badarch = { .kind = SF_ACT_KILL_THREAD },
         };
+        /* Sources name the rules of the profile as written, not as resolved. */
+        _cleanup_free_ int *map = calloc(rp->n_rules + 1, sizeof(int));
+        for (size_t i = 0, k = 0; map && i < rp->n_rules; i++) {
+                while (k < p->n_rules && p->rules[k].names != rp->rules[i].names)
+                        k++;
+                map[i] = (int)k;
+        }
+        s.rule_map = map;
         sf_prog *prog = calloc(1, sizeof(*prog));
-        if (!prog) {
+        if (!prog || !map) {
+                free(prog);
                 sf_profile_free(rp);
                 return sf_error_set(err, ENOMEM, "out of memory");
         }
@@ -116,6 +125,7 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 } else {
                         *keep = s;
                         keep->p = NULL; /* the resolved profile goes; decisions keep only indexes */
+                        keep->rule_map = NULL;
                         keep->opts = NULL;
                         keep->diags = NULL;
                         s.arena = (sf_arena){ 0 };
@@ -201,6 +211,17 @@ SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t 
                                 hi = mid;
                 }
                 const sf_decision *d = rg->iv[lo].d;
+                /* the interval may merge several numbers: take the number's own decision */
+                for (size_t t = 0; t < s->n_tables && d != s->badarch_d; t++) {
+                        const sf_arch_table *tb = &s->tables[t];
+                        if (sf_arch_audit(tb->arch) != audit_arch ||
+                            ((tb->arch == SF_ARCH_X32) != ((nr & 0x40000000u) != 0) && audit_arch == sf_arch_audit(SF_ARCH_X86_64)))
+                                continue;
+                        long idx = sf_table_index(tb->arch, (int)nr);
+                        if (idx >= 0 && tb->set[idx])
+                                d = &tb->d[idx];
+                        break;
+                }
                 sf_verdict v = { .action = d->action, .src = d->src, .conditional = d->conditional,
                                  .bad_arch = d == s->badarch_d };
                 if (d->conditional) {

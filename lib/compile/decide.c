@@ -56,16 +56,9 @@ static bool same_action(sf_action a, sf_action b)
         return a.kind == b.kind && ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == b.data);
 }
 
-/* The decisions of one arch, indexed like sf_syscall_at(). */
-typedef struct arch_table {
-        sf_arch arch;
-        size_t n;
-        sf_decision *d;
-        bool *set;
-        bool warned_ordering;
-} arch_table;
+typedef sf_arch_table arch_table;
 
-static long table_index(sf_arch a, int nr)
+long sf_table_index(sf_arch a, int nr)
 {
         size_t lo = 0, hi = sf_syscall_count(a);
         while (lo < hi) {
@@ -178,7 +171,7 @@ static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
 static int add_rule(adder *ad, int nr, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
-        long idx = table_index(ad->t->arch, nr);
+        long idx = sf_table_index(ad->t->arch, nr);
         if (idx < 0)
                 return 0;
         sf_decision *d = &ad->t->d[idx];
@@ -300,7 +293,7 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                 ad.name_i = j;
                 int nr = sf_syscall_nr(t->arch, name);
                 for (size_t k = 0; k < n_crs; k++) {
-                        crs[k].src = (sf_src){ rule_i, (int)j };
+                        crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
                         if (nr >= 0 && add_rule(&ad, nr, &crs[k]) < 0)
                                 return -ENOMEM;
                 }
@@ -415,7 +408,11 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
 
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err)
 {
-        arch_table tables[SF_ARCH__COUNT];
+        arch_table *tables = sf_arena_alloc(&s->arena, (n_arches + 1) * sizeof(*tables));
+        if (!tables)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        s->tables = tables;
+        s->n_tables = n_arches;
         s->default_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));
         s->badarch_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));
         s->enosys_d = sf_arena_alloc(&s->arena, sizeof(sf_decision));

@@ -222,10 +222,9 @@ static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
  * one decision may instead be a short chain of jeq tests on its single-number
  * intervals (an allowed syscall between denied ones costs one jeq, not two jge). */
 #define CHAIN_MAX 4
-#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
-#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
-#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
-#define SIZE_WEIGHT 8000 /* one instruction of size weighs as much as executing 8 more per known syscall */
+/* One instruction of size weighs as much as 8 more executed per known syscall:
+ * size drops by a tenth at a cost of about 0.1 instructions on average. */
+#define SIZE_WEIGHT 8000
 
 static bool same_leaf(const sf_decision *a, const sf_decision *b)
 {
