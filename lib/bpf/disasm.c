@@ -250,5 +250,6 @@ SF_EXPORT char *sf_bpf_disasm(const struct sock_filter *insns, size_t len,
                 return NULL;
         }
         sf_buf_release(&line);
+        sf_buf_add(&out, "", 0); /* an empty listing is still a terminated string */
         return sf_buf_steal(&out);
 }
