@@ -50,12 +50,12 @@ int cmd_check(int argc, char **argv)
         if (json)
                 sf_buf_puts(&out, "{\"files\":[");
         for (int i = optind; i < argc; i++) {
-                const char *file = argv[i];
+                const char *file = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
                 sf_diags d = { 0 };
                 sf_profile **v = NULL;
                 size_t n = 0;
                 sf_error *err = NULL;
-                int r = sf_profile_load_file(file, &lo, &v, &n, &d, &err);
+                int r = sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
                 if (r == 0)
                         for (size_t k = 0; k < n; k++)
                                 sf_profile_check(v[k], &lo, &d);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sysfence convert: canonical output, and the plain form for one node. */
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
 
 static const char usage[] =
         "usage: sysfence convert FILE [--to docker|oci|crd] [--arch A] [--caps LIST] [--kernel X.Y]\n"
-        "                        [--name NAME] [-o OUT]\n"
+        "                        [--name NAME] [--lossy] [-o OUT]\n"
         "\n"
         "Write a profile in canonical form: stable key order, names sorted within each\n"
         "rule, rule order kept.  Converting the output again gives the same bytes.\n"
@@ -19,6 +20,7 @@ static const char usage[] =
         "                 default set), all, none, or CAP_X,CAP_Y (default: default)\n"
         "  --kernel X.Y   the node's kernel version (default: this machine's)\n"
         "  --name NAME    the SeccompProfile to take from a file that holds several\n"
+        "  --lossy        write a SeccompProfile even when it cannot keep defaultErrnoRet\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
         "  -h, --help     show this help\n"
         "\n"
@@ -36,9 +38,11 @@ int cmd_convert(int argc, char **argv)
                 { "to", required_argument, NULL, 't' },     { "arch", required_argument, NULL, 'a' },
                 { "caps", required_argument, NULL, 'c' },   { "kernel", required_argument, NULL, 'k' },
                 { "name", required_argument, NULL, 'n' },   { "output", required_argument, NULL, 'o' },
-                { "help", no_argument, NULL, 'h' },         { 0 },
+                { "lossy", no_argument, NULL, 'L' },        { "help", no_argument, NULL, 'h' },
+                { 0 },
         };
         sf_format format = SF_FORMAT_DOCKER;
+        bool lossy = false;
         sf_target t;
         sf_target_default(&t);
         bool resolve = false;
@@ -73,6 +77,7 @@ int cmd_convert(int argc, char **argv)
                         resolve = true;
                         break;
                 case 'n': name = optarg; break;
+                case 'L': lossy = true; break;
                 case 'o': out = optarg; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("convert", "invalid option");
@@ -106,8 +111,11 @@ int cmd_convert(int argc, char **argv)
                         continue;
                 picked++;
                 if (picked > 1 && format != SF_FORMAT_CRD) {
-                        cli_error("convert", "%s holds %zu profiles; pick one with --name, or write them all with --to crd",
-                                  file, n);
+                        if (name)
+                                cli_error("convert", "%s holds more than one profile named \"%s\"", file, name);
+                        else
+                                cli_error("convert", "%s holds %zu profiles; pick one with --name, or write them all with --to crd",
+                                          file, n);
                         status = EXIT_INVALID;
                         break;
                 }
@@ -118,6 +126,23 @@ int cmd_convert(int argc, char **argv)
                                 break;
                         }
                         p = resolved;
+                        /* the plain form keeps no rule that can never decide */
+                        if (sf_profile_prune_shadowed(resolved, NULL, &err) < 0) {
+                                status = cli_fail("convert", &err);
+                                sf_profile_free(resolved);
+                                break;
+                        }
+                }
+                if (format == SF_FORMAT_CRD && p->default_action.kind == SF_ACT_ERRNO &&
+                    p->default_action.data != EPERM) {
+                        cli_error("convert",
+                                  "%s: a SeccompProfile cannot hold defaultErrnoRet %u: its default SCMP_ACT_ERRNO returns EPERM (1); use --lossy to convert anyway",
+                                  file, p->default_action.data);
+                        if (!lossy) {
+                                sf_profile_free(resolved);
+                                status = EXIT_INVALID;
+                                break;
+                        }
                 }
                 char *s = NULL;
                 if (sf_profile_emit(p, format, &s, &err) < 0)

@@ -117,6 +117,7 @@ typedef struct sf_profile {
         const char *name;        /* metadata.name for a CRD, else NULL */
         const char *namespace_;  /* metadata.namespace for a CRD, else NULL */
         const char *api_version; /* for a CRD */
+        sf_loc name_loc;         /* of metadata.name */
         sf_format format;
         sf_action default_action;
         bool default_errno_set;
@@ -170,6 +171,12 @@ void sf_target_default(sf_target *t);
  * runtime would load (t->arch and its sub-arches), includes/excludes evaluated and
  * dropped.  A profile with neither stays as it is. */
 int sf_profile_resolve(const sf_profile *p, const sf_target *t, sf_profile **ret, sf_error **err);
+
+/* Drops, from a resolved profile, the names that can never decide: for each
+ * syscall the first unconditional rule with a non-default action wins over every
+ * other rule naming it (libseccomp's semantics), so those other mentions go, and
+ * rules left without names go too.  The decisions do not change. */
+int sf_profile_prune_shadowed(sf_profile *p, size_t *ret_removed, sf_error **err);
 
 /* Canonical output: stable key and name order, byte-for-byte deterministic. */
 int sf_profile_emit(const sf_profile *p, sf_format format, char **ret_text, sf_error **err);

@@ -95,12 +95,56 @@ static void put_unknown(sf_buf *b, const struct sock_filter *f)
         sf_buf_printf(b, ".insn 0x%04x, %u, %u, 0x%08x", f->code, f->jt, f->jf, f->k);
 }
 
-/* One instruction into b; *ret_field names the seccomp_data word it loads. */
+static void put_load(sf_buf *b, const struct sock_filter *f, const char **ret_field, char *field_buf,
+                     size_t field_size)
+{
+        uint16_t code = f->code;
+        bool x = BPF_CLASS(code) == BPF_LDX;
+        const char *op = x ? "ldx" : "ld";
+
+        switch (code & ~BPF_LDX) {
+        case BPF_LD | BPF_W | BPF_IMM:
+                sf_buf_printf(b, "%-3s ", op);
+                put_imm(b, f->k, false);
+                return;
+        case BPF_LD | BPF_W | BPF_MEM:
+                sf_buf_printf(b, "%-3s M[%u]", op, f->k);
+                return;
+        case BPF_LD | BPF_W | BPF_LEN:
+                sf_buf_printf(b, "%-3s #len", op);
+                return;
+        }
+        if (!x) {
+                /* "ld  ", "ldh ", "ldb ": the operands line up. */
+                const char *name = BPF_SIZE(code) == BPF_W ? "ld" :
+                                   BPF_SIZE(code) == BPF_H ? "ldh" :
+                                   BPF_SIZE(code) == BPF_B ? "ldb" : NULL;
+                if (name && BPF_MODE(code) == BPF_ABS) {
+                        sf_buf_printf(b, "%-3s [%u]", name, f->k);
+                        if (BPF_SIZE(code) == BPF_W)
+                                *ret_field = field_name(f->k, field_buf, field_size);
+                        return;
+                }
+                if (name && BPF_MODE(code) == BPF_IND) {
+                        sf_buf_printf(b, "%-3s [x+%u]", name, f->k);
+                        return;
+                }
+        } else if (code == (BPF_LDX | BPF_B | BPF_MSH)) {
+                sf_buf_printf(b, "ldx 4*([%u]&0xf)", f->k);
+                return;
+        }
+        put_unknown(b, f);
+}
+
+/* One instruction into b; *ret_field names the seccomp_data word it loads.  Every
+ * classic BPF opcode gets its mnemonic, seccomp's or not; other codes are shown
+ * raw. */
 static void put_insn(sf_buf *b, const struct sock_filter *f, size_t pc, const char **ret_field,
                      char *field_buf, size_t field_size)
 {
         uint16_t code = f->code;
         char ret_buf[32];
+        const char *op;
 
         *ret_field = NULL;
         if (code > 0xff) {
@@ -110,52 +154,22 @@ static void put_insn(sf_buf *b, const struct sock_filter *f, size_t pc, const ch
 
         switch (BPF_CLASS(code)) {
         case BPF_LD:
-        case BPF_LDX: {
-                const char *op = BPF_CLASS(code) == BPF_LD ? "ld" : "ldx";
-                switch (BPF_MODE(code)) {
-                case BPF_IMM:
-                        sf_buf_printf(b, "%-3s ", op);
-                        put_imm(b, f->k, false);
-                        return;
-                case BPF_MEM:
-                        sf_buf_printf(b, "%-3s M[%u]", op, f->k);
-                        return;
-                case BPF_LEN:
-                        sf_buf_printf(b, "%-3s #len", op);
-                        return;
-                case BPF_ABS:
-                case BPF_IND: {
-                        if (BPF_CLASS(code) != BPF_LD)
-                                break;
-                        /* "ld  ", "ldh ", "ldb ": operands line up. */
-                        const char *mnemonic = BPF_SIZE(code) == BPF_W ? "ld" :
-                                               BPF_SIZE(code) == BPF_H ? "ldh" :
-                                               BPF_SIZE(code) == BPF_B ? "ldb" : "ld?";
-                        sf_buf_printf(b, "%-3s [%s%u]", mnemonic,
-                                      BPF_MODE(code) == BPF_IND ? "x+" : "", f->k);
-                        if (code == (BPF_LD | BPF_W | BPF_ABS))
-                                *ret_field = field_name(f->k, field_buf, field_size);
-                        return;
-                }
-                case BPF_MSH:
-                        if (code != (BPF_LDX | BPF_B | BPF_MSH))
-                                break;
-                        sf_buf_printf(b, "ldx 4*([%u]&0xf)", f->k);
-                        return;
-                }
-                break;
-        }
+        case BPF_LDX:
+                put_load(b, f, ret_field, field_buf, field_size);
+                return;
         case BPF_ST:
-                sf_buf_printf(b, "st  M[%u]", f->k);
-                return;
         case BPF_STX:
-                sf_buf_printf(b, "stx M[%u]", f->k);
+                if (code != BPF_ST && code != BPF_STX)
+                        break;
+                sf_buf_printf(b, "%-3s M[%u]", code == BPF_ST ? "st" : "stx", f->k);
                 return;
-        case BPF_ALU: {
-                const char *op = alu_names[BPF_OP(code) >> 4];
+        case BPF_ALU:
+                op = alu_names[BPF_OP(code) >> 4];
                 if (!op)
                         break;
                 if (BPF_OP(code) == BPF_NEG) {
+                        if (BPF_SRC(code) != BPF_K)
+                                break;
                         sf_buf_puts(b, "neg");
                         return;
                 }
@@ -166,12 +180,13 @@ static void put_insn(sf_buf *b, const struct sock_filter *f, size_t pc, const ch
                         put_imm(b, f->k, BPF_OP(code) == BPF_AND || BPF_OP(code) == BPF_OR ||
                                                  BPF_OP(code) == BPF_XOR);
                 return;
-        }
-        case BPF_JMP: {
-                const char *op = jmp_names[BPF_OP(code) >> 4];
+        case BPF_JMP:
+                op = jmp_names[BPF_OP(code) >> 4];
                 if (!op)
                         break;
                 if (BPF_OP(code) == BPF_JA) {
+                        if (BPF_SRC(code) != BPF_K)
+                                break;
                         sf_buf_printf(b, "ja  %zu", pc + 1 + (size_t)f->k);
                         return;
                 }
@@ -182,30 +197,24 @@ static void put_insn(sf_buf *b, const struct sock_filter *f, size_t pc, const ch
                         put_imm(b, f->k, BPF_OP(code) == BPF_JSET);
                 sf_buf_printf(b, ", %zu, %zu", pc + 1 + f->jt, pc + 1 + f->jf);
                 return;
-        }
         case BPF_RET:
-                switch (BPF_RVAL(code)) {
-                case BPF_K:
+                if (code == (BPF_RET | BPF_K))
                         sf_buf_printf(b, "ret %s", sf_ret_name(f->k, ret_buf, sizeof(ret_buf)));
-                        return;
-                case BPF_A:
+                else if (code == (BPF_RET | BPF_A))
                         sf_buf_puts(b, "ret a");
-                        return;
-                case BPF_X:
+                else if (code == (BPF_RET | BPF_X))
                         sf_buf_puts(b, "ret x");
-                        return;
-                }
-                break;
+                else
+                        break;
+                return;
         case BPF_MISC:
-                if (code == (BPF_MISC | BPF_TAX)) {
+                if (code == (BPF_MISC | BPF_TAX))
                         sf_buf_puts(b, "tax");
-                        return;
-                }
-                if (code == (BPF_MISC | BPF_TXA)) {
+                else if (code == (BPF_MISC | BPF_TXA))
                         sf_buf_puts(b, "txa");
-                        return;
-                }
-                break;
+                else
+                        break;
+                return;
         }
         put_unknown(b, f);
 }

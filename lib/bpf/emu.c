@@ -179,7 +179,9 @@ SF_EXPORT int sf_bpf_validate(const struct sock_filter *insns, size_t len, sf_er
 {
         int r;
 
-        if (len == 0 || !insns)
+        if (!insns)
+                return sf_error_set(err, EINVAL, "no program");
+        if (len == 0)
                 return sf_error_set(err, EINVAL, "empty program");
         if (len > SF_BPF_MAX_INSNS)
                 return sf_error_set(err, EINVAL,
@@ -307,9 +309,9 @@ SF_EXPORT uint32_t sf_bpf_run(const struct sock_filter *insns, size_t len, const
                                 mem[f->k] = x;
                         break;
                 case BPF_ALU | BPF_DIV | BPF_X:
-                        /* The kernel's translation returns 0 (KILL_THREAD) here. */
+                        /* The kernel's translation to eBPF returns 0 here. */
                         if (x == 0) {
-                                ret = 0;
+                                ret = SECCOMP_RET_KILL_THREAD;
                                 goto out;
                         }
                         a /= x;

@@ -228,7 +228,8 @@ static int add_rule(adder *ad, int nr, const sf_crule *cr)
         sf_crule *v = sf_arena_alloc(&s->arena, (d->n_rules + 1) * sizeof(*v));
         if (!v)
                 return -ENOMEM;
-        memcpy(v, d->rules, d->n_rules * sizeof(*v));
+        if (d->n_rules)
+                memcpy(v, d->rules, d->n_rules * sizeof(*v));
         v[d->n_rules] = *cr;
         d->rules = v;
         d->n_rules++;

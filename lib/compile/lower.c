@@ -164,26 +164,41 @@ static size_t eq_run(const sf_crule *v, size_t n, size_t i)
         return j;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* The values in ascending order, so the program does not depend on the order of
+ * names in the profile. */
 static ir *eq_set(lower *l, const sf_region *rg, const sf_crule *v, size_t from, size_t to, ir *t, ir *f)
 {
         unsigned idx = v[from].c[0].index;
-        /* group by high word, in order of first appearance */
+        size_t n = to - from;
+        uint64_t *vals = malloc(n * sizeof(*vals));
+        if (!vals)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                vals[i] = rg->is_32bit ? (uint32_t)v[from + i].c[0].value : v[from + i].c[0].value;
+        qsort(vals, n, sizeof(*vals), cmp_u64);
         ir *x = f;
-        for (size_t i = to; i-- > from;) {
-                uint32_t hi = (uint32_t)(v[i].c[0].value >> 32);
-                bool first = true;
-                for (size_t j = from; j < i; j++)
-                        if ((uint32_t)(v[j].c[0].value >> 32) == hi || rg->is_32bit)
-                                first = false;
-                if (!first)
-                        continue;
+        /* groups of one high word, built from the last group back */
+        size_t end = n;
+        while (end > 0 && x) {
+                uint32_t hi = (uint32_t)(vals[end - 1] >> 32);
+                size_t start = end;
+                while (start > 0 && (uint32_t)(vals[start - 1] >> 32) == hi)
+                        start--;
                 ir *lows = f;
-                for (size_t j = to; j-- > from;)
-                        if (rg->is_32bit || (uint32_t)(v[j].c[0].value >> 32) == hi)
-                                lows = jmp(l, BPF_JEQ, (uint32_t)v[j].c[0].value, t, lows);
+                for (size_t j = end; j-- > start;)
+                        if (j + 1 == end || vals[j] != vals[j + 1])
+                                lows = jmp(l, BPF_JEQ, (uint32_t)vals[j], t, lows);
                 ir *lo_blk = ld(l, arg_lo(rg, idx), lows);
                 x = rg->is_32bit ? lo_blk : ld(l, arg_hi(rg, idx), jmp(l, BPF_JEQ, hi, lo_blk, x));
+                end = start;
         }
+        free(vals);
         return x;
 }
 

@@ -15,6 +15,8 @@
 typedef struct parser {
         const char *p, *end, *start;
         const char *line_start;
+        const char *col_at;   /* column cache: the column of col_at is col */
+        unsigned col;
         unsigned line;
         const char *file;
         sf_doc *doc;
@@ -26,14 +28,20 @@ typedef struct parser {
         bool failed;
 } parser;
 
-static unsigned col_of(const parser *ps, const char *at)
+/* Columns count characters, not bytes (UTF-8 continuation bytes are skipped).
+ * Values come in order, so counting on from the last one keeps this O(n) even
+ * for a minified profile on one line. */
+static unsigned col_of(parser *ps, const char *at)
 {
-        /* Columns count characters, not bytes: skip UTF-8 continuation bytes. */
-        unsigned col = 1;
-        for (const char *q = ps->line_start; q < at; q++)
+        if (ps->col_at < ps->line_start || ps->col_at > at) {
+                ps->col_at = ps->line_start;
+                ps->col = 1;
+        }
+        for (const char *q = ps->col_at; q < at; q++)
                 if (((unsigned char)*q & 0xC0) != 0x80)
-                        col++;
-        return col;
+                        ps->col++;
+        ps->col_at = at;
+        return ps->col;
 }
 
 __attribute__((format(printf, 3, 4))) static int fail_at(parser *ps, const char *at, const char *fmt, ...)
@@ -376,10 +384,10 @@ static int parse_array(parser *ps, unsigned depth, sf_node **ret)
                 skip_ws(ps);
                 char b[16];
                 if (ps->p < ps->end && *ps->p == ',') {
-                        ps->p++;
+                        const char *comma = ps->p++;
                         skip_ws(ps);
                         if (ps->p < ps->end && *ps->p == ']')
-                                return fail_at(ps, ps->p, "trailing comma before ']'");
+                                return fail_at(ps, comma, "trailing comma before ']'");
                         continue;
                 }
                 if (ps->p < ps->end && *ps->p == ']') {
@@ -451,10 +459,10 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                         return -EINVAL;
                 skip_ws(ps);
                 if (ps->p < ps->end && *ps->p == ',') {
-                        ps->p++;
+                        const char *comma = ps->p++;
                         skip_ws(ps);
                         if (ps->p < ps->end && *ps->p == '}')
-                                return fail_at(ps, ps->p, "trailing comma before '}'");
+                                return fail_at(ps, comma, "trailing comma before '}'");
                         continue;
                 }
                 if (ps->p < ps->end && *ps->p == '}') {
@@ -536,6 +544,7 @@ int sf_json_parse(const char *data, size_t len, const char *file, sf_doc *doc, s
         /* A UTF-8 byte order mark is tolerated, as by most JSON readers. */
         if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
                 ps.p += 3;
+                ps.start = ps.p;
                 ps.line_start = ps.p;
         }
         sf_node *root = NULL;

@@ -157,3 +157,17 @@ const char *sf_errno_name(int e)
                         return errnos[i].name;
         return NULL;
 }
+
+const char *sf_errno_suggest(const char *name)
+{
+        const char *best = NULL;
+        unsigned bestd = 3;
+        for (size_t i = 0; i < ARRAY_SIZE(errnos); i++) {
+                unsigned d = sf_edit_distance(name, errnos[i].name, 2);
+                if (d < bestd) {
+                        bestd = d;
+                        best = errnos[i].name;
+                }
+        }
+        return best;
+}

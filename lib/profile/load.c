@@ -233,6 +233,12 @@ static sf_arch parse_scmp_arch(loader *l, const sf_node *n)
         if (!get_string(l, n, &s))
                 return SF_ARCH_NONE;
         sf_arch a = strncmp(s, "SCMP_ARCH_", 10) == 0 ? sf_arch_from_name(s) : SF_ARCH_NONE;
+        if (a == SF_ARCH_NONE && sf_arch_from_name(s) != SF_ARCH_NONE) {
+                char hint[96];
+                snprintf(hint, sizeof(hint), "use \"%s\"", sf_arch_scmp_name(sf_arch_from_name(s)));
+                report(l, SF_SEV_ERROR, n, hint, "unknown architecture \"%s\"", s);
+                return SF_ARCH_NONE;
+        }
         if (a == SF_ARCH_NONE) {
                 const char *names[SF_ARCH__COUNT];
                 size_t k = 0;
@@ -288,8 +294,13 @@ static void check_errno_name(loader *l, const sf_node *v, bool have_num, uint32_
         if (!get_string(l, v, &s))
                 return;
         int e = sf_errno_from_name(s);
-        if (e < 0)
-                ERR(l, v, "unknown errno name \"%s\"", s);
+        if (e < 0) {
+                const char *sugg = sf_errno_suggest(s);
+                char hint[96];
+                if (sugg)
+                        snprintf(hint, sizeof(hint), "did you mean \"%s\"?", sugg);
+                report(l, SF_SEV_ERROR, v, sugg ? hint : NULL, "unknown errno name \"%s\"", s);
+        }
         else if (have_num && (uint32_t)e != num)
                 report(l, SF_SEV_WARNING, v, NULL, "\"%s\" is %d but the numeric field says %u; the number is used", s,
                        e, num);
@@ -329,8 +340,8 @@ static void f_am_architecture(loader *l, const sf_node *v, void *ctx)
          * arch libseccomp 2.5 does not know (loongarch64, …) is harmless. */
         if (v->kind == SF_NODE_STR && strncmp(v->str.s, "SCMP_ARCH_", 10) == 0 &&
             sf_arch_from_name(v->str.s) == SF_ARCH_NONE) {
-                report(l, SF_SEV_WARNING, v, NULL, "architecture \"%s\" is not supported by libseccomp 2.5; this entry is ignored",
-                       v->str.s);
+                sf_diags_add(l->diags, SF_SEV_WARNING, "unsupported-arch", l->file, cur_path(l), v->line, v->col, NULL,
+                             "architecture \"%s\" is not supported by libseccomp 2.5; this entry is ignored", v->str.s);
                 c->unsupported = true;
                 return;
         }
@@ -646,10 +657,17 @@ static void f_c_arches(loader *l, const sf_node *v, void *ctx)
                         if (a == SF_ARCH_NONE) {
                                 sf_arch as = sf_arch_from_name(s);
                                 char hint[96];
-                                if (as != SF_ARCH_NONE)
+                                const char *h = NULL;
+                                if (as != SF_ARCH_NONE) {
                                         snprintf(hint, sizeof(hint), "use \"%s\" here", sf_arch_short_name(as));
-                                report(l, SF_SEV_ERROR, v->arr.v[i], as != SF_ARCH_NONE ? hint : NULL,
-                                       "unknown architecture \"%s\"", s);
+                                        h = hint;
+                                } else {
+                                        const char *names[SF_ARCH__COUNT];
+                                        for (int k = 1; k < SF_ARCH__COUNT; k++)
+                                                names[k - 1] = sf_arch_short_name((sf_arch)k);
+                                        h = closest(s, names, SF_ARCH__COUNT - 1, hint, sizeof(hint));
+                                }
+                                report(l, SF_SEV_ERROR, v->arr.v[i], h, "unknown architecture \"%s\"", s);
                         } else {
                                 c->c->arches[c->c->n_arches++] = a;
                                 c->c->present = true;
@@ -737,9 +755,12 @@ static void load_rule(loader *l, const sf_node *v, sf_rule *r, const field *fiel
                 ERR(l, v, "rule has no \"action\"");
         if (r->action.kind == SF_ACT_ERRNO && !r->errno_set)
                 r->action.data = EPERM;
-        if (c.errno_ret && r->action.kind != SF_ACT_ERRNO && r->action.kind != SF_ACT_TRACE && c.action)
-                report(l, SF_SEV_WARNING, c.errno_ret, NULL, "\"errnoRet\" is ignored with %s",
-                       sf_action_name(r->action.kind));
+        if (c.errno_ret && r->action.kind != SF_ACT_ERRNO && r->action.kind != SF_ACT_TRACE && c.action) {
+                size_t old = path_key(l, "errnoRet");
+                sf_diags_add(l->diags, SF_SEV_WARNING, "ignored-field", l->file, cur_path(l), c.errno_ret->line,
+                             c.errno_ret->col, NULL, "\"errnoRet\" is ignored with %s", sf_action_name(r->action.kind));
+                path_pop(l, old);
+        }
         const sf_node *en = sf_node_get(v, "errno");
         if (en) {
                 size_t old = path_key(l, "errno");
@@ -884,8 +905,12 @@ static void load_crd(loader *l, const sf_node *root)
         if (meta && meta->kind == SF_NODE_OBJ) {
                 const sf_node *name = sf_node_get(meta, "name");
                 const sf_node *ns = sf_node_get(meta, "namespace");
-                if (name && name->kind == SF_NODE_STR)
+                if (name && name->kind == SF_NODE_STR) {
                         l->p->name = name->str.s;
+                        size_t o1 = path_key(l, "metadata.name");
+                        l->p->name_loc = loc_here(l, name);
+                        path_pop(l, o1);
+                }
                 if (ns && ns->kind == SF_NODE_STR)
                         l->p->namespace_ = ns->str.s;
         }
@@ -1039,6 +1064,22 @@ SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *nam
                         if (r == 0)
                                 n++;
                 }
+                /* Two objects of one name in one namespace: the second replaces the first when applied. */
+                for (size_t i = 0; r == 0 && i < n; i++)
+                        for (size_t k = 0; k < i; k++) {
+                                if (!v[i]->name || !v[k]->name || strcmp(v[i]->name, v[k]->name) != 0)
+                                        continue;
+                                const char *ni = v[i]->namespace_ ? v[i]->namespace_ : "";
+                                const char *nk = v[k]->namespace_ ? v[k]->namespace_ : "";
+                                if (strcmp(ni, nk) != 0)
+                                        continue;
+                                sf_diags_add(d, SF_SEV_ERROR, "duplicate-name", name, v[i]->name_loc.path,
+                                             v[i]->name_loc.line, v[i]->name_loc.col, NULL,
+                                             "a second SeccompProfile named \"%s\" (the first is at line %u); applying the file keeps only the last",
+                                             v[i]->name, v[k]->name_loc.line);
+                                l.failed = true;
+                                break;
+                        }
                 if (r == 0 && n == 0) {
                         sf_diags_add(d, SF_SEV_ERROR, "empty", name, "", 0, 0, NULL, "no profile in the file");
                         r = -EINVAL;
@@ -1085,7 +1126,8 @@ SF_EXPORT int sf_profile_load_file(const char *path, const sf_load_opts *opts, s
         int r = sf_read_file(path, SF_PROFILE_MAX_FILE, &data, &len, err);
         if (r < 0) {
                 if (diags && err && *err)
-                        sf_diags_add(diags, SF_SEV_ERROR, "io", path, "", 0, 0, NULL, "%s",
+                        sf_diags_add(diags, SF_SEV_ERROR, "io", strcmp(path, "-") == 0 ? "<stdin>" : path, "", 0, 0,
+                                     NULL, "%s",
                                      strchr((*err)->msg, ':') ? strchr((*err)->msg, ':') + 2 : (*err)->msg);
                 return r;
         }

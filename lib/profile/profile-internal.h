@@ -20,6 +20,7 @@ sf_profile *sf_profile_new(sf_store *store);
 /* errno names ("EPERM") ↔ numbers, for the string errno fields. */
 int sf_errno_from_name(const char *name);
 const char *sf_errno_name(int e);
+const char *sf_errno_suggest(const char *name);
 
 /* "syscalls[3].names[5]" for a rule's j-th name, into buf. */
 const char *sf_rule_name_path(const sf_rule *r, size_t j, char *buf, size_t size);

@@ -110,3 +110,74 @@ oom:
         sf_profile_free(q);
         return sf_error_set(err, ENOMEM, "%s: out of memory", p->file);
 }
+
+static bool same_act(sf_action a, sf_action b)
+{
+        return a.kind == b.kind && ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == b.data);
+}
+
+/* Whether rule r decides `name` in libseccomp's terms: the first unconditional
+ * rule with a non-default action wins over every other rule for the name. */
+static int first_unconditional(const sf_profile *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                if (r->n_args || same_act(r->action, p->default_action))
+                        continue;
+                for (size_t j = 0; j < r->n_names; j++)
+                        if (strcmp(r->names[j], name) == 0)
+                                return (int)i;
+        }
+        return -1;
+}
+
+SF_EXPORT int sf_profile_prune_shadowed(sf_profile *p, size_t *ret_removed, sf_error **err)
+{
+        sf_arena *a = profile_arena(p);
+        size_t removed = 0;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                sf_rule *r = &p->rules[i];
+                if (r->includes.present || r->excludes.present)
+                        return sf_error_set(err, EINVAL, "%s: resolve the profile before pruning", p->file);
+                if (same_act(r->action, p->default_action))
+                        continue;
+                const char **names = NULL;
+                sf_loc *locs = NULL;
+                size_t n = 0;
+                for (size_t j = 0; j < r->n_names; j++) {
+                        int w = first_unconditional(p, r->names[j]);
+                        bool dead = w >= 0 && (size_t)w != i;
+                        if (dead && !names) {
+                                names = sf_arena_alloc(a, (r->n_names + 1) * sizeof(*names));
+                                locs = sf_arena_alloc(a, (r->n_names + 1) * sizeof(*locs));
+                                if (!names || !locs)
+                                        return sf_error_set(err, ENOMEM, "out of memory");
+                                memcpy(names, r->names, j * sizeof(*names));
+                                memcpy(locs, r->name_locs, j * sizeof(*locs));
+                                n = j;
+                        }
+                        if (dead) {
+                                removed++;
+                                continue;
+                        }
+                        if (names) {
+                                names[n] = r->names[j];
+                                locs[n++] = r->name_locs[j];
+                        }
+                }
+                if (names) {
+                        r->names = names;
+                        r->name_locs = locs;
+                        r->n_names = n;
+                }
+        }
+        /* rules left without names go */
+        size_t k = 0;
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].n_names || same_act(p->rules[i].action, p->default_action))
+                        p->rules[k++] = p->rules[i];
+        p->n_rules = k;
+        if (ret_removed)
+                *ret_removed = removed;
+        return 0;
+}

@@ -155,8 +155,11 @@ char *sf_buf_steal(sf_buf *b)
                 sf_buf_release(b);
                 return NULL;
         }
-        if (!b->s && !buf_reserve(b, 0))
-                return NULL;
+        if (!b->s) {
+                if (!buf_reserve(b, 0))
+                        return NULL;
+                b->s[0] = 0;
+        }
         char *s = b->s;
         *b = (sf_buf){ 0 };
         return s;

@@ -397,7 +397,7 @@ static bool live_matches(uint32_t ret, const live_result *r, char *why, size_t s
 
 static void test_run(void)
 {
-        char name[32];
+        char want_name[32], got_name[32];
 
         for (size_t i = 0; i < LEN(run_cases); i++) {
                 const run_case *c = &run_cases[i];
@@ -406,7 +406,8 @@ static void test_run(void)
                 uint32_t got = sf_bpf_run(c->insns, c->len, &d, &steps, &pc);
                 CHECK(got == c->want && steps == c->steps && pc == c->pc,
                       "run: %s: %s in %zu steps at %zu (got %s, %zu, %zu)", c->desc,
-                      sf_ret_name(c->want, name, sizeof(name)), c->steps, c->pc, sf_ret_name(got, name, sizeof(name)),
+                      sf_ret_name(c->want, want_name, sizeof(want_name)), c->steps, c->pc,
+                      sf_ret_name(got, got_name, sizeof(got_name)),
                       steps, pc);
         }
 
@@ -844,6 +845,13 @@ static void test_disasm(void)
                 BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),
                 BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 7),
                 BPF_STMT(0x1234, 9),
+                BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0),
+                BPF_STMT(BPF_ST, 15),
+                BPF_STMT(BPF_ALU | BPF_NEG, 0),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8),
+                BPF_STMT(BPF_ALU | BPF_NEG | BPF_X, 0),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 17),
+                BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 5000),
         };
         static const char want[] =
                 "  0: ld  [4]                ; arch\n"
@@ -864,7 +872,14 @@ static void test_disasm(void)
                 " 15: ret a  ; rule 15\n"
                 " 16: ldh [2]\n"
                 " 17: mod #7\n"
-                " 18: .insn 0x1234, 0, 0, 0x00000009\n";
+                " 18: .insn 0x1234, 0, 0, 0x00000009\n"
+                " 19: ldx #len\n"
+                " 20: st  M[15]\n"
+                " 21: neg\n"
+                " 22: ld  [8]                ; ip.lo\n"
+                " 23: .insn 0x008c, 0, 0, 0x00000000\n"
+                " 24: ld  [17]\n"
+                " 25: ld  #0x1388\n";
         char *text = sf_bpf_disasm(golden, LEN(golden), annotate_rets, (void *)golden);
         bool ok = text && strcmp(text, want) == 0;
         if (!ok && text)

@@ -1,0 +1,213 @@
+# Shared helpers for the CLI tests (POSIX sh, sourced).  They drive the real
+# sysfence binary and print TAP: "1..N" first, then one "ok"/"not ok" line per
+# test, with the reasons of a failure as "#" lines under it.
+#
+#   SYSFENCE   the binary under test  (default /work/main/build/sysfence)
+#   SF_SHARED  the shared directory   (default /work/shared)
+#   SF_SOURCE  the repository root    (default /work/main)
+#   SF_FAST    seconds a hostile input may take before it counts as a hang (5)
+
+: "${SYSFENCE:=/work/main/build/sysfence}"
+: "${SF_SHARED:=/work/shared}"
+: "${SF_SOURCE:=/work/main}"
+: "${SF_FAST:=5}"
+# Tests cd into data directories so that messages name files as users see
+# them: make the paths absolute first.
+case $SYSFENCE in /*) ;; *) SYSFENCE=$(pwd)/$SYSFENCE ;; esac
+case $SF_SHARED in /*) ;; *) SF_SHARED=$(pwd)/$SF_SHARED ;; esac
+case $SF_SOURCE in /*) ;; *) SF_SOURCE=$(pwd)/$SF_SOURCE ;; esac
+export SYSFENCE SF_SHARED SF_SOURCE
+
+BAD=$SF_SOURCE/tests/data/bad
+GOOD=$SF_SOURCE/tests/data/good
+TAB=$(printf '\t')
+
+# A missing binary or data directory is a failure, not a skip.
+for _p in "$SYSFENCE" "$SF_SHARED/profiles" "$BAD/EXPECT"; do
+        if [ ! -e "$_p" ]; then
+                echo "1..1"
+                echo "not ok 1 - $_p exists (set SYSFENCE, SF_SHARED, SF_SOURCE)"
+                exit 1
+        fi
+done
+
+# Scratch space, removed however the script ends.
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/sf-cli.XXXXXX") || exit 1
+trap 'rm -rf "$SCRATCH"' EXIT
+trap 'exit 130' INT TERM
+
+# --- TAP ---------------------------------------------------------------------
+
+tap_n=0
+tap_planned=0
+tap_failed=0
+t_why=
+
+plan()
+{
+        tap_planned=$1
+        echo "1..$1"
+}
+
+# fail MSG: the current test fails, MSG says why (several may be given).
+fail()
+{
+        t_why="$t_why$*
+"
+}
+
+# done_test DESC: print the result of the current test and start the next.
+done_test()
+{
+        tap_n=$((tap_n + 1))
+        # A "#" in a description would start a TAP directive.
+        _desc=$(printf '%s' "$1" | sed 's/#/\\#/g')
+        if [ -z "$t_why" ]; then
+                echo "ok $tap_n - $_desc"
+        else
+                echo "not ok $tap_n - $_desc"
+                printf '%s' "$t_why" | sed 's/^/#   /'
+                tap_failed=$((tap_failed + 1))
+        fi
+        t_why=
+}
+
+# finish: the last line of a script; the exit status tells whether all passed.
+finish()
+{
+        if [ "$tap_n" -ne "$tap_planned" ]; then
+                echo "# planned $tap_planned tests but ran $tap_n"
+                exit 1
+        fi
+        [ "$tap_failed" -eq 0 ]
+}
+
+# --- running the binary --------------------------------------------------------
+
+OUT=$SCRATCH/stdout
+ERR=$SCRATCH/stderr
+
+# sf ARGS...: run sysfence with a time limit of $limit seconds (default 120);
+# sets $rc, stdout in $OUT, stderr in $ERR.  rc 124 means it timed out.
+limit=120
+sf()
+{
+        sf_in /dev/null "$@"
+}
+
+# sf_in FILE ARGS...: the same, with FILE on standard input.
+sf_in()
+{
+        _in=$1
+        shift
+        last_limit=$limit
+        shown=
+        timeout -k 5 "$limit" "$SYSFENCE" "$@" <"$_in" >"$OUT" 2>"$ERR"
+        rc=$?
+}
+
+# sf_fast ARGS...: sf with the short limit for hostile inputs ($SF_FAST).
+sf_fast()
+{
+        limit=$SF_FAST
+        sf "$@"
+        limit=120
+}
+
+# Show a little of what the command printed, for a failure's diagnostics.
+show_output()
+{
+        [ -n "$shown" ] && return
+        shown=1
+        if [ -s "$ERR" ]; then
+                fail "stderr: $(head -c 600 "$ERR" | head -n 5)"
+        fi
+        if [ -s "$OUT" ]; then
+                fail "stdout: $(head -c 600 "$OUT" | head -n 5)"
+        fi
+}
+
+expect_rc()
+{
+        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+                fail "timed out after ${last_limit}s (expected exit $1)"
+        elif [ "$rc" -ne "$1" ]; then
+                fail "exit status $rc, expected $1"
+                show_output
+        fi
+}
+
+# expect_err STRING / expect_out STRING: a fixed string the stream must contain.
+expect_err()
+{
+        grep -qF -e "$1" "$ERR" || { fail "stderr lacks: $1"; show_output; }
+}
+
+expect_out()
+{
+        grep -qF -e "$1" "$OUT" || { fail "stdout lacks: $1"; show_output; }
+}
+
+# expect_err_re ERE DESC: stderr must match an extended regular expression.
+expect_err_re()
+{
+        grep -qE -e "$1" "$ERR" || { fail "stderr does not say $2 (/$1/)"; show_output; }
+}
+
+# No AddressSanitizer, LeakSanitizer or UBSan report in either stream.
+expect_no_sanitizer()
+{
+        if grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$ERR" "$OUT"; then
+                fail "sanitizer report: $(grep -h -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$ERR" "$OUT")"
+        fi
+}
+
+# python3 runs many times: call the interpreter itself, not a version
+# manager's shim, and with -S (no site packages; json is in the standard library).
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
+
+# json_ok FILE: FILE holds one valid JSON document.
+json_ok()
+{
+        "$PY" -S -c 'import json,sys; json.load(sys.stdin)' <"$1" 2>/dev/null
+}
+
+# json_get FILE EXPR: print a Python expression over the parsed document `d`
+# (nothing if FILE is not JSON).
+json_get()
+{
+        "$PY" -S -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+
+# The profiles the round-trip tests use, one line each:
+#   LABEL<TAB>FILE<TAB>NAME<TAB>SINGLE
+# NAME is the --name that picks the profile ("-" when FILE holds one), SINGLE a
+# file that holds that profile alone (FILE itself, or the document cut out of a
+# multi-document YAML into $SCRATCH, since compile takes no --name).
+profile_list()
+{
+        for f in "$SF_SHARED"/profiles/*/*.json "$SF_SOURCE"/examples/*.json "$SF_SOURCE"/examples/*.yaml; do
+                [ -f "$f" ] || continue
+                case $f in
+                *.yaml)
+                        ndocs=$(grep -c '^kind: *SeccompProfile' "$f")
+                        if [ "$ndocs" -gt 1 ]; then
+                                mkdir -p "$SCRATCH/docs"
+                                # Document i goes to docs/BASE-i.yaml; its metadata.name is read back.
+                                awk -v out="$SCRATCH/docs/$(basename "$f")" '
+                                        /^---/ { if (seen) { n++; seen = 0 }; next }
+                                        /^kind:/ { seen = 1 }
+                                        { print > (out "-" (n + 0) ".yaml") }' "$f"
+                                for d in "$SCRATCH/docs/$(basename "$f")"-*.yaml; do
+                                        n=$(awk '/^metadata:/ { m = 1; next }
+                                                 m && /^  name:/ { sub(/^  name: */, ""); gsub(/["\047]/, ""); print; exit }
+                                                 /^[^ ]/ { m = 0 }' "$d")
+                                        printf '%s\t%s\t%s\t%s\n' "$(basename "$f"):$n" "$f" "$n" "$d"
+                                done
+                                continue
+                        fi
+                        ;;
+                esac
+                printf '%s\t%s\t-\t%s\n' "$(basename "$f")" "$f" "$f"
+        done
+}
