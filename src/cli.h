@@ -59,7 +59,12 @@ struct sf_prog;
 int cli_compile_profile(const char *cmd, const char *file, const struct sf_compile_opts *co, sf_profile **ret_p,
                         struct sf_prog **ret_prog, bool warnings);
 
+/* convert's options applied to a profile's text (argv's last operand names it). */
+int cli_convert_text(int argc, char **argv, const char *text, size_t len);
+
 int cmd_check(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);

@@ -32,7 +32,19 @@ static const char usage[] =
         "  sysfence convert moby-default.json --arch amd64 --caps default -o node.json\n"
         "  sysfence convert profile.json --to crd > profile.yaml\n";
 
+static int convert(int argc, char **argv, const char *text_in, size_t text_len);
+
 int cmd_convert(int argc, char **argv)
+{
+        return convert(argc, argv, NULL, 0);
+}
+
+int cli_convert_text(int argc, char **argv, const char *text, size_t len)
+{
+        return convert(argc, argv, text, len);
+}
+
+static int convert(int argc, char **argv, const char *text_in, size_t text_len)
 {
         static const struct option opts[] = {
                 { "to", required_argument, NULL, 't' },     { "arch", required_argument, NULL, 'a' },
@@ -93,7 +105,9 @@ int cmd_convert(int argc, char **argv)
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
-        if (sf_profile_load_file(file, NULL, &v, &n, &d, &err) < 0) {
+        int lr = text_in ? sf_profile_load_data(text_in, text_len, file, NULL, &v, &n, &d, &err)
+                         : sf_profile_load_file(file, NULL, &v, &n, &d, &err);
+        if (lr < 0) {
                 cli_print_diags(&d, false);
                 if (d.errors == 0)
                         cli_error("convert", "%s", sf_error_message(err));

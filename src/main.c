@@ -11,6 +11,8 @@ static const cli_command commands[] = {
         { "compile", cmd_compile, "compile a profile into a seccomp BPF program", NULL },
         { "disasm", cmd_disasm, "list a compiled program, annotated with the rules", NULL },
         { "test", cmd_test, "show what a profile does with one syscall and which rule decides", NULL },
+        { "run", cmd_run, "run a command under a profile, as a container runtime would load it", NULL },
+        { "profile", cmd_profile, "print the runtimes' default profiles built into sysfence", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };
 

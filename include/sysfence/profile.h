@@ -181,6 +181,12 @@ int sf_profile_prune_shadowed(sf_profile *p, size_t *ret_removed, sf_error **err
 /* Canonical output: stable key and name order, byte-for-byte deterministic. */
 int sf_profile_emit(const sf_profile *p, sf_format format, char **ret_text, sf_error **err);
 
+/* The runtimes' default profiles, built in: "containerd", "docker", "podman".
+ * NULL for an unknown name.  sf_builtin_profile_name(i) lists them (NULL at the end). */
+#define SF_BUILTIN_DEFAULT "containerd"
+const char *sf_builtin_profile(const char *name, size_t *ret_len);
+const char *sf_builtin_profile_name(size_t i);
+
 const char *sf_action_name(sf_action_kind kind); /* "SCMP_ACT_ALLOW" */
 const char *sf_op_name(sf_op op);                /* "SCMP_CMP_EQ" */
 

@@ -206,9 +206,14 @@ static int add_rule(adder *ad, int nr, const sf_crule *cr)
                         if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
                             cr->c[i].op == SF_OP_GE) {
                                 ordering = true;
+                                /* rules of one action testing one argument within the low
+                                 * word (moby's socket rules) come out right */
                                 for (size_t k = 0; k < d->n_rules; k++)
                                         for (unsigned m = 0; m < d->rules[k].n; m++)
-                                                shared |= d->rules[k].c[m].index == cr->c[i].index;
+                                                shared |= d->rules[k].c[m].index == cr->c[i].index &&
+                                                          (!same_action(d->rules[k].action, cr->action) ||
+                                                           d->rules[k].c[m].value >> 32 || cr->c[i].value >> 32 ||
+                                                           d->rules[k].n > 1);
                         }
                 if (ordering && (cr->n > 1 || shared)) {
                         ad->t->warned_ordering = true;

@@ -460,7 +460,7 @@ static char *random_profile(void)
 
 int main(int argc, char **argv)
 {
-        size_t n_random = 300;
+        size_t n_random = 1000;
         int first_file = 1;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--random") == 0 && i + 1 < argc) {

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence — seccomp audit records (type=1326 / SECCOMP): decoding them from the
+ * kernel log, audit.log, the journal or a file, and reading them losslessly from
+ * the audit netlink multicast group. */
+#ifndef SYSFENCE_AUDIT_H
+#define SYSFENCE_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sysfence/arch.h>
+#include <sysfence/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sf_audit_record {
+        uint64_t time_sec;    /* from audit(SEC.MSEC:SERIAL) */
+        unsigned time_msec;
+        uint64_t serial;
+        int pid;
+        long uid;             /* -1 when absent */
+        char comm[64];        /* unescaped (audit hex-encodes odd names) */
+        char exe[512];
+        uint32_t audit_arch;  /* the arch= field */
+        sf_arch arch;         /* SF_ARCH_NONE if unknown; x32 when syscall has bit 30 on x86_64 */
+        long syscall;         /* the syscall= number */
+        const char *syscall_name; /* static string, or NULL when unknown */
+        bool compat;
+        int sig;              /* sig= (31 = SIGSYS for a kill) */
+        uint32_t code;        /* code= : the SECCOMP_RET_* value the filter returned */
+} sf_audit_record;
+
+/* Decodes one line of any supported source: the kernel log ("audit: type=1326
+ * audit(…): …", with or without a dmesg "[ts]" or syslog/journal prefix), audit.log
+ * ("type=SECCOMP msg=audit(…): …"), or the body of a netlink message.
+ * Returns 1 with *ret filled for a seccomp record, 0 for any other line (including
+ * "callbacks suppressed" notes and truncated records), never fails. */
+int sf_audit_parse_line(const char *line, size_t len, sf_audit_record *ret);
+
+/* Opens a socket bound to the audit netlink multicast group (AUDIT_NLGRP_READLOG,
+ * needs CAP_AUDIT_READ): every record, without the kernel log's rate limit, and
+ * without being the audit daemon.  O_CLOEXEC. */
+int sf_audit_netlink_open(int *ret_fd, sf_error **err);
+/* Reads what is available (waits up to timeout_ms; -1 forever) and calls fn for
+ * each seccomp record.  Returns the number of records, or a negative errno. */
+int sf_audit_netlink_read(int fd, int timeout_ms, void (*fn)(void *ctx, const sf_audit_record *rec), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

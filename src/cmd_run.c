@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence run: a command under a profile, loaded as a container runtime loads
+ * it: compiled in the parent, installed in the child as the very last step
+ * before execve, with no_new_privs.  Any failure before the exec is fatal: the
+ * command never runs unconfined. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sysfence/audit.h"
+#include "sysfence/bpf.h"
+
+extern char **environ;
+
+static const char usage[] =
+        "usage: sysfence run (--profile FILE | --default[=RUNTIME] | --bpf FILE) [--arch LIST]\n"
+        "                    [--caps LIST] [--kernel X.Y] [--log] [--tsync] [--quiet] [--] CMD [ARG...]\n"
+        "\n"
+        "Run CMD under a seccomp profile exactly as a container runtime would load it:\n"
+        "compiled here, installed in the child with no_new_privs as the last step before\n"
+        "execve.  If the profile cannot be read, compiled or loaded, CMD does not run\n"
+        "and the exit status is 1.  Otherwise the exit status is CMD's; a command killed\n"
+        "by seccomp is reported with the syscall that killed it (as root, from the audit\n"
+        "netlink stream), and exits 128+31.\n"
+        "\n"
+        "  --profile FILE     a profile in any format check reads\n"
+        "  --default[=RT]     the runtime default built in: containerd (default), docker, podman\n"
+        "  --bpf FILE         a raw program, as compile writes it\n"
+        "  --arch LIST        arches the filter serves (default: this machine's plus the\n"
+        "                     profile's sub-arches)\n"
+        "  --caps LIST        capabilities for includes/excludes (default: default)\n"
+        "  --kernel X.Y       kernel version for minKernel (default: this machine's)\n"
+        "  --log              add SECCOMP_FILTER_FLAG_LOG: log every action but ALLOW\n"
+        "  --tsync            add SECCOMP_FILTER_FLAG_TSYNC\n"
+        "  -q, --quiet        no warnings, no report of how CMD ended\n"
+        "  -h, --help         show this help\n"
+        "\n"
+        "exit status: CMD's; 1 if the profile could not be loaded; 126 if CMD could not be\n"
+        "executed (e.g. the profile denies execve); 127 if CMD was not found; 2 usage error\n"
+        "\n"
+        "examples:\n"
+        "  sysfence run --default -- ls /\n"
+        "  sysfence run --profile violation.json -- true\n";
+
+/* Where the child failed, sent through a CLOEXEC pipe. */
+typedef struct child_error {
+        int stage; /* 1: no_new_privs, 2: seccomp, 3: execve */
+        int err;
+} child_error;
+
+static char *find_in_path(const char *cmd)
+{
+        if (strchr(cmd, '/'))
+                return strdup(cmd);
+        const char *path = getenv("PATH");
+        if (!path || !*path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        const char *p = path;
+        while (*p) {
+                const char *e = strchr(p, ':');
+                size_t n = e ? (size_t)(e - p) : strlen(p);
+                sf_buf b = { 0 };
+                sf_buf_add(&b, n ? p : ".", n ? n : 1);
+                sf_buf_printf(&b, "/%s", cmd);
+                char *full = sf_buf_steal(&b);
+                struct stat st;
+                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+                        return full;
+                free(full);
+                if (!e)
+                        break;
+                p = e + 1;
+        }
+        return NULL;
+}
+
+static pid_t child_pid;
+
+static void forward(int sig)
+{
+        if (child_pid > 0)
+                kill(child_pid, sig);
+}
+
+typedef struct killer {
+        pid_t pid;
+        sf_audit_record rec;
+        bool found;
+} killer;
+
+static void on_record(void *ctx, const sf_audit_record *rec)
+{
+        killer *k = ctx;
+        uint32_t act = rec->code & SECCOMP_RET_ACTION_FULL;
+        if (rec->pid == k->pid && (act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_KILL_PROCESS)) {
+                k->rec = *rec;
+                k->found = true;
+        }
+}
+
+static unsigned kernel_flags(unsigned profile_flags)
+{
+        unsigned f = 0;
+        if (profile_flags & SF_FLAG_TSYNC)
+                f |= SECCOMP_FILTER_FLAG_TSYNC;
+        if (profile_flags & SF_FLAG_LOG)
+                f |= SECCOMP_FILTER_FLAG_LOG;
+        if (profile_flags & SF_FLAG_SPEC_ALLOW)
+                f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+#ifdef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+        if (profile_flags & SF_FLAG_WAIT_KILLABLE_RECV)
+                f |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+#endif
+        return f;
+}
+
+int cmd_run(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "profile", required_argument, NULL, 'p' }, { "default", optional_argument, NULL, 'D' },
+                { "bpf", required_argument, NULL, 'b' },     { "arch", required_argument, NULL, 'a' },
+                { "caps", required_argument, NULL, 'c' },    { "kernel", required_argument, NULL, 'k' },
+                { "log", no_argument, NULL, 'L' },           { "tsync", no_argument, NULL, 'T' },
+                { "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        sf_compile_opts co = { 0 };
+        sf_target_default(&co.target);
+        sf_arch arches[SF_ARCH__COUNT];
+        const char *profile = NULL, *bpf = NULL, *runtime = NULL;
+        bool quiet = false;
+        unsigned extra_flags = 0;
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+                if ((r = cli_compile_opts("run", c, optarg, &co, arches)) >= 0) {
+                        if (r)
+                                return r;
+                        continue;
+                }
+                switch (c) {
+                case 'p': profile = optarg; break;
+                case 'D': runtime = optarg ? optarg : SF_BUILTIN_DEFAULT; break;
+                case 'b': bpf = optarg; break;
+                case 'L': extra_flags |= SF_FLAG_LOG; break;
+                case 'T': extra_flags |= SF_FLAG_TSYNC; break;
+                case 'q': quiet = true; break;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("run", "invalid option");
+                }
+        }
+        if (!!profile + !!bpf + !!runtime != 1)
+                return cli_usage_error("run", "give exactly one of --profile FILE, --default or --bpf FILE");
+        if (optind >= argc)
+                return cli_usage_error("run", "no command given (sysfence run --profile P -- CMD [ARG...])");
+        char **cmd = argv + optind;
+
+        /* Everything that can fail happens here, before the fork. */
+        sf_profile *p = NULL;
+        sf_prog *prog = NULL;
+        _cleanup_free_ char *raw = NULL;
+        struct sock_fprog fprog = { 0 };
+        unsigned flags = extra_flags;
+        if (bpf) {
+                size_t len;
+                sf_error *err = NULL;
+                if (sf_read_file(bpf, SF_BPF_MAX_INSNS * sizeof(struct sock_filter), &raw, &len, &err) < 0)
+                        return cli_fail("run", &err);
+                if (len % sizeof(struct sock_filter) != 0 || len == 0) {
+                        cli_error("run", "%s: %zu bytes is not a whole number of 8-byte instructions", bpf, len);
+                        return EXIT_INVALID;
+                }
+                if (sf_bpf_validate((struct sock_filter *)raw, len / sizeof(struct sock_filter), &err) < 0) {
+                        sf_error_wrap(&err, "%s", bpf);
+                        return cli_fail("run", &err);
+                }
+                fprog.filter = (struct sock_filter *)raw;
+                fprog.len = (unsigned short)(len / sizeof(struct sock_filter));
+        } else {
+                sf_load_opts lo = { 0 };
+                sf_profile **v = NULL;
+                size_t n = 0;
+                sf_diags d = { 0 };
+                sf_error *err = NULL;
+                int lr;
+                if (runtime) {
+                        size_t len;
+                        const char *text = sf_builtin_profile(runtime, &len);
+                        if (!text)
+                                return cli_usage_error("run", "no built-in profile for \"%s\" (containerd, docker or podman)",
+                                                       runtime);
+                        char name[64];
+                        snprintf(name, sizeof(name), "builtin:%s.json", runtime);
+                        lr = sf_profile_load_data(text, len, name, &lo, &v, &n, &d, &err);
+                } else {
+                        lr = sf_profile_load_file(profile, &lo, &v, &n, &d, &err);
+                }
+                if (lr == 0 && n != 1) {
+                        cli_error("run", "%s holds %zu profiles; give one", profile, n);
+                        lr = -EINVAL;
+                }
+                if (lr < 0) {
+                        cli_print_diags(&d, false);
+                        if (d.errors == 0 && err)
+                                cli_error("run", "%s", sf_error_message(err));
+                        sf_error_free(err);
+                        sf_diags_release(&d);
+                        sf_profiles_free(v, n);
+                        return EXIT_INVALID;
+                }
+                sf_diags_release(&d);
+                p = v[0];
+                free(v);
+                if (p->listener_path) {
+                        cli_error("run", "%s: listenerPath needs a user-notification agent; run cannot serve one",
+                                  p->file);
+                        sf_profile_free(p);
+                        return EXIT_INVALID;
+                }
+                r = sf_compile(p, &co, &prog, &d, &err);
+                /* the built-in profiles name syscalls newer than libseccomp 2.5: not news */
+                if (!quiet || r < 0)
+                        cli_print_diags(&d, !quiet && !runtime);
+                sf_diags_release(&d);
+                if (r < 0) {
+                        sf_profile_free(p);
+                        return cli_fail("run", &err);
+                }
+                for (size_t i = 0; i < p->n_rules; i++)
+                        if (p->rules[i].action.kind == SF_ACT_USER_NOTIF || p->default_action.kind == SF_ACT_USER_NOTIF) {
+                                cli_error("run", "%s: SCMP_ACT_NOTIFY needs a user-notification agent; run cannot serve one",
+                                          p->file);
+                                sf_prog_free(prog);
+                                sf_profile_free(p);
+                                return EXIT_INVALID;
+                        }
+                flags |= p->flags;
+                fprog.filter = prog->insns;
+                fprog.len = (unsigned short)prog->len;
+        }
+        int status = EXIT_INVALID;
+        _cleanup_free_ char *path = find_in_path(cmd[0]);
+        if (!path) {
+                cli_error("run", "%s: command not found", cmd[0]);
+                status = 127;
+                goto out;
+        }
+
+        /* A lossless source for the record of a kill (root only; best effort). */
+        _cleanup_close_ int audit_fd = -1;
+        sf_error *aerr = NULL;
+        if (sf_audit_netlink_open(&audit_fd, &aerr) < 0)
+                sf_error_free(aerr);
+
+        /* The child reports a failure through shared memory: after the filter is
+         * in place it may not be allowed to write, or even to exit. */
+        child_error *shm = mmap(NULL, sizeof(child_error), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shm == MAP_FAILED) {
+                cli_error("run", "cannot map memory: %s", strerror(errno));
+                goto out;
+        }
+        *shm = (child_error){ 0 };
+        unsigned kflags = kernel_flags(flags);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                cli_error("run", "cannot fork: %s", strerror(errno));
+                munmap(shm, sizeof(*shm));
+                goto out;
+        }
+        if (pid == 0) {
+                child_error ce = { 0 };
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        ce = (child_error){ 1, errno };
+                else if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog) < 0)
+                        ce = (child_error){ 2, errno };
+                else {
+                        /* the filter is in place: the next syscall is the exec */
+                        execve(path, cmd, environ);
+                        ce = (child_error){ 3, errno };
+                }
+                *shm = ce;
+                _exit(ce.stage == 3 ? 126 : 1);
+        }
+        child_pid = pid;
+        /* Terminal signals reach the child through the process group; others are passed on. */
+        struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
+        sigaction(SIGINT, &ign, &old_int);
+        sigaction(SIGQUIT, &ign, &old_quit);
+        sigaction(SIGTERM, &fwd, NULL);
+        sigaction(SIGHUP, &fwd, NULL);
+
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGQUIT, &old_quit, NULL);
+
+        child_error ce = *shm;
+        munmap(shm, sizeof(*shm));
+        if (ce.stage) {
+                if (ce.stage == 1)
+                        cli_error("run", "cannot set no_new_privs: %s; %s did not run", strerror(ce.err), cmd[0]);
+                else if (ce.stage == 2)
+                        cli_error("run", "cannot load the filter: %s; %s did not run", strerror(ce.err), cmd[0]);
+                else if (ce.err == EPERM || ce.err == EACCES)
+                        cli_error("run", "cannot execute %s: %s (the profile does not allow execve)", path,
+                                  strerror(ce.err));
+                else
+                        cli_error("run", "cannot execute %s: %s", path, strerror(ce.err));
+                status = ce.stage == 3 ? 126 : EXIT_INVALID;
+                goto out;
+        }
+        if (WIFEXITED(st)) {
+                status = WEXITSTATUS(st);
+        } else if (WIFSIGNALED(st)) {
+                int sig = WTERMSIG(st);
+                status = 128 + sig;
+                if (sig == SIGSYS && !quiet) {
+                        killer k = { .pid = pid };
+                        if (audit_fd >= 0)
+                                while (sf_audit_netlink_read(audit_fd, 200, on_record, &k) > 0 && !k.found)
+                                        ;
+                        if (k.found)
+                                cli_error("run", "%s killed by seccomp: %s (%s)", cmd[0],
+                                          k.rec.syscall_name ? k.rec.syscall_name : "unknown syscall",
+                                          k.rec.arch ? sf_arch_short_name(k.rec.arch) : "unknown arch");
+                        else
+                                cli_error("run",
+                                          "%s killed by SIGSYS: a seccomp kill or trap (run as root to learn the syscall, or see 'sysfence audit')",
+                                          cmd[0]);
+                } else if (!quiet) {
+                        cli_error("run", "%s killed by signal %d (%s)", cmd[0], sig, strsignal(sig));
+                }
+        }
+out:
+        sf_prog_free(prog);
+        sf_profile_free(p);
+        return status;
+}
