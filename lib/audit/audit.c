@@ -244,51 +244,70 @@ static bool parse_fields(const char *p, const char *end, sf_audit_record *r)
         return (seen & F_REQUIRED) == F_REQUIRED;
 }
 
-SF_EXPORT int sf_audit_parse_line(const char *line, size_t len, sf_audit_record *ret)
+/* Decodes the record whose stamp starts at body ("audit(…): fields"), or, with
+ * body NULL, journald's form whose fields start at fields. */
+static bool parse_record(const char *body, const char *fields, const char *line_end, sf_audit_record *ret)
 {
-        if (!line || !ret)
-                return 0;
+        sf_audit_record r = { .uid = -1 };
         /* The fields end at auditd's 0x1d separator (the interpreted copies
          * follow it), at a NUL, or at the end of the line. */
-        const char *end = line;
-        while (end < line + len && *end != '\x1d' && *end != '\0' && *end != '\n' && *end != '\r')
+        const char *end = body ? body : fields;
+        while (end < line_end && *end != '\x1d' && *end != '\0' && *end != '\r')
                 end++;
-        size_t n = (size_t)(end - line);
-
-        sf_audit_record r = { .uid = -1 };
-        const char *body = NULL, *fields = NULL;
-        /* The last marker: when a cut record runs into the next one without a
-         * newline, the complete one is the one at the end. */
-        const char *k = find_last(line, n, "type=1326 audit(");
-        const char *a = find_last(line, n, "type=SECCOMP msg=audit(");
-        const char *j = find_last(line, n, "]: SECCOMP ");
-        if (k)
-                body = k + strlen("type=1326 ");
-        if (a && (!body || a > body))
-                body = a + strlen("type=SECCOMP msg=");
-        if (!body && n >= 6 && memcmp(line, "audit(", 6) == 0)
-                body = line; /* a netlink payload */
         if (body) {
                 fields = parse_stamp(body, end, &r);
                 if (!fields)
-                        return 0;
-        } else if (j) {
-                /* journald's own audit transport: "audit[PID]: SECCOMP auid=…",
-                 * without the stamp (it went into _AUDIT_ID) */
-                fields = j + strlen("]: SECCOMP ");
-        } else {
-                return 0;
+                        return false;
         }
         if (!parse_fields(fields, end, &r))
-                return 0;
+                return false;
 
         r.arch = sf_arch_from_audit(r.audit_arch);
         /* x32 calls reach the filter as AUDIT_ARCH_X86_64 with bit 30 set */
-        if (r.arch == SF_ARCH_X86_64 && (r.syscall & X32_SYSCALL_BIT) && r.syscall > 0)
+        if (r.arch == SF_ARCH_X86_64 && r.syscall > 0 && (r.syscall & X32_SYSCALL_BIT))
                 r.arch = SF_ARCH_X32;
         r.syscall_name = r.arch != SF_ARCH_NONE ? sf_syscall_name(r.arch, (int)r.syscall) : NULL;
         *ret = r;
-        return 1;
+        return true;
+}
+
+SF_EXPORT int sf_audit_parse_line(const char *line, size_t len, sf_audit_record *ret)
+{
+        static const char kernel[] = "type=1326 audit(", auditd[] = "type=SECCOMP msg=audit(";
+        if (!line || !ret)
+                return 0;
+        /* One line: a caller may hand over its newline too. */
+        const char *eol = memchr(line, '\n', len);
+        const char *line_end = eol ? eol : line + len;
+
+        /* A netlink payload is the record alone. */
+        if (line_end - line >= 6 && memcmp(line, "audit(", 6) == 0)
+                return parse_record(line, NULL, line_end, ret) ? 1 : 0;
+
+        /* Garbage may precede a record, and a record cut short may run into the
+         * next one when its newline was lost: try every marker, the last first.
+         * A repeated field makes a glued pair fail, so no record is made up. */
+        size_t limit = (size_t)(line_end - line);
+        const char *next = line_end;
+        for (;;) {
+                const char *k = find_last(line, limit, kernel);
+                const char *a = find_last(line, limit, auditd);
+                const char *m = !a || (k && k > a) ? k : a;
+                if (!m)
+                        break;
+                const char *body = m == k ? k + strlen("type=1326 ") : a + strlen("type=SECCOMP msg=");
+                /* a record ends where the next one (which failed) begins */
+                if (parse_record(body, NULL, next, ret))
+                        return 1;
+                next = m;
+                limit = (size_t)(m - line) + 4; /* before this marker's "type" ends */
+        }
+        /* journald's own audit transport: "audit[PID]: SECCOMP auid=…", without
+         * the stamp (journald keeps it in _AUDIT_ID) */
+        const char *j = find_last(line, (size_t)(line_end - line), "]: SECCOMP ");
+        if (j && parse_record(NULL, j + strlen("]: SECCOMP "), line_end, ret))
+                return 1;
+        return 0;
 }
 
 SF_EXPORT int sf_audit_netlink_open(int *ret_fd, sf_error **err)

@@ -888,7 +888,9 @@ static void load_crd(loader *l, const sf_node *root)
 {
         const sf_node *api = sf_node_get(root, "apiVersion");
         size_t old = path_key(l, "apiVersion");
-        if (get_string(l, api, &l->p->api_version)) {
+        if (!api)
+                ERR(l, root, "SeccompProfile has no \"apiVersion\" (%s)", crd_versions[0]);
+        else if (get_string(l, api, &l->p->api_version)) {
                 bool ok = false;
                 for (size_t i = 0; i < ARRAY_SIZE(crd_versions); i++)
                         ok |= strcmp(crd_versions[i], l->p->api_version) == 0;
