@@ -176,7 +176,7 @@ SF_EXPORT sf_arch sf_arch_native(void)
 }
 
 /* Index of `name` in the sorted names, or -1. */
-static long name_index(const char *name)
+long sf_syscall_index(const char *name)
 {
         if (!name)
                 return -1;
@@ -196,7 +196,7 @@ static long name_index(const char *name)
 
 SF_EXPORT int sf_syscall_nr(sf_arch arch, const char *name)
 {
-        long i = name_index(name);
+        long i = sf_syscall_index(name);
         if (i < 0)
                 return -2;
         if (!arch_valid(arch))
@@ -224,7 +224,7 @@ SF_EXPORT const char *sf_syscall_name(sf_arch arch, int nr)
 
 SF_EXPORT bool sf_syscall_known(const char *name)
 {
-        return name_index(name) >= 0;
+        return sf_syscall_index(name) >= 0;
 }
 
 SF_EXPORT const char *sf_syscall_suggest(const char *name)
@@ -284,3 +284,21 @@ SF_EXPORT bool sf_arch_big_endian(sf_arch a)
         }
 }
 
+
+long sf_syscall_index_of_nr(sf_arch arch, int nr)
+{
+        if (!arch_valid(arch))
+                return -1;
+        const sf_syscall_arch_table *t = &sf_syscalls.arch[arch];
+        size_t lo = 0, hi = t->count;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (t->by_nr[mid].nr == nr)
+                        return (long)t->by_nr[mid].name;
+                if (t->by_nr[mid].nr > nr)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -1;
+}

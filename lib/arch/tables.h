@@ -28,6 +28,11 @@ typedef struct sf_syscall_tables {
         sf_syscall_arch_table arch[SF_ARCH__COUNT];  /* [SF_ARCH_NONE] is empty */
 } sf_syscall_tables;
 
+/* Index of a name in sf_syscalls.names (one binary search), or -1. */
+long sf_syscall_index(const char *name);
+/* Name index of syscall nr on arch, or -1. */
+long sf_syscall_index_of_nr(sf_arch arch, int nr);
+
 extern const char *const sf_syscall_names[];
 extern const sf_syscall_tables sf_syscalls;
 

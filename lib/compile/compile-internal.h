@@ -54,7 +54,7 @@ typedef struct sf_region {
         bool is_32bit;
 } sf_region;
 
-/* The decisions of one arch, indexed like sf_syscall_at(). */
+/* The decisions of one arch, indexed by name (sf_syscalls.names). */
 typedef struct sf_arch_table {
         sf_arch arch;
         size_t n;
@@ -74,11 +74,15 @@ typedef struct sf_cstate {
         size_t n_regions;
         sf_decision *default_d, *badarch_d, *enosys_d; /* in the arena */
         const int *rule_map;       /* resolved rule index → the profile's rule index */
+        int32_t **name_idx;        /* per resolved rule, its names' indexes (-1: unknown) */
+        uint8_t *mux;              /* per name index: socketcall call number, or ipc call | 0x80 */
+        long socketcall_idx, ipc_idx;
         sf_arch_table *tables;     /* one per target arch, in the arena */
         size_t n_tables;
 } sf_cstate;
 
-long sf_table_index(sf_arch a, int nr);
+/* Looks every rule name up once; warns about (or, strict, refuses) unknown ones. */
+int sf_decide_prepare(sf_cstate *s, sf_error **err);
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err);
 int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "compile/compile-internal.h"
+#include "arch/tables.h"
 #include "profile/profile-internal.h"
 
 /* The arches a runtime would load: the native arch (libseccomp always has it),
@@ -52,27 +53,6 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 n_arches = default_arches(rp, t.arch != SF_ARCH_NONE ? t.arch : sf_arch_native(), arches);
         }
 
-        /* Names no arch knows: runtimes skip them, so do we (check says so too). */
-        for (size_t i = 0; i < rp->n_rules; i++) {
-                const sf_rule *rule = &rp->rules[i];
-                for (size_t j = 0; j < rule->n_names; j++) {
-                        if (sf_syscall_known(rule->names[j]))
-                                continue;
-                        char path[128];
-                        sf_diags_add(diags, opts->strict ? SF_SEV_ERROR : SF_SEV_WARNING, "unknown-syscall", rp->file,
-                                     sf_rule_name_path(rule, j, path, sizeof(path)), rule->name_locs[j].line,
-                                     rule->name_locs[j].col, NULL,
-                                     opts->strict ? "unknown syscall \"%s\"" : "unknown syscall \"%s\" is skipped",
-                                     rule->names[j]);
-                        if (opts->strict) {
-                                sf_error_set(err, EINVAL, "%s: %s: unknown syscall \"%s\"", rp->file, path,
-                                             rule->names[j]);
-                                sf_profile_free(rp);
-                                return -EINVAL;
-                        }
-                }
-        }
-
         /* One filter has one byte order (libseccomp refuses to mix them too). */
         for (size_t i = 1; i < n_arches; i++)
                 if (sf_arch_big_endian(arches[i]) != sf_arch_big_endian(arches[0])) {
@@ -105,7 +85,9 @@ SF_EXPORT int sf_compile(const sf_profile *p, const sf_compile_opts *opts, sf_pr
                 sf_profile_free(rp);
                 return sf_error_set(err, ENOMEM, "out of memory");
         }
-        r = sf_decide(&s, arches, n_arches, err);
+        r = sf_decide_prepare(&s, err);
+        if (r == 0)
+                r = sf_decide(&s, arches, n_arches, err);
         if (r == 0)
                 r = sf_lower(&s, prog, err);
         if (r == 0) {
@@ -217,7 +199,7 @@ SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t 
                         if (sf_arch_audit(tb->arch) != audit_arch ||
                             ((tb->arch == SF_ARCH_X32) != ((nr & 0x40000000u) != 0) && audit_arch == sf_arch_audit(SF_ARCH_X86_64)))
                                 continue;
-                        long idx = sf_table_index(tb->arch, (int)nr);
+                        long idx = sf_syscall_index_of_nr(tb->arch, (int)nr);
                         if (idx >= 0 && tb->set[idx])
                                 d = &tb->d[idx];
                         break;

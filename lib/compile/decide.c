@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compile/compile-internal.h"
+#include "arch/tables.h"
 #include "profile/profile-internal.h"
 
 /* Multiplexed call numbers (linux/net.h SYS_*, and the ipc(2) calls). */
@@ -57,23 +58,6 @@ static bool same_action(sf_action a, sf_action b)
 }
 
 typedef sf_arch_table arch_table;
-
-long sf_table_index(sf_arch a, int nr)
-{
-        size_t lo = 0, hi = sf_syscall_count(a);
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int m;
-                sf_syscall_at(a, mid, &m, NULL);
-                if (m == nr)
-                        return (long)mid;
-                if (m < nr)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return -1;
-}
 
 static bool cond_eq(const sf_cond *a, const sf_cond *b)
 {
@@ -168,18 +152,15 @@ static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
         va_end(ap);
 }
 
-static int add_rule(adder *ad, int nr, const sf_crule *cr)
+static int add_rule(adder *ad, long idx, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
-        long idx = sf_table_index(ad->t->arch, nr);
-        if (idx < 0)
-                return 0;
         sf_decision *d = &ad->t->d[idx];
         if (!ad->t->set[idx]) {
                 ad->t->set[idx] = true;
                 *d = (sf_decision){ .action = s->def, .src = { -1, -1 }, .is32 = !sf_arch_is_64bit(ad->t->arch) };
         }
-        const char *name = sf_syscall_name(ad->t->arch, nr);
+        const char *name = sf_syscalls.names[idx];
         if (cr->n == 0) {
                 if (!d->conditional && d->src.rule >= 0) {
                         if (!same_action(d->action, cr->action))
@@ -294,34 +275,31 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                         }
 
         adder ad = { .s = s, .t = t, .rule = r, .rule_i = rule_i };
+        const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
+        bool muxes = arch_muxes(t->arch);
         for (size_t j = 0; j < r->n_names; j++) {
-                const char *name = r->names[j];
+                long idx = s->name_idx[rule_i][j];
+                if (idx < 0)
+                        continue;
                 ad.name_i = j;
-                int nr = sf_syscall_nr(t->arch, name);
                 for (size_t k = 0; k < n_crs; k++) {
                         crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
-                        if (nr >= 0 && add_rule(&ad, nr, &crs[k]) < 0)
+                        if (nr_by_name[idx] >= 0 && add_rule(&ad, idx, &crs[k]) < 0)
                                 return -ENOMEM;
                 }
-                if (!arch_muxes(t->arch))
+                uint8_t m = muxes ? s->mux[idx] : 0;
+                long mux_idx = m & 0x80 ? s->ipc_idx : s->socketcall_idx;
+                if (!m || mux_idx < 0 || nr_by_name[mux_idx] < 0)
                         continue;
-                for (size_t m = 0; m < ARRAY_SIZE(muxed); m++) {
-                        if (strcmp(muxed[m].name, name) != 0)
-                                continue;
-                        int mux = sf_syscall_nr(t->arch, muxed[m].ipc ? "ipc" : "socketcall");
-                        if (mux < 0)
-                                break;
-                        for (size_t k = 0; k < n_crs; k++) {
-                                /* argument 0 becomes the call number, the others stay */
-                                sf_crule cr = { .action = crs[k].action, .src = crs[k].src };
-                                cr.c[cr.n++] = (sf_cond){ .index = 0, .op = SF_OP_EQ, .value = muxed[m].call };
-                                for (unsigned i = 0; i < crs[k].n; i++)
-                                        if (crs[k].c[i].index != 0)
-                                                cr.c[cr.n++] = crs[k].c[i];
-                                if (add_rule(&ad, mux, &cr) < 0)
-                                        return -ENOMEM;
-                        }
-                        break;
+                for (size_t k = 0; k < n_crs; k++) {
+                        /* argument 0 becomes the call number, the others stay */
+                        sf_crule cr = { .action = crs[k].action, .src = crs[k].src };
+                        cr.c[cr.n++] = (sf_cond){ .index = 0, .op = SF_OP_EQ, .value = m & 0x7f };
+                        for (unsigned i = 0; i < crs[k].n; i++)
+                                if (crs[k].c[i].index != 0)
+                                        cr.c[cr.n++] = crs[k].c[i];
+                        if (add_rule(&ad, mux_idx, &cr) < 0)
+                                return -ENOMEM;
                 }
         }
         return 0;
@@ -329,7 +307,7 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
 
 static int build_table(sf_cstate *s, arch_table *t)
 {
-        t->n = sf_syscall_count(t->arch);
+        t->n = sf_syscalls.name_count;
         t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
         t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
         if (!t->d || !t->set)
@@ -385,10 +363,10 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
 {
         uint32_t next = from;
         uint32_t max = (uint32_t)sf_syscall_max(t->arch);
-        for (size_t i = 0; i < t->n; i++) {
-                int nr;
-                sf_syscall_at(t->arch, i, &nr, NULL);
-                uint32_t u = (uint32_t)nr;
+        const sf_syscall_arch_table *at = &sf_syscalls.arch[t->arch];
+        for (size_t i = 0; i < at->count; i++) {
+                uint32_t u = (uint32_t)at->by_nr[i].nr;
+                uint32_t idx = at->by_nr[i].name;
                 if (u < from || u > to)
                         continue;
                 if (u > next && iv_add(b, next, u - 1, s->default_d, 1) < 0)
@@ -397,7 +375,7 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
                 size_t hi = u & ~X32_BIT;
                 if (hot && hi < n_hot)
                         w += hot[hi] * 1000;
-                if (iv_add(b, u, u, t->set[i] ? &t->d[i] : s->default_d, w) < 0)
+                if (iv_add(b, u, u, t->set[idx] ? &t->d[idx] : s->default_d, w) < 0)
                         return -ENOMEM;
                 next = u + 1;
         }
@@ -409,6 +387,47 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
         if (next <= to && next > max)
                 if (iv_add(b, next, to, s->opts->enosys_unknown ? s->enosys_d : s->default_d, 1) < 0)
                         return -ENOMEM;
+        return 0;
+}
+
+int sf_decide_prepare(sf_cstate *s, sf_error **err)
+{
+        const sf_profile *p = s->p;
+        s->name_idx = sf_arena_alloc(&s->arena, (p->n_rules + 1) * sizeof(*s->name_idx));
+        s->mux = sf_arena_alloc(&s->arena, sf_syscalls.name_count);
+        if (!s->name_idx || !s->mux)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        /* Each name is looked up once, for every arch. */
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                s->name_idx[i] = sf_arena_alloc(&s->arena, (r->n_names + 1) * sizeof(int32_t));
+                if (!s->name_idx[i])
+                        return sf_error_set(err, ENOMEM, "out of memory");
+                for (size_t j = 0; j < r->n_names; j++) {
+                        long idx = sf_syscall_index(r->names[j]);
+                        s->name_idx[i][j] = (int32_t)idx;
+                        if (idx >= 0)
+                                continue;
+                        /* runtimes skip names they do not know, so do we (check says so too) */
+                        char path[128];
+                        bool strict = s->opts->strict;
+                        sf_diags_add(s->diags, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "unknown-syscall", p->file,
+                                     sf_rule_name_path(r, j, path, sizeof(path)), r->name_locs[j].line,
+                                     r->name_locs[j].col, NULL,
+                                     strict ? "unknown syscall \"%s\"" : "unknown syscall \"%s\" is skipped",
+                                     r->names[j]);
+                        if (strict)
+                                return sf_error_set(err, EINVAL, "%s: %s: unknown syscall \"%s\"", p->file, path,
+                                                    r->names[j]);
+                }
+        }
+        for (size_t m = 0; m < ARRAY_SIZE(muxed); m++) {
+                long idx = sf_syscall_index(muxed[m].name);
+                if (idx >= 0)
+                        s->mux[idx] = (uint8_t)(muxed[m].call | (muxed[m].ipc ? 0x80 : 0));
+        }
+        s->socketcall_idx = sf_syscall_index("socketcall");
+        s->ipc_idx = sf_syscall_index("ipc");
         return 0;
 }
 

@@ -254,8 +254,10 @@ static bool same_leaf(const sf_decision *a, const sf_decision *b)
  * at least one exists, and it has at most CHAIN_MAX points.  Fills the points
  * in descending weight order and the cost. */
 static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_t *n_pts, size_t *bg,
-                     uint64_t *cost)
+                     uint64_t *cost, uint64_t scale)
 {
+        if (!scale)
+                scale = 1;
         size_t n = 0, b = SIZE_MAX;
         uint64_t wb = 0;
         for (size_t k = i; k <= j; k++) {
@@ -268,7 +270,7 @@ static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_
                         if (b != SIZE_MAX && !same_leaf(rg->iv[b].d, v->d))
                                 return false;
                         b = k;
-                        wb += v->weight;
+                        wb += v->weight / scale ? v->weight / scale : 1;
                 }
         }
         if (b == SIZE_MAX || n == 0)
@@ -279,64 +281,98 @@ static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_
                         pts[y] = pts[y - 1];
                         pts[y - 1] = t;
                 }
-        uint64_t c = wb * n + SIZE_WEIGHT * n;
-        for (size_t x = 0; x < n; x++)
-                c += rg->iv[pts[x]].weight * (x + 1);
+        uint64_t sw = SIZE_WEIGHT / scale ? SIZE_WEIGHT / scale : 1;
+        uint64_t c = wb * n + sw * n;
+        for (size_t x = 0; x < n; x++) {
+                uint64_t w = rg->iv[pts[x]].weight / scale;
+                c += (w ? w : 1) * (x + 1);
+        }
         *n_pts = n;
         *bg = b;
         *cost = c;
         return true;
 }
 
-static ir *search(lower *l, const sf_region *rg, ir **leaves, const int *root, size_t n, size_t i, size_t j)
+/* The DP tables cover i <= j only (a triangle), in 32-bit costs: about 90 KB
+ * for a region of 160 intervals, small enough to stay off mmap'd memory. */
+typedef struct dp {
+        size_t n;
+        size_t *off;       /* row offsets of the triangle */
+        uint32_t *cost;
+        int16_t *split;    /* the best jge split of [i..j] */
+        uint8_t *chain;    /* [i..j] is a jeq chain */
+        uint64_t *w;       /* scaled weights, prefix sums */
+        uint64_t size_w;
+} dp;
+
+#define AT(d, i, j) ((d)->off[i] + ((j) - (i)))
+
+static ir *search(lower *l, const sf_region *rg, ir **leaves, const dp *d, size_t i, size_t j)
 {
         if (i == j)
                 return leaves[i];
-        int k = root[i * n + j];
-        if (k < 0) {
+        if (d->chain[AT(d, i, j)]) {
                 size_t pts[CHAIN_MAX], n_pts, bg;
                 uint64_t cost;
-                chain_of(rg, i, j, pts, &n_pts, &bg, &cost);
+                chain_of(rg, i, j, pts, &n_pts, &bg, &cost, 0);
                 ir *x = leaves[bg];
                 for (size_t m = n_pts; m-- > 0;)
                         x = jmp(l, BPF_JEQ, rg->iv[pts[m]].lo, leaves[pts[m]], x);
                 return x;
         }
-        /* the split: [i..k] | [k+1..j] */
-        ir *left = search(l, rg, leaves, root, n, i, (size_t)k);
-        ir *right = search(l, rg, leaves, root, n, (size_t)k + 1, j);
+        size_t k = (size_t)d->split[AT(d, i, j)]; /* [i..k] | [k+1..j] */
+        ir *left = search(l, rg, leaves, d, i, k);
+        ir *right = search(l, rg, leaves, d, k + 1, j);
         return jmp(l, BPF_JGE, rg->iv[k + 1].lo, right, left);
 }
 
 static ir *region(lower *l, const sf_region *rg, sf_error **err)
 {
         size_t n = rg->n_iv;
-        ir **leaves = calloc(n, sizeof(*leaves));
-        uint64_t *cost = calloc(n * n, sizeof(*cost));
-        int *root = calloc(n * n, sizeof(*root));
-        int *split = calloc(n * n, sizeof(*split));
-        uint64_t *wsum = calloc(n + 1, sizeof(*wsum));
+        if (n > INT16_MAX) {
+                sf_error_set(err, E2BIG, "%zu number ranges in one arch: the program cannot fit", n);
+                return NULL;
+        }
+        size_t cells = n * (n + 1) / 2;
+        dp d = { .n = n };
+        ir **leaves = malloc(n * sizeof(*leaves));
+        d.off = malloc(n * sizeof(*d.off));
+        d.cost = malloc(cells * sizeof(*d.cost));
+        d.split = malloc(cells * sizeof(*d.split));
+        d.chain = malloc(cells);
+        d.w = malloc((n + 1) * sizeof(*d.w));
         ir *r = NULL;
-        if (!leaves || !cost || !root || !split || !wsum) {
+        if (!leaves || !d.off || !d.cost || !d.split || !d.chain || !d.w) {
                 sf_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        for (size_t i = 0; i < n; i++) {
+        /* Scale the weights so that every cost fits 32 bits (only --hot data is that big). */
+        uint64_t total = SIZE_WEIGHT * n;
+        for (size_t i = 0; i < n; i++)
+                total += rg->iv[i].weight;
+        uint64_t scale = total > (UINT64_C(1) << 24) ? total / (UINT64_C(1) << 24) + 1 : 1;
+        d.size_w = SIZE_WEIGHT / scale ? SIZE_WEIGHT / scale : 1;
+        d.w[0] = 0;
+        for (size_t i = 0, o = 0; i < n; i++) {
                 leaves[i] = decision(l, rg, rg->iv[i].d);
                 if (!leaves[i]) {
                         sf_error_set(err, ENOMEM, "out of memory");
                         goto out;
                 }
-                wsum[i + 1] = wsum[i] + rg->iv[i].weight;
+                uint64_t w = rg->iv[i].weight / scale;
+                d.w[i + 1] = d.w[i] + (w ? w : 1);
+                d.off[i] = o;
+                o += n - i;
+                d.cost[AT(&d, i, i)] = 0;
+                d.split[AT(&d, i, i)] = (int16_t)i;
+                d.chain[AT(&d, i, i)] = 0;
         }
-        for (size_t i = 0; i < n; i++)
-                root[i * n + i] = split[i * n + i] = (int)i;
         for (size_t len = 2; len <= n; len++) {
                 for (size_t i = 0; i + len - 1 < n; i++) {
                         size_t j = i + len - 1;
                         /* Knuth's bounds on the best split, kept over the jge splits only */
-                        int klo = len == 2 ? (int)i : split[i * n + j - 1];
-                        int khi = len == 2 ? (int)i : split[(i + 1) * n + j];
+                        int klo = len == 2 ? (int)i : d.split[AT(&d, i, j - 1)];
+                        int khi = len == 2 ? (int)i : d.split[AT(&d, i + 1, j)];
                         if (khi > (int)j - 1)
                                 khi = (int)j - 1;
                         if (klo < (int)i)
@@ -346,33 +382,35 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
                         uint64_t best = UINT64_MAX;
                         int bk = klo;
                         for (int k = klo; k <= khi; k++) {
-                                uint64_t c = cost[i * n + (size_t)k] + cost[((size_t)k + 1) * n + j];
+                                uint64_t c = (uint64_t)d.cost[AT(&d, i, (size_t)k)] + d.cost[AT(&d, (size_t)k + 1, j)];
                                 if (c < best) {
                                         best = c;
                                         bk = k;
                                 }
                         }
-                        best += wsum[j + 1] - wsum[i] + SIZE_WEIGHT;
-                        split[i * n + j] = bk;
-                        root[i * n + j] = bk;
+                        best += d.w[j + 1] - d.w[i] + d.size_w;
+                        d.split[AT(&d, i, j)] = (int16_t)bk;
+                        d.chain[AT(&d, i, j)] = 0;
                         size_t pts[CHAIN_MAX], n_pts, bg;
                         uint64_t chain;
-                        if (len <= 2 * CHAIN_MAX + 1 && chain_of(rg, i, j, pts, &n_pts, &bg, &chain) && chain <= best) {
+                        if (len <= 2 * CHAIN_MAX + 1 && chain_of(rg, i, j, pts, &n_pts, &bg, &chain, scale) &&
+                            chain <= best) {
                                 best = chain;
-                                root[i * n + j] = -1;
+                                d.chain[AT(&d, i, j)] = 1;
                         }
-                        cost[i * n + j] = best;
+                        d.cost[AT(&d, i, j)] = best > UINT32_MAX ? UINT32_MAX : (uint32_t)best;
                 }
         }
-        r = ld(l, offsetof(struct seccomp_data, nr), search(l, rg, leaves, root, n, 0, n - 1));
+        r = ld(l, offsetof(struct seccomp_data, nr), search(l, rg, leaves, &d, 0, n - 1));
         if (!r)
                 sf_error_set(err, ENOMEM, "out of memory");
 out:
         free(leaves);
-        free(cost);
-        free(root);
-        free(split);
-        free(wsum);
+        free(d.off);
+        free(d.cost);
+        free(d.split);
+        free(d.chain);
+        free(d.w);
         return r;
 }
 
