@@ -65,6 +65,7 @@ int cli_convert_text(int argc, char **argv, const char *text, size_t len);
 int cmd_check(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
