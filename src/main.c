@@ -13,6 +13,7 @@ static const cli_command commands[] = {
         { "test", cmd_test, "show what a profile does with one syscall and which rule decides", NULL },
         { "run", cmd_run, "run a command under a profile, as a container runtime would load it", NULL },
         { "profile", cmd_profile, "print the runtimes' default profiles built into sysfence", NULL },
+        { "audit", cmd_audit, "decode seccomp audit records; count them, or turn them into a profile", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };

@@ -332,7 +332,8 @@ SF_EXPORT int sf_audit_netlink_open(int *ret_fd, sf_error **err)
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 if (errno == EPERM)
                         return sf_error_set(err, errno,
-                                            "cannot join the audit netlink multicast group: it needs CAP_AUDIT_READ (run as root)");
+                                            "cannot join the audit netlink multicast group: "
+                                            "it needs CAP_AUDIT_READ (run as root)");
                 return sf_error_set_errno(err, errno, "cannot join the audit netlink multicast group");
         }
         *ret_fd = TAKE_FD(fd);
@@ -376,7 +377,7 @@ SF_EXPORT int sf_audit_netlink_read(int fd, int timeout_ms, void (*fn)(void *ctx
         } u;
         int count = 0;
         for (int i = 0; i < NL_MAX_PER_CALL; i++) {
-                struct sockaddr_nl from;
+                struct sockaddr_nl from = { 0 };
                 socklen_t fl = sizeof(from);
                 ssize_t n = recvfrom(fd, u.buf, sizeof(u.buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
                 if (n < 0) {

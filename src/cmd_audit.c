@@ -1,0 +1,1122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence audit: decode seccomp audit records (type=1326 / SECCOMP) from the
+ * kernel log, audit.log, the journal or a file; group and count them, and turn
+ * what was logged into an allowlist profile. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cli.h"
+#include "sysfence/audit.h"
+
+#define CMD "audit"
+#define AUDIT_LOG "/var/log/audit/audit.log"
+#define KMSG "/dev/kmsg"
+/* A line longer than this is not a record (the kernel caps one at ~8 KiB). */
+#define MAX_LINE ((size_t)64 * 1024)
+/* What one read() of a file or pipe takes. */
+#define CHUNK ((size_t)64 * 1024)
+/* Distinct (comm, arch, syscall, action) groups kept; beyond, only counted. */
+#define MAX_GROUPS 100000
+/* Serials remembered from the kernel log to drop their netlink duplicates. */
+#define MAX_SERIALS ((size_t)1024 * 1024)
+
+extern char **environ;
+
+static const char usage[] =
+        "usage: sysfence audit [--source kmsg|auditd|journal|FILE|-] [--follow] [--pid P]\n"
+        "                      [--comm C] [--since T] [--json] [--raw] [--to-profile OUT]\n"
+        "\n"
+        "Decode seccomp audit records: type=1326 in the kernel log, type=SECCOMP in\n"
+        "audit.log, and the journal.  Each record gives the time, pid, comm, exe, arch,\n"
+        "syscall and the action the filter took (from code=).  Records are grouped by\n"
+        "(comm, arch, syscall, action) and counted.  Rate-limit notes (\"callbacks\n"
+        "suppressed\", audit_lost=), truncated lines and garbage are skipped without\n"
+        "losing the records around them.\n"
+        "\n"
+        "  --source S       kmsg: the kernel log (/dev/kmsg); auditd: " AUDIT_LOG ";\n"
+        "                   journal: 'journalctl -k'; FILE or -: a file or standard input\n"
+        "                   in any of these formats (also dmesg output).  Default: auditd\n"
+        "                   when its log is readable, else kmsg.  (Name a file ./kmsg.)\n"
+        "  -f, --follow     keep reading and print each record as it comes (with --json:\n"
+        "                   one JSON object per line) until interrupted.  With kmsg, as\n"
+        "                   root, new records come from the audit netlink multicast group,\n"
+        "                   which loses none\n"
+        "  --pid P          only records of process P\n"
+        "  --comm C         only records whose comm (command name) is C\n"
+        "  --since T        only records from T on: seconds since the epoch, or a time ago:\n"
+        "                   30s, 10m, 2h, 1d\n"
+        "  --raw            one decoded record per line: time pid comm arch syscall action\n"
+        "  --json           JSON: the groups (with --raw or --follow: one object per record)\n"
+        "  --to-profile OUT write (atomically) a Docker profile that allows every syscall\n"
+        "                   logged, on the arches seen, and denies the rest with EPERM\n"
+        "  -h, --help       show this help\n"
+        "\n"
+        "The kernel log (kmsg, journal) passes at most 10 records per 5 seconds when no\n"
+        "audit daemon runs; the rest are dropped.  For a complete list run auditd, or\n"
+        "use --follow as root while the workload runs.\n"
+        "\n"
+        "examples:\n"
+        "  sysfence audit                                 # what was logged, grouped\n"
+        "  sysfence audit --source journal --since 1h --comm nginx\n"
+        "  dmesg | sysfence audit --source - --raw\n"
+        "  sysfence audit --follow --to-profile app.json  # as root; Ctrl-C writes app.json\n"
+        "  sysfence audit --source /var/log/audit/audit.log --json\n"
+        "\n"
+        "exit status: 0 records decoded or none found, 1 unreadable source, 2 usage error\n";
+
+typedef struct group {
+        char comm[64];
+        uint32_t audit_arch;
+        sf_arch arch;
+        long nr;
+        const char *name;
+        uint32_t action;
+        uint64_t count;
+} group;
+
+typedef struct audit_state {
+        /* options */
+        bool follow, raw, json, has_pid, has_since;
+        bool quiet; /* the profile goes to stdout: nothing else does */
+        int pid;
+        const char *comm;
+        uint64_t since;
+        const char *profile;
+
+        /* groups: an open-addressing hash over v */
+        group *v;
+        size_t n, cap;
+        size_t *slots;
+        size_t nslots;
+        uint64_t ungrouped;
+
+        /* for the profile */
+        const char **names;
+        size_t nnames, names_cap;
+        unsigned arches; /* bit per sf_arch */
+        uint64_t nameless;
+        long nameless_nr;
+        sf_arch nameless_arch;
+        uint32_t nameless_audit_arch;
+
+        uint64_t total, unmatched;
+        /* what the kernel log says it dropped */
+        uint64_t suppressed, audit_lost;
+        unsigned limit_notes, overruns, long_lines;
+
+        /* serials read from the kernel log before switching to netlink */
+        uint64_t *serials;
+        size_t nserials, serials_cap;
+        bool dedupe;
+        /* with --since: loss notes count from the first record in the window */
+        bool in_window;
+        bool oom;
+} audit_state;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+        (void)sig;
+        stop_requested = 1;
+}
+
+static const char *action_name(uint32_t code)
+{
+        switch (code & 0xffff0000U) {
+        case 0x80000000U: return "KILL_PROCESS";
+        case 0x00000000U: return "KILL_THREAD";
+        case 0x00030000U: return "TRAP";
+        case 0x00050000U: return "ERRNO";
+        case 0x7fc00000U: return "USER_NOTIF";
+        case 0x7ff00000U: return "TRACE";
+        case 0x7ffc0000U: return "LOG";
+        case 0x7fff0000U: return "ALLOW";
+        default: return NULL;
+        }
+}
+
+static void action_text(uint32_t code, char *buf, size_t n)
+{
+        const char *a = action_name(code);
+        if (a)
+                snprintf(buf, n, "%s", a);
+        else
+                snprintf(buf, n, "0x%08x", code & 0xffff0000U);
+}
+
+static void arch_text(sf_arch arch, uint32_t audit_arch, char *buf, size_t n)
+{
+        if (arch != SF_ARCH_NONE)
+                snprintf(buf, n, "%s", sf_arch_short_name(arch));
+        else
+                snprintf(buf, n, "0x%08x", audit_arch);
+}
+
+static void syscall_text(const char *name, long nr, char *buf, size_t n)
+{
+        if (name)
+                snprintf(buf, n, "%s", name);
+        else
+                snprintf(buf, n, "#%ld", nr);
+}
+
+/* A comm or exe as one word: as it is when printable and without spaces, else
+ * quoted with C escapes (audit hex-decoded it; it may hold anything). */
+static void word_text(const char *s, char *buf, size_t n)
+{
+        bool plain = *s != 0;
+        for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
+                plain = *p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+        if (plain) {
+                snprintf(buf, n, "%s", s);
+                return;
+        }
+        size_t o = 0;
+        buf[o++] = '"';
+        for (const unsigned char *p = (const unsigned char *)s; *p && o + 6 < n; p++) {
+                if (*p == '"' || *p == '\\')
+                        o += (size_t)snprintf(buf + o, n - o, "\\%c", *p);
+                else if (*p < 0x20 || *p >= 0x7f)
+                        o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
+                else
+                        buf[o++] = (char)*p;
+        }
+        buf[o++] = '"';
+        buf[o] = 0;
+}
+
+/* JSON string of bytes that need not be UTF-8 (a hex-decoded comm): valid UTF-8
+ * passes, any other byte becomes \u00XX, so the document always parses. */
+static void json_bytes(sf_buf *b, const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        sf_buf_putc(b, '"');
+        while (*p) {
+                unsigned c = *p;
+                size_t len = c < 0x80            ? 1
+                             : (c & 0xe0) == 0xc0 ? 2
+                             : (c & 0xf0) == 0xe0 ? 3
+                             : (c & 0xf8) == 0xf0 ? 4
+                                                  : 0;
+                bool ok = len > 0 && !(len == 2 && c < 0xc2);
+                for (size_t i = 1; ok && i < len; i++)
+                        ok = (p[i] & 0xc0) == 0x80;
+                if (!ok || (len == 1 && c < 0x20)) {
+                        sf_buf_printf(b, "\\u%04x", c);
+                        p++;
+                } else if (len == 1 && (c == '"' || c == '\\')) {
+                        sf_buf_printf(b, "\\%c", c);
+                        p++;
+                } else {
+                        sf_buf_add(b, (const char *)p, len);
+                        p += len;
+                }
+        }
+        sf_buf_putc(b, '"');
+}
+
+static void time_text(const sf_audit_record *r, char *buf, size_t n)
+{
+        struct tm tm;
+        time_t t = (time_t)r->time_sec;
+        if (r->time_sec == 0 || !localtime_r(&t, &tm)) {
+                snprintf(buf, n, "-");
+                return;
+        }
+        char date[32], zone[8];
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+        strftime(zone, sizeof(zone), "%z", &tm);
+        snprintf(buf, n, "%s.%03u%s", date, r->time_msec, zone);
+}
+
+/* --- counting ----------------------------------------------------------------- */
+
+static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, long nr, uint32_t action)
+{
+        uint64_t h = 1469598103934665603ULL;
+        for (const unsigned char *p = (const unsigned char *)comm; *p; p++)
+                h = (h ^ *p) * 1099511628211ULL;
+        uint64_t k[4] = { audit_arch, (uint64_t)arch, (uint64_t)nr, action };
+        for (size_t i = 0; i < ARRAY_SIZE(k); i++)
+                h = (h ^ k[i]) * 1099511628211ULL;
+        return h;
+}
+
+static bool group_is(const group *g, const sf_audit_record *r, uint32_t action)
+{
+        return g->audit_arch == r->audit_arch && g->arch == r->arch && g->nr == r->syscall && g->action == action &&
+               strcmp(g->comm, r->comm) == 0;
+}
+
+static bool grow_slots(audit_state *s)
+{
+        size_t ns = s->nslots ? s->nslots * 2 : 1024;
+        size_t *slots = malloc(ns * sizeof(*slots));
+        if (!slots)
+                return false;
+        for (size_t i = 0; i < ns; i++)
+                slots[i] = SIZE_MAX;
+        for (size_t i = 0; i < s->n; i++) {
+                const group *g = &s->v[i];
+                size_t h = (size_t)group_hash(g->comm, g->audit_arch, g->arch, g->nr, g->action) & (ns - 1);
+                while (slots[h] != SIZE_MAX)
+                        h = (h + 1) & (ns - 1);
+                slots[h] = i;
+        }
+        free(s->slots);
+        s->slots = slots;
+        s->nslots = ns;
+        return true;
+}
+
+static void count_group(audit_state *s, const sf_audit_record *r)
+{
+        uint32_t action = r->code & 0xffff0000U;
+        /* the table stays at most 3/4 full, so a probe always ends */
+        if (s->n * 4 >= s->nslots * 3 && s->n < MAX_GROUPS && !grow_slots(s))
+                s->oom = true;
+        if (s->nslots == 0) {
+                s->ungrouped++;
+                return;
+        }
+        size_t mask = s->nslots - 1;
+        size_t h = (size_t)group_hash(r->comm, r->audit_arch, r->arch, r->syscall, action) & mask;
+        while (s->slots[h] != SIZE_MAX) {
+                group *g = &s->v[s->slots[h]];
+                if (group_is(g, r, action)) {
+                        g->count++;
+                        return;
+                }
+                h = (h + 1) & mask;
+        }
+        if (s->n >= MAX_GROUPS || s->n * 4 >= s->nslots * 3) {
+                s->ungrouped++;
+                return;
+        }
+        if (s->n == s->cap) {
+                size_t nc = s->cap ? s->cap * 2 : 64;
+                group *nv = realloc(s->v, nc * sizeof(*nv));
+                if (!nv) {
+                        s->oom = true;
+                        s->ungrouped++;
+                        return;
+                }
+                s->v = nv;
+                s->cap = nc;
+        }
+        group *g = &s->v[s->n];
+        memset(g, 0, sizeof(*g));
+        snprintf(g->comm, sizeof(g->comm), "%s", r->comm);
+        g->audit_arch = r->audit_arch;
+        g->arch = r->arch;
+        g->nr = r->syscall;
+        g->name = r->syscall_name;
+        g->action = action;
+        g->count = 1;
+        s->slots[h] = s->n++;
+}
+
+static void note_name(audit_state *s, const sf_audit_record *r)
+{
+        if (!r->syscall_name) {
+                if (s->nameless++ == 0) {
+                        s->nameless_nr = r->syscall;
+                        s->nameless_arch = r->arch;
+                        s->nameless_audit_arch = r->audit_arch;
+                }
+                return;
+        }
+        s->arches |= 1U << r->arch;
+        for (size_t i = 0; i < s->nnames; i++)
+                if (s->names[i] == r->syscall_name || strcmp(s->names[i], r->syscall_name) == 0)
+                        return;
+        if (s->nnames == s->names_cap) {
+                size_t nc = s->names_cap ? s->names_cap * 2 : 64;
+                const char **nv = realloc(s->names, nc * sizeof(*nv));
+                if (!nv) {
+                        s->oom = true;
+                        return;
+                }
+                s->names = nv;
+                s->names_cap = nc;
+        }
+        s->names[s->nnames++] = r->syscall_name;
+}
+
+/* The kernel cuts comm to 15 bytes: a longer --comm matches its first 15. */
+static bool comm_matches(const char *want, const char *comm)
+{
+        if (strcmp(want, comm) == 0)
+                return true;
+        size_t n = strlen(comm);
+        return n == 15 && strlen(want) > 15 && strncmp(want, comm, 15) == 0;
+}
+
+static void print_record(audit_state *s, const sf_audit_record *r)
+{
+        char t[64], arch[32], sc[32], act[16];
+        time_text(r, t, sizeof(t));
+        arch_text(r->arch, r->audit_arch, arch, sizeof(arch));
+        syscall_text(r->syscall_name, r->syscall, sc, sizeof(sc));
+        action_text(r->code, act, sizeof(act));
+        if (s->json) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "{\"time\":%llu.%03u,\"serial\":%llu,\"pid\":%d,\"uid\":",
+                              (unsigned long long)r->time_sec, r->time_msec, (unsigned long long)r->serial, r->pid);
+                if (r->uid < 0)
+                        sf_buf_puts(&b, "null");
+                else
+                        sf_buf_printf(&b, "%ld", r->uid);
+                sf_buf_puts(&b, ",\"comm\":");
+                json_bytes(&b, r->comm);
+                sf_buf_puts(&b, ",\"exe\":");
+                json_bytes(&b, r->exe);
+                sf_buf_puts(&b, ",\"arch\":");
+                cli_json_str(&b, arch);
+                sf_buf_printf(&b, ",\"audit_arch\":\"%08x\",\"syscall\":", r->audit_arch);
+                if (r->syscall_name)
+                        cli_json_str(&b, r->syscall_name);
+                else
+                        sf_buf_puts(&b, "null");
+                sf_buf_printf(&b, ",\"nr\":%ld,\"compat\":%s,\"sig\":%d,\"code\":\"0x%08x\",\"action\":", r->syscall,
+                              r->compat ? "true" : "false", r->sig, r->code);
+                cli_json_str(&b, act);
+                sf_buf_puts(&b, "}\n");
+                if (b.oom)
+                        s->oom = true;
+                else
+                        fwrite(b.s, 1, b.len, stdout);
+                sf_buf_release(&b);
+        } else {
+                char comm[300];
+                word_text(r->comm, comm, sizeof(comm));
+                printf("%s %d %s %s %s %s\n", t, r->pid, comm, arch, sc, act);
+        }
+        if (s->follow)
+                fflush(stdout);
+}
+
+static void take_record(audit_state *s, const sf_audit_record *r)
+{
+        if ((s->has_pid && r->pid != s->pid) || (s->comm && !comm_matches(s->comm, r->comm)) ||
+            (s->has_since && r->time_sec < s->since)) {
+                s->unmatched++;
+                return;
+        }
+        s->total++;
+        count_group(s, r);
+        note_name(s, r);
+        if ((s->raw || s->follow) && !s->quiet)
+                print_record(s, r);
+}
+
+/* The number right after `key` in [line, line+len), or false. */
+static bool number_after(const char *line, size_t len, const char *key, uint64_t *ret)
+{
+        const char *p = memmem(line, len, key, strlen(key));
+        if (!p)
+                return false;
+        p += strlen(key);
+        const char *end = line + len;
+        uint64_t v = 0;
+        const char *q = p;
+        while (q < end && *q >= '0' && *q <= '9' && q - p < 19)
+                v = v * 10 + (uint64_t)(*q++ - '0');
+        if (q == p)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* What the kernel log says about the records it did not print.  Only
+ * kauditd_printk_skb's notes are about audit records; other "callbacks
+ * suppressed" lines (show_signal_msg…) are not. */
+static void note_loss(audit_state *s, const char *line, size_t len)
+{
+        uint64_t v;
+        const char *k = memmem(line, len, "kauditd_printk_skb: ", 20);
+        if (k && memmem(k, len - (size_t)(k - line), " callbacks suppressed", 21) &&
+            number_after(k, len - (size_t)(k - line), "kauditd_printk_skb: ", &v))
+                s->suppressed += v;
+        else if (number_after(line, len, "audit: audit_lost=", &v))
+                s->audit_lost = v > s->audit_lost ? v : s->audit_lost;
+        else if (memmem(line, len, "audit: rate limit exceeded", 26) ||
+                 memmem(line, len, "audit: backlog limit exceeded", 29) ||
+                 memmem(line, len, "audit: kauditd hold queue overflow", 34))
+                s->limit_notes++;
+}
+
+static bool serial_seen(const audit_state *s, uint64_t serial)
+{
+        size_t lo = 0, hi = s->nserials;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->serials[mid] == serial)
+                        return true;
+                if (s->serials[mid] < serial)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+static void remember_serial(audit_state *s, uint64_t serial)
+{
+        if (s->nserials == s->serials_cap) {
+                if (s->serials_cap >= MAX_SERIALS)
+                        return;
+                size_t nc = s->serials_cap ? s->serials_cap * 2 : 256;
+                uint64_t *nv = realloc(s->serials, nc * sizeof(*nv));
+                if (!nv)
+                        return;
+                s->serials = nv;
+                s->serials_cap = nc;
+        }
+        s->serials[s->nserials++] = serial;
+}
+
+static void handle_line(audit_state *s, const char *line, size_t len)
+{
+        sf_audit_record r;
+        if (sf_audit_parse_line(line, len, &r) == 1) {
+                if (!s->has_since || r.time_sec >= s->since)
+                        s->in_window = true;
+                if (s->dedupe)
+                        remember_serial(s, r.serial);
+                take_record(s, &r);
+        } else if (s->in_window) {
+                note_loss(s, line, len);
+        }
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+typedef struct line_reader {
+        char *buf;
+        size_t len;
+        bool skipping; /* inside an overlong line: drop up to its newline */
+} line_reader;
+
+/* Feeds whole lines of [data, data+n) to handle_line; keeps a partial last line. */
+static void feed(audit_state *s, line_reader *lr, const char *data, size_t n)
+{
+        while (n > 0) {
+                const char *nl = memchr(data, '\n', n);
+                size_t take = nl ? (size_t)(nl - data) : n;
+                if (lr->skipping) {
+                        if (nl)
+                                lr->skipping = false;
+                } else if (lr->len + take > MAX_LINE) {
+                        s->long_lines++;
+                        lr->len = 0;
+                        lr->skipping = !nl;
+                } else if (nl && lr->len == 0) {
+                        handle_line(s, data, take);
+                } else {
+                        memcpy(lr->buf + lr->len, data, take);
+                        lr->len += take;
+                        if (nl) {
+                                handle_line(s, lr->buf, lr->len);
+                                lr->len = 0;
+                        }
+                }
+                if (!nl)
+                        break;
+                data += take + 1;
+                n -= take + 1;
+        }
+}
+
+static void flush_partial(audit_state *s, line_reader *lr)
+{
+        if (lr->len > 0 && !lr->skipping)
+                handle_line(s, lr->buf, lr->len);
+        lr->len = 0;
+        lr->skipping = false;
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL); /* a signal cuts it short: the caller checks */
+}
+
+/* Reads lines from fd until EOF; with follow on a regular file, waits for more
+ * and reopens path when the file is rotated.  0, or -errno with the message given. */
+static int read_lines(audit_state *s, int fd, const char *path, bool follow)
+{
+        _cleanup_free_ char *lbuf = malloc(MAX_LINE);
+        _cleanup_free_ char *chunk = malloc(CHUNK);
+        if (!lbuf || !chunk) {
+                cli_error(CMD, "out of memory");
+                return -ENOMEM;
+        }
+        line_reader lr = { .buf = lbuf };
+        int owned = -1;
+        struct stat st;
+        bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+        int r = 0;
+        while (!stop_requested) {
+                ssize_t n = read(fd, chunk, CHUNK);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        cli_error(CMD, "%s: cannot read: %s", path, strerror(errno));
+                        break;
+                }
+                if (n > 0) {
+                        feed(s, &lr, chunk, (size_t)n);
+                        continue;
+                }
+                if (!follow || !regular)
+                        break;
+                /* end of a followed file: was it rotated? */
+                struct stat now, cur;
+                if (stat(path, &now) == 0 && fstat(fd, &cur) == 0 &&
+                    (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev || now.st_size < lseek(fd, 0, SEEK_CUR))) {
+                        int nfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (nfd >= 0) {
+                                /* what was written to the old file after our last read */
+                                while ((n = read(fd, chunk, CHUNK)) > 0)
+                                        feed(s, &lr, chunk, (size_t)n);
+                                flush_partial(s, &lr);
+                                if (owned >= 0)
+                                        close(owned);
+                                owned = fd = nfd;
+                                continue;
+                        }
+                }
+                sleep_ms(250);
+        }
+        flush_partial(s, &lr);
+        if (owned >= 0)
+                close(owned);
+        return r;
+}
+
+/* /dev/kmsg: one record per read, "PRI,SEQ,USEC,FLAGS;text\n" then " KEY=VALUE"
+ * lines.  Non-blocking from the first record kept; with follow, waits. */
+static int read_kmsg(audit_state *s, int fd, bool follow)
+{
+        char buf[16384];
+        while (!stop_requested) {
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EPIPE) { /* the ring overwrote records we had not read */
+                                s->overruns++;
+                                continue;
+                        }
+                        if (errno == EAGAIN) {
+                                if (!follow)
+                                        break;
+                                struct pollfd p = { .fd = fd, .events = POLLIN };
+                                if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+                                        cli_error(CMD, KMSG ": cannot wait: %s", strerror(errno));
+                                        return -errno;
+                                }
+                                continue;
+                        }
+                        int e = errno;
+                        cli_error(CMD, KMSG ": cannot read: %s", strerror(e));
+                        return -e;
+                }
+                if (n == 0)
+                        break;
+                const char *text = memchr(buf, ';', (size_t)n);
+                text = text ? text + 1 : buf;
+                const char *nl = memchr(text, '\n', (size_t)(buf + n - text));
+                handle_line(s, text, (size_t)((nl ? nl : buf + n) - text));
+        }
+        return 0;
+}
+
+static int open_kmsg(int *ret_fd)
+{
+        int fd = open(KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int e = errno;
+                if (e == EPERM || e == EACCES)
+                        cli_error(CMD, KMSG ": cannot open: %s (kernel.dmesg_restrict is set: run as root)",
+                                  strerror(e));
+                else
+                        cli_error(CMD, KMSG ": cannot open: %s", strerror(e));
+                return -e;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static void netlink_record(void *ctx, const sf_audit_record *rec)
+{
+        audit_state *s = ctx;
+        /* a record the kernel log gave us already, before the switch */
+        if (s->nserials > 0 && serial_seen(s, rec->serial))
+                return;
+        take_record(s, rec);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+static void kernel_log_note(void)
+{
+        cli_error(CMD, "reading the kernel log: it passes at most 10 records per 5 s when no audit daemon "
+                       "runs and may have dropped records (for every record: run auditd, or "
+                       "'sysfence audit --follow' as root)");
+}
+
+/* kmsg, --follow: the records already in the kernel log, then every new one
+ * from the audit netlink group when we may join it, else the kernel log. */
+static int source_kmsg(audit_state *s)
+{
+        _cleanup_close_ int kfd = -1, nfd = -1;
+        sf_error *err = NULL;
+        if (open_kmsg(&kfd) < 0)
+                return EXIT_INVALID;
+        if (!s->follow) {
+                cli_error(CMD, "source: " KMSG);
+                kernel_log_note();
+                read_kmsg(s, kfd, false);
+                return EXIT_OK;
+        }
+        /* Join the group first: a record made while the kernel log is read
+         * then comes from both, and its serial drops the second copy. */
+        if (sf_audit_netlink_open(&nfd, &err) < 0) {
+                cli_error(CMD, "source: " KMSG " (%s)", sf_error_message(err));
+                sf_error_free(err);
+                kernel_log_note();
+                read_kmsg(s, kfd, true);
+                return EXIT_OK;
+        }
+        cli_error(CMD, "source: the records in " KMSG ", then the audit netlink multicast group (lossless)");
+        s->dedupe = true;
+        read_kmsg(s, kfd, false);
+        s->dedupe = false;
+        if (s->nserials > 1)
+                qsort(s->serials, s->nserials, sizeof(*s->serials), cmp_u64);
+        /* what the kernel log lost is about the records above, not what follows */
+        if (s->suppressed)
+                cli_error(CMD,
+                          "the kernel log dropped %llu audit message%s before now (\"callbacks suppressed\"): "
+                          "older records are incomplete; from now on none are lost",
+                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
+        s->suppressed = 0;
+        s->audit_lost = 0;
+        s->limit_notes = 0;
+        while (!stop_requested) {
+                int r = sf_audit_netlink_read(nfd, -1, netlink_record, s);
+                if (r == -EINTR)
+                        continue;
+                if (r == -ENOBUFS) {
+                        s->overruns++;
+                        cli_error(CMD, "the audit netlink socket overflowed: records were lost");
+                        continue;
+                }
+                if (r < 0) {
+                        cli_error(CMD, "audit netlink: cannot read: %s", strerror(-r));
+                        return EXIT_INVALID;
+                }
+        }
+        return EXIT_OK;
+}
+
+static int source_file(audit_state *s, const char *path)
+{
+        if (strcmp(path, "-") == 0)
+                return read_lines(s, STDIN_FILENO, "<stdin>", s->follow) < 0 ? EXIT_INVALID : EXIT_OK;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                cli_error(CMD, "%s: cannot open: %s", path, strerror(errno));
+                return EXIT_INVALID;
+        }
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                cli_error(CMD, "%s: is a directory", path);
+                return EXIT_INVALID;
+        }
+        return read_lines(s, fd, path, s->follow) < 0 ? EXIT_INVALID : EXIT_OK;
+}
+
+static int source_journal(audit_state *s)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                cli_error(CMD, "cannot make a pipe: %s", strerror(errno));
+                return EXIT_INVALID;
+        }
+        char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
+                         s->follow ? (char *)"-f" : NULL, NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+        pid_t pid;
+        int r = posix_spawnp(&pid, "journalctl", &fa, NULL, args, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(p[1]);
+        if (r != 0) {
+                close(p[0]);
+                if (r == ENOENT)
+                        cli_error(CMD, "journalctl: not found (is systemd installed?); use --source kmsg, "
+                                       "or pipe the log into --source -");
+                else
+                        cli_error(CMD, "journalctl: cannot run: %s", strerror(r));
+                return EXIT_INVALID;
+        }
+        cli_error(CMD, "source: journalctl -k (the kernel log)");
+        kernel_log_note();
+        read_lines(s, p[0], "journalctl", false);
+        close(p[0]);
+        if (stop_requested)
+                kill(pid, SIGTERM);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!stop_requested && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+                if (WIFEXITED(st))
+                        cli_error(CMD, "journalctl exited with status %d", WEXITSTATUS(st));
+                else
+                        cli_error(CMD, "journalctl was killed by signal %d", WTERMSIG(st));
+                return EXIT_INVALID;
+        }
+        return EXIT_OK;
+}
+
+/* --- output ------------------------------------------------------------------- */
+
+static int cmp_group(const void *a, const void *b)
+{
+        const group *x = a, *y = b;
+        if (x->count != y->count)
+                return x->count > y->count ? -1 : 1;
+        if (x->name && y->name) {
+                int c = strcmp(x->name, y->name);
+                if (c)
+                        return c;
+        } else if (x->name || y->name) {
+                return x->name ? -1 : 1;
+        } else if (x->nr != y->nr) {
+                return x->nr < y->nr ? -1 : 1;
+        }
+        int c = strcmp(x->comm, y->comm);
+        if (c)
+                return c;
+        if (x->arch != y->arch)
+                return x->arch < y->arch ? -1 : 1;
+        if (x->audit_arch != y->audit_arch)
+                return x->audit_arch < y->audit_arch ? -1 : 1;
+        return x->action < y->action ? -1 : x->action > y->action;
+}
+
+static void print_table(audit_state *s)
+{
+        int wc = 5, wn = 4, wa = 4, ws = 7;
+        char cnt[32];
+        snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)s->total);
+        if ((int)strlen(cnt) > wc)
+                wc = (int)strlen(cnt);
+        for (size_t i = 0; i < s->n; i++) {
+                const group *g = &s->v[i];
+                char comm[300], arch[32], sc[32];
+                word_text(g->comm, comm, sizeof(comm));
+                arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
+                syscall_text(g->name, g->nr, sc, sizeof(sc));
+                if ((int)strlen(comm) > wn)
+                        wn = (int)strlen(comm);
+                if ((int)strlen(arch) > wa)
+                        wa = (int)strlen(arch);
+                if ((int)strlen(sc) > ws)
+                        ws = (int)strlen(sc);
+        }
+        printf("%*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws, "SYSCALL", "ACTION");
+        for (size_t i = 0; i < s->n; i++) {
+                const group *g = &s->v[i];
+                char comm[300], arch[32], sc[32], act[16];
+                word_text(g->comm, comm, sizeof(comm));
+                arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
+                syscall_text(g->name, g->nr, sc, sizeof(sc));
+                action_text(g->action, act, sizeof(act));
+                printf("%*llu  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn, comm, wa, arch, ws, sc,
+                       act);
+        }
+        if (s->ungrouped)
+                printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)s->ungrouped, MAX_GROUPS);
+        printf("%*llu  total (%zu group%s)\n", wc, (unsigned long long)s->total, s->n, s->n == 1 ? "" : "s");
+}
+
+static void print_json(audit_state *s, const char *source)
+{
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "{\"source\":");
+        cli_json_str(&b, source);
+        sf_buf_printf(&b, ",\"records\":%llu,\"suppressed\":%llu,\"audit_lost\":%llu,\"groups\":[",
+                      (unsigned long long)s->total, (unsigned long long)s->suppressed,
+                      (unsigned long long)s->audit_lost);
+        for (size_t i = 0; i < s->n; i++) {
+                const group *g = &s->v[i];
+                char arch[32], act[16];
+                arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
+                action_text(g->action, act, sizeof(act));
+                sf_buf_puts(&b, i ? ",\n  {\"comm\":" : "\n  {\"comm\":");
+                json_bytes(&b, g->comm);
+                sf_buf_puts(&b, ",\"arch\":");
+                cli_json_str(&b, arch);
+                sf_buf_puts(&b, ",\"syscall\":");
+                if (g->name)
+                        cli_json_str(&b, g->name);
+                else
+                        sf_buf_puts(&b, "null");
+                sf_buf_printf(&b, ",\"nr\":%ld,\"action\":", g->nr);
+                cli_json_str(&b, act);
+                sf_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)g->count);
+        }
+        sf_buf_puts(&b, s->n ? "\n]}\n" : "]}\n");
+        if (b.oom)
+                cli_error(CMD, "out of memory");
+        else
+                fwrite(b.s, 1, b.len, stdout);
+        sf_buf_release(&b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The profile, in the canonical Docker form (what 'sysfence convert' writes). */
+static int write_profile(audit_state *s)
+{
+        if (s->nameless) {
+                char arch[32];
+                arch_text(s->nameless_arch, s->nameless_audit_arch, arch, sizeof(arch));
+                cli_error(CMD,
+                          "%llu record%s name syscalls with no known name (first: %s #%ld): left out of the profile",
+                          (unsigned long long)s->nameless, s->nameless == 1 ? "" : "s", arch, s->nameless_nr);
+        }
+        if (s->nnames == 0) {
+                cli_error(CMD, "%s: not written: no syscall named in the records", s->profile);
+                return EXIT_INVALID;
+        }
+        qsort(s->names, s->nnames, sizeof(*s->names), cmp_str);
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "{\n"
+                        "  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                        "  \"defaultErrnoRet\": 1,\n"
+                        "  \"architectures\": [");
+        bool first = true;
+        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++) {
+                if (!(s->arches & (1U << a)))
+                        continue;
+                sf_buf_printf(&b, "%s\n    \"%s\"", first ? "" : ",", sf_arch_scmp_name((sf_arch)a));
+                first = false;
+        }
+        sf_buf_puts(&b, "\n  ],\n  \"syscalls\": [\n    {\n      \"names\": [");
+        for (size_t i = 0; i < s->nnames; i++)
+                sf_buf_printf(&b, "%s\n        \"%s\"", i ? "," : "", s->names[i]);
+        sf_buf_puts(&b, "\n      ],\n      \"action\": \"SCMP_ACT_ALLOW\"\n    }\n  ]\n}\n");
+        if (b.oom) {
+                sf_buf_release(&b);
+                cli_error(CMD, "out of memory");
+                return EXIT_INVALID;
+        }
+        sf_error *err = NULL;
+        int r = sf_write_file_atomic(s->profile, b.s, b.len, 0644, &err);
+        sf_buf_release(&b);
+        if (r < 0)
+                return cli_fail(CMD, &err);
+        if (strcmp(s->profile, "-") != 0)
+                cli_error(CMD, "wrote %s: %zu syscall%s", s->profile, s->nnames, s->nnames == 1 ? "" : "s");
+        return EXIT_OK;
+}
+
+static void report_loss(audit_state *s)
+{
+        if (s->suppressed)
+                cli_error(CMD,
+                          "the kernel log dropped %llu audit message%s (\"kauditd_printk_skb: N callbacks "
+                          "suppressed\"): records are missing from these counts",
+                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
+        if (s->audit_lost)
+                cli_error(CMD, "the kernel reports audit_lost=%llu: audit records lost since boot",
+                          (unsigned long long)s->audit_lost);
+        if (s->limit_notes)
+                cli_error(CMD, "the kernel reported %u time%s that an audit rate or backlog limit was exceeded",
+                          s->limit_notes, s->limit_notes == 1 ? "" : "s");
+        if (s->overruns)
+                cli_error(CMD, "%u overrun%s while reading: records were lost", s->overruns,
+                          s->overruns == 1 ? "" : "s");
+        if (s->long_lines)
+                cli_error(CMD, "skipped %u line%s longer than %zu bytes", s->long_lines, s->long_lines == 1 ? "" : "s",
+                          MAX_LINE);
+}
+
+static int parse_since(const char *arg, uint64_t *ret)
+{
+        uint64_t v;
+        if (sf_parse_u64(arg, 10, &v) == 0) {
+                *ret = v;
+                return 0;
+        }
+        size_t n = strlen(arg);
+        if (n < 2 || n > 24)
+                return -EINVAL;
+        char num[32];
+        memcpy(num, arg, n - 1);
+        num[n - 1] = 0;
+        uint64_t mult;
+        switch (arg[n - 1]) {
+        case 's': mult = 1; break;
+        case 'm': mult = 60; break;
+        case 'h': mult = 3600; break;
+        case 'd': mult = 86400; break;
+        default: return -EINVAL;
+        }
+        if (sf_parse_u64(num, 10, &v) < 0 || v > UINT64_MAX / mult)
+                return -EINVAL;
+        uint64_t now = (uint64_t)time(NULL);
+        *ret = v * mult >= now ? 0 : now - v * mult;
+        return 0;
+}
+
+static void state_release(audit_state *s)
+{
+        free(s->v);
+        free(s->slots);
+        free(s->names);
+        free(s->serials);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "source", required_argument, NULL, 's' }, { "follow", no_argument, NULL, 'f' },
+                { "pid", required_argument, NULL, 'p' },    { "comm", required_argument, NULL, 'c' },
+                { "since", required_argument, NULL, 'S' },  { "json", no_argument, NULL, 'j' },
+                { "raw", no_argument, NULL, 'r' },          { "to-profile", required_argument, NULL, 'o' },
+                { "help", no_argument, NULL, 'h' },         { 0 },
+        };
+        audit_state s = { .in_window = true };
+        const char *source = NULL;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --source (kmsg, auditd, journal, a file or -)");
+                        source = optarg;
+                        break;
+                case 'f': s.follow = true; break;
+                case 'p': {
+                        uint64_t v;
+                        if (sf_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > INT_MAX)
+                                return cli_usage_error(CMD, "invalid --pid \"%s\" (a process id)", optarg);
+                        s.pid = (int)v;
+                        s.has_pid = true;
+                        break;
+                }
+                case 'c':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --comm");
+                        s.comm = optarg;
+                        break;
+                case 'S':
+                        if (parse_since(optarg, &s.since) < 0)
+                                return cli_usage_error(
+                                        CMD, "invalid --since \"%s\" (seconds since the epoch, or 30s, 10m, 2h, 1d)",
+                                        optarg);
+                        s.has_since = true;
+                        s.in_window = false;
+                        break;
+                case 'j': s.json = true; break;
+                case 'r': s.raw = true; break;
+                case 'o':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --to-profile");
+                        s.profile = optarg;
+                        break;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error(CMD, "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(CMD, "unexpected argument \"%s\" (a file is read with --source FILE)",
+                                       argv[optind]);
+        s.quiet = s.profile && strcmp(s.profile, "-") == 0;
+        bool automatic = !source;
+        if (!source)
+                source = access(AUDIT_LOG, R_OK) == 0 ? "auditd" : "kmsg";
+
+        if (s.follow) {
+                /* end cleanly on Ctrl-C: counts, losses and the profile still come out */
+                struct sigaction sa = { .sa_handler = on_stop };
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGINT, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+        }
+
+        int status;
+        if (strcmp(source, "kmsg") == 0) {
+                status = source_kmsg(&s);
+        } else if (strcmp(source, "journal") == 0) {
+                status = source_journal(&s);
+        } else if (strcmp(source, "auditd") == 0) {
+                if (automatic || s.follow)
+                        cli_error(CMD, "source: " AUDIT_LOG);
+                status = source_file(&s, AUDIT_LOG);
+                if (status != EXIT_OK && access(AUDIT_LOG, F_OK) < 0)
+                        cli_error(CMD, "is auditd installed and running? (--source kmsg reads the kernel log)");
+        } else {
+                status = source_file(&s, source);
+        }
+        if (status != EXIT_OK) {
+                state_release(&s);
+                return status;
+        }
+
+        /* --raw and --follow printed each record as it came */
+        if (!s.quiet && !s.raw && !s.follow) {
+                if (s.n > 1)
+                        qsort(s.v, s.n, sizeof(*s.v), cmp_group);
+                if (s.json)
+                        print_json(&s, source);
+                else if (s.total > 0)
+                        print_table(&s);
+        }
+        fflush(stdout);
+        report_loss(&s);
+        if (s.oom)
+                cli_error(CMD, "out of memory: some records are not counted");
+        if (s.total == 0) {
+                if (s.unmatched)
+                        cli_error(CMD, "no seccomp records found (%llu did not match --pid/--comm/--since)",
+                                  (unsigned long long)s.unmatched);
+                else
+                        cli_error(CMD, "no seccomp records found");
+                if (s.profile)
+                        cli_error(CMD, "%s: not written", s.profile);
+        } else {
+                if (s.follow)
+                        cli_error(CMD, "%llu record%s", (unsigned long long)s.total, s.total == 1 ? "" : "s");
+                if (s.profile)
+                        status = write_profile(&s);
+        }
+        state_release(&s);
+        return status;
+}
