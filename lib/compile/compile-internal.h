@@ -81,6 +81,9 @@ typedef struct sf_cstate {
         size_t n_tables;
 } sf_cstate;
 
+/* Whether argument value v satisfies c (v already cut to the arch's word). */
+bool sf_cond_holds(const sf_cond *c, uint64_t v);
+
 /* Looks every rule name up once; warns about (or, strict, refuses) unknown ones. */
 int sf_decide_prepare(sf_cstate *s, sf_error **err);
 int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **err);

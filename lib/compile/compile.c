@@ -158,22 +158,6 @@ SF_EXPORT int sf_prog_serialize(const sf_prog *prog, void **ret, size_t *ret_siz
         return 0;
 }
 
-static bool cond_holds(const sf_cond *c, uint64_t v, bool is32)
-{
-        if (is32)
-                v &= UINT32_MAX;
-        switch (c->op) {
-        case SF_OP_NE: return v != c->value;
-        case SF_OP_LT: return v < c->value;
-        case SF_OP_LE: return v <= c->value;
-        case SF_OP_EQ: return v == c->value;
-        case SF_OP_GE: return v >= c->value;
-        case SF_OP_GT: return v > c->value;
-        case SF_OP_MASKED_EQ: return (v & c->mask) == c->value;
-        }
-        return false;
-}
-
 SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t nr, const uint64_t args[6],
                              sf_verdict *ret)
 {
@@ -212,7 +196,8 @@ SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t 
                                 const sf_crule *cr = &d->rules[k];
                                 bool all = true;
                                 for (unsigned c = 0; c < cr->n && all; c++)
-                                        all = cond_holds(&cr->c[c], args ? args[cr->c[c].index] : 0, d->is32);
+                                        all = sf_cond_holds(&cr->c[c], (args ? args[cr->c[c].index] : 0) &
+                                                                               (d->is32 ? UINT32_MAX : UINT64_MAX));
                                 if (all) {
                                         v.action = cr->action;
                                         v.src = cr->src;

@@ -74,9 +74,7 @@ static bool crule_eq(const sf_crule *a, const sf_crule *b)
         return true;
 }
 
-/* Whether some value satisfies both conditions on one argument (conservative:
- * true unless provably disjoint). */
-static bool cond_test(const sf_cond *c, uint64_t v)
+bool sf_cond_holds(const sf_cond *c, uint64_t v)
 {
         switch (c->op) {
         case SF_OP_NE: return v != c->value;
@@ -90,6 +88,8 @@ static bool cond_test(const sf_cond *c, uint64_t v)
         return false;
 }
 
+/* Whether some value satisfies both conditions on one argument (conservative:
+ * true unless provably disjoint). */
 static bool range_of(const sf_cond *c, uint64_t max, uint64_t *lo, uint64_t *hi)
 {
         switch (c->op) {
@@ -111,9 +111,9 @@ static bool range_of(const sf_cond *c, uint64_t max, uint64_t *lo, uint64_t *hi)
 static bool conds_may_overlap(const sf_cond *a, const sf_cond *b, uint64_t max)
 {
         if (a->op == SF_OP_EQ)
-                return cond_test(b, a->value);
+                return sf_cond_holds(b, a->value);
         if (b->op == SF_OP_EQ)
-                return cond_test(a, b->value);
+                return sf_cond_holds(a, b->value);
         uint64_t alo, ahi, blo, bhi;
         if (range_of(a, max, &alo, &ahi) && range_of(b, max, &blo, &bhi))
                 return alo <= ahi && blo <= bhi && alo <= bhi && blo <= ahi;

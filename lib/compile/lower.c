@@ -293,28 +293,34 @@ static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_
         return true;
 }
 
-/* The DP tables cover i <= j only (a triangle), in 32-bit costs: about 90 KB
- * for a region of 160 intervals, small enough to stay off mmap'd memory. */
+/* Windows of at most EXACT_MAX intervals get the exact optimal tree (with jeq
+ * chains); above that the range is halved at its weighted median, which for
+ * the near-uniform weights of syscall numbers costs a fraction of an
+ * instruction on average and keeps compiling linear in practice. */
+#define EXACT_MAX 48
+#define CELLS (EXACT_MAX * (EXACT_MAX + 1) / 2)
+
 typedef struct dp {
-        size_t n;
-        size_t *off;       /* row offsets of the triangle */
-        uint32_t *cost;
-        int16_t *split;    /* the best jge split of [i..j] */
-        uint8_t *chain;    /* [i..j] is a jeq chain */
-        uint64_t *w;       /* scaled weights, prefix sums */
-        uint64_t size_w;
+        size_t base, n;
+        size_t off[EXACT_MAX];   /* row offsets of the triangle i <= j */
+        uint32_t cost[CELLS];
+        int16_t split[CELLS];    /* the best jge split of [i..j] (window-relative) */
+        uint8_t chain[CELLS];    /* [i..j] is a jeq chain */
+        uint64_t w[EXACT_MAX + 1]; /* scaled weights, prefix sums */
+        uint64_t size_w, scale;
 } dp;
 
 #define AT(d, i, j) ((d)->off[i] + ((j) - (i)))
 
 static ir *search(lower *l, const sf_region *rg, ir **leaves, const dp *d, size_t i, size_t j)
 {
+        size_t b = d->base;
         if (i == j)
-                return leaves[i];
+                return leaves[b + i];
         if (d->chain[AT(d, i, j)]) {
                 size_t pts[CHAIN_MAX], n_pts, bg;
                 uint64_t cost;
-                chain_of(rg, i, j, pts, &n_pts, &bg, &cost, 0);
+                chain_of(rg, b + i, b + j, pts, &n_pts, &bg, &cost, d->scale);
                 ir *x = leaves[bg];
                 for (size_t m = n_pts; m-- > 0;)
                         x = jmp(l, BPF_JEQ, rg->iv[pts[m]].lo, leaves[pts[m]], x);
@@ -323,56 +329,36 @@ static ir *search(lower *l, const sf_region *rg, ir **leaves, const dp *d, size_
         size_t k = (size_t)d->split[AT(d, i, j)]; /* [i..k] | [k+1..j] */
         ir *left = search(l, rg, leaves, d, i, k);
         ir *right = search(l, rg, leaves, d, k + 1, j);
-        return jmp(l, BPF_JGE, rg->iv[k + 1].lo, right, left);
+        return jmp(l, BPF_JGE, rg->iv[b + k + 1].lo, right, left);
 }
 
-static ir *region(lower *l, const sf_region *rg, sf_error **err)
+/* The optimal tree over intervals [lo..hi] (at most EXACT_MAX of them). */
+static ir *exact(lower *l, const sf_region *rg, ir **leaves, size_t lo, size_t hi, uint64_t scale)
 {
-        size_t n = rg->n_iv;
-        if (n > INT16_MAX) {
-                sf_error_set(err, E2BIG, "%zu number ranges in one arch: the program cannot fit", n);
+        dp *d = malloc(sizeof(*d));
+        if (!d)
                 return NULL;
-        }
-        size_t cells = n * (n + 1) / 2;
-        dp d = { .n = n };
-        ir **leaves = malloc(n * sizeof(*leaves));
-        d.off = malloc(n * sizeof(*d.off));
-        d.cost = malloc(cells * sizeof(*d.cost));
-        d.split = malloc(cells * sizeof(*d.split));
-        d.chain = malloc(cells);
-        d.w = malloc((n + 1) * sizeof(*d.w));
-        ir *r = NULL;
-        if (!leaves || !d.off || !d.cost || !d.split || !d.chain || !d.w) {
-                sf_error_set(err, ENOMEM, "out of memory");
-                goto out;
-        }
-        /* Scale the weights so that every cost fits 32 bits (only --hot data is that big). */
-        uint64_t total = SIZE_WEIGHT * n;
-        for (size_t i = 0; i < n; i++)
-                total += rg->iv[i].weight;
-        uint64_t scale = total > (UINT64_C(1) << 24) ? total / (UINT64_C(1) << 24) + 1 : 1;
-        d.size_w = SIZE_WEIGHT / scale ? SIZE_WEIGHT / scale : 1;
-        d.w[0] = 0;
+        size_t n = hi - lo + 1;
+        d->base = lo;
+        d->n = n;
+        d->scale = scale;
+        d->size_w = SIZE_WEIGHT / scale ? SIZE_WEIGHT / scale : 1;
+        d->w[0] = 0;
         for (size_t i = 0, o = 0; i < n; i++) {
-                leaves[i] = decision(l, rg, rg->iv[i].d);
-                if (!leaves[i]) {
-                        sf_error_set(err, ENOMEM, "out of memory");
-                        goto out;
-                }
-                uint64_t w = rg->iv[i].weight / scale;
-                d.w[i + 1] = d.w[i] + (w ? w : 1);
-                d.off[i] = o;
+                uint64_t w = rg->iv[lo + i].weight / scale;
+                d->w[i + 1] = d->w[i] + (w ? w : 1);
+                d->off[i] = o;
                 o += n - i;
-                d.cost[AT(&d, i, i)] = 0;
-                d.split[AT(&d, i, i)] = (int16_t)i;
-                d.chain[AT(&d, i, i)] = 0;
+                d->cost[AT(d, i, i)] = 0;
+                d->split[AT(d, i, i)] = (int16_t)i;
+                d->chain[AT(d, i, i)] = 0;
         }
         for (size_t len = 2; len <= n; len++) {
                 for (size_t i = 0; i + len - 1 < n; i++) {
                         size_t j = i + len - 1;
                         /* Knuth's bounds on the best split, kept over the jge splits only */
-                        int klo = len == 2 ? (int)i : d.split[AT(&d, i, j - 1)];
-                        int khi = len == 2 ? (int)i : d.split[AT(&d, i + 1, j)];
+                        int klo = len == 2 ? (int)i : d->split[AT(d, i, j - 1)];
+                        int khi = len == 2 ? (int)i : d->split[AT(d, i + 1, j)];
                         if (khi > (int)j - 1)
                                 khi = (int)j - 1;
                         if (klo < (int)i)
@@ -382,35 +368,81 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
                         uint64_t best = UINT64_MAX;
                         int bk = klo;
                         for (int k = klo; k <= khi; k++) {
-                                uint64_t c = (uint64_t)d.cost[AT(&d, i, (size_t)k)] + d.cost[AT(&d, (size_t)k + 1, j)];
+                                uint64_t c = (uint64_t)d->cost[AT(d, i, (size_t)k)] + d->cost[AT(d, (size_t)k + 1, j)];
                                 if (c < best) {
                                         best = c;
                                         bk = k;
                                 }
                         }
-                        best += d.w[j + 1] - d.w[i] + d.size_w;
-                        d.split[AT(&d, i, j)] = (int16_t)bk;
-                        d.chain[AT(&d, i, j)] = 0;
+                        best += d->w[j + 1] - d->w[i] + d->size_w;
+                        d->split[AT(d, i, j)] = (int16_t)bk;
+                        d->chain[AT(d, i, j)] = 0;
                         size_t pts[CHAIN_MAX], n_pts, bg;
                         uint64_t chain;
-                        if (len <= 2 * CHAIN_MAX + 1 && chain_of(rg, i, j, pts, &n_pts, &bg, &chain, scale) &&
-                            chain <= best) {
+                        if (len <= 2 * CHAIN_MAX + 1 &&
+                            chain_of(rg, lo + i, lo + j, pts, &n_pts, &bg, &chain, scale) && chain <= best) {
                                 best = chain;
-                                d.chain[AT(&d, i, j)] = 1;
+                                d->chain[AT(d, i, j)] = 1;
                         }
-                        d.cost[AT(&d, i, j)] = best > UINT32_MAX ? UINT32_MAX : (uint32_t)best;
+                        d->cost[AT(d, i, j)] = best > UINT32_MAX ? UINT32_MAX : (uint32_t)best;
                 }
         }
-        r = ld(l, offsetof(struct seccomp_data, nr), search(l, rg, leaves, &d, 0, n - 1));
+        ir *r = search(l, rg, leaves, d, 0, n - 1);
+        free(d);
+        return r;
+}
+
+static ir *build(lower *l, const sf_region *rg, ir **leaves, const uint64_t *wsum, size_t lo, size_t hi,
+                 uint64_t scale)
+{
+        if (hi - lo + 1 <= EXACT_MAX)
+                return exact(l, rg, leaves, lo, hi, scale);
+        /* the split nearest the weighted median: [lo..k] | [k+1..hi] */
+        uint64_t half = wsum[lo] + (wsum[hi + 1] - wsum[lo]) / 2;
+        size_t a = lo, b = hi - 1;
+        while (a < b) {
+                size_t mid = (a + b) / 2;
+                if (wsum[mid + 1] < half)
+                        a = mid + 1;
+                else
+                        b = mid;
+        }
+        size_t k = a;
+        if (k > lo && half - wsum[k] < wsum[k + 1] - half)
+                k--;
+        ir *left = build(l, rg, leaves, wsum, lo, k, scale);
+        ir *right = build(l, rg, leaves, wsum, k + 1, hi, scale);
+        return left && right ? jmp(l, BPF_JGE, rg->iv[k + 1].lo, right, left) : NULL;
+}
+
+static ir *region(lower *l, const sf_region *rg, sf_error **err)
+{
+        size_t n = rg->n_iv;
+        ir **leaves = malloc(n * sizeof(*leaves));
+        uint64_t *wsum = malloc((n + 1) * sizeof(*wsum));
+        ir *r = NULL;
+        if (!leaves || !wsum) {
+                sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        wsum[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+                leaves[i] = decision(l, rg, rg->iv[i].d);
+                if (!leaves[i]) {
+                        sf_error_set(err, ENOMEM, "out of memory");
+                        goto out;
+                }
+                wsum[i + 1] = wsum[i] + rg->iv[i].weight;
+        }
+        /* Scale the weights so that every cost fits 32 bits (only --hot data is that big). */
+        uint64_t total = wsum[n] + SIZE_WEIGHT * n;
+        uint64_t scale = total > (UINT64_C(1) << 24) ? total / (UINT64_C(1) << 24) + 1 : 1;
+        r = ld(l, offsetof(struct seccomp_data, nr), build(l, rg, leaves, wsum, 0, n - 1, scale));
         if (!r)
                 sf_error_set(err, ENOMEM, "out of memory");
 out:
         free(leaves);
-        free(d.off);
-        free(d.cost);
-        free(d.split);
-        free(d.chain);
-        free(d.w);
+        free(wsum);
         return r;
 }
 

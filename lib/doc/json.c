@@ -205,6 +205,20 @@ static int hex4(parser *ps, const char *at, uint32_t *ret)
 /* Parses the string at ps->p (on the opening quote); the result is in the arena. */
 static int parse_string(parser *ps, const char **ret_s, size_t *ret_len)
 {
+        /* The common case, plain ASCII without escapes, is copied once. */
+        const char *q = ps->p + 1;
+        while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80)
+                q++;
+        if (q < ps->end && *q == '"' && (size_t)(q - ps->p - 1) <= SF_DOC_MAX_STRING) {
+                size_t n = (size_t)(q - ps->p - 1);
+                char *s = sf_arena_strndup(&ps->doc->arena, ps->p + 1, n);
+                if (!s)
+                        return fail_at(ps, ps->p, "out of memory");
+                ps->p = q + 1;
+                *ret_s = s;
+                *ret_len = n;
+                return 0;
+        }
         const char *open = ps->p++;
         sf_buf_truncate(&ps->tmp, 0);
         const char *run = ps->p; /* start of the pending unescaped run */

@@ -38,6 +38,15 @@ void *sf_arena_alloc(sf_arena *a, size_t n)
 
 char *sf_arena_strndup(sf_arena *a, const char *s, size_t n)
 {
+        /* no need to zero what is copied over */
+        size_t sz = (n + 1 + 15) & ~(size_t)15;
+        if (a->head && a->size - a->used >= sz) {
+                char *p = (char *)a->head->data + a->used;
+                a->used += sz;
+                memcpy(p, s, n);
+                p[n] = 0;
+                return p;
+        }
         char *p = sf_arena_alloc(a, n + 1);
         if (p) {
                 memcpy(p, s, n);

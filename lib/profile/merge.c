@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Merging profiles.  The union is assembled as a profile that borrows the
+ * inputs' rules, written as Docker JSON and read back, so the result is an
+ * ordinary loaded profile that owns its storage and emits canonically.  Then
+ * every input and the merge are compiled and compared syscall by syscall: a
+ * union of allowlists must allow whatever any input allows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "profile/merge.h"
+#include "profile/profile-internal.h"
+#include "sysfence/bpf.h"
+
+static bool has_data(sf_action a) { return a.kind == SF_ACT_ERRNO || a.kind == SF_ACT_TRACE; }
+
+static bool same_action(sf_action a, sf_action b)
+{
+        return a.kind == b.kind && (!has_data(a) || a.data == b.data);
+}
+
+static const char *action_text(sf_action a, char *buf, size_t size)
+{
+        if (has_data(a))
+                snprintf(buf, size, "%s(%u)", sf_action_name(a.kind), a.data);
+        else
+                snprintf(buf, size, "%s", sf_action_name(a.kind));
+        return buf;
+}
+
+/* "a.json", or "profiles.yaml (webapp)" for one SeccompProfile of several. */
+static const char *input_label(const sf_profile *p, char *buf, size_t size)
+{
+        if (p->name)
+                snprintf(buf, size, "%s (%s)", p->file, p->name);
+        else
+                snprintf(buf, size, "%s", p->file);
+        return buf;
+}
+
+/* ---- the inputs must fit together ---- */
+
+static int check_defaults(const sf_profile *const *in, size_t n, sf_error **err)
+{
+        bool differ = false;
+        for (size_t i = 1; i < n; i++)
+                differ |= !same_action(in[i]->default_action, in[0]->default_action);
+        if (!differ)
+                return 0;
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "the inputs have different default actions: ");
+        for (size_t i = 0; i < n; i++) {
+                char lb[512], ab[64];
+                sf_buf_printf(&b, "%s%s %s", i ? ", " : "", input_label(in[i], lb, sizeof(lb)),
+                              action_text(in[i]->default_action, ab, sizeof(ab)));
+        }
+        sf_buf_puts(&b, "; say which the merge takes (--default-action)");
+        int r = b.oom ? sf_error_set(err, ENOMEM, "out of memory") : sf_error_set(err, EINVAL, "%s", b.s);
+        sf_buf_release(&b);
+        return r;
+}
+
+static int check_inputs(const sf_profile *const *in, size_t n, sf_error **err)
+{
+        char l1[512], l2[512];
+        const sf_profile *with_arches = NULL, *with_map = NULL, *listener = NULL, *meta = NULL;
+        for (size_t i = 0; i < n; i++) {
+                const sf_profile *p = in[i];
+                if (p->base_profile_name)
+                        return sf_error_set(err, EINVAL,
+                                            "%s: builds on baseProfileName \"%s\", whose rules are not in the file; merge the base profile's rules in instead",
+                                            input_label(p, l1, sizeof(l1)), p->base_profile_name);
+                if (p->n_arches && !with_arches)
+                        with_arches = p;
+                if (p->n_arch_map && !with_map)
+                        with_map = p;
+                if (p->listener_path) {
+                        if (listener && strcmp(listener->listener_path, p->listener_path) != 0)
+                                return sf_error_set(err, EINVAL,
+                                                    "%s has listenerPath \"%s\" but %s has \"%s\"; a profile has one",
+                                                    input_label(listener, l1, sizeof(l1)), listener->listener_path,
+                                                    input_label(p, l2, sizeof(l2)), p->listener_path);
+                        listener = p;
+                }
+                if (p->listener_metadata) {
+                        if (meta && strcmp(meta->listener_metadata, p->listener_metadata) != 0)
+                                return sf_error_set(err, EINVAL,
+                                                    "%s has listenerMetadata \"%s\" but %s has \"%s\"; a profile has one",
+                                                    input_label(meta, l1, sizeof(l1)), meta->listener_metadata,
+                                                    input_label(p, l2, sizeof(l2)), p->listener_metadata);
+                        meta = p;
+                }
+        }
+        /* "architectures" is for every node, "archMap" picks by the node's arch:
+         * their union depends on the node. */
+        if (with_arches && with_map)
+                return sf_error_set(err, EINVAL,
+                                    "%s lists \"architectures\" but %s has an \"archMap\"; resolve the inputs for one node first (--arch, as sysfence convert --arch does)",
+                                    input_label(with_arches, l1, sizeof(l1)), input_label(with_map, l2, sizeof(l2)));
+        return 0;
+}
+
+/* ---- architectures ---- */
+
+static void add_arch(sf_arch *v, size_t *n, sf_arch a)
+{
+        for (size_t i = 0; i < *n; i++)
+                if (v[i] == a)
+                        return;
+        v[(*n)++] = a;
+}
+
+static int unite_arches(sf_profile *t, const sf_profile *const *in, size_t n, sf_arena *a)
+{
+        t->arches = sf_arena_alloc(a, SF_ARCH__COUNT * sizeof(sf_arch));
+        t->arch_map = sf_arena_alloc(a, SF_ARCH__COUNT * sizeof(sf_arch_map));
+        if (!t->arches || !t->arch_map)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const sf_profile *p = in[i];
+                for (size_t k = 0; k < p->n_arches; k++)
+                        add_arch(t->arches, &t->n_arches, p->arches[k]);
+                for (size_t k = 0; k < p->n_arch_map; k++) {
+                        const sf_arch_map *m = &p->arch_map[k];
+                        sf_arch_map *dst = NULL;
+                        for (size_t j = 0; j < t->n_arch_map && !dst; j++)
+                                if (t->arch_map[j].arch == m->arch)
+                                        dst = &t->arch_map[j];
+                        if (!dst) {
+                                dst = &t->arch_map[t->n_arch_map++];
+                                dst->arch = m->arch;
+                                dst->sub = sf_arena_alloc(a, SF_ARCH__COUNT * sizeof(sf_arch));
+                                if (!dst->sub)
+                                        return -ENOMEM;
+                        }
+                        for (size_t s = 0; s < m->n_sub; s++)
+                                add_arch(dst->sub, &dst->n_sub, m->sub[s]);
+                }
+        }
+        return 0;
+}
+
+/* ---- rules ---- */
+
+/* What a rule does to each of its names, apart from the name: two mentions of a
+ * name with equal keys decide alike, so the later one can go. */
+static void cond_key(sf_buf *b, const sf_filter_cond *c)
+{
+        if (!c->present) {
+                sf_buf_putc(b, '-');
+                return;
+        }
+        for (size_t i = 0; i < c->n_arches; i++)
+                sf_buf_printf(b, "%d,", (int)c->arches[i]);
+        sf_buf_printf(b, "/%jx/%u.%u", (uintmax_t)c->caps, c->min_kernel_major, c->min_kernel_minor);
+}
+
+static void rule_key(sf_buf *b, const sf_rule *r)
+{
+        sf_buf_printf(b, "\x1f%d:%u", (int)r->action.kind, has_data(r->action) ? r->action.data : 0);
+        for (size_t i = 0; i < r->n_args; i++) {
+                const sf_arg *g = &r->args[i];
+                sf_buf_printf(b, ";%u,%d,%ju,%ju", g->index, (int)g->op, (uintmax_t)g->value,
+                              (uintmax_t)g->value_two);
+        }
+        sf_buf_puts(b, "|");
+        cond_key(b, &r->includes);
+        sf_buf_puts(b, "|");
+        cond_key(b, &r->excludes);
+}
+
+/* Open addressing over the keys seen so far; sized once for every name. */
+typedef struct key_set {
+        const char **v;
+        size_t mask;
+} key_set;
+
+static uint64_t hash_str(const char *s)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+        return h;
+}
+
+/* 1: added, 0: already there, -ENOMEM. */
+static int key_add(key_set *s, sf_arena *a, const char *key)
+{
+        size_t i = (size_t)hash_str(key) & s->mask;
+        while (s->v[i]) {
+                if (strcmp(s->v[i], key) == 0)
+                        return 0;
+                i = (i + 1) & s->mask;
+        }
+        s->v[i] = sf_arena_strdup(a, key);
+        return s->v[i] ? 1 : -ENOMEM;
+}
+
+/* Where a rule of the merge came from. */
+typedef struct origin {
+        const sf_profile *p;
+        size_t rule;
+} origin;
+
+static int unite_rules(sf_profile *t, const sf_profile *const *in, size_t n, sf_arena *a, origin **ret_origin)
+{
+        size_t n_rules = 0, n_names = 0;
+        for (size_t i = 0; i < n; i++) {
+                n_rules += in[i]->n_rules;
+                for (size_t k = 0; k < in[i]->n_rules; k++)
+                        n_names += in[i]->rules[k].n_names;
+        }
+        size_t cap = 16;
+        while (cap < 2 * n_names + 16)
+                cap *= 2;
+        key_set set = { .v = sf_arena_alloc(a, cap * sizeof(char *)), .mask = cap - 1 };
+        t->rules = sf_arena_alloc(a, (n_rules + 1) * sizeof(sf_rule));
+        origin *org = sf_arena_alloc(a, (n_rules + 1) * sizeof(origin));
+        if (!set.v || !t->rules || !org)
+                return -ENOMEM;
+
+        sf_buf key = { 0 }, tail = { 0 };
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                for (size_t k = 0; k < in[i]->n_rules && r == 0; k++) {
+                        const sf_rule *src = &in[i]->rules[k];
+                        sf_rule *dst = &t->rules[t->n_rules];
+                        *dst = *src;
+                        dst->names = sf_arena_alloc(a, (src->n_names + 1) * sizeof(char *));
+                        dst->name_locs = sf_arena_alloc(a, (src->n_names + 1) * sizeof(sf_loc));
+                        if (!dst->names || !dst->name_locs) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        dst->n_names = 0;
+                        sf_buf_truncate(&tail, 0);
+                        rule_key(&tail, src);
+                        for (size_t j = 0; j < src->n_names && r == 0; j++) {
+                                sf_buf_truncate(&key, 0);
+                                sf_buf_puts(&key, src->names[j]);
+                                sf_buf_add(&key, tail.s ? tail.s : "", tail.len);
+                                if (key.oom || tail.oom) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                int added = key_add(&set, a, key.s);
+                                if (added < 0)
+                                        r = added;
+                                else if (added) {
+                                        dst->names[dst->n_names] = src->names[j];
+                                        dst->name_locs[dst->n_names++] = src->name_locs[j];
+                                }
+                        }
+                        /* a rule without names decides nothing */
+                        if (dst->n_names) {
+                                org[t->n_rules] = (origin){ .p = in[i], .rule = k };
+                                t->n_rules++;
+                        }
+                }
+        }
+        sf_buf_release(&key);
+        sf_buf_release(&tail);
+        *ret_origin = org;
+        return r;
+}
+
+/* ---- the check: compile both sides ---- */
+
+typedef struct conflict {
+        const sf_profile *loser, *winner;
+        size_t win_rule;
+        const char *name;
+        sf_action lose_act, win_act;
+        bool lose_conditional;
+        int lose_rule, lose_name;  /* -1: not found */
+        unsigned arches;           /* bit per sf_arch */
+} conflict;
+
+typedef struct checker {
+        const sf_profile *merged;
+        const sf_prog *pm;
+        const origin *org;
+        conflict *v;
+        size_t n, cap;
+} checker;
+
+static int add_conflict(checker *c, const conflict *k, sf_arch arch)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                conflict *e = &c->v[i];
+                if (e->loser == k->loser && e->winner == k->winner && e->win_rule == k->win_rule &&
+                    e->lose_conditional == k->lose_conditional && strcmp(e->name, k->name) == 0) {
+                        e->arches |= 1u << arch;
+                        return 0;
+                }
+        }
+        if (c->n == c->cap) {
+                size_t cap = c->cap ? 2 * c->cap : 16;
+                conflict *v = realloc(c->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                c->v = v;
+                c->cap = cap;
+        }
+        c->v[c->n] = *k;
+        c->v[c->n++].arches = 1u << arch;
+        return 0;
+}
+
+/* The first rule of p that names `name` with arguments, for a warning's spot. */
+static int find_arg_rule(const sf_profile *p, const char *name, int *ret_name)
+{
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                if (!r->n_args || same_action(r->action, p->default_action))
+                        continue;
+                for (size_t j = 0; j < r->n_names; j++)
+                        if (strcmp(r->names[j], name) == 0) {
+                                *ret_name = (int)j;
+                                return (int)i;
+                        }
+        }
+        *ret_name = -1;
+        return -1;
+}
+
+/* One input against the merge, on every syscall of every arch it filters. */
+static int check_input(checker *c, const sf_profile *x, const sf_prog *px, sf_error **err)
+{
+        static const uint64_t zero[6];
+        for (size_t ai = 0; ai < px->n_arches; ai++) {
+                sf_arch arch = px->arches[ai];
+                uint32_t audit = sf_arch_audit(arch);
+                size_t count = sf_syscall_count(arch);
+                for (size_t i = 0; i < count; i++) {
+                        int nr;
+                        const char *name;
+                        if (!sf_syscall_at(arch, i, &nr, &name))
+                                continue;
+                        sf_verdict vx, vm;
+                        if (sf_prog_lookup(px, audit, (uint32_t)nr, zero, &vx) < 0 ||
+                            sf_prog_lookup(c->pm, audit, (uint32_t)nr, zero, &vm) < 0)
+                                return sf_error_set(err, EINVAL, "internal error: no decision tables");
+                        if (vx.bad_arch)
+                                continue;
+                        const origin *win = !vm.conditional && vm.src.rule >= 0 ? &c->org[vm.src.rule] : NULL;
+                        conflict k = { .loser = x, .name = name, .lose_act = vx.action, .win_act = vm.action };
+                        if (win) {
+                                k.winner = win->p;
+                                k.win_rule = win->rule;
+                        }
+                        if (!vx.conditional && vx.src.rule >= 0) {
+                                /* an input's own rule decides, whatever the arguments */
+                                if (same_action(vx.action, vm.action) && !vm.conditional)
+                                        continue;
+                                /* it became the merge's default, which other inputs refine */
+                                if (same_action(vx.action, c->merged->default_action))
+                                        continue;
+                                if (!win || win->p == x) {
+                                        char b1[64], b2[64];
+                                        return sf_error_set(err, EINVAL,
+                                                            "internal error: the merge decides %s on %s as %s%s where %s decides %s",
+                                                            name, sf_arch_short_name(arch),
+                                                            action_text(vm.action, b1, sizeof(b1)),
+                                                            vm.conditional ? " (by its arguments)" : "", x->file,
+                                                            action_text(vx.action, b2, sizeof(b2)));
+                                }
+                                k.lose_rule = vx.src.rule;
+                                k.lose_name = vx.src.name;
+                        } else if (vx.conditional) {
+                                /* an unconditional rule of another input takes the syscall:
+                                 * allowing it whatever the arguments is the union; anything
+                                 * else loses the input's argument rules */
+                                if (!win || win->p == x || vm.action.kind == SF_ACT_ALLOW)
+                                        continue;
+                                k.lose_conditional = true;
+                                k.lose_rule = find_arg_rule(x, name, &k.lose_name);
+                        } else {
+                                continue; /* the input's default: nothing to keep */
+                        }
+                        if (add_conflict(c, &k, arch) < 0)
+                                return sf_error_set(err, ENOMEM, "out of memory");
+                }
+        }
+        return 0;
+}
+
+static void report_conflict(const conflict *k, sf_diags *diags)
+{
+        char arches[256] = "", la[64], wa[64], wl[512], path[128] = "";
+        size_t len = 0;
+        for (int a = 1; a < SF_ARCH__COUNT; a++)
+                if (k->arches & (1u << a))
+                        len += (size_t)snprintf(arches + len, sizeof(arches) - len, "%s%s", len ? ", " : "",
+                                                sf_arch_short_name((sf_arch)a));
+        /* the winning rule's spot, from its name in the input */
+        const sf_rule *wr = &k->winner->rules[k->win_rule];
+        unsigned wline = wr->loc.line;
+        for (size_t j = 0; j < wr->n_names; j++)
+                if (strcmp(wr->names[j], k->name) == 0 && wr->name_locs[j].line) {
+                        wline = wr->name_locs[j].line;
+                        break;
+                }
+        input_label(k->winner, wl, sizeof(wl));
+        if (wline)
+                snprintf(wl + strlen(wl), sizeof(wl) - strlen(wl), ":%u", wline);
+        unsigned line = 0, col = 0;
+        if (k->lose_rule >= 0 && k->lose_name >= 0) {
+                const sf_rule *lr = &k->loser->rules[k->lose_rule];
+                sf_rule_name_path(lr, (size_t)k->lose_name, path, sizeof(path));
+                line = lr->name_locs[k->lose_name].line;
+                col = lr->name_locs[k->lose_name].col;
+        }
+        if (k->lose_conditional)
+                sf_diags_add(diags, SF_SEV_WARNING, "merge-conflict", k->loser->file, path, line, col,
+                             "an unconditional rule beats argument rules whatever the order",
+                             "the argument rules for \"%s\" are lost in the merge: %s gives it %s unconditionally (%s)",
+                             k->name, wl, action_text(k->win_act, wa, sizeof(wa)), arches);
+        else
+                sf_diags_add(diags, SF_SEV_WARNING, "merge-conflict", k->loser->file, path, line, col,
+                             "of two unconditional rules the first wins; reorder the inputs to change it",
+                             "\"%s\" is %s here but %s in %s, which comes first in the merge and wins (%s)", k->name,
+                             action_text(k->lose_act, la, sizeof(la)), action_text(k->win_act, wa, sizeof(wa)), wl,
+                             arches);
+}
+
+static int check_merge(const sf_profile *const *in, size_t n, const sf_profile *merged, const origin *org,
+                       const sf_target *target, sf_diags *diags, sf_error **err)
+{
+        sf_compile_opts co = { 0 };
+        if (target)
+                co.target = *target;
+        else
+                sf_target_default(&co.target);
+        sf_prog *pm = NULL;
+        int r = sf_compile(merged, &co, &pm, NULL, err);
+        if (r < 0)
+                return r;
+        checker c = { .merged = merged, .pm = pm, .org = org };
+        for (size_t i = 0; i < n && r == 0; i++) {
+                sf_prog *px = NULL;
+                r = sf_compile(in[i], &co, &px, NULL, err);
+                if (r == 0)
+                        r = check_input(&c, in[i], px, err);
+                sf_prog_free(px);
+        }
+        for (size_t i = 0; r == 0 && i < c.n; i++)
+                report_conflict(&c.v[i], diags);
+        free(c.v);
+        sf_prog_free(pm);
+        return r;
+}
+
+/* ---- the merge ---- */
+
+SF_EXPORT int sf_profile_merge(sf_profile *const *inputs, size_t n_inputs, const sf_merge_opts *opts,
+                               sf_profile **ret, sf_diags *diags, sf_error **err)
+{
+        static const sf_merge_opts no_opts;
+        if (!opts)
+                opts = &no_opts;
+        const char *name = opts->name ? opts->name : "<merged>";
+        if (n_inputs == 0)
+                return sf_error_set(err, EINVAL, "nothing to merge");
+
+        /* a disabled SeccompProfile is applied nowhere: it adds nothing */
+        _cleanup_free_ const sf_profile **in = calloc(n_inputs, sizeof(*in));
+        if (!in)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        size_t n = 0;
+        for (size_t i = 0; i < n_inputs; i++) {
+                if (inputs[i]->disabled) {
+                        char lb[512];
+                        sf_diags_add(diags, SF_SEV_WARNING, "merge-disabled", inputs[i]->file,
+                                     inputs[i]->name_loc.path, inputs[i]->name_loc.line, inputs[i]->name_loc.col, NULL,
+                                     "%s is disabled; it is left out of the merge",
+                                     input_label(inputs[i], lb, sizeof(lb)));
+                        continue;
+                }
+                in[n++] = inputs[i];
+        }
+        if (n == 0)
+                return sf_error_set(err, EINVAL, "every input is disabled: nothing to merge");
+
+        int r = check_inputs(in, n, err);
+        if (r < 0)
+                return r;
+        sf_action def = in[0]->default_action;
+        if (opts->default_action)
+                def = *opts->default_action;
+        else if ((r = check_defaults(in, n, err)) < 0)
+                return r;
+        if (has_data(def) && def.data > SF_ERRNO_MAX)
+                return sf_error_set(err, EINVAL, "errno %u is out of range (0 to %d)", def.data, SF_ERRNO_MAX);
+
+        sf_arena a = { 0 };
+        sf_profile t = {
+                .file = name,
+                .format = SF_FORMAT_DOCKER,
+                .default_action = def,
+                .default_errno_set = has_data(def),
+        };
+        origin *org = NULL;
+        for (size_t i = 0; i < n; i++) {
+                t.flags |= in[i]->flags;
+                if (!t.listener_path)
+                        t.listener_path = in[i]->listener_path;
+                if (!t.listener_metadata)
+                        t.listener_metadata = in[i]->listener_metadata;
+        }
+        _cleanup_free_ char *text = NULL;
+        sf_profile **v = NULL;
+        size_t nv = 0;
+        if (unite_arches(&t, in, n, &a) < 0 || unite_rules(&t, in, n, &a, &org) < 0) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        if ((r = sf_profile_emit(&t, SF_FORMAT_DOCKER, &text, err)) < 0)
+                goto out;
+        /* Read back: the merge then owns its storage, and the loader's limits hold. */
+        r = sf_profile_load_data(text, strlen(text), name, NULL, &v, &nv, NULL, err);
+        if (r < 0) {
+                sf_error_wrap(err, "the merged profile");
+                goto out;
+        }
+        if (nv != 1 || v[0]->n_rules != t.n_rules) {
+                r = sf_error_set(err, EINVAL, "internal error: the merged profile did not read back");
+                goto out;
+        }
+        if ((r = check_merge(in, n, v[0], org, opts->target, diags, err)) < 0)
+                goto out;
+        *ret = v[0];
+        free(v);
+        v = NULL;
+        nv = 0;
+out:
+        sf_profiles_free(v, nv);
+        sf_arena_release(&a);
+        return r;
+}

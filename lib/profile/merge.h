@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Merging profiles: one profile that allows what any of them allows. */
+#ifndef SF_PROFILE_MERGE_H
+#define SF_PROFILE_MERGE_H
+
+#include <stddef.h>
+
+#include "sysfence/diag.h"
+#include "sysfence/error.h"
+#include "sysfence/profile.h"
+
+typedef struct sf_merge_opts {
+        const sf_action *default_action; /* the merged default; NULL: the inputs must agree */
+        const sf_target *target;         /* the node the merge is checked on (NULL: this machine) */
+        const char *name;                /* the merged profile's name in messages (NULL: "<merged>") */
+} sf_merge_opts;
+
+/* Merges n profiles into one (Docker form, canonical when emitted): the rules of
+ * every input in input order, a name that an earlier rule already gives the same
+ * action under the same conditions left out, argument rules kept; architectures,
+ * archMap sub-architectures and flags united.  The inputs must agree on the
+ * default action unless opts->default_action says it; architectures in one input
+ * and archMap in another are refused (resolve them for a node first).
+ *
+ * The result is then compiled against every input for opts->target: whatever an
+ * input's rule decides without looking at arguments, the merge decides alike,
+ * except where another input's unconditional rule for the same syscall comes
+ * first (libseccomp keeps the first): each such conflict is a warning in diags.
+ * The inputs must outlive nothing: *ret owns its own storage. */
+int sf_profile_merge(sf_profile *const *in, size_t n, const sf_merge_opts *opts, sf_profile **ret,
+                     sf_diags *diags, sf_error **err);
+
+#endif

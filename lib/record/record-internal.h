@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The observations of a recording, shared by the recorder and the synthesis. */
+#ifndef SF_RECORD_INTERNAL_H
+#define SF_RECORD_INTERNAL_H
+
+#include "sysfence/record.h"
+#include "util/util.h"
+
+#define SF_X32_BIT 0x40000000L
+
+/* Every namespace flag clone(2) takes; CLONE_NEWTIME shares its bit with the
+ * exit signal there, so only unshare(2) adds it. */
+#define SF_CLONE_NS_MASK UINT64_C(0x7e020000)
+#define SF_UNSHARE_NS_MASK (SF_CLONE_NS_MASK | UINT64_C(0x80))
+
+/* One argument whose values are kept. */
+typedef struct sf_arg_spec {
+        char *name;
+        unsigned index;
+        uint64_t mask;   /* 0: the whole value; else only these bits (MASKED_EQ rules) */
+        uint64_t *values;/* sorted, distinct */
+        size_t n, cap;
+        bool overflow;
+} sf_arg_spec;
+
+/* Counts of one arch, indexed by number (x32: without its bit). */
+typedef struct sf_arch_obs {
+        uint64_t *count;
+        uint16_t *spec;  /* 1 + index into specs, or 0 */
+        size_t n;
+} sf_arch_obs;
+
+/* Calls the tables cannot place: an unknown arch, or a number beyond the table. */
+typedef struct sf_unknown_obs {
+        uint32_t audit_arch;
+        long nr;
+        uint64_t count;
+} sf_unknown_obs;
+
+struct sf_record {
+        sf_arch_obs arch[SF_ARCH__COUNT];
+        sf_arg_spec *specs;
+        size_t n_specs;
+        sf_unknown_obs *unknown;
+        size_t n_unknown;
+        uint64_t total;
+        uint32_t last_audit; /* a one-entry cache of the audit arch's sf_arch */
+        sf_arch last_arch;
+        void (*on_new)(void *ctx, sf_arch arch, long nr, const char *name);
+        void *ctx;
+};
+
+#endif
