@@ -14,6 +14,8 @@ static const cli_command commands[] = {
         { "run", cmd_run, "run a command under a profile, as a container runtime would load it", NULL },
         { "profile", cmd_profile, "print the runtimes' default profiles built into sysfence", NULL },
         { "audit", cmd_audit, "decode seccomp audit records; count them, or turn them into a profile", NULL },
+        { "merge", cmd_merge, "merge profiles into one that allows what any of them allows", NULL },
+        { "diff", cmd_diff, "show what one profile allows that another does not, per arch", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };

@@ -51,7 +51,7 @@ static int check_defaults(const sf_profile *const *in, size_t n, sf_error **err)
         sf_buf_puts(&b, "the inputs have different default actions: ");
         for (size_t i = 0; i < n; i++) {
                 char lb[512], ab[64];
-                sf_buf_printf(&b, "%s%s %s", i ? ", " : "", input_label(in[i], lb, sizeof(lb)),
+                sf_buf_printf(&b, "%s%s has %s", i ? ", " : "", input_label(in[i], lb, sizeof(lb)),
                               action_text(in[i]->default_action, ab, sizeof(ab)));
         }
         sf_buf_puts(&b, "; say which the merge takes (--default-action)");
@@ -169,11 +169,13 @@ static void rule_key(sf_buf *b, const sf_rule *r)
         cond_key(b, &r->excludes);
 }
 
-/* Open addressing over the keys seen so far; sized once for every name. */
-typedef struct key_set {
-        const char **v;
+/* Open addressing over the keys seen so far, each with an action; sized once
+ * for every name. */
+typedef struct key_map {
+        const char **keys;
+        sf_action *acts;
         size_t mask;
-} key_set;
+} key_map;
 
 static uint64_t hash_str(const char *s)
 {
@@ -183,17 +185,35 @@ static uint64_t hash_str(const char *s)
         return h;
 }
 
-/* 1: added, 0: already there, -ENOMEM. */
-static int key_add(key_set *s, sf_arena *a, const char *key)
+static int key_map_init(key_map *m, sf_arena *a, size_t n)
 {
-        size_t i = (size_t)hash_str(key) & s->mask;
-        while (s->v[i]) {
-                if (strcmp(s->v[i], key) == 0)
-                        return 0;
-                i = (i + 1) & s->mask;
-        }
-        s->v[i] = sf_arena_strdup(a, key);
-        return s->v[i] ? 1 : -ENOMEM;
+        size_t cap = 16;
+        while (cap < 2 * n + 16)
+                cap *= 2;
+        m->keys = sf_arena_alloc(a, cap * sizeof(*m->keys));
+        m->acts = sf_arena_alloc(a, cap * sizeof(*m->acts));
+        m->mask = cap - 1;
+        return m->keys && m->acts ? 0 : -ENOMEM;
+}
+
+/* The slot of key: set, or empty where it would go. */
+static size_t key_slot(const key_map *m, const char *key)
+{
+        size_t i = (size_t)hash_str(key) & m->mask;
+        while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+                i = (i + 1) & m->mask;
+        return i;
+}
+
+/* 1: added, 0: already there, -ENOMEM. */
+static int key_add(key_map *m, sf_arena *a, const char *key, sf_action act)
+{
+        size_t i = key_slot(m, key);
+        if (m->keys[i])
+                return 0;
+        m->keys[i] = sf_arena_strdup(a, key);
+        m->acts[i] = act;
+        return m->keys[i] ? 1 : -ENOMEM;
 }
 
 /* Where a rule of the merge came from. */
@@ -201,6 +221,8 @@ typedef struct origin {
         const sf_profile *p;
         size_t rule;
 } origin;
+
+static bool uses_conditions(const sf_rule *r) { return r->includes.present || r->excludes.present; }
 
 static int unite_rules(sf_profile *t, const sf_profile *const *in, size_t n, sf_arena *a, origin **ret_origin)
 {
@@ -210,13 +232,12 @@ static int unite_rules(sf_profile *t, const sf_profile *const *in, size_t n, sf_
                 for (size_t k = 0; k < in[i]->n_rules; k++)
                         n_names += in[i]->rules[k].n_names;
         }
-        size_t cap = 16;
-        while (cap < 2 * n_names + 16)
-                cap *= 2;
-        key_set set = { .v = sf_arena_alloc(a, cap * sizeof(char *)), .mask = cap - 1 };
+        /* seen: every (name, what the rule does) so far; first: for each name, the
+         * action of the first unconditional rule that applies on every node */
+        key_map seen, first;
         t->rules = sf_arena_alloc(a, (n_rules + 1) * sizeof(sf_rule));
         origin *org = sf_arena_alloc(a, (n_rules + 1) * sizeof(origin));
-        if (!set.v || !t->rules || !org)
+        if (key_map_init(&seen, a, n_names) < 0 || key_map_init(&first, a, n_names) < 0 || !t->rules || !org)
                 return -ENOMEM;
 
         sf_buf key = { 0 }, tail = { 0 };
@@ -235,19 +256,33 @@ static int unite_rules(sf_profile *t, const sf_profile *const *in, size_t n, sf_
                         dst->n_names = 0;
                         sf_buf_truncate(&tail, 0);
                         rule_key(&tail, src);
+                        bool decides = !src->n_args && !same_action(src->action, t->default_action);
                         for (size_t j = 0; j < src->n_names && r == 0; j++) {
+                                const char *name = src->names[j];
+                                /* Of two unconditional rules the first wins (libseccomp): a
+                                 * later one with another action never decides.  Left in, it
+                                 * would make the merge fail sysfence check. */
+                                if (decides) {
+                                        size_t f = key_slot(&first, name);
+                                        if (first.keys[f] && !same_action(first.acts[f], src->action))
+                                                continue;
+                                        if (!uses_conditions(src) && key_add(&first, a, name, src->action) < 0) {
+                                                r = -ENOMEM;
+                                                break;
+                                        }
+                                }
                                 sf_buf_truncate(&key, 0);
-                                sf_buf_puts(&key, src->names[j]);
+                                sf_buf_puts(&key, name);
                                 sf_buf_add(&key, tail.s ? tail.s : "", tail.len);
                                 if (key.oom || tail.oom) {
                                         r = -ENOMEM;
                                         break;
                                 }
-                                int added = key_add(&set, a, key.s);
+                                int added = key_add(&seen, a, key.s, src->action);
                                 if (added < 0)
                                         r = added;
                                 else if (added) {
-                                        dst->names[dst->n_names] = src->names[j];
+                                        dst->names[dst->n_names] = name;
                                         dst->name_locs[dst->n_names++] = src->name_locs[j];
                                 }
                         }
@@ -517,14 +552,20 @@ SF_EXPORT int sf_profile_merge(sf_profile *const *inputs, size_t n_inputs, const
         }
         if ((r = sf_profile_emit(&t, SF_FORMAT_DOCKER, &text, err)) < 0)
                 goto out;
-        /* Read back: the merge then owns its storage, and the loader's limits hold. */
-        r = sf_profile_load_data(text, strlen(text), name, NULL, &v, &nv, NULL, err);
+        /* Read back: the merge then owns its storage, and the loader's limits hold.
+         * The loader picks the syntax by the name: this one says JSON. */
+        r = sf_profile_load_data(text, strlen(text), "<merged>.json", NULL, &v, &nv, NULL, err);
         if (r < 0) {
-                sf_error_wrap(err, "the merged profile");
+                sf_error_wrap(err, "%s", name);
                 goto out;
         }
         if (nv != 1 || v[0]->n_rules != t.n_rules) {
                 r = sf_error_set(err, EINVAL, "internal error: the merged profile did not read back");
+                goto out;
+        }
+        v[0]->file = sf_arena_strdup(profile_arena(v[0]), name);
+        if (!v[0]->file) {
+                r = sf_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
         if ((r = check_merge(in, n, v[0], org, opts->target, diags, err)) < 0)

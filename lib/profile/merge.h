@@ -26,7 +26,7 @@ typedef struct sf_merge_opts {
  * input's rule decides without looking at arguments, the merge decides alike,
  * except where another input's unconditional rule for the same syscall comes
  * first (libseccomp keeps the first): each such conflict is a warning in diags.
- * The inputs must outlive nothing: *ret owns its own storage. */
+ * *ret owns its storage (the inputs may be freed first); sf_profile_free() it. */
 int sf_profile_merge(sf_profile *const *in, size_t n, const sf_merge_opts *opts, sf_profile **ret,
                      sf_diags *diags, sf_error **err);
 

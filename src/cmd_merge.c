@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence merge: one profile that allows what any of the inputs allows. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "profile/merge.h"
+#include "profile/profile-internal.h"
+
+static const char usage[] =
+        "usage: sysfence merge PROFILE... [-o OUT] [--default-action ACTION]\n"
+        "                      [--arch A] [--caps LIST] [--kernel X.Y]\n"
+        "\n"
+        "Merge profiles into one: the rules of every input in input order (a syscall\n"
+        "an earlier rule already gives the same action is not repeated; argument rules\n"
+        "are kept), the architectures, archMap sub-architectures and flags of all.  A\n"
+        "file with several profiles contributes each.  The inputs must have the same\n"
+        "default action, unless --default-action says which the merge takes.\n"
+        "\n"
+        "The merge is compiled and compared with each input: a syscall an input's rule\n"
+        "decides whatever its arguments is decided alike, unless another input's\n"
+        "unconditional rule for it comes first (libseccomp keeps the first): each such\n"
+        "conflict is a warning.\n"
+        "\n"
+        "  --default-action ACTION  the merge's default action, e.g. SCMP_ACT_ERRNO,\n"
+        "                 SCMP_ACT_ERRNO(38), SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_KILL_PROCESS\n"
+        "  --arch A       resolve the inputs for a node of this arch first (archMap and\n"
+        "                 includes/excludes); needed when some inputs list architectures\n"
+        "                 and others an archMap\n"
+        "  --caps LIST    with --arch: the container's capabilities (default: default)\n"
+        "  --kernel X.Y   with --arch: the node's kernel (default: this machine's)\n"
+        "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
+        "  -h, --help     show this help\n"
+        "\n"
+        "examples:\n"
+        "  sysfence merge web.json worker.json -o both.json\n"
+        "  sysfence merge a.json b.json --default-action SCMP_ACT_ERRNO -o merged.json\n";
+
+/* "SCMP_ACT_ERRNO", "ERRNO", "SCMP_ACT_ERRNO(38)", "SCMP_ACT_ERRNO(ENOSYS)". */
+static int parse_action(const char *s, sf_action *ret)
+{
+        char name[64];
+        const char *paren = strchr(s, '(');
+        size_t len = paren ? (size_t)(paren - s) : strlen(s);
+        bool prefixed = strncmp(s, "SCMP_ACT_", 9) == 0;
+        if (len + (prefixed ? 0 : 9) >= sizeof(name))
+                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
+        snprintf(name, sizeof(name), "%s%.*s", prefixed ? "" : "SCMP_ACT_", (int)len, s);
+        bool ok;
+        sf_action a = { .kind = sf_action_from_name(name, &ok) };
+        if (!ok)
+                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
+        if (a.kind == SF_ACT_ERRNO)
+                a.data = EPERM;
+        if (paren) {
+                size_t plen = strlen(paren);
+                if (a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE)
+                        return cli_usage_error("merge", "%s takes no value (\"%s\")", name, s);
+                if (plen < 3 || paren[plen - 1] != ')')
+                        return cli_usage_error("merge", "invalid action \"%s\" (e.g. SCMP_ACT_ERRNO(38))", s);
+                char val[32];
+                if (plen - 2 >= sizeof(val))
+                        return cli_usage_error("merge", "invalid value in \"%s\"", s);
+                snprintf(val, sizeof(val), "%.*s", (int)(plen - 2), paren + 1);
+                uint64_t v;
+                int e = a.kind == SF_ACT_ERRNO ? sf_errno_from_name(val) : -1;
+                if (e >= 0)
+                        v = (uint64_t)e;
+                else if (sf_parse_u64(val, 10, &v) < 0 || v > SF_ERRNO_MAX)
+                        return cli_usage_error("merge", "invalid value \"%s\" in \"%s\" (a number 0 to %d%s)", val, s,
+                                               SF_ERRNO_MAX, a.kind == SF_ACT_ERRNO ? " or a name like ENOSYS" : "");
+                a.data = (uint32_t)v;
+        }
+        *ret = a;
+        return 0;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "output", required_argument, NULL, 'o' }, { "default-action", required_argument, NULL, 'd' },
+                { "arch", required_argument, NULL, 'a' },   { "caps", required_argument, NULL, 'c' },
+                { "kernel", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        const char *out = "-";
+        sf_action def;
+        bool have_def = false, resolve = false;
+        sf_target t;
+        sf_target_default(&t);
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o': out = optarg; break;
+                case 'd':
+                        if ((r = parse_action(optarg, &def)) != 0)
+                                return r;
+                        have_def = true;
+                        break;
+                case 'a':
+                        if ((r = cli_parse_arch("merge", optarg, &t.arch)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'c':
+                        if ((r = cli_parse_caps("merge", optarg, &t.caps)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'k':
+                        if ((r = cli_parse_kernel("merge", optarg, &t.kernel_major, &t.kernel_minor)) != 0)
+                                return r;
+                        resolve = true;
+                        break;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("merge", "invalid option");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error("merge", "no profile given");
+
+        /* every profile of every file, in order */
+        int status = EXIT_OK;
+        sf_profile **all = NULL;
+        size_t n_all = 0;
+        sf_error *err = NULL;
+        for (int i = optind; i < argc && status == EXIT_OK; i++) {
+                sf_diags d = { 0 };
+                sf_profile **v = NULL;
+                size_t n = 0;
+                if (sf_profile_load_file(argv[i], NULL, &v, &n, &d, &err) < 0) {
+                        cli_print_diags(&d, false);
+                        if (d.errors == 0)
+                                cli_error("merge", "%s", sf_error_message(err));
+                        sf_error_freep(&err);
+                        sf_diags_release(&d);
+                        status = EXIT_INVALID;
+                        break;
+                }
+                sf_diags_release(&d);
+                sf_profile **grown = realloc(all, (n_all + n) * sizeof(*all));
+                if (!grown) {
+                        sf_profiles_free(v, n);
+                        cli_error("merge", "out of memory");
+                        status = EXIT_INVALID;
+                        break;
+                }
+                all = grown;
+                for (size_t k = 0; k < n; k++) {
+                        sf_profile *p = v[k], *q = NULL;
+                        if (resolve) {
+                                if (sf_profile_resolve(p, &t, &q, &err) < 0) {
+                                        status = cli_fail("merge", &err);
+                                        sf_profile_free(p);
+                                        continue;
+                                }
+                                sf_profile_free(p);
+                                p = q;
+                        }
+                        all[n_all++] = p;
+                }
+                free(v);
+        }
+
+        sf_profile *merged = NULL;
+        if (status == EXIT_OK) {
+                sf_diags d = { 0 };
+                sf_merge_opts mo = {
+                        .default_action = have_def ? &def : NULL,
+                        .target = &t,
+                        .name = strcmp(out, "-") == 0 ? "<merged>" : out,
+                };
+                if (sf_profile_merge(all, n_all, &mo, &merged, &d, &err) < 0)
+                        status = cli_fail("merge", &err);
+                cli_print_diags(&d, true);
+                sf_diags_release(&d);
+        }
+        if (status == EXIT_OK) {
+                char *text = NULL;
+                if (sf_profile_emit(merged, SF_FORMAT_DOCKER, &text, &err) < 0 ||
+                    sf_write_file_atomic(out, text, strlen(text), 0644, &err) < 0)
+                        status = cli_fail("merge", &err);
+                free(text);
+        }
+        sf_profile_free(merged);
+        sf_profiles_free(all, n_all);
+        return status;
+}
