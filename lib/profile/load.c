@@ -47,7 +47,7 @@ __attribute__((format(printf, 5, 6))) static void report(loader *l, sf_severity 
 {
         va_list ap;
         va_start(ap, fmt);
-        sf_diags_vadd(l->diags, sev, sev == SF_SEV_ERROR ? "invalid" : "unknown-field", l->file, cur_path(l),
+        sf_diags_vadd(l->diags, sev, sev == SF_SEV_ERROR ? "invalid" : "suspicious", l->file, cur_path(l),
                       at ? at->line : 0, at ? at->col : 0, hint, fmt, ap);
         va_end(ap);
         if (sev == SF_SEV_ERROR)
