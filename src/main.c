@@ -16,6 +16,7 @@ static const cli_command commands[] = {
         { "audit", cmd_audit, "decode seccomp audit records; count them, or turn them into a profile", NULL },
         { "merge", cmd_merge, "merge profiles into one that allows what any of them allows", NULL },
         { "diff", cmd_diff, "show what one profile allows that another does not, per arch", NULL },
+        { "oci-precompile", cmd_oci_precompile, "put a compiled filter in an OCI config for crun", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };
@@ -29,7 +30,7 @@ static void print_help(FILE *f)
                 "\n"
                 "commands:\n");
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
         fprintf(f,
                 "\n"
                 "'sysfence COMMAND --help' shows a command's options; 'man sysfence' has examples.\n"

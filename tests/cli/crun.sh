@@ -1,0 +1,107 @@
+#!/bin/sh
+# sysfence oci-precompile with crun: the precompiled annotation makes crun take
+# the same decisions as crun compiling linux.seccomp itself, on a probe run in
+# a busybox container; and crun really loads the annotation.  crun refuses
+# hybrid cgroups, so each run is in a private mount namespace without
+# /sys/fs/cgroup/unified.
+set -u
+. "$(dirname "$0")/lib.sh"
+plan 7
+
+if [ "$(id -u)" != 0 ] || ! command -v crun >/dev/null || [ ! -x /bin/busybox ] || ! command -v unshare >/dev/null; then
+        for i in 1 2 3 4 5 6 7; do
+                tap_n=$((tap_n + 1))
+                echo "ok $tap_n # SKIP needs root, crun, unshare and busybox-static"
+        done
+        finish
+        exit $?
+fi
+
+bundle=$SCRATCH/bundle
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/tmp" "$bundle/rootfs/proc"
+cp /bin/busybox "$bundle/rootfs/bin/"
+for c in sh echo mkdir uname chmod cat ln rm kill sleep true; do ln -s busybox "$bundle/rootfs/bin/$c"; done
+(cd "$bundle" && crun spec) || fail "crun spec"
+
+# The probe: several syscalls, each reporting how it went.
+probe='for t in "uname -s" "mkdir /tmp/d" "chmod 700 /tmp/d" "ln -s x /tmp/l" "cat /proc/self/comm" "kill -0 1" "rm -r /tmp/d /tmp/l"; do sh -c "$t >/dev/null 2>&1"; echo "$t: $?"; done'
+
+# crun_with SECCOMP.json [ANNOTATION-CONFIG]: runs the probe; status in $rc.
+crun_with()
+{
+        python3 - "$bundle/config.json" "$1" "$probe" <<'P'
+import json, sys
+cfg, sec, probe = sys.argv[1:4]
+c = json.load(open(cfg))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/sh", "-c", probe]
+c["root"]["readonly"] = False
+c["linux"]["seccomp"] = json.load(open(sec))
+c.pop("annotations", None)
+json.dump(c, open(cfg, "w"), indent=1)
+P
+        if [ $# -gt 1 ]; then
+                "$SYSFENCE" oci-precompile "$bundle/config.json" 2>/dev/null || { rc=99; return; }
+        fi
+        (cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun-$$"') >"$OUT" 2>"$ERR"
+        rc=$?
+}
+
+cat >"$SCRATCH/mixed.json" <<'J'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+ {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+ {"names": ["chmod", "fchmodat"], "action": "SCMP_ACT_ERRNO"},
+ {"names": ["symlink", "symlinkat"], "action": "SCMP_ACT_KILL_PROCESS"},
+ {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}
+]}
+J
+"$SYSFENCE" profile default --for docker --to oci --arch amd64 -o "$SCRATCH/docker.json"
+"$SYSFENCE" convert "$SCRATCH/mixed.json" --to oci --arch amd64 -o "$SCRATCH/mixed.oci.json"
+
+for prof in docker mixed.oci; do
+        crun_with "$SCRATCH/$prof.json"
+        plain_rc=$rc
+        cp "$OUT" "$SCRATCH/plain.out"
+        crun_with "$SCRATCH/$prof.json" yes
+        [ "$rc" = "$plain_rc" ] || fail "exit $rc with the annotation, $plain_rc without"
+        cmp -s "$OUT" "$SCRATCH/plain.out" || fail "the probe differs: $(diff "$SCRATCH/plain.out" "$OUT" | head -n 6)"
+        [ -s "$OUT" ] || fail "the probe printed nothing: $(head -c 300 "$ERR")"
+        done_test "$prof: crun with the precompiled annotation decides as crun compiling the profile"
+done
+grep -q '^mkdir /tmp/d: 0' "$SCRATCH/plain.out" && fail "mkdir was not denied under mixed.json"
+grep -q '^ln -s x /tmp/l: 137\|^ln -s x /tmp/l: 159' "$SCRATCH/plain.out" || fail "symlink was not killed: $(cat "$SCRATCH/plain.out")"
+done_test "mixed.json: the probe sees the denials and the kill"
+
+# crun really uses the annotation: a config whose linux.seccomp allows all, and
+# whose annotation (from another profile) denies mkdir.
+"$SYSFENCE" convert "$SCRATCH/mixed.json" --to oci --arch amd64 -o "$SCRATCH/m.json"
+crun_with "$SCRATCH/m.json" yes
+cp "$bundle/config.json" "$SCRATCH/with-annotation.json"
+python3 - "$SCRATCH/with-annotation.json" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}
+json.dump(c, open(sys.argv[1], "w"))
+P
+cp "$SCRATCH/with-annotation.json" "$bundle/config.json"
+(cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun2-$$"') >"$OUT" 2>"$ERR"
+grep -q '^mkdir /tmp/d: 1' "$OUT" || fail "crun did not load the annotation: $(cat "$OUT" | head -3)"
+done_test "crun loads the program from run.oci.seccomp_bpf_data, not linux.seccomp"
+
+sf oci-precompile "$SCRATCH/nonexistent.json"
+expect_rc 1
+expect_err "nonexistent.json"
+done_test "a missing config: exit 1 naming it"
+
+printf '{"ociVersion": "1.0.2", "process": {}}' >"$SCRATCH/noseccomp.json"
+cp "$SCRATCH/noseccomp.json" "$SCRATCH/noseccomp.orig"
+sf oci-precompile "$SCRATCH/noseccomp.json"
+expect_rc 1
+expect_err "no linux.seccomp"
+cmp -s "$SCRATCH/noseccomp.json" "$SCRATCH/noseccomp.orig" || fail "the config was changed"
+done_test "a config without linux.seccomp: exit 1, file untouched"
+
+sf oci-precompile "$BAD/unknown-action.json"
+expect_rc 1
+done_test "a config whose profile is invalid: exit 1"
+finish
