@@ -6,10 +6,10 @@
 # /sys/fs/cgroup/unified.
 set -u
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 9
 
 if [ "$(id -u)" != 0 ] || ! command -v crun >/dev/null || [ ! -x /bin/busybox ] || ! command -v unshare >/dev/null; then
-        for i in 1 2 3 4 5 6 7; do
+        for i in 1 2 3 4 5 6 7 8 9; do
                 tap_n=$((tap_n + 1))
                 echo "ok $tap_n # SKIP needs root, crun, unshare and busybox-static"
         done
@@ -87,6 +87,31 @@ cp "$SCRATCH/with-annotation.json" "$bundle/config.json"
 (cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun2-$$"') >"$OUT" 2>"$ERR"
 grep -q '^mkdir /tmp/d: 1' "$OUT" || fail "crun did not load the annotation: $(cat "$OUT" | head -3)"
 done_test "crun loads the program from run.oci.seccomp_bpf_data, not linux.seccomp"
+
+# --crun-only: the profile is replaced by a kill-everything stub; crun decides
+# by the annotation exactly as before, and runc, which ignores it, refuses.
+crun_with "$SCRATCH/mixed.oci.json"
+cp "$OUT" "$SCRATCH/plain.out"
+python3 - "$bundle/config.json" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.pop("annotations", None)
+json.dump(c, open(sys.argv[1], "w"))
+P
+"$SYSFENCE" oci-precompile --crun-only "$bundle/config.json" 2>/dev/null
+grep -q '"defaultAction": "SCMP_ACT_KILL_PROCESS"}' "$bundle/config.json" || fail "linux.seccomp was not replaced"
+(cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun3-$$"') >"$OUT" 2>"$ERR"
+cmp -s "$OUT" "$SCRATCH/plain.out" || fail "the probe differs: $(diff "$SCRATCH/plain.out" "$OUT" | head -n 6)"
+done_test "--crun-only: crun decides by the annotation as before"
+if command -v runc >/dev/null; then
+        (cd "$bundle" && timeout 60 runc run "sysfence-runc-$$") >"$OUT" 2>"$ERR"
+        [ $? -ne 0 ] || fail "runc ran the container"
+        grep -q '^uname' "$OUT" && fail "the probe ran under runc"
+        done_test "--crun-only: runc, which ignores the annotation, refuses to run the container"
+else
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP runc is not installed"
+fi
 
 sf oci-precompile "$SCRATCH/nonexistent.json"
 expect_rc 1
