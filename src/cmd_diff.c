@@ -81,23 +81,6 @@ static bool names_has(const sf_rule *r, const char *name)
         return false;
 }
 
-/* Arches whose socket and SysV IPC calls also go through socketcall/ipc, where
- * the compiler applies their rules with argument 0 as the call number. */
-static bool arch_muxes(sf_arch a)
-{
-        switch (a) {
-        case SF_ARCH_X86:
-        case SF_ARCH_S390:
-        case SF_ARCH_S390X:
-        case SF_ARCH_PPC:
-        case SF_ARCH_PPC64:
-        case SF_ARCH_PPC64LE:
-        case SF_ARCH_MIPS:
-        case SF_ARCH_MIPSEL:
-                return true;
-        default:
-                return false;
-        }
 }
 
 static const char *const socket_calls[] = {
@@ -156,9 +139,9 @@ static void conditions_text(sf_buf *b, const sf_profile *rp, sf_arch arch, const
 {
         char ab[32];
         size_t n = 0;
-        if (arch_muxes(arch) && strcmp(name, "socketcall") == 0)
+        if (sf_arch_muxes(arch) && strcmp(name, "socketcall") == 0)
                 muxed_text(b, rp, socket_calls, &n);
-        else if (arch_muxes(arch) && strcmp(name, "ipc") == 0)
+        else if (sf_arch_muxes(arch) && strcmp(name, "ipc") == 0)
                 muxed_text(b, rp, ipc_calls, &n);
         size_t start = b->len;
         for (size_t i = 0; i < rp->n_rules; i++) {

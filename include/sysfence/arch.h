@@ -54,6 +54,9 @@ sf_arch sf_arch_from_audit(uint32_t audit_arch);
 bool sf_arch_is_64bit(sf_arch arch);
 /* Byte order of the arch (seccomp_data's args are u64 in that order). */
 bool sf_arch_big_endian(sf_arch arch);
+/* Whether the arch's socket and SysV IPC calls also go through socketcall(2) and
+ * ipc(2), where libseccomp applies their rules with argument 0 as the call number. */
+bool sf_arch_muxes(sf_arch arch);
 /* The arch this library was built for. */
 sf_arch sf_arch_native(void);
 

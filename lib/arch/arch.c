@@ -302,3 +302,19 @@ long sf_syscall_index_of_nr(sf_arch arch, int nr)
         }
         return -1;
 }
+
+SF_EXPORT bool sf_arch_muxes(sf_arch a)
+{
+        switch (a) {
+        case SF_ARCH_X86:
+        case SF_ARCH_S390:
+        case SF_ARCH_S390X:
+        case SF_ARCH_PPC:
+        case SF_ARCH_PPC64:
+        case SF_ARCH_PPC64LE:
+        case SF_ARCH_MIPS:
+        case SF_ARCH_MIPSEL:
+                return true;
+        default:
+                return false;
+        }

@@ -35,21 +35,6 @@ static const struct {
         { "shmget", 23, true },       { "shmctl", 24, true },
 };
 
-static bool arch_muxes(sf_arch a)
-{
-        switch (a) {
-        case SF_ARCH_X86:
-        case SF_ARCH_S390:
-        case SF_ARCH_S390X:
-        case SF_ARCH_PPC:
-        case SF_ARCH_PPC64:
-        case SF_ARCH_PPC64LE:
-        case SF_ARCH_MIPS:
-        case SF_ARCH_MIPSEL:
-                return true;
-        default:
-                return false;
-        }
 }
 
 static bool same_action(sf_action a, sf_action b)
@@ -276,7 +261,7 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
 
         adder ad = { .s = s, .t = t, .rule = r, .rule_i = rule_i };
         const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
-        bool muxes = arch_muxes(t->arch);
+        bool muxes = sf_arch_muxes(t->arch);
         for (size_t j = 0; j < r->n_names; j++) {
                 long idx = s->name_idx[rule_i][j];
                 if (idx < 0)
