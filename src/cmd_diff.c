@@ -81,7 +81,6 @@ static bool names_has(const sf_rule *r, const char *name)
         return false;
 }
 
-}
 
 static const char *const socket_calls[] = {
         "socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername",

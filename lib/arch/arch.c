@@ -318,3 +318,4 @@ SF_EXPORT bool sf_arch_muxes(sf_arch a)
         default:
                 return false;
         }
+}

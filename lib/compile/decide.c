@@ -35,8 +35,6 @@ static const struct {
         { "shmget", 23, true },       { "shmctl", 24, true },
 };
 
-}
-
 static bool same_action(sf_action a, sf_action b)
 {
         return a.kind == b.kind && ((a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE) || a.data == b.data);
