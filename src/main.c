@@ -11,6 +11,7 @@ static const cli_command commands[] = {
         { "compile", cmd_compile, "compile a profile into a seccomp BPF program", NULL },
         { "disasm", cmd_disasm, "list a compiled program, annotated with the rules", NULL },
         { "test", cmd_test, "show what a profile does with one syscall and which rule decides", NULL },
+        { "record", cmd_record, "record a command's syscalls and write the minimal profile", NULL },
         { "run", cmd_run, "run a command under a profile, as a container runtime would load it", NULL },
         { "profile", cmd_profile, "print the runtimes' default profiles built into sysfence", NULL },
         { "audit", cmd_audit, "decode seccomp audit records; count them, or turn them into a profile", NULL },

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence — recording what a program does, and turning it into a profile.
+ *
+ * The ptrace recorder starts a command, or attaches to a running process tree,
+ * and counts every syscall each task makes, per arch, with the distinct values
+ * of chosen arguments.  A command it starts runs under a filter that returns
+ * SECCOMP_RET_TRACE for every syscall, installed just before its execve: one
+ * stop per syscall, none missed from the execve on, and it needs no privilege.
+ * No filter can be added to another process, so an attached tree is traced with
+ * PTRACE_SYSCALL instead (two stops per syscall).
+ *
+ * The observations (an sf_record) turn into a profile that allows what was seen
+ * and nothing else, and into the call counts the compiler's --hot reads.
+ */
+#ifndef SYSFENCE_RECORD_H
+#define SYSFENCE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sysfence/arch.h>
+#include <sysfence/diag.h>
+#include <sysfence/error.h>
+#include <sysfence/profile.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Distinct values kept per recorded argument; beyond it the syscall is allowed
+ * without a condition, and synthesis warns. */
+#define SF_RECORD_MAX_VALUES 256
+
+/* Where the recorder and the traced tree run.  A tracer and its tracee on one
+ * CPU hand over without a cross-CPU wake-up, which makes each stop several
+ * times cheaper; but the tree then sees one CPU in sched_getaffinity (nproc,
+ * sort --parallel, thread pools sized from it) and may make other syscalls. */
+typedef enum sf_record_pin {
+        SF_RECORD_PIN_NONE = 0, /* leave the scheduler alone */
+        SF_RECORD_PIN_TRACER,   /* only the recorder, on the CPU it runs on */
+        SF_RECORD_PIN_ALL,      /* the recorder and the tree, on `cpu` */
+} sf_record_pin;
+
+typedef struct sf_record_opts {
+        /* Syscalls whose argument values to keep, as "NAME" (a syscall with a
+         * known interesting argument: socket, socketpair, personality, clone,
+         * unshare, setns, ioctl, prctl, fcntl, arch_prctl) or "NAME:INDEX". */
+        const char *const *args;
+        size_t n_args;
+        sf_record_pin pin;
+        unsigned cpu;           /* for SF_RECORD_PIN_ALL */
+        /* Called (from the recorder's loop, not a signal handler) the first time
+         * a syscall is seen on an arch; name is NULL when the table lacks nr. */
+        void (*on_new)(void *ctx, sf_arch arch, long nr, const char *name);
+        void *ctx;
+} sf_record_opts;
+
+/* --- the observations ------------------------------------------------------------ */
+
+typedef struct sf_record sf_record;
+
+typedef struct sf_record_entry {
+        sf_arch arch;           /* SF_ARCH_NONE for an arch the tables do not know */
+        uint32_t audit_arch;
+        long nr;                /* as the kernel numbers it (x32: with 0x40000000) */
+        const char *name;       /* static; NULL when the table lacks nr */
+        uint64_t count;
+} sf_record_entry;
+
+/* An empty record that keeps the arguments opts->args names (opts may be NULL). */
+int sf_record_new(const sf_record_opts *opts, sf_record **ret, sf_error **err);
+void sf_record_free(sf_record *r);
+/* Counts one syscall as seccomp_data describes it.  -ENOMEM at worst; the
+ * record stays usable (the call is then not counted). */
+int sf_record_add(sf_record *r, uint32_t audit_arch, long nr, const uint64_t args[6]);
+/* Every (arch, syscall) seen, sorted by arch then number; malloc'd. */
+int sf_record_entries(const sf_record *r, sf_record_entry **ret, size_t *ret_n, sf_error **err);
+/* Calls seen in all. */
+uint64_t sf_record_total(const sf_record *r);
+/* The distinct values kept for args[i] (in the order given), ascending; *ret_overflow
+ * when more than SF_RECORD_MAX_VALUES were seen.  False when i is out of range. */
+bool sf_record_arg_values(const sf_record *r, size_t i, const char **ret_name, unsigned *ret_index,
+                          const uint64_t **ret_values, size_t *ret_n, bool *ret_overflow);
+
+/* "NAME COUNT" lines, counts summed over arches, most frequent first (then by
+ * name): the format 'compile --hot' reads. */
+int sf_record_hot(const sf_record *r, char **ret_text, sf_error **err);
+
+typedef struct sf_synth_opts {
+        sf_action_kind default_action; /* SF_ACT_ERRNO (EPERM), SF_ACT_KILL_PROCESS, SF_ACT_LOG, … */
+        uint32_t default_errno;        /* for SF_ACT_ERRNO; 0 means EPERM */
+        sf_format format;              /* SF_FORMAT_DOCKER, SF_FORMAT_OCI or SF_FORMAT_CRD */
+        const char *name;              /* names the profile (CRD metadata.name is made from it) */
+        const char *base;              /* NULL or "none", "runc", "crun": that runtime's base set is added */
+} sf_synth_opts;
+
+/* The profile that allows what r saw: the arches seen, one ALLOW rule with the
+ * names seen (sorted), and for each recorded argument one ALLOW rule per value
+ * seen (SCMP_CMP_EQ; MASKED_EQ for clone's and unshare's namespace flags).
+ * Canonical and byte-for-byte deterministic.  Warnings (a syscall the tables
+ * cannot name, too many values) go to diags (may be NULL). */
+int sf_record_to_profile(const sf_record *r, const sf_synth_opts *opts, char **ret_text, sf_diags *diags,
+                         sf_error **err);
+
+/* The runtimes whose base sets are built in ("runc", "crun"); NULL at the end.
+ * sf_record_base() gives the names of one (NULL-terminated), NULL if unknown. */
+const char *sf_record_base_name(size_t i);
+const char *const *sf_record_base(const char *runtime);
+
+/* --- the recorder ------------------------------------------------------------------ */
+
+typedef struct sf_recorder sf_recorder;
+
+int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_error **err);
+void sf_recorder_free(sf_recorder *rec);
+
+/* Starts argv (argv[0] is searched in PATH) traced.  It does not run before
+ * sf_recorder_wait(); "command not found" fails here with -ENOENT. */
+int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error **err);
+/* Attaches to every thread of process pid and of its descendants. */
+int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err);
+
+/* Traces until every traced task is gone or, after sf_recorder_interrupt(),
+ * until the tree has stopped or been let go.  Returns 0 and the wait status of
+ * the command (or of the attached process) in *ret_status when it ended, 1 when
+ * the recorder detached with it still running.  A command that could not be
+ * executed fails here (-ENOENT, -EACCES, …; the record then holds nothing of
+ * it).  The observations stay in the recorder either way. */
+int sf_recorder_wait(sf_recorder *rec, int *ret_status, sf_error **err);
+
+/* Asks the recorder to stop; async-signal-safe (call it from a handler that is
+ * installed without SA_RESTART, so that the recorder's wait is interrupted).
+ * A started command: the first call passes sig to it (0: it already has the
+ * signal, as a terminal's ^C reaches the whole process group) and tracing goes
+ * on, so its way out is recorded too; a second call kills the whole tree.  An
+ * attached tree: every task is detached and goes on running. */
+void sf_recorder_interrupt(sf_recorder *rec, int sig);
+
+/* The observations so far (owned by the recorder). */
+const sf_record *sf_recorder_record(const sf_recorder *rec);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

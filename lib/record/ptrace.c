@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The ptrace recorder.
+ *
+ * A started command: the child waits until the parent has seized it, installs
+ * a one-instruction filter (RET TRACE, whatever the arch: x86_64, i386 and x32
+ * calls alike), and execs.  Every syscall from that execve on is a
+ * PTRACE_EVENT_SECCOMP stop: one stop per call, where PTRACE_SYSCALL makes two.
+ * Without a tracer a RET TRACE call fails with ENOSYS, so the filter goes in
+ * only once the tracer is there, and the tree is never detached: an interrupt
+ * either lets it end by itself or kills it (PTRACE_O_EXITKILL does the same if
+ * the recorder dies).
+ *
+ * An attached tree cannot be given a filter: it is traced with PTRACE_SYSCALL
+ * and only syscall-entry stops are counted; on interrupt every task is detached
+ * and goes on running.
+ *
+ * The loop keeps no per-task state: PTRACE_GET_SYSCALL_INFO says the arch of
+ * each call (a 64-bit process may make i386 calls with int $0x80), and the only
+ * set kept is the task ids, to kill or detach them. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/ptrace.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "record/record-internal.h"
+#include "sysfence/error.h"
+
+extern char **environ;
+
+#define SPAWN_OPTIONS                                                                      \
+        (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
+         PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
+#define ATTACH_OPTIONS                                                                     \
+        (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
+         PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+
+/* Nesting of processes followed when attaching to a tree. */
+#define ATTACH_MAX_DEPTH 64
+
+/* Where the child failed before its command ran, through a CLOEXEC pipe. */
+typedef struct child_failure {
+        int stage; /* 1: no_new_privs, 2: seccomp, 3: execve, 4: affinity */
+        int err;
+} child_failure;
+
+typedef struct tid_set {
+        pid_t *v;
+        size_t n, cap;
+} tid_set;
+
+struct sf_recorder {
+        sf_record *rec;
+        sf_record_pin pin;
+        unsigned cpu;
+        bool started;
+        bool attached;          /* PTRACE_SYSCALL mode */
+        pid_t pid;              /* the command, or the process attached to */
+        int pidfd;              /* of a started command: signals never reach a reused pid */
+        int fail_fd;            /* read end of the child's failure pipe */
+        bool have_mask;
+        cpu_set_t orig_mask;    /* the recorder's affinity before pinning */
+        tid_set tasks;
+        bool main_done;
+        int main_status;
+        bool detaching;
+        volatile sig_atomic_t interrupts;
+        sig_atomic_t handled;
+};
+
+static long pt(long req, pid_t pid, unsigned long addr, unsigned long data)
+{
+        return syscall(SYS_ptrace, req, pid, addr, data);
+}
+
+/* --- the task set: sorted, small ------------------------------------------------------ */
+
+static size_t set_find(const tid_set *s, pid_t tid, bool *found)
+{
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->v[mid] == tid) {
+                        *found = true;
+                        return mid;
+                }
+                if (s->v[mid] < tid)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+        return lo;
+}
+
+static bool set_has(const tid_set *s, pid_t tid)
+{
+        bool found;
+        set_find(s, tid, &found);
+        return found;
+}
+
+static int set_add(tid_set *s, pid_t tid)
+{
+        bool found;
+        size_t i = set_find(s, tid, &found);
+        if (found)
+                return 0;
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 16;
+                pid_t *v = realloc(s->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                s->v = v;
+                s->cap = cap;
+        }
+        memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
+        s->v[i] = tid;
+        s->n++;
+        return 0;
+}
+
+static void set_del(tid_set *s, pid_t tid)
+{
+        bool found;
+        size_t i = set_find(s, tid, &found);
+        if (!found)
+                return;
+        memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
+        s->n--;
+}
+
+/* --- life cycle ------------------------------------------------------------------------ */
+
+SF_EXPORT int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_error **err)
+{
+        sf_recorder *rec = calloc(1, sizeof(*rec));
+        if (!rec)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        int r = sf_record_new(opts, &rec->rec, err);
+        if (r < 0) {
+                free(rec);
+                return r;
+        }
+        if (opts) {
+                rec->pin = opts->pin;
+                rec->cpu = opts->cpu;
+                if (rec->pin == SF_RECORD_PIN_ALL && rec->cpu >= CPU_SETSIZE) {
+                        sf_recorder_free(rec);
+                        return sf_error_set(err, EINVAL, "cpu %u does not exist", opts->cpu);
+                }
+        }
+        rec->pidfd = -1;
+        rec->fail_fd = -1;
+        *ret = rec;
+        return 0;
+}
+
+SF_EXPORT void sf_recorder_free(sf_recorder *rec)
+{
+        if (!rec)
+                return;
+        /* Whatever is still traced dies with us (PTRACE_O_EXITKILL) or is let go. */
+        for (size_t i = 0; i < rec->tasks.n; i++) {
+                if (rec->attached)
+                        pt(PTRACE_DETACH, rec->tasks.v[i], 0, 0);
+                else
+                        kill(rec->tasks.v[i], SIGKILL);
+        }
+        if (rec->have_mask)
+                sched_setaffinity(0, sizeof(rec->orig_mask), &rec->orig_mask);
+        if (rec->pidfd >= 0)
+                close(rec->pidfd);
+        if (rec->fail_fd >= 0)
+                close(rec->fail_fd);
+        free(rec->tasks.v);
+        sf_record_free(rec->rec);
+        free(rec);
+}
+
+SF_EXPORT const sf_record *sf_recorder_record(const sf_recorder *rec)
+{
+        return rec->rec;
+}
+
+/* --- starting a command ------------------------------------------------------------------ */
+
+/* argv[0] as execvp would find it; malloc'd, NULL if not found. */
+static char *find_exec(const char *cmd)
+{
+        if (strchr(cmd, '/'))
+                return access(cmd, F_OK) == 0 ? strdup(cmd) : NULL;
+        const char *path = getenv("PATH");
+        if (!path || !*path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = path;;) {
+                const char *e = strchrnul(p, ':');
+                sf_buf b = { 0 };
+                if (e == p)
+                        sf_buf_putc(&b, '.');
+                else
+                        sf_buf_add(&b, p, (size_t)(e - p));
+                sf_buf_printf(&b, "/%s", cmd);
+                char *full = sf_buf_steal(&b);
+                struct stat st;
+                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+                        return full;
+                free(full);
+                if (!*e)
+                        return NULL;
+                p = e + 1;
+        }
+}
+
+/* Pins the recorder (and what it forks) to one CPU, remembering where it ran. */
+static int pin_self(sf_recorder *rec, sf_error **err)
+{
+        if (rec->pin == SF_RECORD_PIN_NONE)
+                return 0;
+        if (sched_getaffinity(0, sizeof(rec->orig_mask), &rec->orig_mask) < 0)
+                return sf_error_set_errno(err, errno, "cannot read the CPU affinity");
+        unsigned cpu = rec->cpu;
+        if (rec->pin == SF_RECORD_PIN_TRACER) {
+                int c = sched_getcpu();
+                if (c < 0)
+                        return sf_error_set_errno(err, errno, "cannot tell which CPU runs the recorder");
+                cpu = (unsigned)c;
+        }
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                return sf_error_set_errno(err, errno, "cannot pin the recorder to CPU %u", cpu);
+        rec->have_mask = true;
+        return 0;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static _Noreturn void child_exec(sf_recorder *rec, const char *path, char *const argv[], int sync_fd,
+                                 int fail_fd)
+{
+        static struct sock_filter trace_all[] = {
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+        };
+        struct sock_fprog prog = { .len = ARRAY_SIZE(trace_all), .filter = trace_all };
+        child_failure f = { 0 };
+        char c;
+
+        /* Until the parent has seized us a RET TRACE call would fail with ENOSYS:
+         * wait for it to close its end of the pipe. */
+        while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
+                ;
+        if (rec->pin == SF_RECORD_PIN_TRACER &&
+            sched_setaffinity(0, sizeof(rec->orig_mask), &rec->orig_mask) < 0)
+                f = (child_failure){ 4, errno };
+        else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                f = (child_failure){ 1, errno };
+        else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                f = (child_failure){ 2, errno };
+        else {
+                /* From here on every call is traced, this execve first. */
+                execve(path, argv, environ);
+                f = (child_failure){ 3, errno };
+        }
+        ssize_t n = write(fail_fd, &f, sizeof(f));
+        (void)n;
+        _exit(127);
+}
+
+SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error **err)
+{
+        if (rec->started)
+                return sf_error_set(err, EBUSY, "the recorder is already tracing");
+        if (!argv || !argv[0])
+                return sf_error_set(err, EINVAL, "no command given");
+        _cleanup_free_ char *path = find_exec(argv[0]);
+        if (!path)
+                return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
+        int r = pin_self(rec, err);
+        if (r < 0)
+                return r;
+
+        int sync[2], fail[2];
+        if (pipe2(sync, O_CLOEXEC) < 0)
+                return sf_error_set_errno(err, errno, "cannot make a pipe");
+        if (pipe2(fail, O_CLOEXEC) < 0) {
+                r = sf_error_set_errno(err, errno, "cannot make a pipe");
+                close(sync[0]);
+                close(sync[1]);
+                return r;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                r = sf_error_set_errno(err, errno, "cannot fork");
+                close(sync[0]);
+                close(sync[1]);
+                close(fail[0]);
+                close(fail[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(sync[1]);
+                close(fail[0]);
+                child_exec(rec, path, argv, sync[0], fail[1]);
+        }
+        close(sync[0]);
+        close(fail[1]);
+        rec->fail_fd = fail[0];
+        if (pt(PTRACE_SEIZE, pid, 0, SPAWN_OPTIONS) < 0) {
+                r = sf_error_set_errno(err, errno, "cannot trace the command (ptrace)");
+                kill(pid, SIGKILL);
+                close(sync[1]);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                return r;
+        }
+        rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design; -1 on old kernels */
+        if (set_add(&rec->tasks, pid) < 0) {
+                kill(pid, SIGKILL);
+                close(sync[1]);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                return sf_error_set(err, ENOMEM, "out of memory");
+        }
+        rec->pid = pid;
+        rec->started = true;
+        close(sync[1]); /* go */
+        return 0;
+}
+
+/* --- attaching to a running tree ---------------------------------------------------------- */
+
+static int seize(sf_recorder *rec, pid_t tid, bool required, sf_error **err)
+{
+        if (set_has(&rec->tasks, tid))
+                return 0;
+        if (pt(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
+                /* gone, or auto-attached already through a fork we have not seen yet */
+                if (!required && (errno == ESRCH || errno == EPERM))
+                        return 0;
+                if (errno == EPERM)
+                        return sf_error_set(err, EPERM,
+                                            "cannot trace process %d: operation not permitted (it needs the same user and no ptrace restriction, or CAP_SYS_PTRACE)",
+                                            (int)tid);
+                return sf_error_set_errno(err, errno, "cannot trace process %d", (int)tid);
+        }
+        if (set_add(&rec->tasks, tid) < 0) {
+                pt(PTRACE_DETACH, tid, 0, 0);
+                return sf_error_set(err, ENOMEM, "out of memory");
+        }
+        /* a seized task runs on until it is made to stop; the stop is where tracing starts */
+        pt(PTRACE_INTERRUPT, tid, 0, 0);
+        return 0;
+}
+
+static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **err)
+{
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+        /* Threads made by a thread not yet seized are not followed: list again
+         * until a pass finds nothing new. */
+        bool again = true, first = true;
+        while (again) {
+                again = false;
+                DIR *d = opendir(dir);
+                if (!d) {
+                        if (depth == 0)
+                                return sf_error_set_errno(err, errno, "no process %d", (int)pid);
+                        return 0;
+                }
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        uint64_t tid;
+                        if (sf_parse_u64(de->d_name, 10, &tid) < 0 || tid > INT32_MAX)
+                                continue;
+                        if (set_has(&rec->tasks, (pid_t)tid))
+                                continue;
+                        int r = seize(rec, (pid_t)tid, depth == 0 && first && (pid_t)tid == pid, err);
+                        if (r < 0) {
+                                closedir(d);
+                                return r;
+                        }
+                        again = true;
+                }
+                closedir(d);
+                first = false;
+        }
+        if (depth >= ATTACH_MAX_DEPTH)
+                return 0;
+        /* Children forked before we seized their parent: /proc/PID/task/TID/children. */
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        struct dirent *de;
+        int r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char file[384];
+                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
+                        continue;
+                char *save = NULL;
+                for (char *s = strtok_r(data, " \n", &save); s && r == 0; s = strtok_r(NULL, " \n", &save)) {
+                        uint64_t child;
+                        if (sf_parse_u64(s, 10, &child) == 0 && child <= INT32_MAX)
+                                r = seize_tree(rec, (pid_t)child, depth + 1, err);
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+SF_EXPORT int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err)
+{
+        if (rec->started)
+                return sf_error_set(err, EBUSY, "the recorder is already tracing");
+        if (pid <= 0)
+                return sf_error_set(err, EINVAL, "no process %d", (int)pid);
+        if (pid == getpid())
+                return sf_error_set(err, EINVAL, "cannot record the recorder itself");
+        rec->attached = true;
+        rec->pid = pid;
+        rec->started = true;
+        int r = pin_self(rec, err);
+        if (r == 0)
+                r = seize_tree(rec, pid, 0, err);
+        if (r < 0) {
+                for (size_t i = 0; i < rec->tasks.n; i++)
+                        pt(PTRACE_DETACH, rec->tasks.v[i], 0, 0);
+                rec->tasks.n = 0;
+                rec->started = false;
+                return r;
+        }
+        return 0;
+}
+
+/* --- the loop ------------------------------------------------------------------------------- */
+
+SF_EXPORT void sf_recorder_interrupt(sf_recorder *rec, int sig)
+{
+        /* async-signal-safe: a counter, and one syscall that wakes the loop */
+        int n = rec->interrupts + 1;
+        rec->interrupts = n;
+        if (rec->attached) {
+                if (rec->pid > 0)
+                        pt(PTRACE_INTERRUPT, rec->pid, 0, 0);
+        } else if (rec->pidfd >= 0) {
+                if (n == 1 && sig > 0)
+                        syscall(SYS_pidfd_send_signal, rec->pidfd, sig, NULL, 0);
+                else if (n >= 2)
+                        syscall(SYS_pidfd_send_signal, rec->pidfd, SIGKILL, NULL, 0);
+        }
+}
+
+static void handle_interrupts(sf_recorder *rec)
+{
+        sig_atomic_t n = rec->interrupts;
+        if (n == rec->handled)
+                return;
+        rec->handled = n;
+        if (rec->attached) {
+                if (!rec->detaching) {
+                        rec->detaching = true;
+                        for (size_t i = 0; i < rec->tasks.n; i++)
+                                pt(PTRACE_INTERRUPT, rec->tasks.v[i], 0, 0);
+                }
+                return;
+        }
+        /* A tracee is not reaped before we wait for it, so its id is still its own. */
+        if (n >= 2 || rec->main_done)
+                for (size_t i = 0; i < rec->tasks.n; i++)
+                        kill(rec->tasks.v[i], SIGKILL);
+}
+
+static int resume(sf_recorder *rec, pid_t tid, int sig)
+{
+        if (pt(rec->attached ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, (unsigned long)sig) < 0 && errno != ESRCH)
+                return -errno;
+        return 0;
+}
+
+static bool is_stop_signal(int sig)
+{
+        return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Counts the call a task is stopped in. */
+static int record_call(sf_recorder *rec, pid_t tid, unsigned op)
+{
+        struct ptrace_syscall_info info;
+        long n = pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info);
+        if (n < 0)
+                return errno == ESRCH ? 0 : -errno;
+        if (info.op != op)
+                return 0;
+        const __u64 *a = op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+        uint64_t args[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+        long nr = (long)(op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr);
+        return sf_record_add(rec->rec, info.arch, nr, args);
+}
+
+static int detach(sf_recorder *rec, pid_t tid, int status)
+{
+        int sig = WSTOPSIG(status);
+        /* a signal-delivery-stop: the signal goes on with the task */
+        if ((unsigned)status >> 16 != 0 || sig == (SIGTRAP | 0x80))
+                sig = 0;
+        if (pt(PTRACE_DETACH, tid, 0, (unsigned long)sig) < 0 && errno != ESRCH)
+                return -errno;
+        set_del(&rec->tasks, tid);
+        return 0;
+}
+
+/* The command failed before its execve succeeded: what the child sent. */
+static int child_failed(sf_recorder *rec, sf_error **err)
+{
+        if (rec->fail_fd < 0)
+                return 0;
+        child_failure f;
+        ssize_t n;
+        while ((n = read(rec->fail_fd, &f, sizeof(f))) < 0 && errno == EINTR)
+                ;
+        close(rec->fail_fd);
+        rec->fail_fd = -1;
+        if (n != (ssize_t)sizeof(f))
+                return 0;
+        switch (f.stage) {
+        case 1: return sf_error_set_errno(err, f.err, "cannot set no_new_privs");
+        case 2: return sf_error_set_errno(err, f.err, "cannot load the tracing filter");
+        case 4: return sf_error_set_errno(err, f.err, "cannot restore the command's CPU affinity");
+        default: return sf_error_set_errno(err, f.err, "cannot execute the command");
+        }
+}
+
+static int handle_stop(sf_recorder *rec, pid_t tid, int status)
+{
+        int sig = WSTOPSIG(status);
+        unsigned event = (unsigned)status >> 16;
+        switch (event) {
+        case PTRACE_EVENT_SECCOMP: {
+                int r = record_call(rec, tid, PTRACE_SYSCALL_INFO_SECCOMP);
+                int r2 = resume(rec, tid, 0);
+                return r < 0 ? r : r2;
+        }
+        case 0:
+                if (sig == (SIGTRAP | 0x80)) {
+                        int r = record_call(rec, tid, PTRACE_SYSCALL_INFO_ENTRY);
+                        int r2 = resume(rec, tid, 0);
+                        return r < 0 ? r : r2;
+                }
+                return resume(rec, tid, sig); /* a signal-delivery-stop: pass it on */
+        case PTRACE_EVENT_STOP:
+                if (is_stop_signal(sig)) {
+                        /* group-stop: stay stopped, as without us, until SIGCONT */
+                        if (pt(PTRACE_LISTEN, tid, 0, 0) < 0 && errno != ESRCH)
+                                return -errno;
+                        return 0;
+                }
+                /* a new task's first stop, or our PTRACE_INTERRUPT */
+                if (set_add(&rec->tasks, tid) < 0)
+                        return -ENOMEM;
+                return resume(rec, tid, 0);
+        case PTRACE_EVENT_EXEC: {
+                /* a thread other than the leader that execs takes the leader's id */
+                unsigned long former = 0;
+                if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && (pid_t)former != tid)
+                        set_del(&rec->tasks, (pid_t)former);
+                return resume(rec, tid, 0);
+        }
+        default: /* fork, vfork, clone, vfork-done: the new task reports on its own */
+                return resume(rec, tid, 0);
+        }
+}
+
+SF_EXPORT int sf_recorder_wait(sf_recorder *rec, int *ret_status, sf_error **err)
+{
+        if (!rec->started)
+                return sf_error_set(err, EINVAL, "nothing is traced");
+        int r = 0;
+        for (;;) {
+                handle_interrupts(rec);
+                if (rec->detaching && rec->tasks.n == 0)
+                        break;
+                int status;
+                pid_t tid = waitpid(-1, &status, __WALL);
+                if (tid < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == ECHILD)
+                                break;
+                        r = sf_error_set_errno(err, errno, "cannot wait for the traced tasks");
+                        break;
+                }
+                if (WIFEXITED(status) || WIFSIGNALED(status)) {
+                        set_del(&rec->tasks, tid);
+                        if (tid == rec->pid) {
+                                rec->main_done = true;
+                                rec->main_status = status;
+                                int f = child_failed(rec, err);
+                                if (f < 0) {
+                                        r = f;
+                                        break;
+                                }
+                        }
+                        continue;
+                }
+                if (!WIFSTOPPED(status))
+                        continue;
+                int hr = rec->detaching ? detach(rec, tid, status) : handle_stop(rec, tid, status);
+                if (hr < 0 && r == 0) {
+                        /* keep going: the tree must not be left stopped; report at the end */
+                        if (hr == -ENOMEM)
+                                r = sf_error_set(err, ENOMEM, "out of memory while recording");
+                        else
+                                r = sf_error_set_errno(err, -hr, "cannot trace task %d", (int)tid);
+                }
+        }
+        if (r < 0)
+                return r;
+        if (rec->have_mask) {
+                sched_setaffinity(0, sizeof(rec->orig_mask), &rec->orig_mask);
+                rec->have_mask = false;
+        }
+        if (!rec->main_done)
+                return 1;
+        if (ret_status)
+                *ret_status = rec->main_status;
+        return 0;
+}

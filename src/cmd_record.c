@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence record: run a command (or attach to a process tree) under the ptrace
+ * recorder and write the profile that allows what it did. */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sysfence/record.h"
+
+static const char usage[] =
+        "usage: sysfence record [-o OUT] [--format docker|oci|crd] [--name NAME]\n"
+        "                       [--default-action errno|kill|log] [--base none|runc|crun]\n"
+        "                       [--args SYSCALL[:INDEX],...] [--hot FILE] [--pin none|tracer|same|CPU]\n"
+        "                       [-v] [-q] (-- CMD [ARG...] | --pid PID)\n"
+        "\n"
+        "Run CMD traced and write the profile that allows the syscalls it made, on the\n"
+        "arches it made them, and nothing else.  CMD needs no privilege: it runs under a\n"
+        "filter that hands every syscall to the recorder (SECCOMP_RET_TRACE), installed\n"
+        "just before its execve, so nothing from the execve on is missed; its threads,\n"
+        "children and their execs are followed.  The profile is written when CMD ends,\n"
+        "whatever its exit status.\n"
+        "\n"
+        "  -o, --output OUT       write the profile to OUT atomically (default: stdout)\n"
+        "  --format FMT           docker (default): Docker/moby JSON; oci: the OCI\n"
+        "                         linux.seccomp object; crd: a SeccompProfile (YAML)\n"
+        "  --name NAME            the SeccompProfile's name (default: from OUT)\n"
+        "  --default-action ACT   what the profile does with any other syscall: errno\n"
+        "                         (default: fail with EPERM), kill (SCMP_ACT_KILL_PROCESS)\n"
+        "                         or log (SCMP_ACT_LOG: allow and log)\n"
+        "  --base RT              add the syscalls container runtime RT (runc, crun) makes\n"
+        "                         after loading the filter, before the workload's execve\n"
+        "  --args LIST            for these syscalls, allow only the argument values seen:\n"
+        "                         socket, socketpair (family), personality, clone, unshare\n"
+        "                         (namespace flags), setns (type), ioctl (request), prctl\n"
+        "                         (option), fcntl (command), arch_prctl; or NAME:INDEX\n"
+        "  --hot FILE             also write how often each syscall was made (lines \"NAME\n"
+        "                         COUNT\", most frequent first), for 'compile --hot'\n"
+        "  --pid PID              record a running process and its descendants instead:\n"
+        "                         traced with PTRACE_SYSCALL (slower: no filter can be added\n"
+        "                         to another process) until ^C or until it ends; it is then\n"
+        "                         let go and goes on running\n"
+        "  --pin WHERE            none (default): leave it to the scheduler; same: the\n"
+        "                         recorder and CMD on the CPU the recorder starts on (less\n"
+        "                         overhead, but CMD sees one CPU: nproc and thread pools\n"
+        "                         sized from it change); tracer: only the recorder; or a\n"
+        "                         CPU number: both on it\n"
+        "  -v, --verbose          show each syscall when it is first seen (the default when\n"
+        "                         stderr is a terminal)\n"
+        "  -q, --quiet            show nothing but errors\n"
+        "  -h, --help             show this help\n"
+        "\n"
+        "^C (SIGINT), SIGTERM or SIGHUP: the signal is passed to CMD and recording goes on\n"
+        "while it shuts down, so that its way out is in the profile too; a second signal,\n"
+        "or 5 seconds, and the whole tree is killed.  The profile is written either way.\n"
+        "\n"
+        "exit status: CMD's (128+N when a signal N ended it; 0 after --pid); 1 if the\n"
+        "recording or the profile failed; 126 if CMD could not be executed; 127 if CMD\n"
+        "was not found; 2 usage error\n"
+        "\n"
+        "examples:\n"
+        "  sysfence record -o ls.json -- ls /\n"
+        "  sysfence record --default-action kill --args socket -o web.json -- python3 -m http.server\n"
+        "  sysfence run --profile ls.json -- ls /\n";
+
+static sf_recorder *the_recorder;
+static bool attached;
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+        (void)uc;
+        int errno_saved = errno;
+        /* ^C from a terminal reached the whole process group, CMD too */
+        int pass = si && si->si_code == SI_KERNEL && !attached ? 0 : sig;
+        interrupted = 1;
+        sf_recorder_interrupt(the_recorder, pass);
+        /* Wakes the recorder even if the signal came just before it began to
+         * wait, and ends the grace period of a tree that does not stop. */
+        alarm(5);
+        errno = errno_saved;
+}
+
+static void on_alarm(int sig)
+{
+        (void)sig;
+        int errno_saved = errno;
+        if (interrupted)
+                sf_recorder_interrupt(the_recorder, SIGKILL);
+        errno = errno_saved;
+}
+
+static const char *native_short;
+
+static void on_new(void *ctx, sf_arch arch, long nr, const char *name)
+{
+        (void)ctx;
+        const char *a = arch != SF_ARCH_NONE ? sf_arch_short_name(arch) : "unknown arch";
+        if (name && strcmp(a, native_short) == 0)
+                fprintf(stderr, "%s record: new: %s\n", cli_prog, name);
+        else if (name)
+                fprintf(stderr, "%s record: new: %s (%s)\n", cli_prog, name, a);
+        else
+                fprintf(stderr, "%s record: new: syscall %ld (%s)\n", cli_prog, nr, a);
+}
+
+/* "socket,ioctl:1" → a NULL-terminated vector of malloc'd words (in *store). */
+static int split_list(const char *s, char ***words, size_t *n)
+{
+        for (const char *p = s;;) {
+                const char *e = strchrnul(p, ',');
+                if (e > p) {
+                        char **v = realloc(*words, (*n + 2) * sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        *words = v;
+                        if (!(v[*n] = strndup(p, (size_t)(e - p))))
+                                return -ENOMEM;
+                        v[++*n] = NULL;
+                }
+                if (!*e)
+                        return 0;
+                p = e + 1;
+        }
+}
+
+static void free_words(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* OUT atomically, unless it is a device or a pipe (/dev/null, /dev/stdout, a
+ * FIFO): renaming a file over one of those would replace it. */
+static int write_out(const char *path, const char *text, sf_error **err)
+{
+        struct stat st;
+        if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || S_ISREG(st.st_mode))
+                return sf_write_file_atomic(path, text, strlen(text), 0644, err);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return sf_error_set_errno(err, errno, "%s: cannot open", path);
+        for (size_t off = 0, len = strlen(text); off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return sf_error_set_errno(err, errno, "%s: cannot write", path);
+                off += (size_t)n;
+        }
+        return 0;
+}
+
+/* The profile's name: --name, else OUT without its directory and extension. */
+static char *profile_name(const char *name, const char *out)
+{
+        if (name)
+                return strdup(name);
+        if (!out || strcmp(out, "-") == 0)
+                return strdup("recorded");
+        const char *base = strrchr(out, '/');
+        return strdup(base ? base + 1 : out);
+}
+
+static int write_outputs(const sf_record *record, const sf_synth_opts *so, const char *out, const char *hot,
+                         bool quiet)
+{
+        sf_diags d = { 0 };
+        sf_error *err = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r = sf_record_to_profile(record, so, &text, &d, &err);
+        if (!quiet || r < 0)
+                cli_print_diags(&d, !quiet);
+        sf_diags_release(&d);
+        if (r < 0)
+                return cli_fail("record", &err);
+        if (write_out(out, text, &err) < 0)
+                return cli_fail("record", &err);
+        if (hot) {
+                _cleanup_free_ char *h = NULL;
+                if (sf_record_hot(record, &h, &err) < 0 || write_out(hot, h, &err) < 0)
+                        return cli_fail("record", &err);
+        }
+        return 0;
+}
+
+static void summary(const sf_record *record, const char *out)
+{
+        sf_record_entry *e = NULL;
+        size_t n = 0;
+        if (sf_record_entries(record, &e, &n, NULL) < 0)
+                return;
+        size_t per_arch[SF_ARCH__COUNT] = { 0 };
+        for (size_t i = 0; i < n; i++)
+                per_arch[e[i].arch]++;
+        free(e);
+        sf_buf b = { 0 };
+        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++)
+                if (per_arch[a])
+                        sf_buf_printf(&b, "%s%zu on %s", b.len ? ", " : "", per_arch[a], sf_arch_short_name((sf_arch)a));
+        if (per_arch[SF_ARCH_NONE])
+                sf_buf_printf(&b, "%s%zu on unknown arches", b.len ? ", " : "", per_arch[SF_ARCH_NONE]);
+        char *s = sf_buf_steal(&b);
+        cli_error("record", "%ju calls; syscalls seen: %s; profile written to %s", (uintmax_t)sf_record_total(record),
+                  s && *s ? s : "none", strcmp(out, "-") == 0 ? "stdout" : out);
+        free(s);
+}
+
+static int parse_pin(const char *s, sf_record_opts *ro)
+{
+        uint64_t cpu;
+        if (strcmp(s, "none") == 0)
+                ro->pin = SF_RECORD_PIN_NONE;
+        else if (strcmp(s, "tracer") == 0)
+                ro->pin = SF_RECORD_PIN_TRACER;
+        else if (strcmp(s, "same") == 0) {
+                int c = sched_getcpu();
+                ro->pin = c >= 0 ? SF_RECORD_PIN_ALL : SF_RECORD_PIN_NONE;
+                ro->cpu = c >= 0 ? (unsigned)c : 0;
+        } else if (sf_parse_u64(s, 10, &cpu) == 0 && cpu < 1024) {
+                ro->pin = SF_RECORD_PIN_ALL;
+                ro->cpu = (unsigned)cpu;
+        } else
+                return cli_usage_error("record", "--pin: \"%s\" is not none, tracer, same or a CPU number", s);
+        return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "output", required_argument, NULL, 'o' },         { "format", required_argument, NULL, 'f' },
+                { "name", required_argument, NULL, 'n' },           { "default-action", required_argument, NULL, 'd' },
+                { "base", required_argument, NULL, 'b' },           { "args", required_argument, NULL, 'a' },
+                { "hot", required_argument, NULL, 'H' },            { "pid", required_argument, NULL, 'p' },
+                { "pin", required_argument, NULL, 'P' },            { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        const char *out = "-", *name = NULL, *hot = NULL, *pin = "none";
+        sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
+        char **args = NULL;
+        size_t n_args = 0;
+        pid_t pid = 0;
+        bool quiet = false, verbose = false;
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+o:vqh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o': out = optarg; break;
+                case 'n': name = optarg; break;
+                case 'H': hot = optarg; break;
+                case 'P': pin = optarg; break;
+                case 'v': verbose = true; break;
+                case 'q': quiet = true; break;
+                case 'f':
+                        if (strcmp(optarg, "docker") == 0)
+                                so.format = SF_FORMAT_DOCKER;
+                        else if (strcmp(optarg, "oci") == 0)
+                                so.format = SF_FORMAT_OCI;
+                        else if (strcmp(optarg, "crd") == 0)
+                                so.format = SF_FORMAT_CRD;
+                        else
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--format: \"%s\" is not docker, oci or crd", optarg);
+                        break;
+                case 'd':
+                        if (strcmp(optarg, "errno") == 0)
+                                so.default_action = SF_ACT_ERRNO;
+                        else if (strcmp(optarg, "kill") == 0)
+                                so.default_action = SF_ACT_KILL_PROCESS;
+                        else if (strcmp(optarg, "log") == 0)
+                                so.default_action = SF_ACT_LOG;
+                        else
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--default-action: \"%s\" is not errno, kill or log",
+                                                       optarg);
+                        break;
+                case 'b':
+                        if (strcmp(optarg, "none") != 0 && !sf_record_base(optarg))
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--base: \"%s\" is not none, runc or crun", optarg);
+                        so.base = optarg;
+                        break;
+                case 'a':
+                        if (split_list(optarg, &args, &n_args) < 0) {
+                                free_words(args, n_args);
+                                cli_error("record", "out of memory");
+                                return EXIT_INVALID;
+                        }
+                        break;
+                case 'p': {
+                        uint64_t v;
+                        if (sf_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > INT32_MAX)
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--pid: \"%s\" is not a process id", optarg);
+                        pid = (pid_t)v;
+                        break;
+                }
+                case 'h':
+                        free_words(args, n_args);
+                        fputs(usage, stdout);
+                        return EXIT_OK;
+                default:
+                        free_words(args, n_args);
+                        return cli_usage_error("record", "invalid option");
+                }
+        }
+        char **cmd = argv + optind;
+        if (pid && optind < argc)
+                return free_words(args, n_args), cli_usage_error("record", "give a command or --pid PID, not both");
+        if (!pid && optind >= argc)
+                return free_words(args, n_args),
+                       cli_usage_error("record", "no command given (sysfence record -o OUT -- CMD [ARG...])");
+        if (hot && strcmp(hot, "-") == 0 && strcmp(out, "-") == 0)
+                return free_words(args, n_args), cli_usage_error("record", "the profile and --hot cannot both go to stdout");
+
+        sf_record_opts ro = { .args = (const char *const *)args, .n_args = n_args };
+        if ((r = parse_pin(pin, &ro)) != 0)
+                return free_words(args, n_args), r;
+        native_short = sf_arch_short_name(sf_arch_native());
+        if (!quiet && (verbose || isatty(STDERR_FILENO)))
+                ro.on_new = on_new;
+        _cleanup_free_ char *pname = profile_name(name, out);
+        so.name = pname;
+
+        sf_error *err = NULL;
+        r = sf_recorder_new(&ro, &the_recorder, &err);
+        free_words(args, n_args);
+        if (r < 0) {
+                cli_error("record", "--args: %s", sf_error_message(err));
+                sf_error_free(err);
+                return EXIT_USAGE;
+        }
+        attached = pid != 0;
+        struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO }; /* no SA_RESTART: wake the wait */
+        struct sigaction al = { .sa_handler = on_alarm };
+        struct sigaction old_int, old_term, old_hup, old_alrm;
+        sigemptyset(&sa.sa_mask);
+        sigaddset(&sa.sa_mask, SIGALRM);
+        sigemptyset(&al.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        sigaction(SIGHUP, &sa, &old_hup);
+        sigaction(SIGALRM, &al, &old_alrm);
+
+        r = attached ? sf_recorder_attach(the_recorder, pid, &err) : sf_recorder_spawn(the_recorder, cmd, &err);
+        int status = 0, wr = -1;
+        if (r == 0)
+                wr = sf_recorder_wait(the_recorder, &status, &err);
+        alarm(0);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGHUP, &old_hup, NULL);
+        sigaction(SIGALRM, &old_alrm, NULL);
+
+        int exit_status = EXIT_INVALID;
+        if (r < 0 || wr < 0) {
+                /* the command did not run: no profile */
+                int code = err ? err->code : EINVAL;
+                cli_error("record", "%s%s%s", !attached && r == 0 ? cmd[0] : "", !attached && r == 0 ? ": " : "",
+                          sf_error_message(err));
+                sf_error_free(err);
+                if (!attached)
+                        exit_status = code == ENOENT ? 127 : r == 0 && code != ENOMEM ? 126 : EXIT_INVALID;
+                sf_recorder_free(the_recorder);
+                the_recorder = NULL;
+                return exit_status;
+        }
+        if (wr == 1)
+                exit_status = 0; /* detached, it runs on */
+        else if (WIFEXITED(status))
+                exit_status = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+                exit_status = 128 + WTERMSIG(status);
+        const sf_record *record = sf_recorder_record(the_recorder);
+        if (write_outputs(record, &so, out, hot, quiet) != 0)
+                exit_status = EXIT_INVALID;
+        else if (!quiet)
+                summary(record, out);
+        sf_recorder_free(the_recorder);
+        the_recorder = NULL;
+        return exit_status;
+}
