@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 43
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -580,6 +580,15 @@ sf record -q --pid 999999999 -o "$SCRATCH/nopid.json"
 expect_rc 1
 expect_err "no process"
 done_test "--pid of no process: an error"
+
+ncpu=$(nproc)
+sf record -q -o "$SCRATCH/np.json" -- nproc
+[ "$(cat "$OUT")" = "$ncpu" ] || fail "by default the command sees $(cat "$OUT") CPUs, not $ncpu"
+sf record -q --pin same -o "$SCRATCH/np.json" -- nproc
+[ "$(cat "$OUT")" = 1 ] || fail "--pin same: the command sees $(cat "$OUT") CPUs"
+sf record -q --pin tracer -o "$SCRATCH/np.json" -- nproc
+[ "$(cat "$OUT")" = "$ncpu" ] || fail "--pin tracer: the command sees $(cat "$OUT") CPUs, not $ncpu"
+done_test "--pin: by default, and with tracer, the command sees every CPU; with same, one"
 
 # --- signals -----------------------------------------------------------------------------------------------------------
 
