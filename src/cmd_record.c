@@ -45,12 +45,12 @@ static const char usage[] =
         "                         traced with PTRACE_SYSCALL (slower: no filter can be added\n"
         "                         to another process) until ^C or until it ends; it is then\n"
         "                         let go and goes on running\n"
-        "  --pin WHERE            none (default): leave it to the scheduler; same: the\n"
-        "                         recorder and CMD on the CPU the recorder starts on (less\n"
-        "                         overhead, but CMD sees one CPU: nproc and thread pools\n"
-        "                         sized from it change); tracer: only the recorder; or a\n"
-        "                         CPU number: both on it\n"
-        "  -v, --verbose          show each syscall when it is first seen (the default when\n"
+        "  --pin WHERE            same (default): the recorder and CMD on the CPU the\n"
+        "                         recorder starts on, several times less overhead (CMD is\n"
+        "                         still told by sched_getaffinity of the CPUs it would\n"
+        "                         have had, so nproc and thread pools come out the same);\n"
+        "                         none: leave it to the scheduler; tracer: only the\n"
+        "                         recorder; or a CPU number: both on it\n"        "  -v, --verbose          show each syscall when it is first seen (the default when\n"
         "                         stderr is a terminal)\n"
         "  -q, --quiet            show nothing but errors\n"
         "  -h, --help             show this help\n"
@@ -242,7 +242,7 @@ int cmd_record(int argc, char **argv)
                 { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
-        const char *out = "-", *name = NULL, *hot = NULL, *pin = "none";
+        const char *out = "-", *name = NULL, *hot = NULL, *pin = "same";
         sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
         char **args = NULL;
         size_t n_args = 0;

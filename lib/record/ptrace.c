@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@
 extern char **environ;
 
 #define SPAWN_OPTIONS                                                                      \
-        (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
+        (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
          PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
 #define ATTACH_OPTIONS                                                                     \
         (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                \
@@ -59,6 +60,18 @@ typedef struct tid_set {
         size_t n, cap;
 } tid_set;
 
+/* A sched_getaffinity call whose answer is rewritten when it returns. */
+typedef struct affinity_fix {
+        pid_t tid;
+        uint64_t buf;
+} affinity_fix;
+
+/* sched_getaffinity as each arch numbers it. */
+typedef struct arch_nr {
+        uint32_t audit_arch;
+        long nr;
+} arch_nr;
+
 struct sf_recorder {
         sf_record *rec;
         sf_record_pin pin;
@@ -71,6 +84,13 @@ struct sf_recorder {
         bool have_mask;
         cpu_set_t orig_mask;    /* the recorder's affinity before pinning */
         tid_set tasks;
+        /* The tree runs on one CPU (SF_RECORD_PIN_ALL) but is told of the CPUs it
+         * would have had: programs size thread pools from sched_getaffinity. */
+        bool fix_affinity;
+        arch_nr getaffinity[SF_ARCH__COUNT];
+        size_t n_getaffinity;
+        affinity_fix *fixes;
+        size_t n_fixes, cap_fixes;
         bool main_done;
         int main_status;
         bool detaching;
@@ -162,6 +182,11 @@ SF_EXPORT int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_
         }
         rec->pidfd = -1;
         rec->fail_fd = -1;
+        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++) {
+                int nr = sf_syscall_nr((sf_arch)a, "sched_getaffinity");
+                if (nr >= 0)
+                        rec->getaffinity[rec->n_getaffinity++] = (arch_nr){ sf_arch_audit((sf_arch)a), nr };
+        }
         *ret = rec;
         return 0;
 }
@@ -184,6 +209,7 @@ SF_EXPORT void sf_recorder_free(sf_recorder *rec)
         if (rec->fail_fd >= 0)
                 close(rec->fail_fd);
         free(rec->tasks.v);
+        free(rec->fixes);
         sf_record_free(rec->rec);
         free(rec);
 }
@@ -242,6 +268,7 @@ static int pin_self(sf_recorder *rec, sf_error **err)
         if (sched_setaffinity(0, sizeof(set), &set) < 0)
                 return sf_error_set_errno(err, errno, "cannot pin the recorder to CPU %u", cpu);
         rec->have_mask = true;
+        rec->fix_affinity = rec->pin == SF_RECORD_PIN_ALL && !rec->attached;
         return 0;
 }
 
@@ -498,10 +525,20 @@ static bool is_stop_signal(int sig)
         return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Counts the call a task is stopped in. */
-static int record_call(sf_recorder *rec, pid_t tid, unsigned op)
+static bool is_getaffinity(const sf_recorder *rec, uint32_t audit_arch, long nr)
+{
+        for (size_t i = 0; i < rec->n_getaffinity; i++)
+                if (rec->getaffinity[i].nr == nr && rec->getaffinity[i].audit_arch == audit_arch)
+                        return true;
+        return false;
+}
+
+/* Counts the call a task is stopped in; *ret_fix when the call is a
+ * sched_getaffinity of the tree whose answer must be rewritten on its way out. */
+static int record_call(sf_recorder *rec, pid_t tid, unsigned op, bool *ret_fix)
 {
         struct ptrace_syscall_info info;
+        *ret_fix = false;
         long n = pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info);
         if (n < 0)
                 return errno == ESRCH ? 0 : -errno;
@@ -510,7 +547,43 @@ static int record_call(sf_recorder *rec, pid_t tid, unsigned op)
         const __u64 *a = op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
         uint64_t args[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
         long nr = (long)(op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr);
-        return sf_record_add(rec->rec, info.arch, nr, args);
+        int r = sf_record_add(rec->rec, info.arch, nr, args);
+        if (rec->fix_affinity && is_getaffinity(rec, info.arch, nr) &&
+            ((pid_t)args[0] == 0 || set_has(&rec->tasks, (pid_t)args[0]))) {
+                if (rec->n_fixes == rec->cap_fixes) {
+                        size_t cap = rec->cap_fixes ? rec->cap_fixes * 2 : 8;
+                        affinity_fix *v = realloc(rec->fixes, cap * sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        rec->fixes = v;
+                        rec->cap_fixes = cap;
+                }
+                rec->fixes[rec->n_fixes++] = (affinity_fix){ tid, args[2] };
+                *ret_fix = true;
+        }
+        return r;
+}
+
+/* A sched_getaffinity of the tree returns: the mask it would have had unpinned
+ * replaces the one CPU it runs on (the byte layout is the same for 32-bit calls). */
+static void fix_affinity(sf_recorder *rec, pid_t tid)
+{
+        size_t i = 0;
+        while (i < rec->n_fixes && rec->fixes[i].tid != tid)
+                i++;
+        if (i == rec->n_fixes)
+                return;
+        uint64_t buf = rec->fixes[i].buf;
+        rec->fixes[i] = rec->fixes[--rec->n_fixes];
+        struct ptrace_syscall_info info;
+        if (pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info) < 0 ||
+            info.op != PTRACE_SYSCALL_INFO_EXIT || info.exit.is_error || info.exit.rval <= 0)
+                return;
+        size_t len = (size_t)info.exit.rval;
+        if (len > sizeof(rec->orig_mask))
+                len = sizeof(rec->orig_mask);
+        struct iovec local = { &rec->orig_mask, len }, remote = { (void *)(uintptr_t)buf, len };
+        (void)process_vm_writev(tid, &local, 1, &remote, 1, 0);
 }
 
 static int detach(sf_recorder *rec, pid_t tid, int status)
@@ -552,13 +625,20 @@ static int handle_stop(sf_recorder *rec, pid_t tid, int status)
         unsigned event = (unsigned)status >> 16;
         switch (event) {
         case PTRACE_EVENT_SECCOMP: {
-                int r = record_call(rec, tid, PTRACE_SYSCALL_INFO_SECCOMP);
-                int r2 = resume(rec, tid, 0);
+                bool fix;
+                int r = record_call(rec, tid, PTRACE_SYSCALL_INFO_SECCOMP, &fix);
+                /* one more stop, where the call returns, for the answer to be rewritten */
+                int r2 = fix ? (pt(PTRACE_SYSCALL, tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0) : resume(rec, tid, 0);
                 return r < 0 ? r : r2;
         }
         case 0:
                 if (sig == (SIGTRAP | 0x80)) {
-                        int r = record_call(rec, tid, PTRACE_SYSCALL_INFO_ENTRY);
+                        int r = 0;
+                        bool fix;
+                        if (rec->attached)
+                                r = record_call(rec, tid, PTRACE_SYSCALL_INFO_ENTRY, &fix);
+                        else
+                                fix_affinity(rec, tid);
                         int r2 = resume(rec, tid, 0);
                         return r < 0 ? r : r2;
                 }
@@ -607,6 +687,9 @@ SF_EXPORT int sf_recorder_wait(sf_recorder *rec, int *ret_status, sf_error **err
                 }
                 if (WIFEXITED(status) || WIFSIGNALED(status)) {
                         set_del(&rec->tasks, tid);
+                        for (size_t i = 0; i < rec->n_fixes; i++)
+                                if (rec->fixes[i].tid == tid)
+                                        rec->fixes[i--] = rec->fixes[--rec->n_fixes];
                         if (tid == rec->pid) {
                                 rec->main_done = true;
                                 rec->main_status = status;

@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 44
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -581,14 +581,28 @@ expect_rc 1
 expect_err "no process"
 done_test "--pid of no process: an error"
 
+# By default the command runs on the recorder's CPU (several times cheaper) but
+# sched_getaffinity still tells it of every CPU it would have had.
 ncpu=$(nproc)
-sf record -q -o "$SCRATCH/np.json" -- nproc
-[ "$(cat "$OUT")" = "$ncpu" ] || fail "by default the command sees $(cat "$OUT") CPUs, not $ncpu"
-sf record -q --pin same -o "$SCRATCH/np.json" -- nproc
-[ "$(cat "$OUT")" = 1 ] || fail "--pin same: the command sees $(cat "$OUT") CPUs"
-sf record -q --pin tracer -o "$SCRATCH/np.json" -- nproc
-[ "$(cat "$OUT")" = "$ncpu" ] || fail "--pin tracer: the command sees $(cat "$OUT") CPUs, not $ncpu"
-done_test "--pin: by default, and with tracer, the command sees every CPU; with same, one"
+sf record -q -o "$SCRATCH/np.json" -- sh -c 'nproc; grep Cpus_allowed_list /proc/self/status'
+[ "$(head -1 "$OUT")" = "$ncpu" ] || fail "by default the command is told of $(head -1 "$OUT") CPUs, not $ncpu"
+grep -qE 'Cpus_allowed_list:[[:space:]]+[0-9]+$' "$OUT" || fail "by default the command is not on one CPU: $(tail -1 "$OUT")"
+sf record -q --pin none -o "$SCRATCH/np.json" -- nproc
+[ "$(cat "$OUT")" = "$ncpu" ] || fail "--pin none: the command sees $(cat "$OUT") CPUs, not $ncpu"
+done_test "--pin: the command runs on one CPU, and is told of all $ncpu"
+
+if [ "$ncpu" -gt 1 ]; then
+        record sortn -- sort -S 64M -n "$SCRATCH/numbers"
+        expect_rc 0
+        edit names "$SCRATCH/sortn.json" | grep -qx clone3 || fail "sort, sizing its threads from the CPUs, started none"
+        confined "$SCRATCH/sortn.json" sort -S 64M -n "$SCRATCH/numbers"
+        expect_rc 0
+        cmp -s "$OUT" "$SCRATCH/sortn.out" || fail "the output differs"
+        done_test "sort without --parallel: its threads are recorded, and unpinned it runs under the profile"
+else
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP one CPU: sort starts no threads"
+fi
 
 # --- signals -----------------------------------------------------------------------------------------------------------
 
