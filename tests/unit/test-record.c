@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static int test_no, failed;
                 }                                                                          \
         } while (0)
 
-#define N_TESTS 36
+#define N_TESTS 37
 
 static const uint64_t no_args[6];
 
@@ -424,6 +425,24 @@ static void test_live(const char *self)
         sf_recorder_free(rec);
         sf_error_freep(&err);
 
+        /* pinned to one CPU, the tree is still told of every CPU it would have had */
+        cpu_set_t all;
+        if (sched_getaffinity(0, sizeof(all), &all) == 0 && CPU_COUNT(&all) > 1) {
+                sf_record_opts po = { .pin = SF_RECORD_PIN_ALL, .cpu = (unsigned)sched_getcpu() };
+                char *aff[] = { (char *)self, (char *)"--affinity", NULL };
+                int code = -1;
+                if (sf_recorder_new(&po, &rec, &err) == 0 && sf_recorder_spawn(rec, aff, &err) == 0 &&
+                    sf_recorder_wait(rec, &status, &err) == 0 && WIFEXITED(status))
+                        code = WEXITSTATUS(status);
+                /* the child's exit code: 100 + CPUs it was told of, +50 when it runs on one */
+                TEST(code == 150 + CPU_COUNT(&all), "pinned to one CPU, sched_getaffinity still says %d CPUs (%d)",
+                     CPU_COUNT(&all), code);
+                sf_recorder_free(rec);
+                sf_error_freep(&err);
+        } else {
+                printf("ok %d - pinned affinity # SKIP one CPU\n", ++test_no);
+        }
+
         char *killed[] = { (char *)"/bin/sh", (char *)"-c", (char *)"kill -TERM $$", NULL };
         TEST(run(killed, &status, &rec, &err) == 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
              "a command killed by SIGTERM: its wait status says so");
@@ -441,6 +460,20 @@ int main(int argc, char **argv)
 #else
                 return 0;
 #endif
+        }
+        if (argc > 1 && strcmp(argv[1], "--affinity") == 0) {
+                cpu_set_t set;
+                if (sched_getaffinity(0, sizeof(set), &set) < 0)
+                        return 1;
+                FILE *f = fopen("/proc/self/status", "re");
+                char line[256];
+                bool one = false;
+                while (f && fgets(line, sizeof(line), f))
+                        if (strncmp(line, "Cpus_allowed_list:", 18) == 0)
+                                one = !strpbrk(line + 18, ",-");
+                if (f)
+                        fclose(f);
+                return 100 + CPU_COUNT(&set) + (one ? 50 : 0);
         }
         if (argc > 1 && strcmp(argv[1], "--threads") == 0) {
                 pthread_t t;
