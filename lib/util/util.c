@@ -248,6 +248,30 @@ int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigne
                 return 0;
         }
 
+        /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
+         * renaming a file over it would replace the device. */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                if (S_ISDIR(st.st_mode))
+                        return sf_error_set(err, EISDIR, "%s: is a directory", path);
+                _cleanup_close_ int dfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                if (dfd < 0)
+                        return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+                const char *q = data;
+                size_t n = len;
+                while (n > 0) {
+                        ssize_t w = write(dfd, q, n);
+                        if (w < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return sf_error_set(err, errno, "%s: cannot write: %s", path, strerror(errno));
+                        }
+                        q += w;
+                        n -= (size_t)w;
+                }
+                return 0;
+        }
+
         _cleanup_free_ char *dup1 = strdup(path);
         _cleanup_free_ char *dup2 = strdup(path);
         if (!dup1 || !dup2)

@@ -23,7 +23,7 @@ list=$SCRATCH/profiles
 profile_list >"$list"
 n_profiles=$(grep -c . "$list")
 n_forms=$(printf '%s\n' "$forms" | grep -c .)
-plan $((n_profiles * n_forms * 3 + 6 + 6 + 5))
+plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 1))
 
 # --- round trips ---------------------------------------------------------------------
 
@@ -288,4 +288,14 @@ expect_rc 1
 expect_err '"same"'
 done_test "--name matching two profiles: exit 1, names the duplicate"
 
+# -o into a FIFO or a device writes into it, never renames a file over it
+mkfifo "$SCRATCH/fifo"
+cat "$SCRATCH/fifo" >"$SCRATCH/from-fifo" &
+reader=$!
+sf convert "$SF_SOURCE/examples/webapp.json" -o "$SCRATCH/fifo"
+expect_rc 0
+wait "$reader"
+[ -p "$SCRATCH/fifo" ] || fail "the FIFO was replaced by a file"
+grep -q defaultAction "$SCRATCH/from-fifo" || fail "nothing came through the FIFO"
+done_test "-o a FIFO: the profile goes through it, and it stays a FIFO"
 finish
