@@ -163,3 +163,20 @@ int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n)
                 return cli_usage_error(cmd, "no architecture in \"%s\"", s);
         return 0;
 }
+
+void cli_base64(sf_buf *b, const void *data, size_t n)
+{
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = data;
+        for (size_t i = 0; i < n; i += 3) {
+                uint32_t v = (uint32_t)p[i] << 16;
+                if (i + 1 < n)
+                        v |= (uint32_t)p[i + 1] << 8;
+                if (i + 2 < n)
+                        v |= p[i + 2];
+                sf_buf_putc(b, b64[(v >> 18) & 63]);
+                sf_buf_putc(b, b64[(v >> 12) & 63]);
+                sf_buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+                sf_buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
+        }
+}

@@ -40,6 +40,8 @@ void cli_print_diags(const sf_diags *d, bool warnings);
 /* Writes findings as JSON objects into an open JSON array (comma-separated). */
 void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first);
 void cli_json_str(sf_buf *b, const char *s);
+/* Standard base64 (with padding) of n bytes. */
+void cli_base64(sf_buf *b, const void *data, size_t n);
 
 /* Parses --arch/--caps/--kernel values into t (which starts as the default target). */
 int cli_parse_arch(const char *cmd, const char *s, sf_arch *ret);

@@ -34,8 +34,6 @@ static const char usage[] =
         "example:\n"
         "  sysfence compile moby-default.json --arch amd64,x86,x32 -o moby.bpf\n";
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 typedef struct hot_table {
         uint64_t *count[SF_ARCH__COUNT];
         size_t n[SF_ARCH__COUNT];
@@ -118,17 +116,7 @@ static void format_prog(const sf_prog *prog, const void *bytes, size_t len, cons
                         sf_buf_printf(out, "%02x", raw[i]);
                 sf_buf_putc(out, '\n');
         } else if (strcmp(fmt, "base64") == 0) {
-                for (size_t i = 0; i < len; i += 3) {
-                        uint32_t v = (uint32_t)raw[i] << 16;
-                        if (i + 1 < len)
-                                v |= (uint32_t)raw[i + 1] << 8;
-                        if (i + 2 < len)
-                                v |= raw[i + 2];
-                        sf_buf_putc(out, b64[(v >> 18) & 63]);
-                        sf_buf_putc(out, b64[(v >> 12) & 63]);
-                        sf_buf_putc(out, i + 1 < len ? b64[(v >> 6) & 63] : '=');
-                        sf_buf_putc(out, i + 2 < len ? b64[v & 63] : '=');
-                }
+                cli_base64(out, raw, len);
                 sf_buf_putc(out, '\n');
         } else {
                 sf_buf_printf(out,

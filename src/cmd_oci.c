@@ -30,24 +30,6 @@ static const char usage[] =
         "                    rather than run it unconfined\n"
         "  -h, --help        show this help\n";
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(sf_buf *b, const unsigned char *p, size_t n)
-{
-        for (size_t i = 0; i < n; i += 3) {
-                uint32_t v = (uint32_t)p[i] << 16;
-                if (i + 1 < n)
-                        v |= (uint32_t)p[i + 1] << 8;
-                if (i + 2 < n)
-                        v |= p[i + 2];
-                sf_buf_putc(b, b64[(v >> 18) & 63]);
-                sf_buf_putc(b, b64[(v >> 12) & 63]);
-                sf_buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-                sf_buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
-        }
-}
-
-/* Writes a document tree back as JSON (member order kept, numbers as written). */
 /* With --crun-only, linux.seccomp is written as this stub: crun takes the
  * annotation and skips the profile, and a runtime that ignores the annotation
  * refuses to start the container instead of running it unconfined. */
@@ -187,7 +169,7 @@ int cmd_oci_precompile(int argc, char **argv)
                 goto out;
         }
         sf_buf enc = { 0 };
-        base64(&enc, bytes, size);
+        cli_base64(&enc, bytes, size);
         free(bytes);
 
         stub_for = crun_only ? sf_node_get(linux_, "seccomp") : NULL;
