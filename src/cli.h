@@ -72,6 +72,8 @@ int cmd_audit(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_oci_precompile(int argc, char **argv);
+int cmd_oci_hook(int argc, char **argv);
+int cmd_k8s(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_test(int argc, char **argv);

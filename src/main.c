@@ -18,6 +18,8 @@ static const cli_command commands[] = {
         { "merge", cmd_merge, "merge profiles into one that allows what any of them allows", NULL },
         { "diff", cmd_diff, "show what one profile allows that another does not, per arch", NULL },
         { "oci-precompile", cmd_oci_precompile, "put a compiled filter in an OCI config for crun", NULL },
+        { "oci-hook", cmd_oci_hook, "record a container from an OCI hook (podman's io.containers.trace-syscall)", NULL },
+        { "k8s", cmd_k8s, "ship profiles to Kubernetes nodes, bind them in pods, lint pod specs", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
 };

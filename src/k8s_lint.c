@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence k8s (lint): not written yet. */
+#include "cli.h"
+#include "k8s.h"
+
+int k8s_lint(int argc, char **argv)
+{
+        cli_error("k8s", "\"%s\" is not implemented yet", argv[0]);
+        return EXIT_USAGE;
+}
+

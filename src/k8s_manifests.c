@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfence k8s (manifests): not written yet. */
+#include "cli.h"
+#include "k8s.h"
+
+int k8s_manifests(int argc, char **argv)
+{
+        cli_error("k8s", "\"%s\" is not implemented yet", argv[0]);
+        return EXIT_USAGE;
+}
+
+int k8s_pod_patch(int argc, char **argv)
+{
+        cli_error("k8s", "\"%s\" is not implemented yet", argv[0]);
+        return EXIT_USAGE;
+}
+
