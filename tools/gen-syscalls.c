@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sysfence/arch.h"
+#include "arch/tables.h"
 
 #define X32_SYSCALL_BIT 0x40000000
 #define ARM_PRIVATE_BASE 0x0f0000
@@ -203,9 +204,32 @@ static void write_output(FILE *f, char *const *names, size_t nnames, int32_t *co
                 free(e);
         }
 
+        uint32_t slots = 1;
+        while (slots < 2 * nnames)
+                slots <<= 1;
+        if (nnames >= UINT16_MAX) {
+                fprintf(stderr, "gen-syscalls: %zu names do not fit the 16-bit hash index\n", nnames);
+                exit(1);
+        }
+        uint16_t *hash = xmalloc(slots * sizeof(*hash));
+        memset(hash, 0, slots * sizeof(*hash));
+        for (size_t i = 0; i < nnames; i++) {
+                uint32_t h = sf_syscall_hash(names[i]) & (slots - 1);
+                while (hash[h])
+                        h = (h + 1) & (slots - 1);
+                hash[h] = (uint16_t)(i + 1);
+        }
+        fprintf(f, "\nstatic const uint16_t name_hash[%" PRIu32 "] = {", slots);
+        for (uint32_t i = 0; i < slots; i++)
+                fprintf(f, "%s%u,", i % 12 ? " " : "\n        ", hash[i]);
+        fputs("\n};\n", f);
+        free(hash);
+
         fputs("\nconst sf_syscall_tables sf_syscalls = {\n", f);
         fputs("        .names = sf_syscall_names,\n", f);
         fprintf(f, "        .name_count = %zu,\n", nnames);
+        fputs("        .hash = name_hash,\n", f);
+        fprintf(f, "        .hash_mask = %" PRIu32 ",\n", slots - 1);
         fputs("        .arch = {\n", f);
         for (int a = 1; a < SF_ARCH__COUNT; a++) {
                 const char *id = arches[a].id;

@@ -180,18 +180,13 @@ long sf_syscall_index(const char *name)
 {
         if (!name)
                 return -1;
-        size_t lo = 0, hi = sf_syscalls.name_count;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(name, sf_syscalls.names[mid]);
-                if (c == 0)
-                        return (long)mid;
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
+        for (uint32_t h = sf_syscall_hash(name) & sf_syscalls.hash_mask;; h = (h + 1) & sf_syscalls.hash_mask) {
+                uint16_t v = sf_syscalls.hash[h];
+                if (v == 0)
+                        return -1;
+                if (strcmp(name, sf_syscalls.names[v - 1]) == 0)
+                        return (long)v - 1;
         }
-        return -1;
 }
 
 SF_EXPORT int sf_syscall_nr(sf_arch arch, const char *name)

@@ -296,8 +296,10 @@ static bool chain_of(const sf_region *rg, size_t i, size_t j, size_t *pts, size_
 /* Windows of at most EXACT_MAX intervals get the exact optimal tree (with jeq
  * chains); above that the range is halved at its weighted median, which for
  * the near-uniform weights of syscall numbers costs a fraction of an
- * instruction on average and keeps compiling linear in practice. */
-#define EXACT_MAX 48
+ * instruction on average and keeps compiling linear in practice.  Measured on
+ * containers-common (3 arches): windows of 48 give 248 instructions, of 24 give
+ * 252 with the same steps per syscall, for 8% fewer instructions compiling. */
+#define EXACT_MAX 24
 #define CELLS (EXACT_MAX * (EXACT_MAX + 1) / 2)
 
 typedef struct dp {
@@ -306,6 +308,7 @@ typedef struct dp {
         uint32_t cost[CELLS];
         int16_t split[CELLS];    /* the best jge split of [i..j] (window-relative) */
         uint8_t chain[CELLS];    /* [i..j] is a jeq chain */
+        uint64_t chain_cost[CELLS]; /* what [i..j] costs as a jeq chain; UINT64_MAX: it cannot be one */
         uint64_t w[EXACT_MAX + 1]; /* scaled weights, prefix sums */
         uint64_t size_w, scale;
 } dp;
@@ -320,7 +323,8 @@ static ir *search(lower *l, const sf_region *rg, ir **leaves, const dp *d, size_
         if (d->chain[AT(d, i, j)]) {
                 size_t pts[CHAIN_MAX], n_pts, bg;
                 uint64_t cost;
-                chain_of(rg, b + i, b + j, pts, &n_pts, &bg, &cost, d->scale);
+                if (!chain_of(rg, b + i, b + j, pts, &n_pts, &bg, &cost, d->scale))
+                        return NULL; /* chain_costs() said it is one */
                 ir *x = leaves[bg];
                 for (size_t m = n_pts; m-- > 0;)
                         x = jmp(l, BPF_JEQ, rg->iv[pts[m]].lo, leaves[pts[m]], x);
@@ -330,6 +334,50 @@ static ir *search(lower *l, const sf_region *rg, ir **leaves, const dp *d, size_
         ir *left = search(l, rg, leaves, d, i, k);
         ir *right = search(l, rg, leaves, d, k + 1, j);
         return jmp(l, BPF_JGE, rg->iv[b + k + 1].lo, right, left);
+}
+
+/* What each [i..j] of the window costs as a jeq chain, as chain_of() counts it,
+ * growing j from each i: a chain that breaks (a second background decision, a
+ * point too many) stays broken for every longer range. */
+static void chain_costs(dp *d, const sf_region *rg, size_t lo, uint64_t scale)
+{
+        uint64_t sw = d->size_w;
+        for (size_t i = 0; i < d->n; i++) {
+                uint64_t pw[CHAIN_MAX]; /* the points' weights, descending */
+                size_t n = 0;
+                const sf_decision *bgd = NULL;
+                uint64_t wb = 0;
+                size_t j = i;
+                d->chain_cost[AT(d, i, i)] = UINT64_MAX;
+                for (; j < d->n && j - i < 2 * CHAIN_MAX + 1; j++) {
+                        const sf_interval *v = &rg->iv[lo + j];
+                        uint64_t w = v->weight / scale;
+                        if (v->lo == v->hi) {
+                                if (n == CHAIN_MAX)
+                                        break;
+                                size_t y = n++;
+                                for (; y > 0 && pw[y - 1] < v->weight; y--)
+                                        pw[y] = pw[y - 1];
+                                pw[y] = v->weight;
+                        } else {
+                                if (bgd && !same_leaf(bgd, v->d))
+                                        break;
+                                bgd = v->d;
+                                wb += w ? w : 1;
+                        }
+                        uint64_t c = UINT64_MAX;
+                        if (bgd && n > 0 && j > i) {
+                                c = wb * n + sw * n;
+                                for (size_t x = 0; x < n; x++) {
+                                        uint64_t px = pw[x] / scale;
+                                        c += (px ? px : 1) * (x + 1);
+                                }
+                        }
+                        d->chain_cost[AT(d, i, j)] = c;
+                }
+                for (; j < d->n; j++)
+                        d->chain_cost[AT(d, i, j)] = UINT64_MAX;
+        }
 }
 
 /* The optimal tree over intervals [lo..hi] (at most EXACT_MAX of them). */
@@ -353,6 +401,7 @@ static ir *exact(lower *l, const sf_region *rg, ir **leaves, size_t lo, size_t h
                 d->split[AT(d, i, i)] = (int16_t)i;
                 d->chain[AT(d, i, i)] = 0;
         }
+        chain_costs(d, rg, lo, scale);
         for (size_t len = 2; len <= n; len++) {
                 for (size_t i = 0; i + len - 1 < n; i++) {
                         size_t j = i + len - 1;
@@ -377,11 +426,8 @@ static ir *exact(lower *l, const sf_region *rg, ir **leaves, size_t lo, size_t h
                         best += d->w[j + 1] - d->w[i] + d->size_w;
                         d->split[AT(d, i, j)] = (int16_t)bk;
                         d->chain[AT(d, i, j)] = 0;
-                        size_t pts[CHAIN_MAX], n_pts, bg;
-                        uint64_t chain;
-                        if (len <= 2 * CHAIN_MAX + 1 &&
-                            chain_of(rg, lo + i, lo + j, pts, &n_pts, &bg, &chain, scale) && chain <= best) {
-                                best = chain;
+                        if (d->chain_cost[AT(d, i, j)] <= best) {
+                                best = d->chain_cost[AT(d, i, j)];
                                 d->chain[AT(d, i, j)] = 1;
                         }
                         d->cost[AT(d, i, j)] = best > UINT32_MAX ? UINT32_MAX : (uint32_t)best;

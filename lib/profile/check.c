@@ -83,6 +83,17 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
         char b1[64], b2[64], pathbuf[128], hint[256];
         bool strict = opts && opts->strict;
 
+        /* The kernel takes errno values up to 4095, but libseccomp 2.5 refuses 4095
+         * (seccomp_init and seccomp_rule_add fail), so runc and crun cannot
+         * start the container. */
+        if (p->default_action.kind == SF_ACT_ERRNO && p->default_action.data == SF_ERRNO_MAX)
+                add(d, p, SF_SEV_WARNING, "errno-4095", &p->default_loc, NULL, "use 4094 or less",
+                    "errno 4095: libseccomp refuses it, so runc and crun fail to start the container");
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].action.kind == SF_ACT_ERRNO && p->rules[i].action.data == SF_ERRNO_MAX)
+                        add(d, p, SF_SEV_WARNING, "errno-4095", &p->rules[i].loc, NULL, "use 4094 or less",
+                            "errno 4095: libseccomp refuses it, so runc and crun fail to start the container");
+
         /* Unknown names, duplicates in one rule, repeated arg indexes, MASKED_EQ data. */
         for (size_t i = 0; i < p->n_rules; i++) {
                 const sf_rule *r = &p->rules[i];

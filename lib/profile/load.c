@@ -33,8 +33,16 @@ static size_t path_key(loader *l, const char *key)
 
 static size_t path_index(loader *l, size_t i)
 {
+        /* by hand: printf's machinery cost more than the rest of the walk */
+        char tmp[24];
+        size_t n = sizeof(tmp);
+        tmp[--n] = ']';
+        do
+                tmp[--n] = (char)('0' + i % 10);
+        while ((i /= 10) != 0);
+        tmp[--n] = '[';
         size_t old = l->path.len;
-        sf_buf_printf(&l->path, "[%zu]", i);
+        sf_buf_add(&l->path, tmp + n, sizeof(tmp) - n);
         return old;
 }
 
