@@ -36,7 +36,7 @@
 #define ATTACH_TIMEOUT_MS 30000
 
 static const char usage[] =
-        "usage: sysfence oci-hook [--default-action errno|kill|log] [--base none|runc|crun]\n"
+        "usage: sysfence oci-hook [--default-action errno|kill|log] [--base auto|none|runc|crun]\n"
         "                         [--state-dir DIR] [--timeout SECONDS] [STAGE]\n"
         "\n"
         "An OCI runtime hook that records a container's syscalls and writes the profile\n"
@@ -62,9 +62,12 @@ static const char usage[] =
         "\n"
         "  --default-action ACT   what the profile does with any other syscall: errno\n"
         "                         (default: fail with EPERM), kill or log\n"
-        "  --base RT              also allow what runtime RT (runc, crun) does after it\n"
-        "                         loads the filter (recorded anyway when the hook runs at\n"
-        "                         prestart; default none)\n"
+        "  --base RT              also allow what runtime RT (runc, crun) may do after it\n"
+        "                         loads the filter: one recording sees only some of it\n"
+        "                         (runc's Go runtime sends itself preemption signals at\n"
+        "                         random), and the container then dies at random under\n"
+        "                         the profile; auto (default): the runtime whose init\n"
+        "                         process the hook finds (runc or crun), else none\n"
         "  --state-dir DIR        where recorders keep their lock files (default\n"
         "                         " STATE_DIR ")\n"
         "  --timeout SECONDS      poststop: how long to wait for the recorder (default 30)\n"
@@ -490,14 +493,18 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         int wr = sf_recorder_wait(the_recorder, &status, &err);
         sf_buf log = { 0 };
         _cleanup_free_ char *text = NULL;
-        int r = wr < 0 ? wr : make_profile(sf_recorder_record(the_recorder), o, t, baseline, &text, &log, &err);
+        int r = wr;
+        if (r < 0)
+                sf_error_wrap(&err, "recording process %d", (int)pid);
+        else if ((r = make_profile(sf_recorder_record(the_recorder), o, t, baseline, &text, &log, &err)) < 0)
+                sf_error_wrap(&err, "the profile for %s", t->output);
         if (r == 0)
                 r = sf_write_file_atomic(t->output, text, strlen(text), 0644, &err);
         sf_buf out = { 0 };
         if (r == 0)
                 sf_buf_printf(&out, "ok\n%s", log.s ? log.s : "");
         else
-                sf_buf_printf(&out, "error\n%s%s: %s\n", log.s ? log.s : "", t->output, sf_error_message(err));
+                sf_buf_printf(&out, "error\n%s%s\n", log.s ? log.s : "", sf_error_message(err));
         set_state(lock_fd, out.oom ? "error\nout of memory\n" : out.s);
         sf_buf_release(&out);
         sf_buf_release(&log);
@@ -608,6 +615,23 @@ static int start_recorder(const hook_state *s, const hook_opts *o, const trace_s
         return EXIT_INVALID;
 }
 
+/* The runtime whose init process pid is, by its name: runc's is "runc:[2:INIT]";
+ * crun's child keeps crun's.  "none" when neither. */
+static const char *runtime_of(pid_t pid)
+{
+        char file[64];
+        snprintf(file, sizeof(file), "/proc/%d/comm", (int)pid);
+        _cleanup_free_ char *comm = NULL;
+        size_t len;
+        if (sf_read_file(file, 64, &comm, &len, NULL) < 0)
+                return "none";
+        if (strncmp(comm, "runc", 4) == 0)
+                return "runc";
+        if (strstr(comm, "crun"))
+                return "crun";
+        return "none";
+}
+
 static int stage_start(const hook_state *s, const hook_opts *o)
 {
         if (!s->annotation)
@@ -634,8 +658,11 @@ static int stage_start(const hook_state *s, const hook_opts *o)
                 } else if ((r = cli_load_one("oci-hook", t.input, NULL, &baseline)) != 0)
                         cli_error("oci-hook", "annotation " ANNOTATION ": if:%s is not a usable profile", t.input);
         }
+        hook_opts ro = *o;
+        if (r == 0 && strcmp(ro.so.base, "auto") == 0)
+                ro.so.base = runtime_of((pid_t)s->pid);
         if (r == 0)
-                r = start_recorder(s, o, &t, baseline);
+                r = start_recorder(s, &ro, &t, baseline);
         sf_profile_free(baseline);
         trace_spec_release(&t);
         return r;
@@ -702,7 +729,8 @@ int cmd_oci_hook(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },                 { 0 },
         };
         hook_opts o = {
-                .so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER },
+                .so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER,
+                        .base = "auto" },
                 .state_dir = STATE_DIR,
                 .timeout = 30,
         };
@@ -722,8 +750,9 @@ int cmd_oci_hook(int argc, char **argv)
                                                        optarg);
                         break;
                 case 'b':
-                        if (strcmp(optarg, "none") != 0 && !sf_record_base(optarg))
-                                return cli_usage_error("oci-hook", "--base: \"%s\" is not none, runc or crun", optarg);
+                        if (strcmp(optarg, "none") != 0 && strcmp(optarg, "auto") != 0 && !sf_record_base(optarg))
+                                return cli_usage_error("oci-hook", "--base: \"%s\" is not auto, none, runc or crun",
+                                                       optarg);
                         o.so.base = optarg;
                         break;
                 case 's':

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 25
+plan 27
 limit=60
 
 STATE=$SCRATCH/state
@@ -187,7 +187,7 @@ runc_hooked()
         _id=$1 _ann=$2 _args=$3
         shift 3
         "$PY" -S - "$bundle/config.json" "$SYSFENCE" "$STATE" "$_ann" "$_args" "$@" <<'P'
-import json, sys
+import json, os, sys
 cfg, exe, state, ann, extra, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(), sys.argv[6:]
 c = json.load(open(cfg))
 c["process"]["terminal"] = False
@@ -196,8 +196,9 @@ c["root"]["readonly"] = True
 c.pop("hooks", None)
 c["linux"].pop("seccomp", None)
 c["annotations"] = {"io.containers.trace-syscall": ann}
+start = os.environ.get("HOOK_STAGE", "prestart")
 h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state] + extra + [st]}]
-c["hooks"] = {"prestart": h("prestart"), "poststop": h("poststop")}
+c["hooks"] = {start: h(start), "poststop": h("poststop")}
 json.dump(c, open(cfg, "w"))
 P
         ( cd "$bundle" && timeout 60 runc run "$_id" ) >"$OUT" 2>"$ERR"
@@ -257,6 +258,23 @@ expect_err "cannot read the profile"
 [ ! -e "$SCRATCH/never.json" ] || fail "an output was written"
 runc delete -f "$id-b" >/dev/null 2>&1
 done_test "runc: a missing if: baseline keeps the container from starting"
+
+HOOK_STAGE=createRuntime runc_hooked "$id-c" "of:$SCRATCH/create.json" "" /bin/sh -c 'echo at createRuntime'
+expect_rc 0
+expect_out "at createRuntime"
+names "$SCRATCH/create.json" | grep -qx execve || fail "execve is not in the profile"
+done_test "runc: the hook at createRuntime records the same way"
+
+# OUTPUT's directory goes away while the container runs: poststop reports it
+mkdir "$SCRATCH/vanish"
+(sleep 0.5; rmdir "$SCRATCH/vanish") &
+runc_hooked "$id-v" "of:$SCRATCH/vanish/p.json" "" /bin/sh -c 'sleep 1.5; echo ran'
+wait
+expect_out ran
+expect_err "the recording failed"
+expect_err "cannot create a temporary file in $SCRATCH/vanish"
+[ ! -e "$STATE/$id-v" ] || fail "the lock file was left after poststop"
+done_test "runc: a profile that cannot be written is reported by poststop"
 
 if ! command -v podman >/dev/null; then
         while [ "$tap_n" -lt "$tap_planned" ]; do
