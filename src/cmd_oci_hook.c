@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/caps.h"
 #include "cli.h"
 #include "doc/doc.h"
 #include "profile/merge.h"
@@ -97,6 +98,7 @@ typedef struct hook_state {
         const char *bundle;
         const char *annotation; /* NULL: absent */
         sf_doc doc, config;
+        bool config_tried;
 } hook_state;
 
 /* The annotation's value, parsed. */
@@ -126,23 +128,30 @@ static const char *node_str(const sf_node *obj, const char *key)
         return n && n->kind == SF_NODE_STR ? n->str.s : NULL;
 }
 
-/* The annotation in the config.json of the bundle, for a runtime whose state
- * lacks annotations. */
-static void annotation_from_bundle(hook_state *s)
+/* The bundle's config.json (NULL when unreadable), parsed once. */
+static const sf_node *bundle_config(hook_state *s)
 {
-        if (!s->bundle || s->bundle[0] != '/')
-                return;
+        if (s->config.n_docs == 1)
+                return s->config.docs[0];
+        if (s->config_tried || !s->bundle || s->bundle[0] != '/')
+                return NULL;
+        s->config_tried = true;
         sf_buf path = { 0 };
         sf_buf_printf(&path, "%s/config.json", s->bundle);
         _cleanup_free_ char *data = NULL;
         size_t len;
-        if (path.oom || sf_read_file(path.s, MAX_STATE * 16, &data, &len, NULL) < 0) {
-                sf_buf_release(&path);
-                return;
-        }
-        if (sf_json_parse(data, len, path.s, &s->config, NULL) == 0 && s->config.n_docs == 1)
-                s->annotation = node_str(sf_node_get(s->config.docs[0], "annotations"), ANNOTATION);
+        if (!path.oom && sf_read_file(path.s, SF_PROFILE_MAX_FILE, &data, &len, NULL) == 0 &&
+            sf_json_parse(data, len, path.s, &s->config, NULL) < 0)
+                sf_doc_release(&s->config);
         sf_buf_release(&path);
+        return s->config.n_docs == 1 ? s->config.docs[0] : NULL;
+}
+
+/* The annotation in the config.json of the bundle, for a runtime whose state
+ * lacks annotations. */
+static void annotation_from_bundle(hook_state *s)
+{
+        s->annotation = node_str(sf_node_get(bundle_config(s), "annotations"), ANNOTATION);
 }
 
 /* A container id names a file in the state directory: no '/', no leading dot. */
@@ -632,7 +641,54 @@ static const char *runtime_of(pid_t pid)
         return "none";
 }
 
-static int stage_start(const hook_state *s, const hook_opts *o)
+/* The baseline in the plain form the recorded profile merges with: archMap and
+ * includes/excludes resolved for this node and the container's bounding
+ * capabilities (from the bundle's config.json; the default set without it), as
+ * the runtime resolves them.  A trial merge now, so that a baseline that cannot
+ * merge stops the container instead of losing the recording at the end. */
+static int prepare_baseline(hook_state *s, const hook_opts *o, const char *file, sf_profile **baseline)
+{
+        sf_target tg;
+        sf_target_default(&tg);
+        const sf_node *bounding = sf_node_get(sf_node_get(sf_node_get(bundle_config(s), "process"), "capabilities"),
+                                              "bounding");
+        if (bounding && bounding->kind == SF_NODE_ARR) {
+                tg.caps = 0;
+                for (size_t i = 0; i < bounding->arr.n; i++) {
+                        const sf_node *c = bounding->arr.v[i];
+                        int cap = c->kind == SF_NODE_STR ? sf_cap_from_name(c->str.s) : -1;
+                        if (cap >= 0)
+                                tg.caps |= UINT64_C(1) << cap;
+                }
+        }
+        sf_error *err = NULL;
+        sf_profile *resolved = NULL;
+        if (sf_profile_resolve(*baseline, &tg, &resolved, &err) < 0) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s", file, sf_error_message(err));
+                sf_error_free(err);
+                return EXIT_INVALID;
+        }
+        sf_profile_free(*baseline);
+        *baseline = resolved;
+        sf_action def = { .kind = o->so.default_action };
+        if (def.kind == SF_ACT_ERRNO)
+                def.data = o->so.default_errno ? o->so.default_errno : EPERM;
+        sf_merge_opts mo = { .default_action = &def, .target = &tg, .name = file };
+        sf_profile *trial = NULL;
+        sf_diags d = { 0 };
+        int r = sf_profile_merge(baseline, 1, &mo, &trial, &d, &err);
+        sf_diags_release(&d);
+        sf_profile_free(trial);
+        if (r < 0) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s cannot be merged: %s", file,
+                          sf_error_message(err));
+                sf_error_free(err);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
+static int stage_start(hook_state *s, const hook_opts *o)
 {
         if (!s->annotation)
                 return EXIT_OK; /* not asked to record this container */
@@ -657,6 +713,8 @@ static int stage_start(const hook_state *s, const hook_opts *o)
                         r = EXIT_INVALID;
                 } else if ((r = cli_load_one("oci-hook", t.input, NULL, &baseline)) != 0)
                         cli_error("oci-hook", "annotation " ANNOTATION ": if:%s is not a usable profile", t.input);
+                else
+                        r = prepare_baseline(s, o, t.input, &baseline);
         }
         hook_opts ro = *o;
         if (r == 0 && strcmp(ro.so.base, "auto") == 0)

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 27
+plan 28
 limit=60
 
 STATE=$SCRATCH/state
@@ -353,10 +353,27 @@ expect_rc 0
 for s in mkdir swapon execve getdents64; do
         names "$SCRATCH/merged.json" | grep -qx "$s" || fail "$s is not in the merged profile"
 done
+rm -rf "$bundle/rootfs/tmp/new"
 pod - "$SCRATCH/merged.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
 expect_rc 0
 expect_out made
 done_test "podman: if: merges a baseline (its mkdir and swapon are in the output; mkdir now works)"
+
+# if: podman's own default profile (an archMap and includes.caps): resolved for
+# this node and the container's capabilities, then merged
+"$SYSFENCE" profile default --for podman -o "$SCRATCH/podman-default.json"
+pod "if:$SCRATCH/podman-default.json;of:$SCRATCH/pm.json" - /bin/sh -c "$work"
+expect_rc 0
+[ -f "$SCRATCH/pm.json" ] || fail "no merged profile"
+[ "$(json_get "$SCRATCH/pm.json" '"archMap" in d')" = False ] || fail "the merged profile has an archMap"
+for s in execve getdents64 tgkill clock_adjtime; do
+        names "$SCRATCH/pm.json" | grep -qx "$s" || fail "$s is not in the merged profile"
+done
+rm -rf "$bundle/rootfs/tmp/new"
+pod - "$SCRATCH/pm.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+expect_rc 0
+expect_out made
+done_test "podman: if: podman's default profile (archMap, includes) is resolved and merged"
 
 rm -f "$SCRATCH/never.json"
 pod "of:relative.json" - /bin/sh -c 'echo should not run'
