@@ -37,8 +37,9 @@
 #define ATTACH_TIMEOUT_MS 30000
 
 static const char usage[] =
-        "usage: sysfence oci-hook [--default-action errno|kill|log] [--base auto|none|runc|crun]\n"
-        "                         [--state-dir DIR] [--timeout SECONDS] [STAGE]\n"
+        "usage: sysfence oci-hook [--default-action errno|kill|log]\n"
+        "                         [--base auto|none|runc|crun] [--state-dir DIR]\n"
+        "                         [--timeout SECONDS] [STAGE]\n"
         "\n"
         "An OCI runtime hook that records a container's syscalls and writes the profile\n"
         "that allows them, a drop-in for oci-seccomp-bpf-hook: podman runs it for a\n"
@@ -71,7 +72,8 @@ static const char usage[] =
         "                         process the hook finds (runc or crun), else none\n"
         "  --state-dir DIR        where recorders keep their lock files (default\n"
         "                         " STATE_DIR ")\n"
-        "  --timeout SECONDS      poststop: how long to wait for the recorder (default 30)\n"
+        "  --timeout SECONDS      poststop: how long to wait for the recorder\n"
+        "                         (default 30)\n"
         "  -h, --help             show this help\n"
         "\n"
         "Install: copy hooks/sysfence-trace-syscall*.json (with the path of sysfence)\n"
