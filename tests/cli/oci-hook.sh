@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 29
+plan 30
 limit=60
 
 STATE=$SCRATCH/state
@@ -281,6 +281,60 @@ expect_err "the recording failed"
 expect_err "cannot create a temporary file in $SCRATCH/vanish"
 [ ! -e "$STATE/$id-v" ] || fail "the lock file was left after poststop"
 done_test "runc: a profile that cannot be written is reported by poststop"
+
+# crun (refuses hybrid cgroups: run in a private mount namespace without the
+# unified hierarchy, as crun.sh does)
+if command -v crun >/dev/null && command -v unshare >/dev/null; then
+        cbundle=$SCRATCH/cbundle
+        mkdir -p "$cbundle/rootfs/bin" "$cbundle/rootfs/tmp" "$cbundle/rootfs/proc"
+        cp /bin/busybox "$cbundle/rootfs/bin/"
+        for c in sh echo mkdir cat ls; do ln -s busybox "$cbundle/rootfs/bin/$c"; done
+        (cd "$cbundle" && crun spec) || fail "crun spec"
+        # crun_conf HOOKED(0|1) SECCOMP|- CMD...
+        crun_conf()
+        {
+                _hooked=$1 _sec=$2
+                shift 2
+                "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$SCRATCH/crun.json" "$_hooked" "$_sec" "$@" <<'P'
+import json, sys
+cfg, exe, state, out, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
+c = json.load(open(cfg))
+c["process"]["terminal"] = False
+c["process"]["args"] = args
+c.pop("hooks", None)
+c.pop("annotations", None)
+c["linux"].pop("seccomp", None)
+if hooked == "1":
+    c["annotations"] = {"io.containers.trace-syscall": "of:" + out}
+    h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state, st]}]
+    c["hooks"] = {"prestart": h("prestart"), "poststop": h("poststop")}
+if sec != "-":
+    c["linux"]["seccomp"] = json.load(open(sec))
+json.dump(c, open(cfg, "w"))
+P
+                (cd "$cbundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sf-hook-crun-$$"') >"$OUT" 2>"$ERR"
+                rc=$?
+        }
+        crun_conf 1 - /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        expect_out "in crun"
+        [ -f "$SCRATCH/crun.json" ] || fail "no profile when crun run returned"
+        for s in execve getdents64 setresuid; do
+                names "$SCRATCH/crun.json" | grep -qx "$s" || fail "$s is not in the profile"
+        done
+        names "$SCRATCH/crun.json" | grep -qx tgkill && fail "runc's base set was added for crun"
+        "$SYSFENCE" convert "$SCRATCH/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
+        crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        expect_out "in crun"
+        crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null; mkdir /tmp/x'
+        [ "$rc" -ne 0 ] || fail "mkdir was not denied"
+        expect_err "Operation not permitted"
+        done_test "crun: recorded (crun's base set), the same container runs under the profile, mkdir fails"
+else
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP crun or unshare is not installed"
+fi
 
 if ! command -v podman >/dev/null; then
         while [ "$tap_n" -lt "$tap_planned" ]; do
