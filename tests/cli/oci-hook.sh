@@ -1,7 +1,7 @@
 #!/bin/sh
 # sysfence oci-hook, the OCI hook behind podman's io.containers.trace-syscall
 # annotation: called directly with good and bad states and annotations; run by
-# runc from a bundle's config.json; and run by podman (runc) from the hooks.d
+# runc and crun from a bundle's config.json; and run by podman (runc) from the hooks.d
 # files shipped in hooks/, on a busybox container.  The profile recorded from
 # a container lets the same container run under it with the same output, and
 # denies a syscall the recording did not see; if: merges a baseline; a bad
