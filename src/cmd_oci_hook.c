@@ -468,6 +468,12 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         if (chdir("/") < 0) {
                 /* not fatal: only paths given as absolute are used */
         }
+        /* whatever the runtime left: the recorder waits for its tracees' stops and
+         * exits (SIGCHLD), and SIGTERM must reach it */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGCHLD, SIG_DFL);
         signal(SIGPIPE, SIG_IGN);
         signal(SIGHUP, SIG_IGN);
 
@@ -488,9 +494,9 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
                 sf_buf b = { 0 };
                 sf_buf_printf(&b, "error: cannot record the container's process %d: %s", (int)pid,
                               sf_error_message(err));
-                report(report_fd, b.oom ? "error: out of memory" : b.s);
-                set_state(lock_fd, b.oom ? "error\nout of memory\n" : "error\ncould not attach\n");
+                /* no lock file outlives a hook that failed */
                 unlink(lock);
+                report(report_fd, b.oom ? "error: out of memory" : b.s);
                 _exit(1);
         }
         struct sigaction sa = { .sa_handler = on_term }; /* no SA_RESTART: wake the wait */
