@@ -446,6 +446,21 @@ static int make_profile(const sf_record *record, const hook_opts *o, const trace
         return r;
 }
 
+/* Whether the tree made an execve: the runtime's init ends in one; without it
+ * the container never started (a later hook or the runtime failed). */
+static bool executed(const sf_record *record)
+{
+        sf_record_entry *e = NULL;
+        size_t n = 0;
+        if (sf_record_entries(record, &e, &n, NULL) < 0)
+                return true; /* cannot tell: keep what was recorded */
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+                found = e[i].name && (strcmp(e[i].name, "execve") == 0 || strcmp(e[i].name, "execveat") == 0);
+        free(e);
+        return found;
+}
+
 /* The daemon: attach, report, record until the tree is gone, write the profile.
  * Never returns. */
 static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, const hook_opts *o,
@@ -511,8 +526,12 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         sf_buf log = { 0 };
         _cleanup_free_ char *text = NULL;
         int r = wr;
+        bool started = r >= 0 && executed(sf_recorder_record(the_recorder));
         if (r < 0)
                 sf_error_wrap(&err, "recording process %d", (int)pid);
+        else if (!started)
+                r = sf_error_set(&err, ESRCH, "the container's process %d ended before it executed the workload: no profile written for %s",
+                                 (int)pid, t->output);
         else if ((r = make_profile(sf_recorder_record(the_recorder), o, t, baseline, &text, &log, &err)) < 0)
                 sf_error_wrap(&err, "the profile for %s", t->output);
         if (r == 0)
@@ -529,6 +548,10 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         sf_recorder_free(the_recorder);
         the_recorder = NULL;
         sf_profile_free(baseline);
+        /* A container that never started may see no poststop: leave no lock file
+         * (a poststop already waiting still reads why). */
+        if (!started)
+                unlink(lock);
         close(lock_fd); /* unlocks: poststop may go on */
         _exit(r == 0 ? 0 : 1);
 }

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 30
+plan 31
 limit=60
 
 STATE=$SCRATCH/state
@@ -199,6 +199,8 @@ c["annotations"] = {"io.containers.trace-syscall": ann}
 start = os.environ.get("HOOK_STAGE", "prestart")
 h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state] + extra + [st]}]
 c["hooks"] = {start: h(start), "poststop": h("poststop")}
+if os.environ.get("FAILING_HOOK"):
+    c["hooks"][start].append({"path": "/bin/false", "args": ["false"]})
 json.dump(c, open(cfg, "w"))
 P
         ( cd "$bundle" && timeout 60 runc run "$_id" ) >"$OUT" 2>"$ERR"
@@ -284,6 +286,16 @@ done_test "runc: a profile that cannot be written is reported by poststop"
 
 # crun (refuses hybrid cgroups: run in a private mount namespace without the
 # unified hierarchy, as crun.sh does)
+# a later hook fails: the container never starts, and no profile is written
+FAILING_HOOK=1 runc_hooked "$id-f" "of:$SCRATCH/failed.json" "" /bin/sh -c 'echo should not run'
+[ "$rc" -ne 0 ] || fail "runc started the container"
+grep -q "should not run" "$OUT" && fail "the container ran"
+runc delete -f "$id-f" >/dev/null 2>&1
+sleep 0.5
+[ ! -e "$SCRATCH/failed.json" ] || fail "a profile was written for a container that never started"
+[ ! -e "$STATE/$id-f" ] || fail "the lock file was left"
+done_test "runc: a container that never starts (a later hook fails) gets no profile and leaves no lock file"
+
 if command -v crun >/dev/null && command -v unshare >/dev/null; then
         cbundle=$SCRATCH/cbundle
         mkdir -p "$cbundle/rootfs/bin" "$cbundle/rootfs/tmp" "$cbundle/rootfs/proc"
