@@ -1,0 +1,485 @@
+#!/bin/sh
+# sysfence oci-hook, the OCI hook behind podman's io.containers.trace-syscall
+# annotation: called directly with good and bad states and annotations; run by
+# runc and crun from a bundle's config.json; and run by podman (runc) from the hooks.d
+# files shipped in hooks/, on a busybox container.  The profile recorded from
+# a container lets the same container run under it with the same output, and
+# denies a syscall the recording did not see; if: merges a baseline; a bad
+# annotation keeps the container from starting.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+plan 31
+limit=60
+
+STATE=$SCRATCH/state
+
+# state_json ID PID ANNOTATION-VALUE|- [STATUS]: a runtime's state JSON on stdout.
+state_json()
+{
+        "$PY" -S - "$@" <<'P'
+import json, sys
+a = sys.argv[1:]
+s = {"ociVersion": "1.0.2", "id": a[0], "status": a[3] if len(a) > 3 else "created",
+     "pid": int(a[1]), "bundle": "/nonexistent"}
+if a[2] != "-":
+    s["annotations"] = {"io.containers.trace-syscall": a[2]}
+print(json.dumps(s))
+P
+}
+
+# hook STAGE ID PID ANNOTATION: the hook called as the runtime would, stdin the state.
+hook()
+{
+        state_json "$2" "$3" "$4" >"$SCRATCH/state.json"
+        sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" "$1"
+}
+
+# names FILE: every syscall a profile allows, one a line.
+names()
+{
+        "$PY" -S -c 'import json,sys
+for r in json.load(open(sys.argv[1])).get("syscalls", []):
+    for n in r["names"]: print(n)' "$1" 2>/dev/null
+}
+
+# --- the command line and the state --------------------------------------------------
+
+sf oci-hook --help
+expect_rc 0
+expect_out "io.containers.trace-syscall=[if:INPUT;]of:OUTPUT"
+expect_out "poststop"
+done_test "--help names the annotation and the stages"
+
+printf 'this is not json' >"$SCRATCH/bad-state"
+sf_in "$SCRATCH/bad-state" oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err "sysfence oci-hook: the container state on standard input is not JSON"
+expect_no_sanitizer
+done_test "bad state on stdin: exit 1 and says it is not JSON"
+
+printf '{"ociVersion": "1.0.2", "pid": 1}' >"$SCRATCH/bad-state"
+sf_in "$SCRATCH/bad-state" oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err 'the container state has no "id" string'
+printf '{"id": "../etc", "pid": 1}' >"$SCRATCH/bad-state"
+sf_in "$SCRATCH/bad-state" oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err 'id "../etc" is not a container id'
+printf '{"id": "c1", "pid": -4, "annotations": {"io.containers.trace-syscall": "of:/tmp/x.json"}}' >"$SCRATCH/bad-state"
+sf_in "$SCRATCH/bad-state" oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err 'pid -4 is not a process id'
+printf '{"id": "c1", "pid": 1, "annotations": {"io.containers.trace-syscall": 7}}' >"$SCRATCH/bad-state"
+sf_in "$SCRATCH/bad-state" oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err 'annotation io.containers.trace-syscall is a number, not a string'
+expect_no_sanitizer
+done_test "a state without id, with a bad id, pid or annotation type: exit 1, named"
+
+sf_in /dev/null oci-hook --state-dir "$STATE" prestart
+expect_rc 1
+expect_err "not JSON"
+done_test "empty stdin: exit 1"
+
+sf oci-hook bogus-stage
+expect_rc 2
+expect_err 'unknown stage "bogus-stage"'
+sf oci-hook --default-action maybe prestart
+expect_rc 2
+expect_err '"maybe" is not errno, kill or log'
+done_test "usage errors: exit 2"
+
+hook prestart c1 1 -
+expect_rc 0
+expect_err "has no io.containers.trace-syscall annotation: nothing to record"
+[ ! -e "$STATE/c1" ] || fail "a lock file was made for a container not to record"
+done_test "no annotation: exit 0, nothing recorded"
+
+bad_annotation()
+{
+        hook prestart c1 $$ "$1"
+        expect_rc 1
+        expect_err "$2"
+        expect_no_sanitizer
+        [ ! -e "$STATE/c1" ] || fail "a lock file was left"
+}
+bad_annotation "" "annotation io.containers.trace-syscall is empty"
+bad_annotation "output.json" '"output.json" is neither if:INPUT nor of:OUTPUT'
+bad_annotation "of:rel/p.json" 'of: "rel/p.json" is not an absolute path'
+bad_annotation "if:/etc/hostname" "has no of:OUTPUT"
+bad_annotation "of:$SCRATCH/a.json;of:$SCRATCH/b.json" "of: given twice"
+bad_annotation "of:$SCRATCH/no/such/dir/p.json" "the directory $SCRATCH/no/such/dir does not exist"
+bad_annotation "of:$SCRATCH" "of:$SCRATCH is a directory"
+done_test "invalid annotations: exit 1 with the problem named"
+
+bad_annotation "if:$SCRATCH/missing.json;of:$SCRATCH/p.json" "if:$SCRATCH/missing.json: cannot read the profile: No such file or directory"
+printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$SCRATCH/broken.json"
+bad_annotation "if:$SCRATCH/broken.json;of:$SCRATCH/p.json" "if:$SCRATCH/broken.json is not a usable profile"
+[ ! -e "$SCRATCH/p.json" ] || fail "an output was written"
+done_test "an unreadable or invalid if: baseline: exit 1, no output"
+
+# A pid that no longer exists: the recorder cannot attach; the hook says so.
+sh -c 'exit 0' &
+gone=$!
+wait $gone
+hook prestart c2 "$gone" "of:$SCRATCH/gone.json"
+expect_rc 1
+expect_err "cannot record the container's process $gone"
+[ ! -e "$SCRATCH/gone.json" ] || fail "an output was written"
+[ ! -e "$STATE/c2" ] || fail "a lock file was left"
+done_test "a process that cannot be traced: exit 1, no output"
+
+# poststop: nothing recorded for this container: nothing to wait for
+hook poststop c3 0 "of:$SCRATCH/c3.json"
+expect_rc 0
+done_test "poststop without a recorder: exit 0"
+
+# poststop waits for the recorder's lock, bounded by --timeout
+mkdir -p "$STATE"
+printf 'recording 1\n' >"$STATE/c4"
+flock "$STATE/c4" sleep 2 &
+holder=$!
+sleep 0.3
+state_json c4 0 "of:$SCRATCH/c4.json" stopped >"$SCRATCH/state.json"
+sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --timeout 1
+expect_rc 1
+expect_err "the recorder has not written its profile after 1 s"
+[ -e "$STATE/c4" ] || fail "the lock file of a running recorder was removed"
+sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --timeout 10
+expect_rc 1
+expect_err "the recorder ended without writing its profile"
+wait $holder
+[ ! -e "$STATE/c4" ] || fail "the lock file is still there"
+done_test "poststop (stage from the status): waits for the lock, gives up after --timeout, reports a recorder that died"
+
+printf 'ok\n' >"$STATE/c5"
+flock "$STATE/c5" sleep 1 &
+holder=$!
+sleep 0.3
+hook poststop c5 0 "of:$SCRATCH/c5.json"
+expect_rc 0
+wait $holder
+[ ! -e "$STATE/c5" ] || fail "the lock file is still there"
+done_test "poststop: waits while the lock is held, then exit 0"
+
+# --- containers -------------------------------------------------------------------------
+
+if [ "$(id -u)" != 0 ] || ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; then
+        while [ "$tap_n" -lt "$tap_planned" ]; do
+                tap_n=$((tap_n + 1))
+                echo "ok $tap_n # SKIP containers need root, runc and busybox-static"
+        done
+        finish
+        exit $?
+fi
+
+bundle=$SCRATCH/bundle
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/tmp"
+cp /bin/busybox "$bundle/rootfs/bin/"
+for c in sh true echo mkdir uname cat ls wc; do ln -s busybox "$bundle/rootfs/bin/$c"; done
+(cd "$bundle" && runc spec) || fail "runc spec"
+
+# runc_hooked ID ANNOTATION HOOK-ARGS CMD...: runc run with the hook at
+# prestart and poststop (HOOK-ARGS: extra options, space-separated).
+runc_hooked()
+{
+        _id=$1 _ann=$2 _args=$3
+        shift 3
+        "$PY" -S - "$bundle/config.json" "$SYSFENCE" "$STATE" "$_ann" "$_args" "$@" <<'P'
+import json, os, sys
+cfg, exe, state, ann, extra, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(), sys.argv[6:]
+c = json.load(open(cfg))
+c["process"]["terminal"] = False
+c["process"]["args"] = args
+c["root"]["readonly"] = True
+c.pop("hooks", None)
+c["linux"].pop("seccomp", None)
+c["annotations"] = {"io.containers.trace-syscall": ann}
+start = os.environ.get("HOOK_STAGE", "prestart")
+h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state] + extra + [st]}]
+c["hooks"] = {start: h(start), "poststop": h("poststop")}
+if os.environ.get("FAILING_HOOK"):
+    c["hooks"][start].append({"path": "/bin/false", "args": ["false"]})
+json.dump(c, open(cfg, "w"))
+P
+        ( cd "$bundle" && timeout 60 runc run "$_id" ) >"$OUT" 2>"$ERR"
+        rc=$?
+}
+
+id=sf-hook-$$
+runc_hooked "$id" "of:$SCRATCH/runc.json" "" /bin/sh -c 'echo in runc; ls / >/dev/null'
+expect_rc 0
+expect_out "in runc"
+expect_no_sanitizer
+[ -f "$SCRATCH/runc.json" ] || fail "no profile when runc run returned"
+json_ok "$SCRATCH/runc.json" || fail "the profile is not JSON"
+[ "$(json_get "$SCRATCH/runc.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
+for s in execve getdents64 exit_group pivot_root; do
+        names "$SCRATCH/runc.json" | grep -qx "$s" || fail "$s is not in the profile"
+done
+[ ! -e "$STATE/$id" ] || fail "the lock file was left after poststop"
+done_test "runc: prestart and poststop hooks record the container (runc's init from prestart on, the workload)"
+
+# the profile back into runc as linux.seccomp: the same run succeeds; one more syscall is denied
+runc_with()
+{
+        "$SYSFENCE" convert "$1" --to oci --arch amd64 -o "$SCRATCH/seccomp.json" || { rc=99; return; }
+        shift
+        "$PY" -S - "$bundle/config.json" "$SCRATCH/seccomp.json" "$@" <<'P'
+import json, sys
+cfg, sec, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+c = json.load(open(cfg))
+c["process"]["args"] = args
+c.pop("hooks", None)
+c.pop("annotations", None)
+c["linux"]["seccomp"] = json.load(open(sec))
+json.dump(c, open(cfg, "w"))
+P
+        ( cd "$bundle" && timeout 60 runc run "sf-hook-replay-$$" ) >"$OUT" 2>"$ERR"
+        rc=$?
+}
+for s in tgkill rt_sigreturn sched_yield; do
+        names "$SCRATCH/runc.json" | grep -qx "$s" || fail "$s (runc's base set, found by --base auto) is not in the profile"
+done
+# runc's Go runtime makes some calls at random after the filter is in: several runs
+for i in 1 2 3 4 5; do
+        runc_with "$SCRATCH/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null'
+        expect_rc 0
+        expect_out "in runc"
+done
+runc_with "$SCRATCH/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null; mkdir /tmp/x'
+[ "$rc" -ne 0 ] || fail "mkdir was not denied"
+expect_err "Operation not permitted"
+done_test "runc: the recorded profile (with runc's base set) runs the same container 5 times; mkdir, not recorded, fails with EPERM"
+
+runc_hooked "$id-k" "of:$SCRATCH/kill.json" "--default-action kill" /bin/true
+expect_rc 0
+[ "$(json_get "$SCRATCH/kill.json" 'd["defaultAction"]')" = SCMP_ACT_KILL_PROCESS ] ||
+        fail "the hook's --default-action kill is not the profile's default"
+done_test "runc: --default-action in the hook's args"
+
+runc_hooked "$id-b" "if:$SCRATCH/missing.json;of:$SCRATCH/never.json" "" /bin/sh -c 'echo should not run'
+[ "$rc" -ne 0 ] || fail "runc started the container"
+grep -q "should not run" "$OUT" && fail "the container ran"
+expect_err "cannot read the profile"
+[ ! -e "$SCRATCH/never.json" ] || fail "an output was written"
+runc delete -f "$id-b" >/dev/null 2>&1
+done_test "runc: a missing if: baseline keeps the container from starting"
+
+HOOK_STAGE=createRuntime runc_hooked "$id-c" "of:$SCRATCH/create.json" "" /bin/sh -c 'echo at createRuntime'
+expect_rc 0
+expect_out "at createRuntime"
+names "$SCRATCH/create.json" | grep -qx execve || fail "execve is not in the profile"
+done_test "runc: the hook at createRuntime records the same way"
+
+# OUTPUT's directory goes away while the container runs: poststop reports it
+mkdir "$SCRATCH/vanish"
+(sleep 0.5; rmdir "$SCRATCH/vanish") &
+runc_hooked "$id-v" "of:$SCRATCH/vanish/p.json" "" /bin/sh -c 'sleep 1.5; echo ran'
+wait
+expect_out ran
+expect_err "the recording failed"
+expect_err "cannot create a temporary file in $SCRATCH/vanish"
+[ ! -e "$STATE/$id-v" ] || fail "the lock file was left after poststop"
+done_test "runc: a profile that cannot be written is reported by poststop"
+
+# crun (refuses hybrid cgroups: run in a private mount namespace without the
+# unified hierarchy, as crun.sh does)
+# a later hook fails: the container never starts, and no profile is written
+FAILING_HOOK=1 runc_hooked "$id-f" "of:$SCRATCH/failed.json" "" /bin/sh -c 'echo should not run'
+[ "$rc" -ne 0 ] || fail "runc started the container"
+grep -q "should not run" "$OUT" && fail "the container ran"
+runc delete -f "$id-f" >/dev/null 2>&1
+sleep 0.5
+[ ! -e "$SCRATCH/failed.json" ] || fail "a profile was written for a container that never started"
+[ ! -e "$STATE/$id-f" ] || fail "the lock file was left"
+done_test "runc: a container that never starts (a later hook fails) gets no profile and leaves no lock file"
+
+if command -v crun >/dev/null && command -v unshare >/dev/null; then
+        cbundle=$SCRATCH/cbundle
+        mkdir -p "$cbundle/rootfs/bin" "$cbundle/rootfs/tmp" "$cbundle/rootfs/proc"
+        cp /bin/busybox "$cbundle/rootfs/bin/"
+        for c in sh echo mkdir cat ls; do ln -s busybox "$cbundle/rootfs/bin/$c"; done
+        (cd "$cbundle" && crun spec) || fail "crun spec"
+        # crun_conf HOOKED(0|1) SECCOMP|- CMD...
+        crun_conf()
+        {
+                _hooked=$1 _sec=$2
+                shift 2
+                "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$SCRATCH/crun.json" "$_hooked" "$_sec" "$@" <<'P'
+import json, sys
+cfg, exe, state, out, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
+c = json.load(open(cfg))
+c["process"]["terminal"] = False
+c["process"]["args"] = args
+c.pop("hooks", None)
+c.pop("annotations", None)
+c["linux"].pop("seccomp", None)
+if hooked == "1":
+    c["annotations"] = {"io.containers.trace-syscall": "of:" + out}
+    h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state, st]}]
+    c["hooks"] = {"prestart": h("prestart"), "poststop": h("poststop")}
+if sec != "-":
+    c["linux"]["seccomp"] = json.load(open(sec))
+json.dump(c, open(cfg, "w"))
+P
+                (cd "$cbundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sf-hook-crun-$$"') >"$OUT" 2>"$ERR"
+                rc=$?
+        }
+        crun_conf 1 - /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        expect_out "in crun"
+        [ -f "$SCRATCH/crun.json" ] || fail "no profile when crun run returned"
+        for s in execve getdents64 setresuid; do
+                names "$SCRATCH/crun.json" | grep -qx "$s" || fail "$s is not in the profile"
+        done
+        names "$SCRATCH/crun.json" | grep -qx tgkill && fail "runc's base set was added for crun"
+        "$SYSFENCE" convert "$SCRATCH/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
+        crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        expect_out "in crun"
+        crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null; mkdir /tmp/x'
+        [ "$rc" -ne 0 ] || fail "mkdir was not denied"
+        expect_err "Operation not permitted"
+        done_test "crun: recorded (crun's base set), the same container runs under the profile, mkdir fails"
+else
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP crun or unshare is not installed"
+fi
+
+if ! command -v podman >/dev/null; then
+        while [ "$tap_n" -lt "$tap_planned" ]; do
+                tap_n=$((tap_n + 1))
+                echo "ok $tap_n # SKIP podman is not installed"
+        done
+        finish
+        exit $?
+fi
+
+# The hooks.d files as shipped, with the path of the binary under test.
+hooks=$SCRATCH/hooks.d
+mkdir -p "$hooks"
+for f in "$SF_SOURCE"/hooks/*.json; do
+        sed "s|\"/usr/bin/sysfence\"|\"$SYSFENCE\"|" "$f" >"$hooks/$(basename "$f")"
+done
+grep -q "\"$SYSFENCE\"" "$hooks/sysfence-trace-syscall.json" || fail "hooks/sysfence-trace-syscall.json does not name /usr/bin/sysfence"
+for f in "$hooks"/*.json; do
+        json_ok "$f" || fail "$(basename "$f") is not JSON"
+done
+[ "$(cat "$hooks"/*.json | grep -c '"prestart"\|"poststop"')" -ge 2 ] || fail "the hooks lack a prestart or poststop stage"
+done_test "hooks/: the hooks.d files are JSON for prestart and poststop"
+
+# pod ANNOTATION|- SECCOMP|- CMD...: podman run (runc) on the busybox rootfs.
+pod()
+{
+        _ann=$1 _sec=$2
+        shift 2
+        set -- --rootfs "$bundle/rootfs" "$@"
+        [ "$_sec" = - ] || set -- --security-opt "seccomp=$_sec" "$@"
+        [ "$_ann" = - ] || set -- --annotation "io.containers.trace-syscall=$_ann" "$@"
+        timeout 120 podman --hooks-dir "$hooks" --runtime runc --cgroup-manager cgroupfs run --rm \
+                --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none "$@" >"$OUT" 2>"$ERR"
+        rc=$?
+}
+
+locks_before=$(ls /run/sysfence/oci-hook 2>/dev/null)
+work='echo start; ls /bin | wc -l; cat /proc/self/status >/dev/null; echo done'
+pod - - /bin/sh -c "$work"
+expect_rc 0
+cp "$OUT" "$SCRATCH/plain.out"
+pod "of:$SCRATCH/p.json" - /bin/sh -c "$work"
+expect_rc 0
+expect_no_sanitizer
+cmp -s "$OUT" "$SCRATCH/plain.out" || fail "the recorded run printed $(cat "$OUT"), not $(cat "$SCRATCH/plain.out")"
+[ -f "$SCRATCH/p.json" ] || fail "no profile when podman run --rm returned"
+json_ok "$SCRATCH/p.json" || fail "the profile is not JSON"
+[ "$(json_get "$SCRATCH/p.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
+names "$SCRATCH/p.json" | grep -qx execve || fail "execve is not in the profile"
+names "$SCRATCH/p.json" | grep -qx mkdir && fail "mkdir is in the profile, the denial test below would prove nothing"
+[ "$(ls /run/sysfence/oci-hook 2>/dev/null)" = "$locks_before" ] || fail "lock files left: $(ls /run/sysfence/oci-hook)"
+done_test "podman: the annotation records the container; the profile is there when podman run --rm returns"
+
+for i in 1 2 3; do
+        pod - "$SCRATCH/p.json" /bin/sh -c "$work"
+        expect_rc 0
+        cmp -s "$OUT" "$SCRATCH/plain.out" || fail "under the profile it printed $(cat "$OUT"), not $(cat "$SCRATCH/plain.out")"
+done
+done_test "podman: the same container under the recorded profile runs with the same output (3 runs)"
+
+pod - "$SCRATCH/p.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+[ "$rc" -ne 0 ] || fail "the container succeeded"
+grep -q made "$OUT" && fail "mkdir succeeded"
+expect_err "Operation not permitted"
+done_test "podman: one more syscall (mkdir) than recorded is denied with EPERM"
+
+# if: a baseline that allows mkdir and swapon: both end up in the output
+cat >"$SCRATCH/base.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mkdir", "swapon"], "action": "SCMP_ACT_ALLOW"}]}
+EOF
+pod "if:$SCRATCH/base.json;of:$SCRATCH/merged.json" - /bin/sh -c "$work"
+expect_rc 0
+for s in mkdir swapon execve getdents64; do
+        names "$SCRATCH/merged.json" | grep -qx "$s" || fail "$s is not in the merged profile"
+done
+rm -rf "$bundle/rootfs/tmp/new"
+pod - "$SCRATCH/merged.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+expect_rc 0
+expect_out made
+done_test "podman: if: merges a baseline (its mkdir and swapon are in the output; mkdir now works)"
+
+# if: podman's own default profile (an archMap and includes.caps): resolved for
+# this node and the container's capabilities, then merged
+"$SYSFENCE" profile default --for podman -o "$SCRATCH/podman-default.json"
+pod "if:$SCRATCH/podman-default.json;of:$SCRATCH/pm.json" - /bin/sh -c "$work"
+expect_rc 0
+[ -f "$SCRATCH/pm.json" ] || fail "no merged profile"
+[ "$(json_get "$SCRATCH/pm.json" '"archMap" in d')" = False ] || fail "the merged profile has an archMap"
+for s in execve getdents64 tgkill clock_adjtime; do
+        names "$SCRATCH/pm.json" | grep -qx "$s" || fail "$s is not in the merged profile"
+done
+rm -rf "$bundle/rootfs/tmp/new"
+pod - "$SCRATCH/pm.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+expect_rc 0
+expect_out made
+done_test "podman: if: podman's default profile (archMap, includes) is resolved and merged"
+
+rm -f "$SCRATCH/never.json"
+pod "of:relative.json" - /bin/sh -c 'echo should not run'
+[ "$rc" -ne 0 ] || fail "podman started the container"
+grep -q "should not run" "$OUT" && fail "the container ran"
+expect_err 'io.containers.trace-syscall="of:relative.json": of: "relative.json" is not an absolute path'
+done_test "podman: a bad annotation value keeps the container from starting, with the reason"
+
+pod "if:$SCRATCH/missing.json;of:$SCRATCH/never.json" - /bin/sh -c 'echo should not run'
+[ "$rc" -ne 0 ] || fail "podman started the container"
+grep -q "should not run" "$OUT" && fail "the container ran"
+expect_err "if:$SCRATCH/missing.json: cannot read the profile"
+[ ! -e "$SCRATCH/never.json" ] || fail "an output was written"
+done_test "podman: a missing if: baseline keeps the container from starting"
+
+# A longer-lived container with threads of work: the recorder follows forks.
+pod "of:$SCRATCH/forks.json" - /bin/sh -c 'for i in 1 2 3 4 5; do (echo $i; uname -s) & done; wait; echo end'
+expect_rc 0
+expect_out end
+names "$SCRATCH/forks.json" | grep -qx uname || fail "uname from the forked children is not in the profile"
+names "$SCRATCH/forks.json" | grep -qx wait4 || fail "wait4 is not in the profile"
+done_test "podman: children forked by the workload are recorded"
+
+# The profile is replaced atomically: the old one stays whole until the new one is in.
+cp "$SCRATCH/p.json" "$SCRATCH/again.json"
+pod "of:$SCRATCH/again.json" - /bin/sh -c "$work"
+expect_rc 0
+json_ok "$SCRATCH/again.json" || fail "the rewritten profile is not JSON"
+ls "$SCRATCH" | grep -q '^again.json.' && fail "a temporary file was left: $(ls "$SCRATCH" | grep '^again.json.')"
+done_test "podman: an existing output is replaced whole (no temporary file left)"
+
+# No recorder outlives its container.
+left=
+for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/exe" 2>/dev/null)" = "$SYSFENCE" ] && left="$left ${p#/proc/}"
+done
+[ -z "$left" ] || fail "sysfence processes still running:$left"
+done_test "no recorder is left running"
+
+finish
