@@ -462,7 +462,7 @@ static node_profile *load_profile(linter *l, const char *file, const sf_node *ke
         np->usable = np->prog && d.errors == 0;
         for (size_t i = 0; i < d.n; i++) {
                 if (d.v[i].severity == SF_SEV_ERROR && !np->problem)
-                        np->problem = sf_diag_format(&d.v[i]);
+                        np->problem = strdup(d.v[i].msg);
                 add_other(l, &d.v[i], key);
         }
         sf_diags_release(&d);
@@ -577,8 +577,8 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
                 if (first)
                         add(l, SEV_ERROR, "profile-invalid", lp_path, sp->lp_at,
                             "'sysfence check' shows every problem",
-                            "profile \"%s\" is invalid: the runtime fails to create the container: %s", sp->lp,
-                            found->problem ? found->problem : found->file);
+                            "profile \"%s\" is invalid, the runtime fails to create the container: %s: %s", sp->lp,
+                            found->file, found->problem ? found->problem : "invalid");
                 return;
         }
         if (first && found->default_action == SF_ACT_LOG)
@@ -862,6 +862,7 @@ static bool is_json_name(const char *file)
 static size_t lint_file(linter *l, const char *arg)
 {
         l->file = strcmp(arg, "-") == 0 ? "<stdin>" : arg;
+        l->n_reported = 0; /* nodes of the last file are gone: their addresses come back */
         sf_error *err = NULL;
         _cleanup_free_ char *data = NULL;
         size_t len = 0, n_docs = 0;
