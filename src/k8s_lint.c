@@ -3,6 +3,7 @@
  * runs under, and what would keep it from starting or leave it unconfined. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -544,12 +545,15 @@ static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, c
         sf_buf_release(&soft);
 }
 
+static void check_found(linter *l, node_profile *found, const spec_profile *sp, const char *lp_path, const char *cname,
+                        bool nnp, bool first);
+
 /* Looks the profile up in every place given; judges the file once per manifest node. */
 static void check_localhost(linter *l, const spec_profile *sp, const char *cname, bool nnp)
 {
         const char *lp_path = sp->lp_at == sp->at ? sp->path : str_of(l, "%s.localhostProfile", sp->path);
         const char *dirs[2] = { l->kubelet_root, l->profiles_dir };
-        node_profile *found = NULL;
+        size_t found = SIZE_MAX; /* an index: loading the next one may move the cache */
         bool first = !reported(l, sp->lp_at);
         for (int i = 0; i < 2; i++) {
                 if (!dirs[i])
@@ -568,11 +572,17 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
                                     i == 0 ? "installed on the node" : "in the profiles directory", file);
                         continue;
                 }
-                if (!found)
-                        found = np;
+                if (found == SIZE_MAX)
+                        found = (size_t)(np - l->cache);
         }
-        if (!found)
+        if (found == SIZE_MAX)
                 return;
+        check_found(l, &l->cache[found], sp, lp_path, cname, nnp, first);
+}
+
+static void check_found(linter *l, node_profile *found, const spec_profile *sp, const char *lp_path, const char *cname,
+                        bool nnp, bool first)
+{
         if (!found->usable) {
                 if (first)
                         add(l, SEV_ERROR, "profile-invalid", lp_path, sp->lp_at,
@@ -894,7 +904,8 @@ static size_t lint_file(linter *l, const char *arg)
 
 static void print_findings(linter *l, size_t from, sf_buf *json)
 {
-        qsort(l->v + from, l->n - from, sizeof(*l->v), cmp_finding);
+        if (l->n > from)
+                qsort(l->v + from, l->n - from, sizeof(*l->v), cmp_finding);
         bool first = true;
         for (size_t i = from; i < l->n; i++) {
                 const finding *f = &l->v[i];
