@@ -565,8 +565,8 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
                 if (!np->exists) {
                         if (first)
                                 add(l, SEV_ERROR, "profile-missing", lp_path, sp->lp_at,
-                                    i == 0 ? "pods using it sit in CreateContainerError; ship it with the agent "
-                                             "(sysfence k8s manifests --from DIR) or 'sysfence k8s install'"
+                                    i == 0 ? "pods using it sit in CreateContainerError; ship it with the agent, "
+                                             "'sysfence k8s manifests --from DIR', or 'sysfence k8s install' it"
                                            : "add the file, or fix localhostProfile",
                                     "profile \"%s\" is not %s: %s does not exist", sp->lp,
                                     i == 0 ? "installed on the node" : "in the profiles directory", file);
@@ -1024,13 +1024,17 @@ int k8s_lint(int argc, char **argv)
                         print_findings(&l, from, &json);
                         sf_buf_puts(&json, "]}");
                 } else {
+                        /* Each file's containers, its findings, its summary, in that order
+                         * on a terminal or in one stream (2>&1). */
+                        if (!l.quiet && l.out.s)
+                                fputs(l.out.s, stdout);
+                        fflush(stdout);
                         print_findings(&l, from, NULL);
                         if (!l.quiet) {
-                                if (l.out.s)
-                                        fputs(l.out.s, stdout);
                                 printf("%s: %zu container%s, %zu error%s, %zu warning%s, %zu info%s\n", l.file,
                                        l.n_containers, plural(l.n_containers, "", "s"), e, plural(e, "", "s"), w,
                                        plural(w, "", "s"), inf, plural(inf, "", "s"));
+                                fflush(stdout);
                         }
                 }
         }

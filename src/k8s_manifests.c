@@ -557,10 +557,11 @@ int k8s_pod_patch(int argc, char **argv)
                 sf_buf_puts(&b, "}}\n");
         } else {
                 sf_buf_printf(&b,
-                              "# Runs %s under %s, as installed by the sysfence agent at\n"
-                              "# <kubelet-root>/seccomp/%s (kubectl patch --type strategic --patch-file FILE).\n"
+                              "# Binds %s to %s, as the sysfence agent installs it:\n"
+                              "# <kubelet-root>/seccomp/%s.  Apply with\n"
+                              "# kubectl patch KIND NAME --type strategic --patch-file FILE\n"
                               "spec:\n",
-                              container ? "the container" : "every container of the pod", base, lp.s);
+                              base, container ? "one container" : "every container of the pod", lp.s);
                 if (tmpl)
                         sf_buf_puts(&b, "  template:\n    spec:\n");
                 if (container) {
