@@ -336,9 +336,10 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                       "    metadata:\n"
                       "      labels:\n" LABELS("        ")
                       "    spec:\n"
-                      /* Pods wait for their profile on every node: the agent runs
-                       * wherever they may, whatever the taints. */
-                      "      priorityClassName: system-node-critical\n"
+                      /* Pods need their profile on every node: the agent runs
+                       * wherever they may, whatever the taints.  No critical
+                       * priorityClassName: some clusters admit those only in
+                       * kube-system. */
                       "      tolerations:\n"
                       "      - operator: Exists\n"
                       "      nodeSelector:\n"

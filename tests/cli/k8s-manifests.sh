@@ -13,7 +13,7 @@ K8S=$SF_SOURCE/tests/data/k8s
 # The system python has PyYAML; `-S` would hide it.
 PYY=$(command -v python3)
 
-plan 21
+plan 22
 
 # validate FILE...: the schema validator; its report in $SCRATCH/validate.out.
 validate()
@@ -53,6 +53,26 @@ cmp -s "$SCRATCH/default.yaml" "$SF_SOURCE/deploy/kubernetes/sysfence-agent.yaml
         fail "deploy/kubernetes/sysfence-agent.yaml differs from 'sysfence k8s manifests' (regenerate it)"
 validate "$SF_SOURCE/deploy/kubernetes/sysfence-agent.yaml" || fail "schema: $(cat "$SCRATCH/validate.out")"
 done_test "deploy/kubernetes/sysfence-agent.yaml is the command's output"
+
+# The image the DaemonSet runs: Debian 12, two stages, the binary where the
+# DaemonSet's command and probe look for it.  (Building it needs a registry,
+# which this machine cannot reach; the build steps are those of this tree.)
+CF=$SF_SOURCE/deploy/Containerfile
+[ "$(grep -c '^FROM docker.io/library/debian:12' "$CF")" -eq 2 ] || fail "Containerfile: not two Debian 12 stages"
+grep -q '^FROM .* AS build$' "$CF" || fail "Containerfile: no build stage"
+grep -q '^COPY --from=build ' "$CF" || fail "Containerfile: the runtime stage copies nothing from the build"
+grep -q 'install -D -m 0755 /build/sysfence /out/usr/bin/sysfence' "$CF" || fail "Containerfile: sysfence is not installed as /usr/bin/sysfence"
+grep -q '^ENTRYPOINT \["/usr/bin/sysfence"\]' "$CF" || fail "Containerfile: ENTRYPOINT"
+grep -q '^CMD \["k8s", "agent", "--source", "/etc/sysfence/profiles", "--kubelet-root", "/var/lib/kubelet", "--subdir", "sysfence"\]' "$CF" ||
+        fail "Containerfile: CMD is not the agent's contract"
+ldd "$SYSFENCE" | awk '$1 ~ /^lib/ { print $1 }' | while read -r lib; do
+        case $lib in
+        libc.so.* | libyaml-0.so.* | libasan.so.* | libubsan.so.* | libm.so.* | libgcc_s.so.* | libstdc++.so.*) ;;
+        *) echo "$lib" ;;
+        esac
+done >"$SCRATCH/libs"
+[ -s "$SCRATCH/libs" ] && fail "sysfence links libraries the runtime image lacks (it installs libyaml-0-2): $(cat "$SCRATCH/libs")"
+done_test "deploy/Containerfile: Debian 12 build and runtime stages, /usr/bin/sysfence running the agent; libyaml is all it links"
 
 sf k8s manifests
 cmp -s "$OUT" "$SCRATCH/default.yaml" || fail "two runs differ"
