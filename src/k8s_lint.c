@@ -64,7 +64,7 @@ typedef struct node_profile {
         bool usable;      /* loaded, checked and compiled without error */
         sf_prog *prog;
         sf_action_kind default_action;
-        char *problem;    /* the first error, formatted */
+        char *problem;    /* the first error's message */
 } node_profile;
 
 /* A seccompProfile as the manifest gives it (a field or an alpha annotation). */
@@ -121,11 +121,8 @@ static const char *str_of(linter *l, const char *fmt, ...)
         return s;
 }
 
-static void vadd(linter *l, enum sev sev, const char *id, const char *file, const char *path, unsigned line,
-                 unsigned col, const sf_node *key, const char *hint, const char *fmt, va_list ap)
-        __attribute__((format(printf, 10, 0)));
-static void vadd(linter *l, enum sev sev, const char *id, const char *file, const char *path, unsigned line,
-                 unsigned col, const sf_node *key, const char *hint, const char *fmt, va_list ap)
+/* A new finding, counted; NULL when out of memory (then latched in l->oom). */
+static finding *push(linter *l, enum sev sev)
 {
         if (sev == SEV_ERROR)
                 l->errors++;
@@ -138,25 +135,14 @@ static void vadd(linter *l, enum sev sev, const char *id, const char *file, cons
                 finding *v = realloc(l->v, cap * sizeof(*v));
                 if (!v) {
                         l->oom = true;
-                        return;
+                        return NULL;
                 }
                 l->v = v;
                 l->cap = cap;
         }
         finding *f = &l->v[l->n++];
-        *f = (finding){
-                .sev = sev,
-                .id = id,
-                .file = file,
-                .path = path ? path : "",
-                .line = line,
-                .col = col,
-                .key_line = key ? key->line : line,
-                .key_col = key ? key->col : col,
-                .hint = hint,
-                .seq = l->seq++,
-        };
-        f->msg = dupv(l, fmt, ap);
+        *f = (finding){ .sev = sev, .seq = l->seq++ };
+        return f;
 }
 
 /* A finding about the manifest, at node `at`. */
@@ -165,46 +151,36 @@ static void add(linter *l, enum sev sev, const char *id, const char *path, const
 static void add(linter *l, enum sev sev, const char *id, const char *path, const sf_node *at, const char *hint,
                 const char *fmt, ...)
 {
+        finding *f = push(l, sev);
+        if (!f)
+                return;
+        f->id = id;
+        f->file = l->file;
+        f->path = path ? path : "";
+        f->line = f->key_line = at ? at->line : 0;
+        f->col = f->key_col = at ? at->col : 0;
+        f->hint = hint;
         va_list ap;
         va_start(ap, fmt);
-        vadd(l, sev, id, l->file, path, at ? at->line : 0, at ? at->col : 0, at, hint, fmt, ap);
+        f->msg = dupv(l, fmt, ap);
         va_end(ap);
 }
 
 /* A finding about another file (a profile), sorted after the manifest's node `key`. */
 static void add_other(linter *l, const sf_diag *g, const sf_node *key)
 {
-        const char *file = str_of(l, "%s", g->file);
-        const char *path = str_of(l, "%s", g->path ? g->path : "");
-        const char *hint = g->hint ? str_of(l, "%s", g->hint) : NULL;
-        unsigned line = g->line, col = g->col;
-        if (g->severity == SF_SEV_ERROR)
-                l->errors++;
-        else
-                l->warnings++;
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 32;
-                finding *v = realloc(l->v, cap * sizeof(*v));
-                if (!v) {
-                        l->oom = true;
-                        return;
-                }
-                l->v = v;
-                l->cap = cap;
-        }
-        l->v[l->n++] = (finding){
-                .sev = g->severity == SF_SEV_ERROR ? SEV_ERROR : SEV_WARNING,
-                .id = g->id,
-                .file = file,
-                .path = path,
-                .msg = str_of(l, "%s", g->msg),
-                .hint = hint,
-                .line = line,
-                .col = col,
-                .key_line = key ? key->line : 0,
-                .key_col = key ? key->col : 0,
-                .seq = l->seq++,
-        };
+        finding *f = push(l, g->severity == SF_SEV_ERROR ? SEV_ERROR : SEV_WARNING);
+        if (!f)
+                return;
+        f->id = g->id;
+        f->file = str_of(l, "%s", g->file);
+        f->path = str_of(l, "%s", g->path ? g->path : "");
+        f->msg = str_of(l, "%s", g->msg);
+        f->hint = g->hint ? str_of(l, "%s", g->hint) : NULL;
+        f->line = g->line;
+        f->col = g->col;
+        f->key_line = key ? key->line : 0;
+        f->key_col = key ? key->col : 0;
 }
 
 static int cmp_finding(const void *a, const void *b)
