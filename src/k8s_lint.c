@@ -61,6 +61,7 @@ typedef struct finding {
 typedef struct node_profile {
         char *file;       /* the path looked at */
         bool exists;
+        bool not_file;    /* there, but not a regular file */
         bool usable;      /* loaded, checked and compiled without error */
         sf_prog *prog;
         sf_action_kind default_action;
@@ -401,7 +402,7 @@ static node_profile *load_profile(linter *l, const char *file, const sf_node *ke
         l->n_cache++;
         struct stat st;
         if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-                np->exists = false;
+                np->not_file = stat(file, &st) == 0;
                 return np;
         }
         np->exists = true;
@@ -544,8 +545,9 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
                                     i == 0 ? "pods using it sit in CreateContainerError; ship it with the agent, "
                                              "'sysfence k8s manifests --from DIR', or 'sysfence k8s install' it"
                                            : "add the file, or fix localhostProfile",
-                                    "profile \"%s\" is not %s: %s does not exist", sp->lp,
-                                    i == 0 ? "installed on the node" : "in the profiles directory", file);
+                                    "profile \"%s\" is not %s: %s %s", sp->lp,
+                                    i == 0 ? "installed on the node" : "in the profiles directory", file,
+                                    np->not_file ? "is not a regular file" : "does not exist");
                         continue;
                 }
                 if (found == SIZE_MAX)

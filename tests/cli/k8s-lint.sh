@@ -233,7 +233,11 @@ sf k8s lint --kubelet-root "$ROOT" --profiles-dir "$SCRATCH/empty" clean.yaml
 expect_rc 1
 has_finding clean.yaml 27 31 'spec.template.spec.containers[0].securityContext.seccompProfile.localhostProfile' error \
         "is not in the profiles directory: $SCRATCH/empty/profiles/fine-grained.json does not exist"
-done_test "--profiles-dir is checked as well as --kubelet-root"
+mkdir -p "$SCRATCH/dirs/profiles/fine-grained.json"
+sf k8s lint --profiles-dir "$SCRATCH/dirs" clean.yaml
+expect_rc 1
+expect_err "$SCRATCH/dirs/profiles/fine-grained.json is not a regular file"
+done_test "--profiles-dir is checked as well as --kubelet-root; a directory is not a profile"
 
 # --- output --------------------------------------------------------------------------------
 
