@@ -81,13 +81,33 @@ static bool configmap_key(const char *s)
         return true;
 }
 
+/* Bytes at s[i] that YAML cannot hold as they are: C1 controls (U+0080..U+009F,
+ * UTF-8 C2 80..C2 9F) and U+2028/U+2029, which YAML 1.1 readers take as line
+ * breaks.  The length of the sequence, 0 if it is fine. */
+static size_t awkward_utf8(const char *s, size_t n, size_t i)
+{
+        const unsigned char *u = (const unsigned char *)s;
+        if (i + 1 < n && u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+                return 2;
+        if (i + 2 < n && u[i] == 0xe2 && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 || u[i + 2] == 0xa9))
+                return 3;
+        return 0;
+}
+
 /* A YAML double-quoted scalar (JSON's escapes are YAML's; DEL is not printable). */
 static void yaml_dq(sf_buf *b, const char *s, size_t n)
 {
         sf_buf_putc(b, '"');
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char)s[i];
-                if (c == '"' || c == '\\')
+                size_t k = awkward_utf8(s, n, i);
+                if (k == 2) {
+                        sf_buf_printf(b, "\\u%04x", (unsigned char)s[i + 1]);
+                        i++;
+                } else if (k == 3) {
+                        sf_buf_printf(b, "\\u%04x", 0x2000u + ((unsigned char)s[i + 2] & 0x3f));
+                        i += 2;
+                } else if (c == '"' || c == '\\')
                         sf_buf_printf(b, "\\%c", c);
                 else if (c == '\n')
                         sf_buf_puts(b, "\\n");
@@ -109,7 +129,7 @@ static void yaml_text(sf_buf *b, const char *s, size_t n, unsigned indent)
         bool block = n > 0 && s[0] != ' ' && s[0] != '\n';
         for (size_t i = 0; i < n && block; i++) {
                 unsigned char c = (unsigned char)s[i];
-                if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c == '\r')
+                if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c == '\r' || awkward_utf8(s, n, i))
                         block = false;
                 else if (c == '\n' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
                         block = false;

@@ -137,6 +137,8 @@ printf '{\r\n  "defaultAction": "SCMP_ACT_LOG"\r\n}\r\n' >"$SCRATCH/odd/crlf.jso
 printf '  {"defaultAction":   \n "SCMP_ACT_LOG"}\n\n\n' >"$SCRATCH/odd/blanks.json"
 printf '{"defaultAction":\t"SCMP_ACT_LOG"}\n' >"$SCRATCH/odd/tab.json"
 printf 'not a profile, skipped\n' >"$SCRATCH/odd/README"
+printf '{"defaultAction": "SCMP_ACT_LOG", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",\n "comment": "C1 \302\205, LS \342\200\250, caf\303\251"}]}\n' >"$SCRATCH/odd/unicode.json"
+printf '{"defaultAction": "SCMP_ACT_LOG", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "caf\303\251"}]}\n' >"$SCRATCH/odd/utf8.json"
 sf k8s manifests --from "$SCRATCH/odd"
 expect_rc 0
 cp "$OUT" "$SCRATCH/odd.yaml"
@@ -145,11 +147,12 @@ validate "$SCRATCH/odd.yaml" || fail "schema: $(cat "$SCRATCH/validate.out")"
 import sys, os, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1], newline="")) if d]
 cm = [d for d in docs if d["kind"] == "ConfigMap"][0]
-assert sorted(cm["data"]) == ["blanks.json", "crlf.json", "no-newline.json", "tab.json"], sorted(cm["data"])
+assert sorted(cm["data"]) == ["blanks.json", "crlf.json", "no-newline.json", "tab.json", "unicode.json", "utf8.json"], sorted(cm["data"])
 for f, v in cm["data"].items():
-    assert v == open(os.path.join(sys.argv[2], f), newline="").read(), f
+    assert v == open(os.path.join(sys.argv[2], f), newline="", encoding="utf-8").read(), f
 EOF
-done_test "--from: files without a final newline, with CRLF, blanks and tabs read back exactly; other files skipped"
+grep -q '^  utf8.json: |$' "$SCRATCH/odd.yaml" || fail "plain UTF-8 did not stay a block"
+done_test "--from: files without a final newline, with CRLF, blanks, tabs, C1 controls and U+2028 read back exactly; other files skipped"
 
 sf k8s manifests --namespace seccomp-system --image registry.example/sysfence:9.9
 expect_rc 0
