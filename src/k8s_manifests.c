@@ -317,8 +317,7 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                       "metadata:\n"
                       "  name: %s\n"
                       "  labels:\n" LABELS("    ")
-                      /* A hostPath volume is outside the "baseline" and "restricted"
-                       * Pod Security levels: the namespace must allow it. */
+                      "    # hostPath volumes are outside Pod Security's baseline and restricted levels\n"
                       "    pod-security.kubernetes.io/enforce: privileged\n"
                       "---\n"
                       "apiVersion: v1\n"
@@ -356,10 +355,7 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                       "    metadata:\n"
                       "      labels:\n" LABELS("        ")
                       "    spec:\n"
-                      /* Pods need their profile on every node: the agent runs
-                       * wherever they may, whatever the taints.  No critical
-                       * priorityClassName: some clusters admit those only in
-                       * kube-system. */
+                      "      # every node, whatever its taints: pods there may need the profiles\n"
                       "      tolerations:\n"
                       "      - operator: Exists\n"
                       "      nodeSelector:\n"
@@ -367,9 +363,9 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                       "      automountServiceAccountToken: false\n"
                       "      enableServiceLinks: false\n"
                       "      terminationGracePeriodSeconds: 5\n"
+                      "      # uid 0 owns /var/lib/kubelet/seccomp (0755): as the owner it writes there\n"
+                      "      # without CAP_DAC_OVERRIDE, so the container drops every capability\n"
                       "      securityContext:\n"
-                      /* uid 0 owns /var/lib/kubelet/seccomp (0755): as its owner it
-                       * may write there with no capability at all. */
                       "        runAsUser: 0\n"
                       "        runAsGroup: 0\n"
                       "        runAsNonRoot: false\n"
@@ -405,6 +401,7 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                     "            - /var/lib/kubelet\n"
                     "            - --subdir\n"
                     "            - " DEFAULT_SUBDIR "\n"
+                    "          # ready only when this node holds every profile of the ConfigMap\n"
                     "          periodSeconds: 5\n"
                     "          timeoutSeconds: 5\n"
                     "          failureThreshold: 1\n"
@@ -425,8 +422,8 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                     "        volumeMounts:\n"
                     "        - name: kubelet-seccomp\n"
                     "          mountPath: /var/lib/kubelet/seccomp\n"
-                    /* no subPath: a ConfigMap volume is updated by swapping its
-                     * ..data symlink, which a subPath mount never sees */
+                    "        # no subPath: the kubelet updates a ConfigMap volume by swapping its\n"
+                    "        # ..data symlink, which the agent follows\n"
                     "        - name: profiles\n"
                     "          mountPath: /etc/sysfence/profiles\n"
                     "          readOnly: true\n"
