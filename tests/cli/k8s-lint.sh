@@ -23,7 +23,7 @@ mkdir -p "$ROOT/seccomp/profiles" "$SCRATCH/empty" "$SCRATCH/profiles"
 cp "$SEED"/*.json "$ROOT/seccomp/profiles/"
 cp "$SEED"/*.json "$K8S"/profiles/* "$SCRATCH/profiles/"
 
-plan 27
+plan 28
 
 # has_finding FILE LINE COL PATH SEVERITY TEXT: stderr has that finding.
 has_finding()
@@ -91,6 +91,19 @@ expect_err "CreateContainerError"
 [ "$(count ': error: ' "$ERR")" -eq 3 ] || { fail "expected 3 errors"; show_output; }
 expect_out 'k8s-website-default-pod.yaml: 1 container, 0 errors, 0 warnings, 0 infos'
 done_test "tutorial manifests on an empty node: each Localhost profile missing (CreateContainerError), exit 1"
+
+# Every real manifest there is, whatever its name: linted without a crash, JSON
+# well-formed, every container accounted for.
+for f in "$REAL"/*.yaml "$REAL"/*.json; do
+        [ -f "$f" ] || continue
+        sf k8s lint --json --kubelet-root "$ROOT" "$f"
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || { fail "$f: exit $rc"; show_output; }
+        json_ok "$OUT" || { fail "$f: --json output is not JSON"; show_output; }
+        n=$(json_get "$OUT" 'len(d["files"][0]["containers"])')
+        [ "${n:-0}" -ge 1 ] || fail "$f: no container found"
+        expect_no_sanitizer
+done
+done_test "every file in manifests/real: linted, JSON well-formed, containers found"
 
 # The tutorial's violation pod: fine-pod with violation.json.
 sed 's/fine-grained.json/violation.json/; s/fine-pod/violation-pod/' k8s-website-fine-pod.yaml >"$SCRATCH/violation-pod.yaml"
