@@ -107,7 +107,9 @@ done_test "every file in manifests/real: linted, JSON well-formed, containers fo
 
 # The tutorial's violation pod: fine-pod with violation.json.
 sed 's/fine-grained.json/violation.json/; s/fine-pod/violation-pod/' k8s-website-fine-pod.yaml >"$SCRATCH/violation-pod.yaml"
-(cd "$SCRATCH" && sf k8s lint --kubelet-root "$ROOT" violation-pod.yaml)
+cd "$SCRATCH" || exit 1
+sf k8s lint --kubelet-root "$ROOT" violation-pod.yaml
+cd "$REAL" || exit 1
 expect_rc 1
 has_finding violation-pod.yaml 11 25 spec.securityContext.seccompProfile.localhostProfile error \
         'container "test-container" would not start: runc makes close, execve, futex, getpid, openat, write'
