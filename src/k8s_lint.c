@@ -14,7 +14,8 @@
 #include "sysfence/record.h"
 
 static const char usage[] =
-        "usage: sysfence k8s lint [OPTIONS] FILE...\n"
+        "usage: sysfence k8s lint [--kubelet-root DIR] [--profiles-dir DIR] [--seccomp-default]\n"
+        "                         [--runtime runc|crun] [--arch A] [--json] [-q] FILE...\n"
         "\n"
         "Check the seccomp settings of Kubernetes manifests (YAML, one or many documents,\n"
         "or JSON; List kinds too): Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
@@ -35,7 +36,9 @@ static const char usage[] =
         "  --seccomp-default    the kubelet runs with --seccomp-default: a container\n"
         "                       without a profile gets RuntimeDefault, not Unconfined\n"
         "  --runtime RT         the node's runtime, runc (default) or crun: whose needs\n"
-        "                       a Localhost profile must allow (on this machine's arch)\n"
+        "                       a Localhost profile must allow\n"
+        "  --arch A             the nodes' architecture (default: this machine's), e.g.\n"
+        "                       arm64: what Localhost profiles are compiled for\n"
         "  --json               print the containers and findings as JSON on stdout\n"
         "  -q, --quiet          print errors only\n"
         "  -h, --help           show this help\n"
@@ -83,6 +86,7 @@ typedef struct spec_profile {
 
 typedef struct linter {
         const char *kubelet_root, *profiles_dir, *runtime;
+        sf_arch arch;             /* the nodes' */
         bool seccomp_default, json, quiet;
         sf_arena arena;
         finding *v;
@@ -424,6 +428,7 @@ static node_profile *load_profile(linter *l, const char *file, const sf_node *ke
                 if (d.errors == 0) {
                         sf_compile_opts co = { 0 };
                         sf_target_default(&co.target);
+                        co.target.arch = l->arch;
                         sf_prog *prog = NULL;
                         sf_diags cd = { 0 };
                         if (sf_compile(ps[0], &co, &prog, &cd, &err) < 0)
@@ -480,7 +485,7 @@ static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, c
 {
         const char *const *base = sf_record_base(l->runtime);
         bool runc = strcmp(l->runtime, "runc") == 0;
-        sf_arch arch = sf_arch_native();
+        sf_arch arch = l->arch;
         sf_buf hard = { 0 }, soft = { 0 };
         sf_action_kind hard_act = SF_ACT_ALLOW, soft_act = SF_ACT_ALLOW;
         for (; base && *base; base++) {
@@ -948,12 +953,13 @@ int k8s_lint(int argc, char **argv)
                 { "profiles-dir", required_argument, NULL, 'p' },
                 { "seccomp-default", no_argument, NULL, 'd' },
                 { "runtime", required_argument, NULL, 'r' },
+                { "arch", required_argument, NULL, 'a' },
                 { "json", no_argument, NULL, 'j' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
-        linter l = { .runtime = "runc", .first_container = true };
+        linter l = { .runtime = "runc", .arch = sf_arch_native(), .first_container = true };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -965,6 +971,10 @@ int k8s_lint(int argc, char **argv)
                         if (!sf_record_base(optarg))
                                 return cli_usage_error("k8s lint", "--runtime: \"%s\" is not runc or crun", optarg);
                         l.runtime = optarg;
+                        break;
+                case 'a':
+                        if (cli_parse_arch("k8s lint", optarg, &l.arch))
+                                return EXIT_USAGE;
                         break;
                 case 'j': l.json = true; break;
                 case 'q': l.quiet = true; break;

@@ -23,7 +23,7 @@ mkdir -p "$ROOT/seccomp/profiles" "$SCRATCH/empty" "$SCRATCH/profiles"
 cp "$SEED"/*.json "$ROOT/seccomp/profiles/"
 cp "$SEED"/*.json "$K8S"/profiles/* "$SCRATCH/profiles/"
 
-plan 28
+plan 29
 
 # has_finding FILE LINE COL PATH SEVERITY TEXT: stderr has that finding.
 has_finding()
@@ -227,6 +227,14 @@ has_finding runtime.yaml 43 27 'spec.containers[0].securityContext.seccompProfil
         'crun makes close, execve, rt_sigaction, rt_sigprocmask, write after it loads the filter (late'
 done_test "--runtime crun: crun's needs"
 
+sf k8s lint --profiles-dir "$SCRATCH/profiles" --arch arm64 runtime.yaml
+expect_rc 1
+has_finding runtime.yaml 26 25 spec.securityContext.seccompProfile.localhostProfile error \
+        'runc makes capget, capset, chdir, faccessat2, fstat, getcwd, getppid, newfstatat, prctl, setgid, setgroups, setuid after'
+grep -qE '^runtime\.yaml:(1[0-9]|5[0-9]):' "$ERR" && fail "findings on the pods whose profile suits runc on arm64"
+expect_no_sanitizer
+done_test "--arch arm64: profiles compiled for an arm64 node (fine-grained.json names x86 arches only, as runc adds the native one)"
+
 sf k8s lint --kubelet-root "$ROOT" annotations.yaml
 expect_rc 1
 has_finding annotations.yaml 8 47 'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' error \
@@ -309,6 +317,9 @@ expect_rc 2
 expect_err "is not a directory"
 sf k8s lint --bogus findings.yaml
 expect_rc 2
+sf k8s lint --arch vax findings.yaml
+expect_rc 2
+expect_err 'unknown architecture "vax"'
 done_test "usage errors exit 2"
 
 sf k8s lint "$SCRATCH/does-not-exist.yaml"
