@@ -10,8 +10,6 @@ SCHEMA=$SF_SOURCE/tests/k8s-schema
 REAL=$SF_SHARED/manifests/real
 SEED=$SF_SHARED/profiles/seed
 K8S=$SF_SOURCE/tests/data/k8s
-# The system python has PyYAML; `-S` would hide it.
-PYY=$(command -v python3)
 
 plan 22
 
@@ -19,6 +17,13 @@ plan 22
 validate()
 {
         node "$SCHEMA/validate.mjs" "$@" >"$SCRATCH/validate.out" 2>&1
+}
+
+# y2j YAML JSON: the documents of YAML as one JSON array (python3 checks them
+# with its standard library; the YAML parser is the npm one the validator uses).
+y2j()
+{
+        node "$SCHEMA/yaml2json.mjs" "$1" >"$2"
 }
 
 if [ -d "$SCHEMA/node_modules/kubernetes-models" ] && [ -d "$SCHEMA/node_modules/yaml" ] && command -v node >/dev/null; then
@@ -83,9 +88,10 @@ cmp -s "$OUT" "$SCRATCH/seed.yaml" || fail "two runs with --from differ"
 done_test "deterministic"
 
 # The DaemonSet as the brief and the agent's contract want it.
-"$PYY" - "$SCRATCH/default.yaml" >"$SCRATCH/ds.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/ds.out")"
-import sys, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+y2j "$SCRATCH/default.yaml" "$SCRATCH/default.json" || fail "not YAML"
+"$PY" -S - "$SCRATCH/default.json" >"$SCRATCH/ds.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/ds.out")"
+import sys, json
+docs = json.load(open(sys.argv[1]))
 ds = [d for d in docs if d["kind"] == "DaemonSet"][0]
 pod = ds["spec"]["template"]["spec"]
 c, = pod["containers"]
@@ -119,9 +125,10 @@ expect_out 'DaemonSet/sysfence-agent: container "agent": RuntimeDefault (pod sec
 done_test "the agent's own DaemonSet passes sysfence k8s lint (RuntimeDefault)"
 
 validate "$SCRATCH/seed.yaml" || fail "schema: $(cat "$SCRATCH/validate.out")"
-"$PYY" - "$SCRATCH/seed.yaml" "$SEED" >"$SCRATCH/cm.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/cm.out")"
-import sys, os, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+y2j "$SCRATCH/seed.yaml" "$SCRATCH/seed.json" || fail "not YAML"
+"$PY" -S - "$SCRATCH/seed.json" "$SEED" >"$SCRATCH/cm.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/cm.out")"
+import sys, os, json
+docs = json.load(open(sys.argv[1]))
 cm = [d for d in docs if d["kind"] == "ConfigMap"][0]
 want = sorted(f for f in os.listdir(sys.argv[2]) if f.endswith(".json"))
 assert list(cm["data"]) == want, (list(cm["data"]), want)
@@ -143,9 +150,10 @@ sf k8s manifests --from "$SCRATCH/odd"
 expect_rc 0
 cp "$OUT" "$SCRATCH/odd.yaml"
 validate "$SCRATCH/odd.yaml" || fail "schema: $(cat "$SCRATCH/validate.out")"
-"$PYY" - "$SCRATCH/odd.yaml" "$SCRATCH/odd" >"$SCRATCH/odd.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/odd.out")"
-import sys, os, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1], newline="")) if d]
+y2j "$SCRATCH/odd.yaml" "$SCRATCH/odd.json" || fail "not YAML"
+"$PY" -S - "$SCRATCH/odd.json" "$SCRATCH/odd" >"$SCRATCH/odd.out" 2>&1 <<'EOF' || fail "$(cat "$SCRATCH/odd.out")"
+import sys, os, json
+docs = json.load(open(sys.argv[1], encoding="utf-8"))
 cm = [d for d in docs if d["kind"] == "ConfigMap"][0]
 assert sorted(cm["data"]) == ["blanks.json", "crlf.json", "no-newline.json", "tab.json", "unicode.json", "utf8.json"], sorted(cm["data"])
 for f, v in cm["data"].items():
@@ -188,11 +196,13 @@ ROOT=$SCRATCH/kubelet
 mkdir -p "$ROOT/seccomp/sysfence"
 cp "$SEED"/*.json "$K8S/profiles/runc-ready.json" "$ROOT/seccomp/sysfence/"
 
-# merge POD PATCH OUT: a strategic merge (maps merge, containers by name).
+# merge POD PATCH OUT: a strategic merge (maps merge, containers by name);
+# POD and PATCH in YAML or JSON, OUT in JSON.
 merge()
 {
-        "$PYY" - "$@" <<'EOF'
-import sys, json, yaml
+        y2j "$1" "$SCRATCH/merge-pod.json" && y2j "$2" "$SCRATCH/merge-patch.json" &&
+                "$PY" -S - "$SCRATCH/merge-pod.json" "$SCRATCH/merge-patch.json" "$3" <<'EOF'
+import sys, json
 def merge(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         for k, v in b.items():
@@ -209,29 +219,30 @@ def merge(a, b):
                 a[k] = v
         return a
     return b
-pod = yaml.safe_load(open(sys.argv[1]))
-patch = yaml.safe_load(open(sys.argv[2]))
+pod, = json.load(open(sys.argv[1]))
+patch, = json.load(open(sys.argv[2]))
 # The tutorial's pods bind a profile at the pod level already: start without it.
 pod["spec"].pop("securityContext", None)
-yaml.safe_dump(merge(pod, patch), open(sys.argv[3], "w"), sort_keys=False)
+json.dump(merge(pod, patch), open(sys.argv[3], "w"), indent=2)
 EOF
 }
 
 sf k8s pod-patch "$SEED/fine-grained.json"
 expect_rc 0
 cp "$OUT" "$SCRATCH/patch.yaml"
-v=$("$PYY" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])))' "$SCRATCH/patch.yaml")
+y2j "$SCRATCH/patch.yaml" "$SCRATCH/patch.json" || fail "not YAML"
+v=$(json_get "$SCRATCH/patch.json" 'd[0] if len(d) == 1 else d')
 [ "$v" = "{'spec': {'securityContext': {'seccompProfile': {'type': 'Localhost', 'localhostProfile': 'sysfence/fine-grained.json'}}}}" ] ||
         fail "pod-patch YAML: $v"
 done_test "pod-patch: the pod-level securityContext for sysfence/<file name>, valid YAML"
 
-merge "$REAL/k8s-website-fine-pod.yaml" "$SCRATCH/patch.yaml" "$SCRATCH/patched.yaml" || fail "merge failed"
-sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/patched.yaml"
+merge "$REAL/k8s-website-fine-pod.yaml" "$SCRATCH/patch.yaml" "$SCRATCH/patched.json" || fail "merge failed"
+sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/patched.json"
 expect_rc 0
 [ -s "$ERR" ] && { fail "lint finds problems in the patched pod"; show_output; }
 expect_out 'Localhost "sysfence/fine-grained.json" (pod securityContext)'
-validate "$SCRATCH/patched.yaml" || fail "schema: $(cat "$SCRATCH/validate.out")"
-sf k8s lint --kubelet-root "$SCRATCH" "$SCRATCH/patched.yaml"
+validate "$SCRATCH/patched.json" || fail "schema: $(cat "$SCRATCH/validate.out")"
+sf k8s lint --kubelet-root "$SCRATCH" "$SCRATCH/patched.json"
 expect_rc 1
 expect_err 'profile "sysfence/fine-grained.json" is not installed on the node'
 done_test "pod-patch merged into the tutorial's pod: lint is clean with the agent's files, and catches them missing"
@@ -243,29 +254,31 @@ v=$(json_get "$OUT" 'd')
 [ "$v" = "{'spec': {'containers': [{'name': 'test-container', 'securityContext': {'seccompProfile': {'type': 'Localhost', 'localhostProfile': 'sysfence/fine-grained.json'}}}]}}" ] ||
         fail "pod-patch --json --container: $v"
 cp "$OUT" "$SCRATCH/cpatch.json"
-merge "$REAL/k8s-website-default-pod.yaml" "$SCRATCH/cpatch.json" "$SCRATCH/cpatched.yaml" || fail "merge failed"
-sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/cpatched.yaml"
+merge "$REAL/k8s-website-default-pod.yaml" "$SCRATCH/cpatch.json" "$SCRATCH/cpatched.json" || fail "merge failed"
+sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/cpatched.json"
 expect_rc 0
 [ -s "$ERR" ] && { fail "lint finds problems in the patched pod"; show_output; }
 expect_out 'container "test-container": Localhost "sysfence/fine-grained.json" (container securityContext)'
 done_test "pod-patch --json --container: valid JSON, merged into a pod it binds that container, lint clean"
 
 sf k8s pod-patch --container test-container "$SEED/fine-grained.json"
-"$PYY" -c 'import sys, json, yaml; assert yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' \
-        "$OUT" "$SCRATCH/cpatch.json" || fail "the YAML and JSON patches differ"
+y2j "$OUT" "$SCRATCH/cpatch-yaml.json" || fail "not YAML"
+"$PY" -S -c 'import sys, json; assert json.load(open(sys.argv[1])) == [json.load(open(sys.argv[2]))]' \
+        "$SCRATCH/cpatch-yaml.json" "$SCRATCH/cpatch.json" || fail "the YAML and JSON patches differ"
 done_test "pod-patch: the YAML and the JSON say the same"
 
 sf k8s pod-patch --template "$K8S/profiles/runc-ready.json"
 expect_rc 0
 cp "$OUT" "$SCRATCH/tpatch.yaml"
-"$PYY" - "$K8S/workloads.yaml" "$SCRATCH/tpatch.yaml" "$SCRATCH/deploy.yaml" <<'EOF' || fail "merge failed"
-import sys, yaml
-d = [x for x in yaml.safe_load_all(open(sys.argv[1])) if x and x["kind"] == "Deployment"][0]
-p = yaml.safe_load(open(sys.argv[2]))
+y2j "$K8S/workloads.yaml" "$SCRATCH/workloads.json" && y2j "$SCRATCH/tpatch.yaml" "$SCRATCH/tpatch.json" || fail "not YAML"
+"$PY" -S - "$SCRATCH/workloads.json" "$SCRATCH/tpatch.json" "$SCRATCH/deploy.json" <<'EOF' || fail "merge failed"
+import sys, json
+d = [x for x in json.load(open(sys.argv[1])) if x["kind"] == "Deployment"][0]
+p, = json.load(open(sys.argv[2]))
 d["spec"]["template"]["spec"].update(p["spec"]["template"]["spec"])
-yaml.safe_dump(d, open(sys.argv[3], "w"))
+json.dump(d, open(sys.argv[3], "w"), indent=2)
 EOF
-sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/deploy.yaml"
+sf k8s lint --kubelet-root "$ROOT" "$SCRATCH/deploy.json"
 expect_rc 0
 [ -s "$ERR" ] && { fail "lint finds problems in the patched Deployment"; show_output; }
 expect_out 'Deployment/deploy: container "web": Localhost "sysfence/runc-ready.json" (pod securityContext)'
