@@ -481,7 +481,8 @@ static bool allowed(sf_action_kind k)
         return k == SF_ACT_ALLOW || k == SF_ACT_LOG;
 }
 
-static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, const char *cname, bool nnp)
+static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, const char *lp_path, const char *cname,
+                          bool nnp)
 {
         const char *const *base = sf_record_base(l->runtime);
         bool runc = strcmp(l->runtime, "runc") == 0;
@@ -508,8 +509,7 @@ static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, c
         const char *when = nnp ? "after it loads the filter (late, as allowPrivilegeEscalation is false)"
                                : "after it loads the filter";
         if (hard.len)
-                add(l, SEV_ERROR, "runtime-needs", sp->lp_at == sp->at ? sp->path : str_of(l, "%s.localhostProfile", sp->path),
-                    sp->lp_at,
+                add(l, SEV_ERROR, "runtime-needs", lp_path, sp->lp_at,
                     nnp ? str_of(l, "allow them, or record with 'sysfence record --base %s'", l->runtime)
                         : str_of(l, "allow them, record with 'sysfence record --base %s', or set "
                                  "allowPrivilegeEscalation: false so that %s loads the filter later",
@@ -517,8 +517,7 @@ static void check_runtime(linter *l, node_profile *np, const spec_profile *sp, c
                     "container \"%s\" would not start: %s makes %s %s and profile \"%s\" answers %s",
                     cname, l->runtime, hard.s, when, sp->lp, sf_action_name(hard_act));
         if (soft.len && !hard.len) /* when it cannot start, the rest is noise */
-                add(l, SEV_WARNING, "runtime-may-need",
-                    sp->lp_at == sp->at ? sp->path : str_of(l, "%s.localhostProfile", sp->path), sp->lp_at,
+                add(l, SEV_WARNING, "runtime-may-need", lp_path, sp->lp_at,
                     "harmless as an error return; allow them to be sure",
                     "container \"%s\": runc's Go runtime may make %s %s and profile \"%s\" answers %s", cname,
                     soft.s, when, sp->lp, sf_action_name(soft_act));
@@ -541,7 +540,8 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
         for (int i = 0; i < 2; i++) {
                 if (!dirs[i])
                         continue;
-                const char *file = i == 0 ? str_of(l, "%s/seccomp/%s", dirs[i], sp->lp) : str_of(l, "%s/%s", dirs[i], sp->lp);
+                const char *file = i == 0 ? str_of(l, "%s/seccomp/%s", dirs[i], sp->lp)
+                                          : str_of(l, "%s/%s", dirs[i], sp->lp);
                 node_profile *np = load_profile(l, file, sp->lp_at);
                 if (!np)
                         return;
@@ -583,7 +583,7 @@ static void check_found(linter *l, node_profile *found, const spec_profile *sp, 
                 add(l, SEV_INFO, "deny-list", lp_path, sp->lp_at, NULL,
                     "profile \"%s\" has defaultAction SCMP_ACT_ALLOW: it allows every syscall it does not list",
                     sp->lp);
-        check_runtime(l, found, sp, cname, nnp);
+        check_runtime(l, found, sp, lp_path, cname, nnp);
 }
 
 /* --- workloads --------------------------------------------------------------------- */
@@ -657,7 +657,13 @@ static void lint_container(linter *l, pod_ctx *pc, const char *list, size_t idx,
         /* no_new_privs: allowPrivilegeEscalation false (which privileged contradicts). */
         bool nnp = ape && ape->kind == SF_NODE_BOOL && !ape->b && !privileged;
 
-        const spec_profile *eff = field.set ? &field : ann.set ? &ann : pc->field.set ? &pc->field : pc->ann.set ? &pc->ann : NULL;
+        /* The container's field, else its annotation (the API server copies it into
+         * the field), else the pod's field, else the pod's annotation. */
+        const spec_profile *eff = field.set       ? &field
+                                  : ann.set       ? &ann
+                                  : pc->field.set ? &pc->field
+                                  : pc->ann.set   ? &pc->ann
+                                                  : NULL;
         const char *source = eff == &field            ? "container securityContext"
                              : eff == &ann            ? "container annotation"
                              : eff == &pc->field      ? "pod securityContext"
@@ -833,7 +839,8 @@ static void lint_object(linter *l, const sf_node *o, const char *prefix, unsigne
                          get(t, "spec"), str_of(l, "%sspec.template.spec", prefix), o);
         } else if (strcmp(kind, "CronJob") == 0) {
                 const sf_node *t = get(get(get(spec, "jobTemplate"), "spec"), "template");
-                lint_pod(l, kind, name, get(t, "metadata"), str_of(l, "%sspec.jobTemplate.spec.template.metadata", prefix),
+                lint_pod(l, kind, name, get(t, "metadata"),
+                         str_of(l, "%sspec.jobTemplate.spec.template.metadata", prefix),
                          get(t, "spec"), str_of(l, "%sspec.jobTemplate.spec.template.spec", prefix), o);
         } else if (strcmp(kind, "PodTemplate") == 0) {
                 const sf_node *t = get(o, "template");
@@ -871,7 +878,8 @@ static size_t lint_file(linter *l, const char *arg)
                                       : sf_yaml_parse(data, len, l->file, &doc, &d);
         for (size_t i = 0; i < d.n; i++) {
                 sf_node at = { .line = d.v[i].line, .col = d.v[i].col };
-                add(l, d.v[i].severity == SF_SEV_ERROR ? SEV_ERROR : SEV_WARNING, d.v[i].id, str_of(l, "%s", d.v[i].path),
+                add(l, d.v[i].severity == SF_SEV_ERROR ? SEV_ERROR : SEV_WARNING, d.v[i].id,
+                    str_of(l, "%s", d.v[i].path),
                     &at, d.v[i].hint ? str_of(l, "%s", d.v[i].hint) : NULL, "%s", d.v[i].msg);
         }
         if (r < 0 && d.errors == 0)

@@ -285,8 +285,8 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
         }
         closedir(d);
         if (status == EXIT_OK && total > CONFIGMAP_MAX_DATA) {
-                cli_error("k8s manifests", "%s: the profiles hold %zu bytes, more than a ConfigMap can (%u)", dir, total,
-                          CONFIGMAP_MAX_DATA);
+                cli_error("k8s manifests", "%s: the profiles hold %zu bytes, more than a ConfigMap can (%u)", dir,
+                          total, CONFIGMAP_MAX_DATA);
                 status = EXIT_INVALID;
         }
         if (status != EXIT_OK) {
@@ -565,7 +565,8 @@ int k8s_pod_patch(int argc, char **argv)
                         cli_json_str(&b, container);
                         sf_buf_puts(&b, ",");
                 }
-                sf_buf_puts(&b, "\"securityContext\":{\"seccompProfile\":{\"type\":\"Localhost\",\"localhostProfile\":");
+                sf_buf_puts(&b, "\"securityContext\":{\"seccompProfile\":{\"type\":\"Localhost\","
+                                "\"localhostProfile\":");
                 cli_json_str(&b, lp.s);
                 sf_buf_puts(&b, "}}");
                 if (container)
