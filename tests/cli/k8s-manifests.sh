@@ -179,7 +179,15 @@ expect_err "$SCRATCH/odd/broken.json:4:49: syscalls[0].action: error: unknown ac
 sf k8s manifests --from "$SCRATCH/nowhere"
 expect_rc 1
 expect_err "nowhere"
-done_test "--from: an invalid profile (file:line:col) or a missing directory, exit 1, nothing printed"
+mkdir -p "$SCRATCH/big"
+"$PY" -S -c 'import json
+rules = [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "x" * 60000} for _ in range(20)]
+print(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": rules}))' >"$SCRATCH/big/big.json"
+sf k8s manifests --from "$SCRATCH/big"
+expect_rc 1
+expect_err "more than a ConfigMap can"
+[ -s "$OUT" ] && fail "printed manifests too big for a ConfigMap"
+done_test "--from: an invalid profile (file:line:col), a missing directory, more than a ConfigMap holds: exit 1, nothing printed"
 
 sf k8s manifests --namespace Bad_NS
 expect_rc 2
