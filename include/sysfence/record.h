@@ -43,6 +43,19 @@ typedef enum sf_record_pin {
         SF_RECORD_PIN_ALL,      /* the recorder and the tree, on `cpu` */
 } sf_record_pin;
 
+/* How a started command is followed (an attached tree is always traced with
+ * PTRACE_SYSCALL). */
+typedef enum sf_record_method {
+        SF_RECORD_AUTO = 0,    /* NOTIFY where the kernel has it (Linux >= 5.9), else PTRACE */
+        SF_RECORD_NOTIFY,      /* a filter that returns SECCOMP_RET_USER_NOTIF for every call;
+                                * the recorder reads each call from the listener and lets it
+                                * go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE); on Linux >= 6.6 the
+                                * hand-over stays on one CPU, several times cheaper than a
+                                * ptrace stop.  The tree cannot load a filter with a listener
+                                * of its own (EBUSY) */
+        SF_RECORD_PTRACE,      /* a filter that returns SECCOMP_RET_TRACE: a ptrace stop per call */
+} sf_record_method;
+
 typedef struct sf_record_opts {
         /* Syscalls whose argument values to keep, as "NAME" (a syscall with a
          * known interesting argument: socket, socketpair, personality, clone,
@@ -51,6 +64,7 @@ typedef struct sf_record_opts {
         size_t n_args;
         sf_record_pin pin;
         unsigned cpu;           /* for SF_RECORD_PIN_ALL */
+        sf_record_method method;
         /* Called (from the recorder's loop, not a signal handler) the first time
          * a syscall is seen on an arch; name is NULL when the table lacks nr. */
         void (*on_new)(void *ctx, sf_arch arch, long nr, const char *name);
@@ -118,6 +132,8 @@ void sf_recorder_free(sf_recorder *rec);
 
 /* Starts argv (argv[0] is searched in PATH) traced.  It does not run before
  * sf_recorder_wait(); "command not found" fails here with -ENOENT. */
+/* The method a started command is (or would be) followed with: never AUTO. */
+sf_record_method sf_recorder_method(const sf_recorder *rec);
 int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error **err);
 /* Attaches to every thread of process pid and of its descendants. */
 int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err);
