@@ -207,58 +207,78 @@ static bool notify_supported(void)
         return r < 0 && e != ENOSYS;
 }
 
+/* Calls fn for every child of every thread of process pid
+ * (/proc/PID/task/TID/children), until fn returns nonzero, which is returned. */
+static int each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx)
+{
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        struct dirent *de;
+        int r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char file[384];
+                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
+                        continue;
+                char *save = NULL;
+                for (char *t = strtok_r(data, " \n", &save); t && r == 0; t = strtok_r(NULL, " \n", &save)) {
+                        uint64_t child;
+                        if (sf_parse_u64(t, 10, &child) == 0 && child <= INT32_MAX)
+                                r = fn(ctx, (pid_t)child);
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+typedef struct pid_stack {
+        pid_t *v;
+        size_t n, cap;
+        bool found;
+} pid_stack;
+
+static int kill_and_push(void *ctx, pid_t child)
+{
+        pid_stack *st = ctx;
+        kill(child, SIGKILL);
+        st->found = true;
+        if (st->n == st->cap) {
+                size_t cap = st->cap ? st->cap * 2 : 64;
+                pid_t *v = realloc(st->v, cap * sizeof(*v));
+                if (!v)
+                        return 0; /* its children are found on the next pass */
+                st->v = v;
+                st->cap = cap;
+        }
+        st->v[st->n++] = child;
+        return 0;
+}
+
 /* The tree of a started command, found through /proc (the recorder is its
  * subreaper, so orphans are its children too): SIGKILL for every process, until
  * a pass finds none.  A killed process cannot fork, so this ends. */
 static void kill_tree(sf_recorder *rec)
 {
+        (void)rec;
         for (int pass = 0; pass < 64; pass++) {
-                bool found = false;
-                _cleanup_free_ pid_t *stack = NULL;
-                size_t n = 0, cap = 0;
-                pid_t self = getpid();
-                for (pid_t at = self;;) {
-                        char dir[64];
-                        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)at);
-                        DIR *d = opendir(dir);
-                        struct dirent *de;
-                        while (d && (de = readdir(d))) {
-                                if (de->d_name[0] == '.')
-                                        continue;
-                                char file[384];
-                                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
-                                _cleanup_free_ char *data = NULL;
-                                size_t len;
-                                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
-                                        continue;
-                                char *save = NULL;
-                                for (char *t = strtok_r(data, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-                                        uint64_t child;
-                                        if (sf_parse_u64(t, 10, &child) < 0 || child > INT32_MAX)
-                                                continue;
-                                        if (n == cap) {
-                                                size_t c2 = cap ? cap * 2 : 64;
-                                                pid_t *v = realloc(stack, c2 * sizeof(*v));
-                                                if (!v)
-                                                        break;
-                                                stack = v;
-                                                cap = c2;
-                                        }
-                                        stack[n++] = (pid_t)child;
-                                        kill((pid_t)child, SIGKILL);
-                                        found = true;
-                                }
-                        }
-                        if (d)
-                                closedir(d);
-                        if (n == 0)
+                pid_stack st = { 0 };
+                for (pid_t at = getpid();;) {
+                        each_child(at, kill_and_push, &st);
+                        if (st.n == 0)
                                 break;
-                        at = stack[--n];
+                        at = st.v[--st.n];
                 }
-                if (!found)
+                free(st.v);
+                if (!st.found)
                         return;
         }
-        (void)rec;
 }
 
 /* --- life cycle ------------------------------------------------------------------------ */
@@ -595,6 +615,20 @@ static int seize(sf_recorder *rec, pid_t tid, bool required, sf_error **err)
         return 0;
 }
 
+typedef struct seize_ctx {
+        sf_recorder *rec;
+        unsigned depth;
+        sf_error **err;
+} seize_ctx;
+
+static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **err);
+
+static int seize_child(void *ctx, pid_t child)
+{
+        seize_ctx *c = ctx;
+        return seize_tree(c->rec, child, c->depth, c->err);
+}
+
 static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **err)
 {
         char dir[64];
@@ -630,29 +664,8 @@ static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **er
         if (depth >= ATTACH_MAX_DEPTH)
                 return 0;
         /* Children forked before we seized their parent: /proc/PID/task/TID/children. */
-        DIR *d = opendir(dir);
-        if (!d)
-                return 0;
-        struct dirent *de;
-        int r = 0;
-        while (r == 0 && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char file[384];
-                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
-                _cleanup_free_ char *data = NULL;
-                size_t len;
-                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
-                        continue;
-                char *save = NULL;
-                for (char *s = strtok_r(data, " \n", &save); s && r == 0; s = strtok_r(NULL, " \n", &save)) {
-                        uint64_t child;
-                        if (sf_parse_u64(s, 10, &child) == 0 && child <= INT32_MAX)
-                                r = seize_tree(rec, (pid_t)child, depth + 1, err);
-                }
-        }
-        closedir(d);
-        return r;
+        seize_ctx c = { rec, depth + 1, err };
+        return each_child(pid, seize_child, &c);
 }
 
 SF_EXPORT int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err)
