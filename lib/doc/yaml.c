@@ -473,7 +473,7 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
         if (!f && w == WANT_ANY && len == 0)
                 return 0;
 
-        sf_node *n;
+        sf_node *n = NULL;
         r = new_node(b, SF_NODE_STR, m, &n);
         if (r < 0)
                 return r;
@@ -518,7 +518,7 @@ static int on_container_start(builder *b, const yaml_event_t *ev, sf_node_kind k
         if (awaiting_key(f))
                 return fail(b, -EINVAL, pos1(m->line), pos1(m->column), NULL,
                             "a mapping key must be a scalar, not a %s", what);
-        sf_node *n;
+        sf_node *n = NULL;
         int r = new_node(b, kind, m, &n);
         if (r < 0)
                 return r;
