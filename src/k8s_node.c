@@ -87,9 +87,9 @@ typedef struct node_opts {
         bool json, once;
 } node_opts;
 
-/* Parses the options the three commands share; returns the index of the first
- * operand, or -(exit status) (-EXIT_OK after --help). */
-static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bool source, bool once)
+/* Parses the options the three commands share: -1 and the index of the first
+ * operand in *ret_first, or the exit status to leave with (--help, usage errors). */
+static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bool source, bool once, int *ret_first)
 {
         static const struct option opts[] = {
                 { "kubelet-root", required_argument, NULL, 'R' }, { "subdir", required_argument, NULL, 'S' },
@@ -107,7 +107,7 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if ((r = cli_compile_opts(o->cmd, c, optarg, &o->co, o->arches)) >= 0) {
                         if (r)
-                                return -r;
+                                return r;
                         continue;
                 }
                 switch (c) {
@@ -115,33 +115,34 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                 case 'S': o->subdir = optarg; break;
                 case 'D':
                         if (!source)
-                                return -cli_usage_error(o->cmd, "--source is for agent and status");
+                                return cli_usage_error(o->cmd, "--source is for agent and status");
                         o->source = optarg;
                         break;
                 case 'O':
                         if (!once)
-                                return -cli_usage_error(o->cmd, "--once is for agent");
+                                return cli_usage_error(o->cmd, "--once is for agent");
                         o->once = true;
                         break;
                 case 'j':
                         if (once)
-                                return -cli_usage_error(o->cmd, "--json is for install and status");
+                                return cli_usage_error(o->cmd, "--json is for install and status");
                         o->json = true;
                         break;
                 case 's': o->co.strict = true; break;
-                case 'h': fputs(usage, stdout); return -EXIT_OK;
-                default: return -cli_usage_error(o->cmd, "invalid option");
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error(o->cmd, "invalid option");
                 }
         }
         if (!k8s_name_ok(o->subdir))
-                return -cli_usage_error(o->cmd, "--subdir \"%s\": give one directory name, not a path", o->subdir);
+                return cli_usage_error(o->cmd, "--subdir \"%s\": give one directory name, not a path", o->subdir);
         if (!o->root[0])
-                return -cli_usage_error(o->cmd, "--kubelet-root is empty");
+                return cli_usage_error(o->cmd, "--kubelet-root is empty");
         if (source && !o->source)
-                return -cli_usage_error(o->cmd, "no --source given (the ConfigMap volume)");
+                return cli_usage_error(o->cmd, "no --source given (the ConfigMap volume)");
         if (source && optind < argc)
-                return -cli_usage_error(o->cmd, "unexpected argument \"%s\"", argv[optind]);
-        return optind;
+                return cli_usage_error(o->cmd, "unexpected argument \"%s\"", argv[optind]);
+        *ret_first = optind;
+        return -1;
 }
 
 /* --- install ----------------------------------------------------------------------- */
@@ -155,9 +156,9 @@ typedef struct install_item {
 int k8s_install(int argc, char **argv)
 {
         node_opts o = { .cmd = "k8s install" };
-        int first = parse_opts(argc, argv, &o, install_usage, false, false);
-        if (first < 0)
-                return -first;
+        int first, pr = parse_opts(argc, argv, &o, install_usage, false, false, &first);
+        if (pr >= 0)
+                return pr;
         if (first >= argc)
                 return cli_usage_error(o.cmd, "no profile given");
         size_t n = (size_t)(argc - first);
@@ -540,6 +541,7 @@ static int agent_sync(agent *a)
                 k8s_dir_sync(a->dirfd);
 
         /* 5. the record: ownership and verdicts, for status */
+        entries_free(st.entries, st.n_entries);
         st.entries = ent;
         st.n_entries = n;
         int r = k8s_state_save(a->dirfd, &st, &a->saved);
@@ -602,9 +604,9 @@ static bool events_matter(const char *buf, ssize_t len, int wd_src, bool *gone)
 int k8s_agent(int argc, char **argv)
 {
         agent a = { .o = { .cmd = "k8s agent" }, .dirfd = -1 };
-        int first = parse_opts(argc, argv, &a.o, agent_usage, true, true);
-        if (first < 0)
-                return -first;
+        int first, pr = parse_opts(argc, argv, &a.o, agent_usage, true, true, &first);
+        if (pr >= 0)
+                return pr;
         _cleanup_free_ char *msg = NULL;
         int r = k8s_dir_open(a.o.root, a.o.subdir, true, &a.dirfd, &a.dir, &msg);
         if (r < 0) {
@@ -667,15 +669,15 @@ int k8s_agent(int argc, char **argv)
         int retry_ms = r < 0 ? 1000 : -1;
         for (;;) {
                 struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ifd, .events = POLLIN } };
-                int pr = poll(pfd, 2, retry_ms);
-                if (pr < 0) {
+                int n_ready = poll(pfd, 2, retry_ms);
+                if (n_ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         cli_error(a.o.cmd, "poll: %s", strerror(errno));
                         status = EXIT_INVALID;
                         break;
                 }
-                bool run = pr == 0, full = false;
+                bool run = n_ready == 0, full = false;
                 if (pfd[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         bool stop = false;
@@ -730,9 +732,9 @@ out:
 int k8s_status(int argc, char **argv)
 {
         node_opts o = { .cmd = "k8s status" };
-        int first = parse_opts(argc, argv, &o, status_usage, true, false);
-        if (first < 0)
-                return -first;
+        int first, pr = parse_opts(argc, argv, &o, status_usage, true, false, &first);
+        if (pr >= 0)
+                return pr;
         k8s_source src = { 0 };
         _cleanup_free_ char *msg = NULL;
         if (k8s_source_read(o.source, &src, &msg) < 0) {
