@@ -525,17 +525,18 @@ static int agent_sync(agent *a)
                         i++;
                         continue;
                 }
-                if (unlinkat(a->dirfd, name, 0) < 0 && errno != ENOENT) {
-                        agent_log("failed to remove %s/%s: %s", a->dir, name, strerror(errno));
+                int ur = unlinkat(a->dirfd, name, 0) < 0 ? errno : 0;
+                if (ur && ur != ENOENT) {
+                        agent_log("failed to remove %s/%s: %s", a->dir, name, strerror(ur));
                         bad++;
                         i++;
                         continue;
                 }
-                if (errno != ENOENT || st.owned[i].sha[0])
+                /* a claim whose write a kill cut short has no file: nothing to say */
+                if (ur == 0)
                         agent_log("removed %s", name);
                 changed = true;
                 k8s_state_disown(&st, name);
-                errno = 0;
         }
         if (changed)
                 k8s_dir_sync(a->dirfd);

@@ -433,12 +433,38 @@ void k8s_source_release(k8s_source *s)
 }
 
 /* One attempt: -EAGAIN when the snapshot went away under us. */
+static int read_link(int dirfd, const char *name, char *buf, size_t size)
+{
+        ssize_t k = readlinkat(dirfd, name, buf, size - 1);
+        if (k < 0)
+                return -errno;
+        if ((size_t)k >= size - 1)
+                return -ENAMETOOLONG;
+        buf[k] = 0;
+        return 0;
+}
+
 static int source_read_once(int srcfd, const char *dir, k8s_source *s, sf_buf *m)
 {
-        int datafd = openat(srcfd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (datafd < 0 && errno != ENOENT) {
+        /* The kubelet removes a timestamped dir only once ..data points elsewhere:
+         * if ..data names the same dir after the read as before, nothing was
+         * removed under us and the keys are one whole snapshot. */
+        char snap[256];
+        int datafd = -1;
+        int lr = read_link(srcfd, "..data", snap, sizeof(snap));
+        if (lr == 0)
+                datafd = openat(srcfd, snap, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        else if (lr == -EINVAL) /* ..data is a real directory: take it as it is */
+                datafd = openat(srcfd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lr == 0 && datafd < 0 && errno == ENOENT)
+                return -EAGAIN; /* swapped and removed between the two calls */
+        if ((lr == 0 || lr == -EINVAL) && datafd < 0) {
                 sf_buf_printf(m, "%s/..data: cannot open: %s", dir, strerror(errno));
                 return -errno;
+        }
+        if (lr < 0 && lr != -ENOENT && lr != -EINVAL) {
+                sf_buf_printf(m, "%s/..data: cannot read the link: %s", dir, strerror(-lr));
+                return lr;
         }
         s->configmap = datafd >= 0;
         if (datafd < 0)
@@ -512,6 +538,11 @@ static int source_read_once(int srcfd, const char *dir, k8s_source *s, sf_buf *m
         closedir(d);
         if (r == -ENOMEM)
                 sf_buf_printf(m, "%s: out of memory", dir);
+        if (r == 0 && lr == 0) {
+                char after[256];
+                if (read_link(srcfd, "..data", after, sizeof(after)) < 0 || strcmp(after, snap) != 0)
+                        r = -EAGAIN;
+        }
         return r;
 }
 
