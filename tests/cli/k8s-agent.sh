@@ -299,11 +299,14 @@ while [ $nvar -lt $NVAR ]; do
                 k=$((k + 1))
         done
         [ $((nvar % 3)) -eq 1 ] && cp "$VERS/bad" "$p/k5"
+        # in every payload, the same: once installed it must never be missing
+        cp "$REAL/moby-default.json" "$p/pinned"
         nvar=$((nvar + 1))
 done
 k=0
 while [ $k -lt $NK ]; do echo "k$k"; k=$((k + 1)); done >"$SCRATCH/names"
 echo foreign.json >>"$SCRATCH/names"
+echo pinned >>"$SCRATCH/names"
 
 rm -rf "$ROOT" "$CM"
 mkdir -p "$DIR"
@@ -317,6 +320,7 @@ d, valid, names, stop = sys.argv[1:5]
 valid = set(open(valid).read().split())
 names = set(open(names).read().split())
 parsed = set()
+seen = set()
 bad = []
 passes = reads = 0
 while not os.path.exists(stop):
@@ -332,12 +336,15 @@ while not os.path.exists(stop):
         except FileNotFoundError:
             continue
         reads += 1
+        seen.add(n)
         h = hashlib.sha256(data).hexdigest()
         if h not in valid:
             bad.append("%s: %d bytes that are no version ever written: %r" % (n, len(data), data[:60]))
         elif h not in parsed:
             json.loads(data)
             parsed.add(h)
+    if "pinned" in seen and not os.path.exists(os.path.join(d, "pinned")):
+        bad.append("pinned, in every payload, went missing (a torn snapshot read as removed keys?)")
     passes += 1
 print(passes, reads, len(bad))
 for b in bad[:5]:
@@ -377,7 +384,7 @@ done_test "the agent SIGKILLed $killed times at random moments during syncs and 
 read -r passes reads nbad <"$SCRATCH/checker.out" || { passes=0; nbad=1; }
 [ "$nbad" = 0 ] || fail "$(tail -n +2 "$SCRATCH/checker.out")"
 [ "$passes" -ge 100 ] || fail "the checker made only $passes passes"
-done_test "every read of every installed file ($reads reads in $passes passes) was a whole profile, one of the versions written"
+done_test "every read of every installed file ($reads reads in $passes passes) was a whole profile, one of the versions written; a key in every payload never went missing"
 
 if grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/agent.log"; then
         fail "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' "$SCRATCH/agent.log")"
