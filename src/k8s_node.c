@@ -324,7 +324,43 @@ typedef struct agent {
         size_t n_cache;
         sf_buf saved;     /* the state file as last written */
         bool state_warned;
+        /* names the last sync wrote or removed: the inotify events of its own
+         * renames and unlinks wake nobody */
+        char **touched;
+        size_t n_touched;
 } agent;
+
+static void touched_clear(agent *a)
+{
+        for (size_t i = 0; i < a->n_touched; i++)
+                free(a->touched[i]);
+        free(a->touched);
+        a->touched = NULL;
+        a->n_touched = 0;
+}
+
+static void touched_add(agent *a, const char *name)
+{
+        char **nv = realloc(a->touched, (a->n_touched + 1) * sizeof(*nv));
+        if (!nv)
+                return; /* then its event wakes one more sync: harmless */
+        a->touched = nv;
+        if ((nv[a->n_touched] = strdup(name)))
+                a->n_touched++;
+}
+
+/* Whether an event on the kubelet dir is the echo of the agent's own write or
+ * removal (consumed: each is expected once). */
+static bool touched_take(agent *a, const char *name)
+{
+        for (size_t i = 0; i < a->n_touched; i++)
+                if (a->touched[i] && strcmp(a->touched[i], name) == 0) {
+                        free(a->touched[i]);
+                        a->touched[i] = NULL;
+                        return true;
+                }
+        return false;
+}
 
 static void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void agent_log(const char *fmt, ...)
@@ -398,6 +434,8 @@ static int agent_sync(agent *a)
                 const k8s_entry *c = cache_find(a, k);
                 if (c) {
                         e->verdict = c->verdict;
+                        e->id = c->id;
+                        e->id_ok = c->id_ok;
                         memcpy(e->sha, c->sha, sizeof(e->sha));
                         if (c->error && !(e->error = strdup(c->error)))
                                 goto oom;
@@ -449,8 +487,18 @@ static int agent_sync(agent *a)
         }
         bool claimed = false;
         for (size_t i = 0; i < n; i++) {
-                char have[K8S_SHA_HEX];
-                int hr = k8s_hash_at(a->dirfd, ent[i].name, have);
+                char have[K8S_SHA_HEX] = "";
+                struct stat now;
+                int hr;
+                if (ent[i].id_ok && fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    k8s_same_file(&now, &ent[i].id)) {
+                        hr = 0; /* the very file found current before */
+                        memcpy(have, ent[i].sha, sizeof(have));
+                } else {
+                        hr = k8s_hash_at(a->dirfd, ent[i].name, have, &now);
+                        ent[i].id = now;
+                        ent[i].id_ok = hr == 0 && strcmp(have, ent[i].sha) == 0 && S_ISREG(now.st_mode);
+                }
                 existed[i] = hr != -ENOENT;
                 if (ent[i].verdict == K8S_REJECTED) {
                         if (!cache_find(a, &src.v[i]))
@@ -512,6 +560,8 @@ static int agent_sync(agent *a)
                         continue;
                 }
                 changed = true;
+                touched_add(a, ent[i].name);
+                ent[i].id_ok = fstatat(a->dirfd, ent[i].name, &ent[i].id, AT_SYMLINK_NOFOLLOW) == 0;
                 k8s_state_own(&st, ent[i].name, ent[i].sha); /* the name is there: no allocation */
                 agent_log("%s %s", existed[i] ? "updated" : "installed", ent[i].name);
         }
@@ -533,8 +583,10 @@ static int agent_sync(agent *a)
                         continue;
                 }
                 /* a claim whose write a kill cut short has no file: nothing to say */
-                if (ur == 0)
+                if (ur == 0) {
                         agent_log("removed %s", name);
+                        touched_add(a, name);
+                }
                 changed = true;
                 k8s_state_disown(&st, name);
         }
@@ -577,7 +629,7 @@ out:
 }
 
 /* Whether an inotify batch matters; sets *gone when the source went away. */
-static bool events_matter(const char *buf, ssize_t len, int wd_src, bool *gone)
+static bool events_matter(agent *a, const char *buf, ssize_t len, int wd_src, bool *gone)
 {
         bool matter = false;
         for (const char *p = buf; p < buf + len;) {
@@ -596,6 +648,8 @@ static bool events_matter(const char *buf, ssize_t len, int wd_src, bool *gone)
                  * its timestamped dirs and our own temporaries and state */
                 if (ev->wd == wd_src && strcmp(name, "..data") == 0)
                         matter = true;
+                else if (ev->wd != wd_src && (ev->mask & (IN_MOVED_TO | IN_DELETE)) && touched_take(a, name))
+                        continue;
                 else if (name[0] && name[0] != '.')
                         matter = true;
         }
@@ -696,7 +750,9 @@ int k8s_agent(int argc, char **argv)
                         bool gone = false;
                         ssize_t k;
                         while ((k = read(ifd, buf, sizeof(buf))) > 0)
-                                run |= events_matter(buf, k, wd_src, &gone);
+                                run |= events_matter(&a, buf, k, wd_src, &gone);
+                        /* the echoes of the last sync were all queued before it returned */
+                        touched_clear(&a);
                         if (gone) {
                                 cli_error(a.o.cmd, "%s or %s went away", a.o.source, a.dir);
                                 status = EXIT_INVALID;
@@ -725,6 +781,7 @@ out:
         free(a.dir);
         entries_free(a.cache, a.n_cache);
         sf_buf_release(&a.saved);
+        touched_clear(&a);
         return status;
 }
 
@@ -788,7 +845,7 @@ int k8s_status(int argc, char **argv)
                         k8s_prepared_release(&p);
                 }
                 char have[K8S_SHA_HEX] = "";
-                int hr = dirfd >= 0 ? k8s_hash_at(dirfd, k->name, have) : -ENOENT;
+                int hr = dirfd >= 0 ? k8s_hash_at(dirfd, k->name, have, NULL) : -ENOENT;
                 if (!k8s_name_ok(k->name)) {
                         what = "rejected";
                         free(error);

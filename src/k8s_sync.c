@@ -37,7 +37,7 @@ static const uint32_t sha_k[64] = {
 
 static void sha_block(sha256 *s, const unsigned char *p)
 {
-        uint32_t w[64], a[8];
+        uint32_t w[64];
         for (int i = 0; i < 16; i++)
                 w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
                        p[4 * i + 3];
@@ -46,18 +46,28 @@ static void sha_block(sha256 *s, const unsigned char *p)
                 uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
                 w[i] = w[i - 16] + s0 + w[i - 7] + s1;
         }
-        memcpy(a, s->h, sizeof(a));
+        uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+        uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
         for (int i = 0; i < 64; i++) {
-                uint32_t t1 = a[7] + (ROR(a[4], 6) ^ ROR(a[4], 11) ^ ROR(a[4], 25)) + ((a[4] & a[5]) ^ (~a[4] & a[6])) +
-                              sha_k[i] + w[i];
-                uint32_t t2 = (ROR(a[0], 2) ^ ROR(a[0], 13) ^ ROR(a[0], 22)) +
-                              ((a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]));
-                memmove(a + 1, a, 7 * sizeof(uint32_t));
-                a[4] += t1;
-                a[0] = t1 + t2;
+                uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+                uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+                h = g;
+                g = f;
+                f = e;
+                e = d + t1;
+                d = c;
+                c = b;
+                b = a;
+                a = t1 + t2;
         }
-        for (int i = 0; i < 8; i++)
-                s->h[i] += a[i];
+        s->h[0] += a;
+        s->h[1] += b;
+        s->h[2] += c;
+        s->h[3] += d;
+        s->h[4] += e;
+        s->h[5] += f;
+        s->h[6] += g;
+        s->h[7] += h;
 }
 
 static void sha_init(sha256 *s)
@@ -233,39 +243,61 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
                 return -EBADFD;
         if ((uint64_t)st.st_size > max)
                 return -EFBIG;
-        sf_buf b = { 0 };
-        char chunk[16384];
+        /* sized from fstat, read straight in; a file that grows meanwhile grows the buffer */
+        size_t cap = (size_t)st.st_size + 1, len = 0;
+        char *buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
         for (;;) {
-                ssize_t k = read(fd, chunk, sizeof(chunk));
+                if (len == cap) {
+                        if (cap > max) {
+                                free(buf);
+                                return -EFBIG;
+                        }
+                        char *nb = realloc(buf, 2 * cap + 1);
+                        if (!nb) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         int e = errno;
-                        sf_buf_release(&b);
+                        free(buf);
                         return -e;
                 }
                 if (k == 0)
                         break;
-                if (b.len + (size_t)k > max) {
-                        sf_buf_release(&b);
-                        return -EFBIG;
-                }
-                sf_buf_add(&b, chunk, (size_t)k);
+                len += (size_t)k;
         }
-        if (b.oom || (!b.s && !(b.s = calloc(1, 1)))) {
-                sf_buf_release(&b);
-                return -ENOMEM;
+        if (len > max) {
+                free(buf);
+                return -EFBIG;
         }
-        *ret_len = b.len;
-        *ret = b.s;
+        buf[len] = 0;
+        *ret_len = len;
+        *ret = buf;
         return 0;
 }
 
-int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX])
+bool k8s_same_file(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat *ret_st)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return errno == ELOOP ? -EBADFD : -errno;
+        if (ret_st && fstat(fd, ret_st) < 0)
+                return -errno;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         int r = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);

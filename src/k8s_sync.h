@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "sysfence/bpf.h"
 #include "util/util.h"
@@ -76,8 +77,11 @@ void k8s_dir_clean_tmp(int dirfd);
  * The directory is not synced: call k8s_dir_sync() once after a batch. */
 int k8s_write_at(int dirfd, const char *name, const void *data, size_t len);
 void k8s_dir_sync(int dirfd);
-/* The sha256 of dirfd/name (not following a symlink); -errno (-ENOENT: absent). */
-int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX]);
+/* The sha256 of dirfd/name (not following a symlink) and, if ret_st, the stat
+ * of the very file read; -errno (-ENOENT: absent). */
+int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat *ret_st);
+/* Whether two stats are of one unchanged file (inode, size, mtime, ctime). */
+bool k8s_same_file(const struct stat *a, const struct stat *b);
 /* Whether a name may be installed: not empty, no '/', not dot-named, short. */
 bool k8s_name_ok(const char *name);
 
@@ -94,6 +98,10 @@ typedef struct k8s_entry {
         char sha[K8S_SHA_HEX]; /* what the agent installs for src_sha ("" when rejected) */
         k8s_verdict verdict;
         char *error;           /* rejected or failed: why */
+        /* the agent's memory, not saved: the installed file as last found current,
+         * so that an unchanged file is not read again at every sync */
+        struct stat id;
+        bool id_ok;
 } k8s_entry;
 
 typedef struct k8s_owned {
