@@ -406,7 +406,7 @@ static bool in_source(const k8s_source *src, const char *name)
 
 /* One pass: make the kubelet's dir hold the source's profiles.  Returns the
  * number of keys not installed and current, or -1 when the pass could not run
- * (the source or the dir unreadable: try again later). */
+ * or could not write (the source unreadable, a full disk): try again later. */
 static int agent_sync(agent *a)
 {
         k8s_source src = { 0 };
@@ -420,6 +420,7 @@ static int agent_sync(agent *a)
         k8s_prepared *prep = calloc(n ? n : 1, sizeof(*prep));
         k8s_state st = { 0 };
         int lockfd = -1, bad = 0, result = -1;
+        bool io_failed = false; /* try again later, even if nothing changes */
         bool changed = false;
         if (!ent || !prep)
                 goto oom;
@@ -432,6 +433,15 @@ static int agent_sync(agent *a)
                         goto oom;
                 memcpy(e->src_sha, k->sha, sizeof(e->src_sha));
                 const k8s_entry *c = cache_find(a, k);
+                if (!k8s_name_ok(k->name)) {
+                        sf_buf eb = { 0 };
+                        sf_buf_printf(&eb, "%s/%s: the key cannot name a file (at most 253 bytes)", a->o.source,
+                                      k->name);
+                        e->verdict = K8S_REJECTED;
+                        if (!(e->error = sf_buf_steal(&eb)))
+                                goto oom;
+                        continue;
+                }
                 if (c) {
                         e->verdict = c->verdict;
                         e->id = c->id;
@@ -553,6 +563,7 @@ static int agent_sync(agent *a)
                 int r = k8s_write_at(a->dirfd, ent[i].name, prep[i].bytes, prep[i].len);
                 if (r < 0) {
                         ent[i].verdict = K8S_FAILED;
+                        io_failed = true;
                         sf_buf eb = { 0 };
                         sf_buf_printf(&eb, "%s/%s: cannot write: %s", a->dir, ent[i].name, strerror(-r));
                         ent[i].error = sf_buf_steal(&eb);
@@ -578,6 +589,7 @@ static int agent_sync(agent *a)
                 int ur = unlinkat(a->dirfd, name, 0) < 0 ? errno : 0;
                 if (ur && ur != ENOENT) {
                         agent_log("failed to remove %s/%s: %s", a->dir, name, strerror(ur));
+                        io_failed = true;
                         bad++;
                         i++;
                         continue;
@@ -602,6 +614,7 @@ static int agent_sync(agent *a)
         st.n_entries = 0;
         if (r < 0) {
                 agent_log("%s/" K8S_STATE_NAME ": cannot write: %s", a->dir, strerror(-r));
+                io_failed = true;
                 bad++;
         }
         for (size_t i = 0; i < n; i++)
@@ -609,7 +622,7 @@ static int agent_sync(agent *a)
         entries_free(a->cache, a->n_cache);
         a->cache = TAKE_PTR(ent);
         a->n_cache = n;
-        result = bad;
+        result = io_failed ? -1 : bad;
         goto out;
 oom:
         agent_log("out of memory");

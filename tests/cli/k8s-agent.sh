@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 
 KILLS=${SF_K8S_KILLS:-200}
-plan 29
+plan 31
 
 REAL=$SF_SHARED/profiles/real
 SEED=$SF_SHARED/profiles/seed
@@ -246,6 +246,40 @@ expect_rc 1
 gone "$DIR/bad.json" || fail "the invalid key was installed"
 expect_err_re 'rejected bad\.json: .*bad\.json:[0-9]+:[0-9]+:' "the rejection with file:line:col"
 done_test "--once: exit 1 when a profile is invalid; the valid ones are installed"
+
+# a file named like a key: the key's (replaced); with the very bytes, left the admin's
+rm -rf "$ROOT/seccomp/same"
+mkdir -p "$ROOT/seccomp/same"
+cp "$SEED/audit.json" "$ROOT/seccomp/same/twin.json"
+echo '{"defaultAction": "SCMP_ACT_ALLOW"}' >"$ROOT/seccomp/same/clash.json"
+stage twin.json="$SEED/audit.json" clash.json="$SEED/violation.json"
+cm_update "$CM" "$STAGE"
+sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" --subdir same
+expect_rc 0
+same "$SEED/violation.json" "$ROOT/seccomp/same/clash.json" || fail "clash.json not replaced"
+expect_err "updated clash.json"
+grep -q twin.json "$ERR" && fail "twin.json (already current) was written"
+stage
+cm_update "$CM" "$STAGE"
+sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" --subdir same
+expect_rc 0
+[ -e "$ROOT/seccomp/same/twin.json" ] || fail "twin.json, which the agent never wrote, was removed"
+gone "$ROOT/seccomp/same/clash.json" || fail "clash.json, which the agent wrote, stayed"
+done_test "a file named like a key is replaced and then the agent's; one already holding the bytes stays the admin's"
+
+# a key that cannot be written (a directory holds its name): the others go on, exit 1
+rm -rf "$ROOT/seccomp/wf"
+mkdir -p "$ROOT/seccomp/wf/blocked.json"
+stage blocked.json="$SEED/audit.json" fine.json="$SEED/fine-grained.json"
+cm_update "$CM" "$STAGE"
+sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" --subdir wf
+expect_rc 1
+expect_err "failed blocked.json"
+same "$SEED/fine-grained.json" "$ROOT/seccomp/wf/fine.json" || fail "fine.json not installed"
+sf k8s status --source "$CM" --kubelet-root "$ROOT" --subdir wf
+expect_rc 1
+expect_out "stale blocked.json"
+done_test "a write that fails is logged, the other keys are installed, --once and status exit 1"
 
 sf k8s agent --kubelet-root "$ROOT"
 expect_rc 2
