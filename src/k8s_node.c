@@ -498,7 +498,7 @@ static int agent_sync(agent *a)
         bool claimed = false;
         for (size_t i = 0; i < n; i++) {
                 char have[K8S_SHA_HEX] = "";
-                struct stat now;
+                struct stat now = { 0 };
                 int hr;
                 if (ent[i].id_ok && fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
                     k8s_same_file(&now, &ent[i].id)) {
@@ -516,22 +516,23 @@ static int agent_sync(agent *a)
                                           existed[i] ? " (the installed copy stays)" : "");
                         continue;
                 }
+                k8s_owned *ow = k8s_state_owned(&st, ent[i].name);
                 if (hr == 0 && strcmp(have, ent[i].sha) == 0) {
                         /* current; a file someone else put there with these bytes stays theirs */
-                        k8s_owned *ow = k8s_state_owned(&st, ent[i].name);
-                        if (ow && strcmp(ow->sha, ent[i].sha) != 0)
-                                snprintf(ow->sha, sizeof(ow->sha), "%s", ent[i].sha);
+                        if (ow)
+                                k8s_state_own(&st, ent[i].name, ent[i].sha, NULL);
                         continue;
                 }
                 need[i] = true;
-                if (!k8s_state_owned(&st, ent[i].name)) {
-                        if (k8s_state_own(&st, ent[i].name, "") < 0) {
-                                free(need);
-                                free(existed);
-                                goto oom;
-                        }
-                        claimed = true;
+                /* the record names both the bytes there now (if they are the
+                 * agent's) and those about to replace them */
+                const char *prev = ow && hr == 0 && k8s_owned_is(ow, have) ? have : NULL;
+                if (k8s_state_own(&st, ent[i].name, ent[i].sha, prev) < 0) {
+                        free(need);
+                        free(existed);
+                        goto oom;
                 }
+                claimed = true;
         }
         if (claimed) {
                 int r = k8s_state_save(a->dirfd, &st, &a->saved);
@@ -573,7 +574,7 @@ static int agent_sync(agent *a)
                 changed = true;
                 touched_add(a, ent[i].name);
                 ent[i].id_ok = fstatat(a->dirfd, ent[i].name, &ent[i].id, AT_SYMLINK_NOFOLLOW) == 0;
-                k8s_state_own(&st, ent[i].name, ent[i].sha); /* the name is there: no allocation */
+                k8s_state_own(&st, ent[i].name, ent[i].sha, NULL); /* the name is there: no allocation */
                 agent_log("%s %s", existed[i] ? "updated" : "installed", ent[i].name);
         }
         free(need);
@@ -586,7 +587,17 @@ static int agent_sync(agent *a)
                         i++;
                         continue;
                 }
-                int ur = unlinkat(a->dirfd, name, 0) < 0 ? errno : 0;
+                /* only the very bytes the agent wrote: a file someone changed since,
+                 * or one whose name was claimed by a write a kill cut short, stays */
+                char have[K8S_SHA_HEX];
+                int hr = k8s_hash_at(a->dirfd, name, have, NULL);
+                if ((hr == 0 && !k8s_owned_is(&st.owned[i], have)) || hr == -EISDIR || hr == -EBADFD) {
+                        agent_log("left %s: it is not the file the agent installed", name);
+                        changed = true;
+                        k8s_state_disown(&st, name);
+                        continue;
+                }
+                int ur = hr == -ENOENT ? ENOENT : unlinkat(a->dirfd, name, 0) < 0 ? errno : 0;
                 if (ur && ur != ENOENT) {
                         agent_log("failed to remove %s/%s: %s", a->dir, name, strerror(ur));
                         io_failed = true;

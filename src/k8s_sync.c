@@ -650,7 +650,12 @@ const k8s_entry *k8s_state_entry(const k8s_state *s, const char *name)
         return NULL;
 }
 
-int k8s_state_own(k8s_state *s, const char *name, const char *sha)
+bool k8s_owned_is(const k8s_owned *o, const char *have)
+{
+        return (o->sha[0] && strcmp(o->sha, have) == 0) || (o->prev[0] && strcmp(o->prev, have) == 0);
+}
+
+int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *prev)
 {
         k8s_owned *o = k8s_state_owned(s, name);
         if (!o) {
@@ -664,6 +669,7 @@ int k8s_state_own(k8s_state *s, const char *name, const char *sha)
                 s->n_owned++;
         }
         snprintf(o->sha, sizeof(o->sha), "%s", sha ? sha : "");
+        snprintf(o->prev, sizeof(o->prev), "%s", prev ? prev : "");
         return 0;
 }
 
@@ -709,9 +715,10 @@ static int state_parse(const sf_node *root, k8s_state *s)
         for (size_t i = 0; i < owned->arr.n; i++) {
                 const char *name = str_of(sf_node_get(owned->arr.v[i], "name"));
                 const char *sha = str_of(sf_node_get(owned->arr.v[i], "sha256"));
-                if (!name || !k8s_name_ok(name) || !sha_ok(sha))
+                const char *prev = str_of(sf_node_get(owned->arr.v[i], "previous_sha256"));
+                if (!name || !k8s_name_ok(name) || !sha_ok(sha) || (prev && !sha_ok(prev)))
                         return -EINVAL;
-                if (k8s_state_own(s, name, sha) < 0)
+                if (k8s_state_own(s, name, sha, prev) < 0)
                         return -ENOMEM;
         }
         const sf_node *prof = sf_node_get(root, "profiles");
@@ -792,7 +799,10 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
         for (size_t i = 0; i < s->n_owned; i++) {
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
                 cli_json_str(&b, s->owned[i].name);
-                sf_buf_printf(&b, ", \"sha256\": \"%s\"}", s->owned[i].sha);
+                sf_buf_printf(&b, ", \"sha256\": \"%s\"", s->owned[i].sha);
+                if (s->owned[i].prev[0])
+                        sf_buf_printf(&b, ", \"previous_sha256\": \"%s\"", s->owned[i].prev);
+                sf_buf_putc(&b, '}');
         }
         sf_buf_puts(&b, s->n_owned ? "\n  ],\n  \"profiles\": [" : "],\n  \"profiles\": [");
         for (size_t i = 0; i < s->n_entries; i++) {

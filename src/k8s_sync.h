@@ -104,9 +104,13 @@ typedef struct k8s_entry {
         bool id_ok;
 } k8s_entry;
 
+/* A file the agent installed.  Before a write the record names the bytes about
+ * to be written (sha) and those there before (prev): a kill at any point leaves
+ * the file holding one of the two, so the agent still knows it for its own. */
 typedef struct k8s_owned {
         char *name;
-        char sha[K8S_SHA_HEX]; /* what was installed, "" while being written */
+        char sha[K8S_SHA_HEX];  /* what was (or is being) installed */
+        char prev[K8S_SHA_HEX]; /* while a write is under way: what it replaces, else "" */
 } k8s_owned;
 
 typedef struct k8s_state {
@@ -126,7 +130,10 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last);
 void k8s_state_release(k8s_state *s);
 k8s_owned *k8s_state_owned(const k8s_state *s, const char *name);
 const k8s_entry *k8s_state_entry(const k8s_state *s, const char *name);
-int k8s_state_own(k8s_state *s, const char *name, const char *sha);
+/* Records name as the agent's, holding sha (prev: see k8s_owned; may be NULL). */
+int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *prev);
+/* Whether the file holding `have` is the one the agent installed under o. */
+bool k8s_owned_is(const k8s_owned *o, const char *have);
 void k8s_state_disown(k8s_state *s, const char *name);
 
 const char *k8s_verdict_name(k8s_verdict v);
