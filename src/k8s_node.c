@@ -328,6 +328,7 @@ typedef struct agent {
          * renames and unlinks wake nobody */
         char **touched;
         size_t n_touched;
+        k8s_source prev; /* the last snapshot read: its hashes serve unchanged keys */
 } agent;
 
 static void touched_clear(agent *a)
@@ -411,7 +412,7 @@ static int agent_sync(agent *a)
 {
         k8s_source src = { 0 };
         _cleanup_free_ char *msg = NULL;
-        if (k8s_source_read(a->o.source, &src, &msg) < 0) {
+        if (k8s_source_read(a->o.source, &a->prev, &src, &msg) < 0) {
                 agent_log("%s", msg ? msg : "cannot read the source");
                 return -1;
         }
@@ -646,7 +647,8 @@ out:
         for (size_t i = 0; prep && i < n; i++)
                 k8s_prepared_release(&prep[i]);
         free(prep);
-        k8s_source_release(&src);
+        k8s_source_release(&a->prev);
+        a->prev = src;
         /* compiling a hundred profiles leaves freed heap behind: give it back */
         malloc_trim(0);
         return result;
@@ -806,6 +808,7 @@ out:
         entries_free(a.cache, a.n_cache);
         sf_buf_release(&a.saved);
         touched_clear(&a);
+        k8s_source_release(&a.prev);
         return status;
 }
 
@@ -819,7 +822,7 @@ int k8s_status(int argc, char **argv)
                 return pr;
         k8s_source src = { 0 };
         _cleanup_free_ char *msg = NULL;
-        if (k8s_source_read(o.source, &src, &msg) < 0) {
+        if (k8s_source_read(o.source, NULL, &src, &msg) < 0) {
                 cli_error(o.cmd, "%s", msg ? msg : "cannot read the source");
                 return EXIT_INVALID;
         }

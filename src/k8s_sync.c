@@ -476,7 +476,25 @@ static int read_link(int dirfd, const char *name, char *buf, size_t size)
         return 0;
 }
 
-static int source_read_once(int srcfd, const char *dir, k8s_source *s, sf_buf *m)
+static const k8s_key *source_find(const k8s_source *s, const char *name)
+{
+        if (!s || s->n == 0)
+                return NULL;
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) { /* sorted by name */
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(s->v[mid].name, name);
+                if (c == 0)
+                        return &s->v[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, k8s_source *s, sf_buf *m)
 {
         /* The kubelet removes a timestamped dir only once ..data points elsewhere:
          * if ..data names the same dir after the read as before, nothing was
@@ -564,7 +582,11 @@ static int source_read_once(int srcfd, const char *dir, k8s_source *s, sf_buf *m
                 }
                 k->data = data;
                 k->len = len;
-                k8s_sha256_hex(data, len, k->sha);
+                const k8s_key *was = source_find(prev, k->name);
+                if (was && was->len == len && memcmp(was->data, data, len) == 0)
+                        memcpy(k->sha, was->sha, sizeof(k->sha));
+                else
+                        k8s_sha256_hex(data, len, k->sha);
                 s->n++;
         }
         closedir(d);
@@ -578,7 +600,7 @@ static int source_read_once(int srcfd, const char *dir, k8s_source *s, sf_buf *m
         return r;
 }
 
-int k8s_source_read(const char *dir, k8s_source *ret, char **ret_msg)
+int k8s_source_read(const char *dir, const k8s_source *prev, k8s_source *ret, char **ret_msg)
 {
         sf_buf m = { 0 };
         _cleanup_close_ int srcfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -592,7 +614,7 @@ int k8s_source_read(const char *dir, k8s_source *ret, char **ret_msg)
         k8s_source s = { 0 };
         for (int attempt = 0; attempt < 50 && r == -EAGAIN; attempt++) {
                 k8s_source_release(&s);
-                r = source_read_once(srcfd, dir, &s, &m);
+                r = source_read_once(srcfd, dir, prev, &s, &m);
         }
         if (r == -EAGAIN)
                 sf_buf_printf(&m, "%s: ..data keeps changing while it is read", dir);

@@ -60,9 +60,11 @@ typedef struct k8s_source {
 } k8s_source;
 
 /* Reads every key (regular files whose names do not start with '.') of dir.
- * Retries when the kubelet swaps ..data while it reads.  On failure, -errno and
- * a message in *ret_msg (malloc'd). */
-int k8s_source_read(const char *dir, k8s_source *ret, char **ret_msg);
+ * Retries when the kubelet swaps ..data while it reads.  A key whose bytes equal
+ * those it had in prev (may be NULL) takes its hash from there: the kubelet
+ * rewrites every key at each update, and comparing is cheaper than hashing.
+ * On failure, -errno and a message in *ret_msg (malloc'd). */
+int k8s_source_read(const char *dir, const k8s_source *prev, k8s_source *ret, char **ret_msg);
 void k8s_source_release(k8s_source *s);
 
 /* <root>/seccomp/<subdir>: opened (created with create), its path in *ret_path. */
