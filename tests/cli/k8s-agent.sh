@@ -90,9 +90,18 @@ done_test "a SeccompProfile (YAML) key is installed as Docker JSON, the form the
 json_ok "$DIR/.sysfence-agent.json" || fail "no state file"
 [ "$(json_get "$DIR/.sysfence-agent.json" 'sorted(o["name"] for o in d["owned"])')" = \
   "['audit.json', 'common.json', 'fine.json', 'flow.yaml', 'moby.json']" ] || fail "state: $(cat "$DIR/.sysfence-agent.json")"
+"$PY" -S -c '
+import hashlib, json, os, sys
+d = sys.argv[1]
+for o in json.load(open(os.path.join(d, ".sysfence-agent.json")))["owned"]:
+    h = hashlib.sha256(open(os.path.join(d, o["name"]), "rb").read()).hexdigest()
+    if h != o["sha256"]:
+        print("%s: recorded %s, file %s" % (o["name"], o["sha256"], h))
+' "$DIR" >"$SCRATCH/shas" 2>&1
+[ -s "$SCRATCH/shas" ] && fail "$(cat "$SCRATCH/shas")"
 ls -a "$DIR" | grep -q '^\.sysfence-tmp' && fail "a temporary file is left"
 same "$SCRATCH/foreign.json" "$DIR/foreign.json" || fail "foreign.json changed"
-done_test "the state file lists the installed files only; no temporaries are left; other files stay"
+done_test "the state file lists the installed files only, with their sha256; no temporaries are left; other files stay"
 
 sf k8s status --source "$CM" --kubelet-root "$ROOT"
 expect_rc 0
