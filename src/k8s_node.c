@@ -682,12 +682,24 @@ static bool events_matter(agent *a, const char *buf, ssize_t len, int wd_src, bo
         return matter;
 }
 
+static void exit_on_signal(int sig)
+{
+        (void)sig;
+        _exit(EXIT_OK);
+}
+
 int k8s_agent(int argc, char **argv)
 {
         agent a = { .o = { .cmd = "k8s agent" }, .dirfd = -1 };
         int first, pr = parse_opts(argc, argv, &a.o, agent_usage, true, true, &first);
         if (pr >= 0)
                 return pr;
+        /* Until the signalfd takes over (or with --once), SIGTERM and SIGINT
+         * still exit 0: whatever was written so far was written atomically. */
+        struct sigaction sa = { .sa_handler = exit_on_signal };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
         _cleanup_free_ char *msg = NULL;
         int r = k8s_dir_open(a.o.root, a.o.subdir, true, &a.dirfd, &a.dir, &msg);
         if (r < 0) {

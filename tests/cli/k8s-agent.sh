@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 
 KILLS=${SF_K8S_KILLS:-200}
-plan 31
+plan 32
 
 REAL=$SF_SHARED/profiles/real
 SEED=$SF_SHARED/profiles/seed
@@ -219,6 +219,22 @@ agent_rc=$?
 AGENT_PID=
 [ "$agent_rc" -eq 0 ] || fail "SIGINT: exit $agent_rc"
 done_test "SIGINT: the agent exits 0"
+
+# another writer holds the dir's lock (an agent of the previous DaemonSet
+# generation, k8s install): the new agent waits, and SIGTERM still exits 0
+flock "$DIR/.sysfence-agent.lock" sleep 1.5 &
+LOCKER=$!
+sleep 0.2
+start_agent
+sleep 0.5
+kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent did not wait for the lock"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+agent_rc=$?
+AGENT_PID=
+wait "$LOCKER"
+[ "$agent_rc" -eq 0 ] || fail "SIGTERM while waiting: exit $agent_rc"
+done_test "an agent waiting for another writer's lock exits 0 on SIGTERM"
 
 if grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/agent.log"; then
         fail "sanitizer report: $(grep -m1 'Sanitizer\|runtime error' "$SCRATCH/agent.log")"
