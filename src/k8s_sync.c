@@ -509,8 +509,9 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
         if (lr == 0 && datafd < 0 && errno == ENOENT)
                 return -EAGAIN; /* swapped and removed between the two calls */
         if ((lr == 0 || lr == -EINVAL) && datafd < 0) {
-                sf_buf_printf(m, "%s/..data: cannot open: %s", dir, strerror(errno));
-                return -errno;
+                int e = errno;
+                sf_buf_printf(m, "%s/..data: cannot open: %s", dir, strerror(e));
+                return -e;
         }
         if (lr < 0 && lr != -ENOENT && lr != -EINVAL) {
                 sf_buf_printf(m, "%s/..data: cannot read the link: %s", dir, strerror(-lr));
