@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 
 KILLS=${SF_K8S_KILLS:-200}
-plan 32
+plan 33
 
 REAL=$SF_SHARED/profiles/real
 SEED=$SF_SHARED/profiles/seed
@@ -187,6 +187,12 @@ expect_out "rejected moby.json"
 expect_out "index"
 expect_out "an older copy is installed"
 done_test "status exits 1 and reports the rejected profile with the reason"
+
+kill -HUP "$AGENT_PID"
+until_true 10 test "$(grep -c "rejected moby.json" "$SCRATCH/agent.log")" -eq 2 || fail "SIGHUP did not check the profiles again"
+kill -0 "$AGENT_PID" || fail "SIGHUP ended the agent"
+same "$SCRATCH/moby.good" "$DIR/moby.json" || fail "the good copy was replaced"
+done_test "SIGHUP: every profile is checked again (the rejection is said again), the agent goes on"
 
 stage moby.json="$REAL/moby-default.json" common.json="$REAL/containers-common-seccomp.json" \
         fine.json="$SEED/fine-grained.json" flow.yaml="$GOOD/crd-flow.yaml" violation.json="$SEED/violation.json"
