@@ -189,7 +189,9 @@ expect_out "an older copy is installed"
 done_test "status exits 1 and reports the rejected profile with the reason"
 
 kill -HUP "$AGENT_PID"
-until_true 10 test "$(grep -c "rejected moby.json" "$SCRATCH/agent.log")" -eq 2 || fail "SIGHUP did not check the profiles again"
+rejections() { [ "$(grep -c "rejected moby.json" "$SCRATCH/agent.log")" -eq "$1" ]; }
+until_true 10 rejections 2 ||
+        fail "SIGHUP did not check the profiles again ($(grep -c "rejected moby.json" "$SCRATCH/agent.log") rejections logged)"
 kill -0 "$AGENT_PID" || fail "SIGHUP ended the agent"
 same "$SCRATCH/moby.good" "$DIR/moby.json" || fail "the good copy was replaced"
 done_test "SIGHUP: every profile is checked again (the rejection is said again), the agent goes on"
