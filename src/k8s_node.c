@@ -501,6 +501,14 @@ static int agent_sync(agent *a)
                 char have[K8S_SHA_HEX] = "";
                 struct stat now = { 0 };
                 int hr;
+                if (ent[i].verdict == K8S_REJECTED) {
+                        /* nothing to write: only whether a copy stays matters */
+                        existed[i] = fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
+                        if (!cache_find(a, &src.v[i]))
+                                agent_log("rejected %s: %s%s", ent[i].name, ent[i].error,
+                                          existed[i] ? " (the installed copy stays)" : "");
+                        continue;
+                }
                 if (ent[i].id_ok && fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
                     k8s_same_file(&now, &ent[i].id)) {
                         hr = 0; /* the very file found current before */
@@ -511,12 +519,6 @@ static int agent_sync(agent *a)
                         ent[i].id_ok = hr == 0 && strcmp(have, ent[i].sha) == 0 && S_ISREG(now.st_mode);
                 }
                 existed[i] = hr != -ENOENT;
-                if (ent[i].verdict == K8S_REJECTED) {
-                        if (!cache_find(a, &src.v[i]))
-                                agent_log("rejected %s: %s%s", ent[i].name, ent[i].error,
-                                          existed[i] ? " (the installed copy stays)" : "");
-                        continue;
-                }
                 k8s_owned *ow = k8s_state_owned(&st, ent[i].name);
                 if (hr == 0 && strcmp(have, ent[i].sha) == 0) {
                         /* current; a file someone else put there with these bytes stays theirs */
