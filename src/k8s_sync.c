@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The node side of sysfence k8s: preparing profiles for the node, reading a
+ * ConfigMap volume, atomic writes into the kubelet's dir, the agent's state. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "doc/doc.h"
+#include "k8s_sync.h"
+
+/* --- SHA-256 (FIPS 180-4): content identity for the state and status ---------- */
+
+typedef struct sha256 {
+        uint32_t h[8];
+        uint64_t n;
+        unsigned char buf[64];
+        size_t fill;
+} sha256;
+
+static const uint32_t sha_k[64] = {
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(sha256 *s, const unsigned char *p)
+{
+        uint32_t w[64];
+        for (int i = 0; i < 16; i++)
+                w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
+                       p[4 * i + 3];
+        for (int i = 16; i < 64; i++) {
+                uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+                uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+                w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+        }
+        uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+        uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+        for (int i = 0; i < 64; i++) {
+                uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+                uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+                h = g;
+                g = f;
+                f = e;
+                e = d + t1;
+                d = c;
+                c = b;
+                b = a;
+                a = t1 + t2;
+        }
+        s->h[0] += a;
+        s->h[1] += b;
+        s->h[2] += c;
+        s->h[3] += d;
+        s->h[4] += e;
+        s->h[5] += f;
+        s->h[6] += g;
+        s->h[7] += h;
+}
+
+static void sha_init(sha256 *s)
+{
+        static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+        memcpy(s->h, h0, sizeof(h0));
+        s->n = 0;
+        s->fill = 0;
+}
+
+static void sha_add(sha256 *s, const void *data, size_t len)
+{
+        const unsigned char *p = data;
+        s->n += len;
+        while (len > 0) {
+                if (s->fill == 0 && len >= 64) {
+                        sha_block(s, p);
+                        p += 64;
+                        len -= 64;
+                        continue;
+                }
+                size_t k = 64 - s->fill < len ? 64 - s->fill : len;
+                memcpy(s->buf + s->fill, p, k);
+                s->fill += k;
+                p += k;
+                len -= k;
+                if (s->fill == 64) {
+                        sha_block(s, s->buf);
+                        s->fill = 0;
+                }
+        }
+}
+
+static void sha_hex(sha256 *s, char out[K8S_SHA_HEX])
+{
+        uint64_t bits = s->n * 8;
+        unsigned char pad[72] = { 0x80 };
+        size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
+        for (int i = 0; i < 8; i++)
+                pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+        sha_add(s, pad, padlen + 8);
+        for (int i = 0; i < 8; i++)
+                snprintf(out + 8 * i, 9, "%08x", s->h[i]);
+}
+
+void k8s_sha256_hex(const void *data, size_t len, char out[K8S_SHA_HEX])
+{
+        sha256 s;
+        sha_init(&s);
+        sha_add(&s, data, len);
+        sha_hex(&s, out);
+}
+
+/* --- preparing a profile for the node ------------------------------------------ */
+
+static char *one_line(char *s)
+{
+        for (char *p = s; p && *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+        return s;
+}
+
+static char *first_error(const sf_diags *d, size_t from, const char *display, const sf_error *err)
+{
+        for (size_t i = from; i < d->n; i++)
+                if (d->v[i].severity == SF_SEV_ERROR)
+                        return one_line(sf_diag_format(&d->v[i]));
+        sf_buf b = { 0 };
+        const char *msg = err ? sf_error_message(err) : "invalid profile";
+        if (strncmp(msg, display, strlen(display)) != 0)
+                sf_buf_printf(&b, "%s: ", display);
+        sf_buf_puts(&b, msg);
+        return one_line(sf_buf_steal(&b));
+}
+
+static bool is_runtime_json(const sf_profile *p, const char *data, size_t len)
+{
+        /* The runtimes read the Docker/OCI object as JSON with Go's encoding/json,
+         * which refuses a byte order mark; YAML or a whole config.json they do not read. */
+        if (p->format != SF_FORMAT_DOCKER && p->format != SF_FORMAT_OCI)
+                return false;
+        if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+                return false;
+        sf_doc doc = { 0 };
+        sf_diags d = { 0 };
+        int r = sf_json_parse(data, len, "-", &doc, &d);
+        sf_doc_release(&doc);
+        sf_diags_release(&d);
+        return r == 0;
+}
+
+int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, k8s_prepared *ret,
+                sf_diags *diags)
+{
+        sf_diags local = { 0 };
+        sf_diags *d = diags ? diags : &local;
+        size_t from = d->n;
+        sf_load_opts lo = { .strict = co->strict };
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        sf_prog *prog = NULL;
+        k8s_prepared out = { 0 };
+        int r = 1;
+
+        if (sf_profile_load_data(data, len, display, &lo, &v, &n, d, &err) < 0) {
+                out.error = first_error(d, from, display, err);
+                goto done;
+        }
+        if (n != 1) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "%s: holds %zu profiles; give one per file", display, n);
+                out.error = sf_buf_steal(&b);
+                goto done;
+        }
+        if (sf_compile(v[0], co, &prog, d, &err) < 0) {
+                out.error = first_error(d, from, display, err);
+                goto done;
+        }
+        if (is_runtime_json(v[0], data, len)) {
+                out.bytes = malloc(len + 1);
+                if (out.bytes) {
+                        memcpy(out.bytes, data, len);
+                        out.bytes[len] = 0;
+                        out.len = len;
+                }
+        } else if (sf_profile_emit(v[0], SF_FORMAT_DOCKER, &out.bytes, &err) < 0) {
+                out.error = first_error(d, d->n, display, err);
+                goto done;
+        } else {
+                out.len = strlen(out.bytes);
+        }
+        if (!out.bytes) {
+                r = -ENOMEM;
+                goto done;
+        }
+        k8s_sha256_hex(out.bytes, out.len, out.sha);
+        r = 0;
+done:
+        if (r == 1 && !out.error)
+                r = -ENOMEM;
+        sf_error_free(err);
+        sf_prog_free(prog);
+        sf_profiles_free(v, n);
+        sf_diags_release(&local);
+        if (r < 0) {
+                k8s_prepared_release(&out);
+                return r;
+        }
+        *ret = out;
+        return r;
+}
+
+void k8s_prepared_release(k8s_prepared *p)
+{
+        free(p->bytes);
+        free(p->error);
+        *p = (k8s_prepared){ 0 };
+}
+
+/* --- files ---------------------------------------------------------------------- */
+
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t)st.st_size > max)
+                return -EFBIG;
+        /* sized from fstat, read straight in; a file that grows meanwhile grows the buffer */
+        size_t cap = (size_t)st.st_size + 1, len = 0;
+        char *buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                if (len == cap) {
+                        if (cap > max) {
+                                free(buf);
+                                return -EFBIG;
+                        }
+                        char *nb = realloc(buf, 2 * cap + 1);
+                        if (!nb) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int e = errno;
+                        free(buf);
+                        return -e;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+        }
+        if (len > max) {
+                free(buf);
+                return -EFBIG;
+        }
+        buf[len] = 0;
+        *ret_len = len;
+        *ret = buf;
+        return 0;
+}
+
+bool k8s_same_file(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat *ret_st)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADFD : -errno;
+        if (ret_st && fstat(fd, ret_st) < 0)
+                return -errno;
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
+        if (r < 0)
+                return r;
+        k8s_sha256_hex(data, len, out);
+        return 0;
+}
+
+bool k8s_name_ok(const char *name)
+{
+        return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 253;
+}
+
+int k8s_write_at(int dirfd, const char *name, const void *data, size_t len)
+{
+        char tmp[64];
+        int fd = -1;
+        for (int tries = 0; fd < 0 && tries < 100; tries++) {
+                uint64_t rnd = 0;
+                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+                        rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)tries ^ (uint64_t)(uintptr_t)&rnd;
+                snprintf(tmp, sizeof(tmp), K8S_TMP_PREFIX "%016llx", (unsigned long long)rnd);
+                fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+        }
+        if (fd < 0)
+                return -EEXIST;
+        const char *p = data;
+        int r = 0;
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                p += k;
+                len -= (size_t)k;
+        }
+        /* 0644 whatever the umask: the runtime reads it as another user may */
+        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0)
+                unlinkat(dirfd, tmp, 0);
+        return r;
+}
+
+void k8s_dir_sync(int dirfd)
+{
+        (void)fsync(dirfd);
+}
+
+static int mkdir_at(int dirfd, const char *name)
+{
+        if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int k8s_dir_open(const char *root, const char *subdir, bool create, int *ret_fd, char **ret_path, char **ret_msg)
+{
+        sf_buf m = { 0 };
+        sf_buf path = { 0 };
+        sf_buf_printf(&path, "%s/seccomp/%s", root, subdir);
+        _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int sfd = -1;
+        int fd = -1, r = 0;
+        if (rfd < 0) {
+                r = -errno;
+                sf_buf_printf(&m, "%s: cannot open the kubelet root: %s", root, strerror(errno));
+                goto fail;
+        }
+        if (create && (r = mkdir_at(rfd, "seccomp")) < 0) {
+                sf_buf_printf(&m, "%s/seccomp: cannot create: %s", root, strerror(-r));
+                goto fail;
+        }
+        sfd = openat(rfd, "seccomp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sfd < 0) {
+                r = -errno;
+                sf_buf_printf(&m, "%s/seccomp: cannot open: %s", root, strerror(errno));
+                goto fail;
+        }
+        if (create && (r = mkdir_at(sfd, subdir)) < 0) {
+                sf_buf_printf(&m, "%s: cannot create: %s", path.s ? path.s : subdir, strerror(-r));
+                goto fail;
+        }
+        fd = openat(sfd, subdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                sf_buf_printf(&m, "%s: cannot open: %s", path.s ? path.s : subdir, strerror(errno));
+                goto fail;
+        }
+        if (path.oom) {
+                close(fd);
+                r = -ENOMEM;
+                goto fail;
+        }
+        sf_buf_release(&m);
+        *ret_fd = fd;
+        *ret_path = sf_buf_steal(&path);
+        return 0;
+fail:
+        sf_buf_release(&path);
+        *ret_msg = sf_buf_steal(&m);
+        return r;
+}
+
+int k8s_dir_lock(int dirfd, bool *ret_waited)
+{
+        int fd = openat(dirfd, K8S_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+        if (fd < 0)
+                return -errno;
+        *ret_waited = false;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                *ret_waited = true;
+                while (flock(fd, LOCK_EX) < 0) {
+                        if (errno != EINTR) {
+                                int e = errno;
+                                close(fd);
+                                return -e;
+                        }
+                }
+        }
+        return fd; /* held until the process exits or closes it */
+}
+
+void k8s_dir_clean_tmp(int dirfd)
+{
+        int fd = dup(dirfd);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, K8S_TMP_PREFIX, strlen(K8S_TMP_PREFIX)) == 0)
+                        unlinkat(dirfd, de->d_name, 0);
+        closedir(d);
+}
+
+/* --- the source ------------------------------------------------------------------ */
+
+static int key_cmp(const void *a, const void *b)
+{
+        return strcmp(((const k8s_key *)a)->name, ((const k8s_key *)b)->name);
+}
+
+void k8s_source_release(k8s_source *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->v[i].name);
+                free(s->v[i].data);
+        }
+        free(s->v);
+        *s = (k8s_source){ 0 };
+}
+
+/* One attempt: -EAGAIN when the snapshot went away under us. */
+static int read_link(int dirfd, const char *name, char *buf, size_t size)
+{
+        ssize_t k = readlinkat(dirfd, name, buf, size - 1);
+        if (k < 0)
+                return -errno;
+        if ((size_t)k >= size - 1)
+                return -ENAMETOOLONG;
+        buf[k] = 0;
+        return 0;
+}
+
+static const k8s_key *source_find(const k8s_source *s, const char *name)
+{
+        if (!s || s->n == 0)
+                return NULL;
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) { /* sorted by name */
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(s->v[mid].name, name);
+                if (c == 0)
+                        return &s->v[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, k8s_source *s, sf_buf *m)
+{
+        /* The kubelet removes a timestamped dir only once ..data points elsewhere:
+         * if ..data names the same dir after the read as before, nothing was
+         * removed under us and the keys are one whole snapshot. */
+        char snap[256];
+        int datafd = -1;
+        int lr = read_link(srcfd, "..data", snap, sizeof(snap));
+        if (lr == 0)
+                datafd = openat(srcfd, snap, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        else if (lr == -EINVAL) /* ..data is a real directory: take it as it is */
+                datafd = openat(srcfd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lr == 0 && datafd < 0 && errno == ENOENT)
+                return -EAGAIN; /* swapped and removed between the two calls */
+        if ((lr == 0 || lr == -EINVAL) && datafd < 0) {
+                int e = errno;
+                sf_buf_printf(m, "%s/..data: cannot open: %s", dir, strerror(e));
+                return -e;
+        }
+        if (lr < 0 && lr != -ENOENT && lr != -EINVAL) {
+                sf_buf_printf(m, "%s/..data: cannot read the link: %s", dir, strerror(-lr));
+                return lr;
+        }
+        s->configmap = datafd >= 0;
+        if (datafd < 0)
+                datafd = dup(srcfd);
+        DIR *d = datafd >= 0 ? fdopendir(datafd) : NULL;
+        if (!d) {
+                int e = errno;
+                if (datafd >= 0)
+                        close(datafd);
+                sf_buf_printf(m, "%s: cannot list: %s", dir, strerror(e));
+                return -e;
+        }
+        int r = 0;
+        size_t cap = 0;
+        struct dirent *de;
+        errno = 0;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                /* ConfigMap snapshots hold real files; a plain directory may hold symlinks. */
+                int fd = openat(dirfd(d), de->d_name,
+                                O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (s->configmap ? O_NOFOLLOW : 0));
+                if (fd < 0) {
+                        if (errno == ENOENT && s->configmap) {
+                                r = -EAGAIN;
+                                break;
+                        }
+                        continue; /* removed meanwhile, a dangling link, … */
+                }
+                char *data = NULL;
+                size_t len = 0;
+                int rr = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
+                close(fd);
+                if (rr == -EISDIR || rr == -EBADFD)
+                        continue; /* items with paths below the volume, sockets: not keys */
+                if (rr < 0) {
+                        sf_buf_printf(m, "%s/%s: cannot read: %s", dir, de->d_name,
+                                      rr == -EFBIG ? "larger than 16 MiB" : strerror(-rr));
+                        r = rr;
+                        break;
+                }
+                if (s->n >= K8S_MAX_KEYS) {
+                        free(data);
+                        sf_buf_printf(m, "%s: more than %d keys", dir, K8S_MAX_KEYS);
+                        r = -E2BIG;
+                        break;
+                }
+                if (s->n == cap) {
+                        size_t nc = cap ? 2 * cap : 16;
+                        k8s_key *nv = realloc(s->v, nc * sizeof(*nv));
+                        if (!nv) {
+                                free(data);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        s->v = nv;
+                        cap = nc;
+                }
+                k8s_key *k = &s->v[s->n];
+                k->name = strdup(de->d_name);
+                if (!k->name) {
+                        free(data);
+                        r = -ENOMEM;
+                        break;
+                }
+                k->data = data;
+                k->len = len;
+                const k8s_key *was = source_find(prev, k->name);
+                if (was && was->len == len && memcmp(was->data, data, len) == 0)
+                        memcpy(k->sha, was->sha, sizeof(k->sha));
+                else
+                        k8s_sha256_hex(data, len, k->sha);
+                s->n++;
+        }
+        closedir(d);
+        if (r == -ENOMEM)
+                sf_buf_printf(m, "%s: out of memory", dir);
+        if (r == 0 && lr == 0) {
+                char after[256];
+                if (read_link(srcfd, "..data", after, sizeof(after)) < 0 || strcmp(after, snap) != 0)
+                        r = -EAGAIN;
+        }
+        return r;
+}
+
+int k8s_source_read(const char *dir, const k8s_source *prev, k8s_source *ret, char **ret_msg)
+{
+        sf_buf m = { 0 };
+        _cleanup_close_ int srcfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (srcfd < 0) {
+                int e = errno;
+                sf_buf_printf(&m, "%s: cannot open the source: %s", dir, strerror(e));
+                *ret_msg = sf_buf_steal(&m);
+                return -e;
+        }
+        int r = -EAGAIN;
+        k8s_source s = { 0 };
+        for (int attempt = 0; attempt < 50 && r == -EAGAIN; attempt++) {
+                k8s_source_release(&s);
+                r = source_read_once(srcfd, dir, prev, &s, &m);
+        }
+        if (r == -EAGAIN)
+                sf_buf_printf(&m, "%s: ..data keeps changing while it is read", dir);
+        if (r < 0) {
+                k8s_source_release(&s);
+                *ret_msg = sf_buf_steal(&m);
+                return r;
+        }
+        sf_buf_release(&m);
+        if (s.n)
+                qsort(s.v, s.n, sizeof(*s.v), key_cmp);
+        *ret = s;
+        return 0;
+}
+
+/* --- the agent's state ------------------------------------------------------------- */
+
+const char *k8s_verdict_name(k8s_verdict v)
+{
+        switch (v) {
+        case K8S_INSTALLED: return "installed";
+        case K8S_REJECTED: return "rejected";
+        case K8S_FAILED: return "failed";
+        }
+        return "?";
+}
+
+void k8s_state_release(k8s_state *s)
+{
+        free(s->source);
+        for (size_t i = 0; i < s->n_owned; i++)
+                free(s->owned[i].name);
+        free(s->owned);
+        for (size_t i = 0; i < s->n_entries; i++) {
+                free(s->entries[i].name);
+                free(s->entries[i].error);
+        }
+        free(s->entries);
+        *s = (k8s_state){ 0 };
+}
+
+k8s_owned *k8s_state_owned(const k8s_state *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_owned; i++)
+                if (strcmp(s->owned[i].name, name) == 0)
+                        return &s->owned[i];
+        return NULL;
+}
+
+const k8s_entry *k8s_state_entry(const k8s_state *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_entries; i++)
+                if (strcmp(s->entries[i].name, name) == 0)
+                        return &s->entries[i];
+        return NULL;
+}
+
+bool k8s_owned_is(const k8s_owned *o, const char *have)
+{
+        return (o->sha[0] && strcmp(o->sha, have) == 0) || (o->prev[0] && strcmp(o->prev, have) == 0);
+}
+
+int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *prev)
+{
+        k8s_owned *o = k8s_state_owned(s, name);
+        if (!o) {
+                k8s_owned *nv = realloc(s->owned, (s->n_owned + 1) * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                s->owned = nv;
+                o = &s->owned[s->n_owned];
+                if (!(o->name = strdup(name)))
+                        return -ENOMEM;
+                s->n_owned++;
+        }
+        snprintf(o->sha, sizeof(o->sha), "%s", sha ? sha : "");
+        snprintf(o->prev, sizeof(o->prev), "%s", prev ? prev : "");
+        return 0;
+}
+
+void k8s_state_disown(k8s_state *s, const char *name)
+{
+        k8s_owned *o = k8s_state_owned(s, name);
+        if (!o)
+                return;
+        free(o->name);
+        size_t i = (size_t)(o - s->owned);
+        memmove(o, o + 1, (s->n_owned - i - 1) * sizeof(*o));
+        s->n_owned--;
+}
+
+static const char *str_of(const sf_node *n)
+{
+        return n && n->kind == SF_NODE_STR ? n->str.s : NULL;
+}
+
+static bool sha_ok(const char *s)
+{
+        if (!s)
+                return false;
+        size_t n = strlen(s);
+        if (n != 0 && n != 64)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("0123456789abcdef", s[i]))
+                        return false;
+        return true;
+}
+
+static int state_parse(const sf_node *root, k8s_state *s)
+{
+        if (!root || root->kind != SF_NODE_OBJ)
+                return -EINVAL;
+        const char *src = str_of(sf_node_get(root, "source"));
+        if (src && !(s->source = strdup(src)))
+                return -ENOMEM;
+        const sf_node *owned = sf_node_get(root, "owned");
+        if (!owned || owned->kind != SF_NODE_ARR)
+                return -EINVAL;
+        for (size_t i = 0; i < owned->arr.n; i++) {
+                const char *name = str_of(sf_node_get(owned->arr.v[i], "name"));
+                const char *sha = str_of(sf_node_get(owned->arr.v[i], "sha256"));
+                const char *prev = str_of(sf_node_get(owned->arr.v[i], "previous_sha256"));
+                if (!name || !k8s_name_ok(name) || !sha_ok(sha) || (prev && !sha_ok(prev)))
+                        return -EINVAL;
+                if (k8s_state_own(s, name, sha, prev) < 0)
+                        return -ENOMEM;
+        }
+        const sf_node *prof = sf_node_get(root, "profiles");
+        if (prof && prof->kind == SF_NODE_ARR) {
+                s->entries = calloc(prof->arr.n ? prof->arr.n : 1, sizeof(*s->entries));
+                if (!s->entries)
+                        return -ENOMEM;
+                for (size_t i = 0; i < prof->arr.n; i++) {
+                        const sf_node *e = prof->arr.v[i];
+                        const char *name = str_of(sf_node_get(e, "name"));
+                        const char *st = str_of(sf_node_get(e, "status"));
+                        const char *src_sha = str_of(sf_node_get(e, "source_sha256"));
+                        const char *sha = str_of(sf_node_get(e, "sha256"));
+                        const char *error = str_of(sf_node_get(e, "error"));
+                        if (!name || !st || !sha_ok(src_sha) || (sha && !sha_ok(sha)))
+                                return -EINVAL;
+                        k8s_entry *x = &s->entries[s->n_entries];
+                        if (strcmp(st, "installed") == 0)
+                                x->verdict = K8S_INSTALLED;
+                        else if (strcmp(st, "rejected") == 0)
+                                x->verdict = K8S_REJECTED;
+                        else if (strcmp(st, "failed") == 0)
+                                x->verdict = K8S_FAILED;
+                        else
+                                return -EINVAL;
+                        if (!(x->name = strdup(name)) || (error && !(x->error = strdup(error))))
+                                return -ENOMEM;
+                        snprintf(x->src_sha, sizeof(x->src_sha), "%s", src_sha);
+                        snprintf(x->sha, sizeof(x->sha), "%s", sha ? sha : "");
+                        s->n_entries++;
+                }
+        }
+        return 0;
+}
+
+int k8s_state_load(int dirfd, k8s_state *ret, char **ret_msg)
+{
+        sf_buf m = { 0 };
+        _cleanup_close_ int fd = openat(dirfd, K8S_STATE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0 && errno == ENOENT) {
+                *ret = (k8s_state){ 0 };
+                return 0;
+        }
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = fd < 0 ? -errno : read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
+        if (r < 0) {
+                sf_buf_printf(&m, K8S_STATE_NAME ": cannot read: %s", strerror(-r));
+                *ret_msg = sf_buf_steal(&m);
+                return r;
+        }
+        sf_doc doc = { 0 };
+        sf_diags d = { 0 };
+        k8s_state s = { 0 };
+        r = sf_json_parse(data, len, K8S_STATE_NAME, &doc, &d);
+        if (r == 0)
+                r = state_parse(doc.docs[0], &s);
+        else
+                r = -EINVAL;
+        sf_doc_release(&doc);
+        sf_diags_release(&d);
+        if (r < 0) {
+                k8s_state_release(&s);
+                sf_buf_printf(&m, K8S_STATE_NAME ": %s", r == -ENOMEM ? "out of memory" : "not a state file of this agent");
+                *ret_msg = sf_buf_steal(&m);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
+{
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "{\n  \"version\": 1,\n  \"source\": ");
+        cli_json_str(&b, s->source);
+        sf_buf_puts(&b, ",\n  \"owned\": [");
+        for (size_t i = 0; i < s->n_owned; i++) {
+                sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+                cli_json_str(&b, s->owned[i].name);
+                sf_buf_printf(&b, ", \"sha256\": \"%s\"", s->owned[i].sha);
+                if (s->owned[i].prev[0])
+                        sf_buf_printf(&b, ", \"previous_sha256\": \"%s\"", s->owned[i].prev);
+                sf_buf_putc(&b, '}');
+        }
+        sf_buf_puts(&b, s->n_owned ? "\n  ],\n  \"profiles\": [" : "],\n  \"profiles\": [");
+        for (size_t i = 0; i < s->n_entries; i++) {
+                const k8s_entry *e = &s->entries[i];
+                sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+                cli_json_str(&b, e->name);
+                sf_buf_printf(&b, ", \"status\": \"%s\", \"source_sha256\": \"%s\"", k8s_verdict_name(e->verdict),
+                              e->src_sha);
+                if (e->sha[0])
+                        sf_buf_printf(&b, ", \"sha256\": \"%s\"", e->sha);
+                if (e->error) {
+                        sf_buf_puts(&b, ", \"error\": ");
+                        cli_json_str(&b, e->error);
+                }
+                sf_buf_puts(&b, "}");
+        }
+        sf_buf_puts(&b, s->n_entries ? "\n  ]\n}\n" : "]\n}\n");
+        if (b.oom) {
+                sf_buf_release(&b);
+                return -ENOMEM;
+        }
+        /* the agent saves after every sync: write only what changed */
+        if (last && last->s && last->len == b.len && memcmp(last->s, b.s, b.len) == 0) {
+                sf_buf_release(&b);
+                return 0;
+        }
+        int r = k8s_write_at(dirfd, K8S_STATE_NAME, b.s, b.len);
+        if (r == 0 && last) {
+                sf_buf_release(last);
+                *last = b;
+        } else {
+                sf_buf_release(&b);
+        }
+        return r;
+}
