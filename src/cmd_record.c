@@ -420,6 +420,9 @@ int cmd_record(int argc, char **argv)
                 r = pidns    ? sf_ebpf_recorder_pidns_of(the_ebpf, pidns, &err)
                     : attached ? sf_ebpf_recorder_attach(the_ebpf, pid, &err)
                                : sf_ebpf_recorder_spawn(the_ebpf, cmd, &err);
+                /* the moment recording starts, for whoever drives a running workload */
+                if (r == 0 && attached && !quiet)
+                        cli_error("record", "recording %s %d until it ends or ^C", pidns ? "the pid namespace of process" : "process tree", (int)pid);
                 if (r == 0)
                         wr = sf_ebpf_recorder_wait(the_ebpf, &status, &err);
         } else {
