@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The eBPF recorder's kernel half (lib/record/ebpf.c loads it).
  *
- * raw_tracepoint/sys_enter counts every syscall of the recorded tasks, per arch
- * and number, in a per-CPU array (no atomics, no lock).  Which tasks: either the
- * tree of the started command, kept in the `tracked` map by thread id (children
- * are added where they are created, exits removed), or every task whose pid
- * namespace is the one asked for, or a namespace nested in it.
+ * tp_btf/sys_enter counts every syscall of the recorded tasks, per arch and
+ * number, in a per-CPU array (no atomics, no lock).  Which tasks: either the
+ * tree of the started command, marked by task-local storage (`in_tree`:
+ * children are marked where they are created; the mark goes with the task),
+ * or every task whose pid namespace is the one asked for, or a namespace
+ * nested in it.  The program runs on every syscall of the machine, so its
+ * common path is short: task storage is a pointer away from the task (a hash
+ * lookup by thread id cost twice the whole rest), and the arch is a direct
+ * load (tp_btf gives typed pointers: no probe-read helper).  The thread ids of
+ * the tree are also kept in `tracked`, touched only on fork, exec and exit,
+ * for the recorder to know when the tree is gone and to signal it.
  *
  * No vmlinux.h and no kernel headers: the few kernel structs read are declared
  * here with only the fields used, and preserve_access_index makes every access
@@ -67,6 +73,13 @@ struct task_struct {
 
 #define MODE_TREE 0
 #define MODE_PIDNS 1
+
+struct {
+        __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+        __type(key, int);     /* from user space: a pidfd */
+        __type(value, __u8);
+} in_tree SEC(".maps");
 
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
@@ -164,22 +177,18 @@ static __always_inline __u64 arg_of(struct pt_regs *regs, __u32 arch, __u32 i)
         }
 }
 
-SEC("raw_tracepoint/sys_enter")
-int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_enter")
+int sys_enter(unsigned long long *ctx)
 {
-        struct task_struct *task;
+        struct task_struct *task = bpf_get_current_task_btf();
         if (mode == MODE_TREE) {
-                __u32 tid = (__u32)bpf_get_current_pid_tgid();
-                if (!bpf_map_lookup_elem(&tracked, &tid))
+                if (!bpf_task_storage_get(&in_tree, task, 0, 0))
                         return 0;
-                task = (struct task_struct *)bpf_get_current_task();
-        } else {
-                task = (struct task_struct *)bpf_get_current_task();
-                if (!task_in_pidns(task))
-                        return 0;
+        } else if (!task_in_pidns(task)) {
+                return 0;
         }
-        long nr = (long)ctx->args[1];
-        __u32 arch = BPF_CORE_READ(task, thread_info.status) & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
+        long nr = (long)ctx[1];
+        __u32 arch = task->thread_info.status & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
         long idx = nr;
         /* x32 calls share x86_64's entry and carry bit 30 in the number */
         if (arch == SLOT_X86_64 && nr >= 0 && (nr & X32_BIT)) {
@@ -206,7 +215,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
                 return 0;
         __u8 ai = arg_index[slot];
         if (ai) {
-                struct value_key k = { .slot = slot, .value = arg_of((struct pt_regs *)ctx->args[0], arch, ai - 1) };
+                struct value_key k = { .slot = slot, .value = arg_of((struct pt_regs *)ctx[0], arch, ai - 1) };
                 if (!bpf_map_lookup_elem(&values, &k)) {
                         __u8 one = 1;
                         if (bpf_map_update_elem(&values, &k, &one, BPF_NOEXIST) == -E2BIG)
@@ -218,40 +227,43 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 
 /* A task of the tree made a process or a thread: it joins the tree before it
  * first runs (the tracepoint fires before wake_up_new_task). */
-SEC("raw_tracepoint/sched_process_fork")
-int sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sched_process_fork")
+int sched_process_fork(unsigned long long *ctx)
 {
         if (mode != MODE_TREE)
                 return 0;
-        __u32 tid = (__u32)bpf_get_current_pid_tgid();
-        if (!bpf_map_lookup_elem(&tracked, &tid))
+        struct task_struct *parent = (struct task_struct *)ctx[0];
+        struct task_struct *child = (struct task_struct *)ctx[1];
+        if (!bpf_task_storage_get(&in_tree, parent, 0, 0))
                 return 0;
-        struct task_struct *child = (struct task_struct *)ctx->args[1];
-        __u32 ctid = (__u32)BPF_CORE_READ(child, pid);
+        __u32 tid = (__u32)child->pid;
         __u8 one = 1;
-        if (bpf_map_update_elem(&tracked, &ctid, &one, BPF_ANY) < 0)
+        if (!bpf_task_storage_get(&in_tree, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE) ||
+            bpf_map_update_elem(&tracked, &tid, &one, BPF_ANY) < 0)
                 track_full = 1;
         return 0;
 }
 
-SEC("raw_tracepoint/sched_process_exit")
-int sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sched_process_exit")
+int sched_process_exit(unsigned long long *ctx)
 {
-        struct task_struct *task = (struct task_struct *)ctx->args[0];
-        __u32 tid = (__u32)BPF_CORE_READ(task, pid);
+        struct task_struct *task = (struct task_struct *)ctx[0];
+        if (!bpf_task_storage_get(&in_tree, task, 0, 0))
+                return 0;
+        __u32 tid = (__u32)task->pid;
         bpf_map_delete_elem(&tracked, &tid);
         return 0;
 }
 
 /* A thread other than the leader that execs takes the leader's id (which left
- * the map when the leader exited in de_thread): the tree keeps it. */
-SEC("raw_tracepoint/sched_process_exec")
-int sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+ * `tracked` when the leader exited in de_thread); its mark stays with it. */
+SEC("tp_btf/sched_process_exec")
+int sched_process_exec(unsigned long long *ctx)
 {
-        struct task_struct *task = (struct task_struct *)ctx->args[0];
-        __u32 old = (__u32)ctx->args[1];
-        __u32 tid = (__u32)BPF_CORE_READ(task, pid);
-        if (old == tid || !bpf_map_lookup_elem(&tracked, &old))
+        struct task_struct *task = (struct task_struct *)ctx[0];
+        __u32 old = (__u32)ctx[1];
+        __u32 tid = (__u32)task->pid;
+        if (old == tid || !bpf_task_storage_get(&in_tree, task, 0, 0))
                 return 0;
         __u8 one = 1;
         if (bpf_map_update_elem(&tracked, &tid, &one, BPF_ANY) < 0)

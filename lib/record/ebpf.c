@@ -188,10 +188,25 @@ SF_EXPORT const sf_record *sf_ebpf_recorder_record(const sf_ebpf_recorder *rec)
         return rec->rec;
 }
 
-static int track(sf_ebpf_recorder *rec, pid_t tid)
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for one thread */
+#endif
+
+/* Marks a task as part of the tree: its task storage (which the per-syscall
+ * check reads; user space names the task by a pidfd) and its id in `tracked`. */
+static int track(sf_ebpf_recorder *rec, pid_t tid, int pidfd)
 {
-        uint32_t key = (uint32_t)tid;
+        _cleanup_close_ int own = -1;
+        if (pidfd < 0) {
+                own = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+                if (own < 0)
+                        return -errno;
+                pidfd = own;
+        }
         uint8_t one = 1;
+        if (bpf_map_update_elem(bpf_map__fd(rec->skel->maps.in_tree), &pidfd, &one, BPF_ANY) < 0)
+                return -errno;
+        uint32_t key = (uint32_t)tid;
         if (bpf_map_update_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &one, BPF_ANY) < 0)
                 return -errno;
         return 0;
@@ -281,8 +296,8 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
         rec->fail_fd = fail[0];
         rec->pid = pid;
         rec->mode = RUN_SPAWN;
-        rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        int r = track(rec, pid);
+        rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design */
+        int r = rec->pidfd < 0 ? -errno : track(rec, pid, rec->pidfd);
         if (r < 0) {
                 close(sync[1]); /* end of file: the child gives up */
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -324,7 +339,9 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
                         uint8_t v;
                         if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &v) == 0)
                                 continue;
-                        int r = track(rec, (pid_t)tid);
+                        int r = track(rec, (pid_t)tid, -1);
+                        if (r == -ESRCH)
+                                continue; /* ended meanwhile */
                         if (r < 0) {
                                 closedir(d);
                                 return sf_error_set_errno(err, -r, "cannot add task %d to the recorded tasks",
@@ -554,14 +571,33 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
                 qsort(vals, n_vals, sizeof(*vals), cmp_value_key);
         }
 
+        /* every slot's per-CPU counts, summed: one batch, else one call per slot */
+        const uint32_t n_slots = N_SLOT_ARCH * NR_SLOTS;
+        _cleanup_free_ uint64_t *sums = calloc(n_slots, sizeof(*sums));
+        _cleanup_free_ uint64_t *all = calloc((size_t)n_slots * (size_t)ncpu, sizeof(*all));
+        _cleanup_free_ uint32_t *keys = calloc(n_slots, sizeof(*keys));
+        if (!sums || !all || !keys)
+                return sf_error_set(err, ENOMEM, "out of memory");
         int fd = bpf_map__fd(rec->skel->maps.counts);
+        uint32_t out_batch, got = n_slots;
+        if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, all, &got, NULL) == 0 || (errno == ENOENT && got)) {
+                for (uint32_t i = 0; i < got; i++)
+                        for (int c = 0; c < ncpu; c++)
+                                if (keys[i] < n_slots)
+                                        sums[keys[i]] += all[(size_t)i * (size_t)ncpu + (size_t)c];
+                if (got < n_slots)
+                        return sf_error_set(err, EIO, "cannot read the recorded counts: %u of %u slots", got, n_slots);
+        } else {
+                for (uint32_t slot = 0; slot < n_slots; slot++) {
+                        if (bpf_map_lookup_elem(fd, &slot, percpu) < 0)
+                                return sf_error_set_errno(err, errno, "cannot read the recorded counts");
+                        for (int c = 0; c < ncpu; c++)
+                                sums[slot] += percpu[c];
+                }
+        }
         size_t v = 0;
-        for (uint32_t slot = 0; slot < N_SLOT_ARCH * NR_SLOTS; slot++) {
-                if (bpf_map_lookup_elem(fd, &slot, percpu) < 0)
-                        return sf_error_set_errno(err, errno, "cannot read the recorded counts");
-                uint64_t count = 0;
-                for (int c = 0; c < ncpu; c++)
-                        count += percpu[c];
+        for (uint32_t slot = 0; slot < n_slots; slot++) {
+                uint64_t count = sums[slot];
                 while (v < n_vals && vals[v].slot < slot)
                         v++;
                 if (!count)

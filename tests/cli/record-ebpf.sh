@@ -463,6 +463,7 @@ if needs "--pidns"; then
         rm -f "$SCRATCH/ns.out" "$SCRATCH/ns-child.out"
         confined "$SCRATCH/ns.json" sh -c "$ns_work"
         expect_rc 0
+        [ "$rc" -eq 0 ] || fail "last seccomp record: $(dmesg 2>/dev/null | grep 'type=1326' | tail -1 | sed 's/.*\(comm=.*syscall=[0-9]*\).*/\1/')"
         [ "$(cat "$SCRATCH/ns.out")" = 3 ] || fail "under the profile the pipeline printed: $(cat "$SCRATCH/ns.out")"
         grep -q child "$SCRATCH/ns-child.out" || fail "the background child did not run"
         edit drop "$SCRATCH/ns.json" pipe2 "$SCRATCH/cut.json"
