@@ -83,6 +83,7 @@ struct {
 
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(map_flags, BPF_F_NO_PREALLOC); /* off the per-syscall path; cheaper to create */
         __uint(max_entries, 32768);
         __type(key, __u32);   /* thread id, as the initial pid namespace numbers it */
         __type(value, __u8);
@@ -125,6 +126,7 @@ struct {
 /* Set by the recorder after loading (.bss is mmap'ed). */
 __u32 mode;
 __u32 ns_inum;
+__u32 ns_level;       /* of that namespace: 0 is the initial one */
 /* 1 + the index of the argument whose values are kept, per counts slot. */
 __u8 arg_index[N_SLOT_ARCH * NR_SLOTS];
 /* Set here, read by the recorder: plain stores of 1, no atomics needed. */
@@ -134,22 +136,18 @@ __u32 values_full; /* argument values were dropped */
 
 static __always_inline int task_in_pidns(struct task_struct *task)
 {
-        struct pid *p = BPF_CORE_READ(task, thread_pid);
+        struct pid *p = task->thread_pid;
         if (!p)
                 return 0;
-        unsigned int level = BPF_CORE_READ(p, level);
         /* numbers[i] is the task's pid in the namespace at depth i: the task is
-         * in the target, or below it, when one of them is the target. */
-        for (unsigned int i = 0; i <= MAX_PIDNS_LEVEL; i++) {
-                if (i > level)
-                        break;
-                struct upid *u = &p->numbers[0];
-                u = (struct upid *)((char *)u + i * bpf_core_type_size(struct upid));
-                struct pid_namespace *ns = BPF_CORE_READ(u, ns);
-                if (ns && BPF_CORE_READ(ns, ns.inum) == ns_inum)
-                        return 1;
-        }
-        return 0;
+         * in the target, or below it, when numbers[target's depth] is the target */
+        unsigned int level = p->level, want = ns_level;
+        if (level < want || want > MAX_PIDNS_LEVEL)
+                return 0;
+        struct upid *u = &p->numbers[0];
+        u = (struct upid *)((char *)u + want * bpf_core_type_size(struct upid));
+        struct pid_namespace *ns = BPF_CORE_READ(u, ns);
+        return ns && BPF_CORE_READ(ns, ns.inum) == ns_inum;
 }
 
 static __always_inline __u64 arg_of(struct pt_regs *regs, __u32 arch, __u32 i)

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/audit.h>
+#include <linux/nsfs.h>
 
 #include "record.skel.h"
 
@@ -404,12 +406,66 @@ SF_EXPORT int sf_ebpf_recorder_attach(sf_ebpf_recorder *rec, pid_t pid, sf_error
 
 /* --- a pid namespace --------------------------------------------------------------------- */
 
+/* The depth of the pid namespace of fd below ours (the initial one): how many
+ * parents NS_GET_PARENT walks up before it reaches ours (then EPERM). */
+static int pidns_depth(int fd, unsigned *ret)
+{
+        unsigned depth = 0;
+        _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (cur < 0)
+                return -errno;
+        for (;;) {
+                int parent = ioctl(cur, NS_GET_PARENT);
+                if (parent < 0)
+                        break;
+                close(cur);
+                cur = parent;
+                if (++depth > 32)
+                        return -ELOOP;
+        }
+        if (errno != EPERM)
+                return -errno;
+        *ret = depth;
+        return 0;
+}
+
+/* The namespace whose inode is ns_inode, by scanning /proc for a process in it
+ * (no other way opens a namespace by number): its depth. */
+static int pidns_depth_of_inode(uint64_t ns_inode, unsigned *ret)
+{
+        DIR *d = opendir("/proc");
+        if (!d)
+                return -errno;
+        struct dirent *de;
+        int r = -ESRCH;
+        while (r == -ESRCH && (de = readdir(d))) {
+                uint64_t pid;
+                if (sf_parse_u64(de->d_name, 10, &pid) < 0 || pid > INT32_MAX)
+                        continue;
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+                struct stat st;
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != ns_inode)
+                        continue;
+                r = pidns_depth(fd, ret);
+        }
+        closedir(d);
+        return r;
+}
+
 SF_EXPORT int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, pid_t until, sf_error **err)
 {
         if (rec->mode != RUN_NONE)
                 return sf_error_set(err, EBUSY, "the recorder is already recording");
         if (ns_inode == 0 || ns_inode > UINT32_MAX)
                 return sf_error_set(err, EINVAL, "%ju is not a pid namespace's inode", (uintmax_t)ns_inode);
+        unsigned depth = 0;
+        int r = pidns_depth_of_inode(ns_inode, &depth);
+        if (r == -ESRCH)
+                return sf_error_set(err, ESRCH, "no process is in pid namespace %ju", (uintmax_t)ns_inode);
+        if (r < 0)
+                return sf_error_set_errno(err, -r, "cannot tell the depth of pid namespace %ju", (uintmax_t)ns_inode);
         if (until > 0) {
                 rec->pidfd = (int)syscall(SYS_pidfd_open, until, 0);
                 if (rec->pidfd < 0)
@@ -417,6 +473,7 @@ SF_EXPORT int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, p
                 rec->pid = until;
         }
         rec->skel->bss->ns_inum = (uint32_t)ns_inode;
+        rec->skel->bss->ns_level = depth;
         __atomic_store_n(&rec->skel->bss->mode, MODE_PIDNS, __ATOMIC_SEQ_CST);
         rec->mode = RUN_PIDNS;
         return 0;
