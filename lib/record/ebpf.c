@@ -81,6 +81,7 @@ struct sf_ebpf_recorder {
         bool main_done;
         int main_status;
         bool collected;
+        uint8_t *announced;     /* per counts slot: on_new already called (live -v) */
         volatile sig_atomic_t interrupts;
         sig_atomic_t handled;
 };
@@ -177,6 +178,7 @@ SF_EXPORT void sf_ebpf_recorder_free(sf_ebpf_recorder *rec)
                         ;
         }
         sf_record_bpf__destroy(rec->skel);
+        free(rec->announced);
         if (rec->pidfd >= 0)
                 close(rec->pidfd);
         if (rec->fail_fd >= 0)
@@ -591,6 +593,68 @@ static int cmp_value_key(const void *x, const void *y)
         return a->value < b->value ? -1 : a->value > b->value;
 }
 
+#define N_SLOTS (N_SLOT_ARCH * NR_SLOTS)
+
+/* Every slot's per-CPU counts, summed into sums[N_SLOTS]: one batch, else one
+ * call per slot.  -errno. */
+static int read_counts(sf_ebpf_recorder *rec, uint64_t *sums)
+{
+        int ncpu = libbpf_num_possible_cpus();
+        if (ncpu <= 0)
+                return ncpu < 0 ? ncpu : -EINVAL;
+        _cleanup_free_ uint64_t *all = calloc((size_t)N_SLOTS * (size_t)ncpu, sizeof(*all));
+        _cleanup_free_ uint32_t *keys = calloc(N_SLOTS, sizeof(*keys));
+        if (!all || !keys)
+                return -ENOMEM;
+        memset(sums, 0, N_SLOTS * sizeof(*sums));
+        int fd = bpf_map__fd(rec->skel->maps.counts);
+        uint32_t out_batch, got = N_SLOTS;
+        if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, all, &got, NULL) == 0 || (errno == ENOENT && got)) {
+                for (uint32_t i = 0; i < got; i++)
+                        for (int c = 0; c < ncpu; c++)
+                                if (keys[i] < N_SLOTS)
+                                        sums[keys[i]] += all[(size_t)i * (size_t)ncpu + (size_t)c];
+                return got == N_SLOTS ? 0 : -EIO;
+        }
+        for (uint32_t slot = 0; slot < N_SLOTS; slot++) {
+                if (bpf_map_lookup_elem(fd, &slot, all) < 0)
+                        return -errno;
+                for (int c = 0; c < ncpu; c++)
+                        sums[slot] += all[c];
+        }
+        return 0;
+}
+
+static const sf_arch slot_arch[N_SLOT_ARCH] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
+
+static long slot_nr(uint32_t slot)
+{
+        long nr = (long)(slot % NR_SLOTS);
+        return slot / NR_SLOTS == SLOT_X32 ? nr | SF_X32_BIT : nr;
+}
+
+/* Live -v: the record's on_new for each syscall seen since the last look
+ * (the record itself is filled once, at the end). */
+static void announce_new(sf_ebpf_recorder *rec)
+{
+        sf_record *r = rec->rec;
+        if (!r->on_new || rec->collected)
+                return;
+        if (!rec->announced && !(rec->announced = calloc(N_SLOTS, 1)))
+                return;
+        _cleanup_free_ uint64_t *sums = calloc(N_SLOTS, sizeof(*sums));
+        if (!sums || read_counts(rec, sums) < 0)
+                return;
+        for (uint32_t slot = 0; slot < N_SLOTS; slot++) {
+                if (!sums[slot] || rec->announced[slot])
+                        continue;
+                rec->announced[slot] = 1;
+                sf_arch a = slot_arch[slot / NR_SLOTS];
+                long nr = slot_nr(slot);
+                r->on_new(r->ctx, a, nr, sf_syscall_name(a, (int)nr));
+        }
+}
+
 /* The maps into the record, once. */
 static int collect(sf_ebpf_recorder *rec, sf_error **err)
 {
@@ -599,13 +663,6 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
         rec->collected = true;
         static const uint32_t audit[N_SLOT_ARCH] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 };
         sf_record *r = rec->rec;
-        int ncpu = libbpf_num_possible_cpus();
-        if (ncpu <= 0)
-                return sf_error_set_errno(err, -ncpu, "cannot count the CPUs");
-        _cleanup_free_ uint64_t *percpu = calloc((size_t)ncpu, sizeof(*percpu));
-        if (!percpu)
-                return sf_error_set(err, ENOMEM, "out of memory");
-
         /* the argument values, sorted by slot */
         _cleanup_free_ struct value_key *vals = NULL;
         size_t n_vals = 0, cap_vals = 0;
@@ -628,41 +685,24 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
                 qsort(vals, n_vals, sizeof(*vals), cmp_value_key);
         }
 
-        /* every slot's per-CPU counts, summed: one batch, else one call per slot */
-        const uint32_t n_slots = N_SLOT_ARCH * NR_SLOTS;
-        _cleanup_free_ uint64_t *sums = calloc(n_slots, sizeof(*sums));
-        _cleanup_free_ uint64_t *all = calloc((size_t)n_slots * (size_t)ncpu, sizeof(*all));
-        _cleanup_free_ uint32_t *keys = calloc(n_slots, sizeof(*keys));
-        if (!sums || !all || !keys)
+        _cleanup_free_ uint64_t *sums = calloc(N_SLOTS, sizeof(*sums));
+        if (!sums)
                 return sf_error_set(err, ENOMEM, "out of memory");
-        int fd = bpf_map__fd(rec->skel->maps.counts);
-        uint32_t out_batch, got = n_slots;
-        if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, all, &got, NULL) == 0 || (errno == ENOENT && got)) {
-                for (uint32_t i = 0; i < got; i++)
-                        for (int c = 0; c < ncpu; c++)
-                                if (keys[i] < n_slots)
-                                        sums[keys[i]] += all[(size_t)i * (size_t)ncpu + (size_t)c];
-                if (got < n_slots)
-                        return sf_error_set(err, EIO, "cannot read the recorded counts: %u of %u slots", got, n_slots);
-        } else {
-                for (uint32_t slot = 0; slot < n_slots; slot++) {
-                        if (bpf_map_lookup_elem(fd, &slot, percpu) < 0)
-                                return sf_error_set_errno(err, errno, "cannot read the recorded counts");
-                        for (int c = 0; c < ncpu; c++)
-                                sums[slot] += percpu[c];
-                }
-        }
+        int rc = read_counts(rec, sums);
+        if (rc < 0)
+                return sf_error_set_errno(err, -rc, "cannot read the recorded counts");
+        /* what live -v showed already is not shown again */
+        void (*on_new)(void *, sf_arch, long, const char *) = r->on_new;
         size_t v = 0;
-        for (uint32_t slot = 0; slot < n_slots; slot++) {
+        for (uint32_t slot = 0; slot < N_SLOTS; slot++) {
                 uint64_t count = sums[slot];
                 while (v < n_vals && vals[v].slot < slot)
                         v++;
                 if (!count)
                         continue;
                 int arch = (int)(slot / NR_SLOTS);
-                long nr = (long)(slot % NR_SLOTS);
-                if (arch == SLOT_X32)
-                        nr |= SF_X32_BIT;
+                long nr = slot_nr(slot);
+                r->on_new = rec->announced && rec->announced[slot] ? NULL : on_new;
                 uint64_t done = 0;
                 unsigned index = 0;
                 for (size_t i = 0; i < r->n_specs; i++)
@@ -673,15 +713,20 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
                         uint64_t args[6] = { 0 };
                         args[index] = vals[v].value;
                         int rr = sf_record_add(r, audit[arch], nr, args);
-                        if (rr < 0)
+                        if (rr < 0) {
+                                r->on_new = on_new;
                                 return sf_error_set(err, -rr, "out of memory");
+                        }
                         done++;
                 }
-                if (count > done && add_calls(r, audit[arch], nr, count - done) < 0)
+                if (count > done && add_calls(r, audit[arch], nr, count - done) < 0) {
+                        r->on_new = on_new;
                         return sf_error_set(err, ENOMEM, "out of memory");
+                }
         }
+        r->on_new = on_new;
 
-        fd = bpf_map__fd(rec->skel->maps.odd);
+        int fd = bpf_map__fd(rec->skel->maps.odd);
         struct odd_key okey, onext, *oprev = NULL;
         while (bpf_map_get_next_key(fd, oprev, &onext) == 0) {
                 uint64_t count = 0;
@@ -707,6 +752,7 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
 
 static int wait_spawned(sf_ebpf_recorder *rec, sf_error **err)
 {
+        unsigned naps = 0;
         for (;;) {
                 sig_atomic_t n = rec->interrupts;
                 bool new_interrupt = n != rec->handled;
@@ -715,7 +761,15 @@ static int wait_spawned(sf_ebpf_recorder *rec, sf_error **err)
                         if (n >= 2 && new_interrupt)
                                 signal_tracked(rec, SIGKILL);
                         int status;
-                        pid_t p = waitpid(rec->pid, &status, 0);
+                        if (rec->rec->on_new && rec->pidfd >= 0) {
+                                /* live -v: look at the counts while it runs */
+                                struct pollfd pf = { .fd = rec->pidfd, .events = POLLIN };
+                                if (poll(&pf, 1, 200) == 0)
+                                        announce_new(rec);
+                        }
+                        pid_t p = waitpid(rec->pid, &status, rec->rec->on_new ? WNOHANG : 0);
+                        if (p == 0)
+                                continue;
                         if (p < 0) {
                                 if (errno == EINTR)
                                         continue;
@@ -733,6 +787,8 @@ static int wait_spawned(sf_ebpf_recorder *rec, sf_error **err)
                 if (signal_tracked(rec, n > 0 ? SIGKILL : 0) == 0)
                         return 0;
                 nap(20);
+                if (++naps % 10 == 0)
+                        announce_new(rec);
         }
 }
 
@@ -747,6 +803,7 @@ static int wait_other(sf_ebpf_recorder *rec)
                 } else {
                         nap(200);
                 }
+                announce_new(rec);
         }
         return 0;
 }

@@ -14,7 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 26
+plan 27
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -567,7 +567,30 @@ if needs "-v"; then
         expect_err "new: exit_group"
         expect_err "syscalls seen:"
         expect_no_sanitizer
-        done_test "-v names each syscall seen"
+        [ "$(grep -c 'new:' "$ERR")" -eq "$(edit names "$SCRATCH/v.json" | wc -l)" ] ||
+                fail "$(grep -c 'new:' "$ERR") new: lines for $(edit names "$SCRATCH/v.json" | wc -l) syscalls"
+        # while the command runs, not only at the end
+        "$SYSFENCE" record --backend ebpf -v -o "$SCRATCH/v2.json" -- sh -c "sleep 3; touch $SCRATCH/v2.done" \
+                >/dev/null 2>"$SCRATCH/v2.err" &
+        rec=$!
+        wait_for "$SCRATCH/v2.err" "new: execve" || fail "no new: line within 10 s"
+        [ ! -e "$SCRATCH/v2.done" ] || fail "the first new: line came only after the command ended"
+        wait "$rec"
+        done_test "-v names each syscall once, as it is first seen"
+fi
+
+if needs "SIGTERM ignored"; then
+        "$SYSFENCE" record --backend ebpf -q -o "$SCRATCH/grace.json" -- sh -c 'trap "" TERM; while :; do sleep 0.1; done' \
+                >/dev/null 2>&1 &
+        rec=$!
+        sleep 0.5
+        t0=$(date +%s)
+        stop "$rec" TERM
+        t1=$(date +%s)
+        [ "$rc" -eq 137 ] || fail "exit $rc, expected 137"
+        [ $((t1 - t0)) -ge 4 ] && [ $((t1 - t0)) -le 9 ] || fail "the tree was killed after $((t1 - t0)) s, not about 5"
+        json_ok "$SCRATCH/grace.json" || fail "no profile"
+        done_test "a command that ignores SIGTERM is killed after 5 seconds; the profile is written"
 fi
 
 finish
