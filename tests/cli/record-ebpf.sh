@@ -14,7 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 27
+plan 28
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -480,6 +480,85 @@ if needs "--pidns errors"; then
         expect_rc 1
         expect_err "recorder's own pid namespace"
         done_test "--pidns of no process, or of the recorder's own namespace: exit 1, and why"
+fi
+
+# --- --pidns: a runc container ---------------------------------------------------------------------------------
+
+# 'runc create' leaves the container's init waiting for 'runc start': recording
+# its pid namespace from then on catches the runtime's own calls before the
+# workload's execve and the workload, so the profile runs the container as it
+# is (noNewPrivileges on: runc loads the filter after 'start'); --base runc adds
+# what runc calls between an earlier filter load and the wait (noNewPrivileges
+# off).
+if ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; then
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n # SKIP a container needs runc and busybox-static"
+elif needs "--pidns runc"; then
+        bundle=$SCRATCH/bundle
+        mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc" "$bundle/rootfs/proc" "$bundle/rootfs/dev" "$bundle/rootfs/sys"
+        cp /bin/busybox "$bundle/rootfs/bin/"
+        for t in sh ls wc cat; do ln -s busybox "$bundle/rootfs/bin/$t"; done
+        echo in-the-container >"$bundle/rootfs/etc/hostname"
+        (cd "$bundle" && runc spec) || fail "runc spec"
+        mv "$bundle/config.json" "$SCRATCH/config.orig"
+        # ctr_config PROFILE NNP: config.json with that seccomp profile ("-": none)
+        ctr_config()
+        {
+                "$PY3" -S - "$SCRATCH/config.orig" "$1" "$2" "$bundle/config.json" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/sh", "-c", "ls /bin | wc -l; cat /etc/hostname"]
+c["process"]["noNewPrivileges"] = sys.argv[3] == "on"
+c["root"]["readonly"] = True
+if sys.argv[2] != "-":
+    c["linux"]["seccomp"] = json.load(open(sys.argv[2]))
+json.dump(c, open(sys.argv[4], "w"))
+P
+        }
+        ctr=sf-ebpf-$$
+        # record_ctr OUT ARGS...: create, record the namespace, start; sets $rc
+        record_ctr()
+        {
+                _out=$1
+                shift
+                ctr_config - on
+                (cd "$bundle" && timeout 30 runc create "$ctr") </dev/null >"$SCRATCH/ctr.out" 2>"$SCRATCH/ctr.err" ||
+                        fail "runc create: $(head -c 200 "$SCRATCH/ctr.err")"
+                _pid=$(runc state "$ctr" 2>/dev/null | "$PY3" -S -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+                timeout -k 5 "$limit" "$SYSFENCE" record --backend ebpf --pidns "$_pid" --default-action kill --format oci \
+                        -o "$_out" "$@" >/dev/null 2>"$SCRATCH/ctr-rec.err" &
+                _rec=$!
+                wait_for "$SCRATCH/ctr-rec.err" "recording the pid namespace" || fail "the recorder did not start"
+                runc start "$ctr" || fail "runc start"
+                wait "$_rec"
+                rc=$?
+                runc delete -f "$ctr" >/dev/null 2>&1
+                [ "$rc" -eq 0 ] || fail "the recorder exited $rc: $(head -3 "$SCRATCH/ctr-rec.err")"
+                grep -qx in-the-container "$SCRATCH/ctr.out" || fail "the container printed: $(head -c 200 "$SCRATCH/ctr.out")"
+        }
+        # in_ctr PROFILE NNP: runc run; sets $rc
+        in_ctr()
+        {
+                ctr_config "$1" "$2"
+                (cd "$bundle" && timeout 30 runc run "$ctr") </dev/null >"$SCRATCH/ctr2.out" 2>"$SCRATCH/ctr2.err"
+                rc=$?
+                runc delete -f "$ctr" >/dev/null 2>&1
+                [ "$rc" -ne 0 ] || grep -qx in-the-container "$SCRATCH/ctr2.out" || rc=99
+        }
+        record_ctr "$SCRATCH/ctr.json"
+        record_ctr "$SCRATCH/ctr-base.json" --base runc
+        in_ctr "$SCRATCH/ctr.json" on
+        [ "$rc" -eq 0 ] || fail "the container does not run under its recorded profile: exit $rc: $(head -c 200 "$SCRATCH/ctr2.err")"
+        in_ctr "$SCRATCH/ctr-base.json" off
+        [ "$rc" -eq 0 ] || fail "noNewPrivileges off, with --base runc: exit $rc: $(head -c 200 "$SCRATCH/ctr2.err")"
+        for s in getdents64 sendfile; do
+                edit names "$SCRATCH/ctr.json" | grep -qx "$s" || { fail "$s (ls, cat) not recorded"; continue; }
+                edit drop "$SCRATCH/ctr.json" "$s" "$SCRATCH/cut.json"
+                in_ctr "$SCRATCH/cut.json" on
+                [ "$rc" -ne 0 ] || fail "the container still runs without $s"
+        done
+        done_test "--pidns of a runc container between create and start: it runs under the recorded profile (with --base runc when noNewPrivileges is off), not without getdents64 or sendfile"
 fi
 
 # --- --pid: a running tree ------------------------------------------------------------------------------------
