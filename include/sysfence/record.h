@@ -157,7 +157,10 @@ const sf_record *sf_recorder_record(const sf_recorder *rec);
  * a bounded kernel map (16384 values in all); when it fills, every recorded
  * argument is marked as overflowing (the syscalls are then allowed without a
  * condition, and synthesis warns).  opts->pin is ignored: nothing is stopped.
- * The recorder must run in the initial pid namespace. */
+ * The recorder must run in the initial pid namespace.  It installs a libbpf
+ * print callback (process-wide) that keeps libbpf's last message for its errors
+ * instead of printing it.  opts->on_new is called while the recording runs
+ * (from sf_ebpf_recorder_wait(), every 200 ms) and once more at its end. */
 
 typedef struct sf_ebpf_recorder sf_ebpf_recorder;
 

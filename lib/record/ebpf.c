@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The eBPF recorder (bpf/record.bpf.c is its kernel half).
  *
- * A raw_tracepoint/sys_enter program counts the syscalls of the recorded tasks
- * in a per-CPU array, by arch and number; the recorder reads the counts when the
- * recording ends and feeds them to an sf_record, so synthesis and --hot work as
- * with ptrace.  The traced program is never stopped: the overhead is one hash
- * lookup per syscall, for every task of the machine while the program is
- * attached.
+ * A program on the sys_enter tracepoint (tp_btf) counts the syscalls of the
+ * recorded tasks in a per-CPU array, by arch and number; the recorder reads the
+ * counts when the recording ends and feeds them to an sf_record, so synthesis
+ * and --hot work as with ptrace.  The traced program is never stopped: the
+ * overhead is the tracepoint's and a task-storage check per syscall, for every
+ * task of the machine while the program is attached.
  *
- * Which tasks: a started command's tree (the child waits on a pipe until its id
- * is in the `tracked` map, then execs; the kernel half adds every task a tracked
- * task creates before it first runs), a running process's tree (--pid: its
- * threads and descendants are added, then followed the same way), or every task
- * of a pid namespace and of the namespaces nested in it (a container).
+ * Which tasks: a started command's tree (the child waits on a pipe until it is
+ * marked, by its pidfd, in the `in_tree` task storage, then execs; the kernel
+ * half marks every task a marked task creates before it first runs), a running
+ * process's tree (--pid: its threads and descendants are marked, then followed
+ * the same way), or every task of a pid namespace and of the namespaces nested
+ * in it (a container).
  *
  * Task ids are the initial pid namespace's: the recorder must run there. */
 #include <dirent.h>
@@ -51,6 +52,9 @@ enum { SLOT_X86_64, SLOT_I386, SLOT_X32, N_SLOT_ARCH };
 #define VALUES_MAX 16384
 /* Nesting of processes followed when adding a running tree. */
 #define ATTACH_MAX_DEPTH 64
+
+static const sf_arch slot_arch[N_SLOT_ARCH] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
+#define N_SLOTS (N_SLOT_ARCH * NR_SLOTS)
 
 struct odd_key {
         uint32_t arch;
@@ -140,16 +144,15 @@ SF_EXPORT int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder 
                                          "the eBPF recorder needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): cannot load its BPF program: %s",
                                          strerror(e));
                 else
-                        r = sf_error_set_errno(err, e, "cannot load the eBPF recorder's program%s%s",
-                                               libbpf_last[0] ? " (" : "", libbpf_last[0] ? libbpf_last : "");
+                        r = sf_error_set_errno(err, e, "cannot load the eBPF recorder's program (it needs BTF, /sys/kernel/btf/vmlinux)%s%s",
+                                               libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
                 sf_ebpf_recorder_free(rec);
                 return r;
         }
         /* Which argument each (arch, number) keeps, where the arch has the syscall. */
-        static const sf_arch arches[N_SLOT_ARCH] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
         for (size_t i = 0; i < rec->rec->n_specs; i++)
                 for (int a = 0; a < N_SLOT_ARCH; a++) {
-                        int nr = sf_syscall_nr(arches[a], rec->rec->specs[i].name);
+                        int nr = sf_syscall_nr(slot_arch[a], rec->rec->specs[i].name);
                         if (nr < 0)
                                 continue;
                         long idx = (long)nr & ~SF_X32_BIT;
@@ -251,13 +254,12 @@ static char *find_exec(const char *cmd)
 static _Noreturn void child_exec(const char *path, char *const argv[], int sync_fd, int fail_fd)
 {
         char c;
-        ssize_t n;
-        while ((n = read(sync_fd, &c, 1)) < 0 && errno == EINTR)
+        /* the parent closes its end once we are marked (or kills us) */
+        while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
                 ;
-        if (n == 1) /* a byte: go; end of file: the parent gave up */
-                execve(path, argv, environ);
-        int e = n == 1 ? errno : ECANCELED;
-        n = write(fail_fd, &e, sizeof(e));
+        execve(path, argv, environ);
+        int e = errno;
+        ssize_t n = write(fail_fd, &e, sizeof(e));
         (void)n;
         _exit(127);
 }
@@ -303,16 +305,14 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
         rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design */
         int r = rec->pidfd < 0 ? -errno : track(rec, pid, rec->pidfd);
         if (r < 0) {
-                close(sync[1]); /* end of file: the child gives up */
+                kill(pid, SIGKILL); /* never run unrecorded */
+                close(sync[1]);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 rec->main_done = true;
                 return sf_error_set_errno(err, -r, "cannot add the command to the recorded tasks");
         }
-        ssize_t n;
-        while ((n = write(sync[1], "g", 1)) < 0 && errno == EINTR)
-                ;
-        close(sync[1]);
+        close(sync[1]); /* go */
         return 0;
 }
 
@@ -325,7 +325,7 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
 {
         char dir[64];
         snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-        bool again = true, any = false;
+        bool again = true;
         while (again) {
                 again = false;
                 DIR *d = opendir(dir);
@@ -353,11 +353,9 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
                         }
                         /* threads made by a thread not yet added: list again */
                         again = true;
-                        any = true;
                 }
                 closedir(d);
         }
-        (void)any;
         if (depth >= ATTACH_MAX_DEPTH)
                 return 0;
         DIR *d = opendir(dir);
@@ -593,8 +591,6 @@ static int cmp_value_key(const void *x, const void *y)
         return a->value < b->value ? -1 : a->value > b->value;
 }
 
-#define N_SLOTS (N_SLOT_ARCH * NR_SLOTS)
-
 /* Every slot's per-CPU counts, summed into sums[N_SLOTS]: one batch, else one
  * call per slot.  -errno. */
 static int read_counts(sf_ebpf_recorder *rec, uint64_t *sums)
@@ -624,8 +620,6 @@ static int read_counts(sf_ebpf_recorder *rec, uint64_t *sums)
         }
         return 0;
 }
-
-static const sf_arch slot_arch[N_SLOT_ARCH] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
 
 static long slot_nr(uint32_t slot)
 {
