@@ -454,18 +454,8 @@ static int pidns_depth_of_inode(uint64_t ns_inode, unsigned *ret)
         return r;
 }
 
-SF_EXPORT int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, pid_t until, sf_error **err)
+static int watch_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, unsigned depth, pid_t until, sf_error **err)
 {
-        if (rec->mode != RUN_NONE)
-                return sf_error_set(err, EBUSY, "the recorder is already recording");
-        if (ns_inode == 0 || ns_inode > UINT32_MAX)
-                return sf_error_set(err, EINVAL, "%ju is not a pid namespace's inode", (uintmax_t)ns_inode);
-        unsigned depth = 0;
-        int r = pidns_depth_of_inode(ns_inode, &depth);
-        if (r == -ESRCH)
-                return sf_error_set(err, ESRCH, "no process is in pid namespace %ju", (uintmax_t)ns_inode);
-        if (r < 0)
-                return sf_error_set_errno(err, -r, "cannot tell the depth of pid namespace %ju", (uintmax_t)ns_inode);
         if (until > 0) {
                 rec->pidfd = (int)syscall(SYS_pidfd_open, until, 0);
                 if (rec->pidfd < 0)
@@ -479,14 +469,32 @@ SF_EXPORT int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, p
         return 0;
 }
 
+SF_EXPORT int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, pid_t until, sf_error **err)
+{
+        if (rec->mode != RUN_NONE)
+                return sf_error_set(err, EBUSY, "the recorder is already recording");
+        if (ns_inode == 0 || ns_inode > UINT32_MAX)
+                return sf_error_set(err, EINVAL, "%ju is not a pid namespace's inode", (uintmax_t)ns_inode);
+        unsigned depth = 0;
+        int r = pidns_depth_of_inode(ns_inode, &depth);
+        if (r == -ESRCH)
+                return sf_error_set(err, ESRCH, "no process is in pid namespace %ju", (uintmax_t)ns_inode);
+        if (r < 0)
+                return sf_error_set_errno(err, -r, "cannot tell the depth of pid namespace %ju", (uintmax_t)ns_inode);
+        return watch_pidns(rec, ns_inode, depth, until, err);
+}
+
 SF_EXPORT int sf_ebpf_recorder_pidns_of(sf_ebpf_recorder *rec, pid_t pid, sf_error **err)
 {
         if (pid <= 0)
                 return sf_error_set(err, EINVAL, "no process %d", (int)pid);
+        if (rec->mode != RUN_NONE)
+                return sf_error_set(err, EBUSY, "the recorder is already recording");
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
-        if (stat(path, &st) < 0) {
+        if (fd < 0 || fstat(fd, &st) < 0) {
                 if (errno == ENOENT)
                         return sf_error_set(err, ESRCH, "no process %d", (int)pid);
                 return sf_error_set_errno(err, errno, "%s: cannot read the pid namespace", path);
@@ -498,7 +506,11 @@ SF_EXPORT int sf_ebpf_recorder_pidns_of(sf_ebpf_recorder *rec, pid_t pid, sf_err
                 return sf_error_set(err, EINVAL,
                                     "process %d is in the recorder's own pid namespace: give a process of a container (or use --pid)",
                                     (int)pid);
-        return sf_ebpf_recorder_pidns(rec, st.st_ino, pid, err);
+        unsigned depth = 0;
+        int r = pidns_depth(fd, &depth);
+        if (r < 0)
+                return sf_error_set_errno(err, -r, "%s: cannot tell the depth of the pid namespace", path);
+        return watch_pidns(rec, st.st_ino, depth, pid, err);
 }
 
 /* --- waiting --------------------------------------------------------------------------------- */
