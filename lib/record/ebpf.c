@@ -5,15 +5,15 @@
  * recorded tasks in a per-CPU array, by arch and number; the recorder reads the
  * counts when the recording ends and feeds them to an sf_record, so synthesis
  * and --hot work as with ptrace.  The traced program is never stopped: the
- * overhead is the tracepoint's and a task-storage check per syscall, for every
- * task of the machine while the program is attached.
+ * overhead is the tracepoint's and a bitmap check per syscall, for every task
+ * of the machine while the program is attached.
  *
- * Which tasks: a started command's tree (the child waits on a pipe until it is
- * marked, by its pidfd, in the `in_tree` task storage, then execs; the kernel
- * half marks every task a marked task creates before it first runs), a running
- * process's tree (--pid: its threads and descendants are marked, then followed
- * the same way), or every task of a pid namespace and of the namespaces nested
- * in it (a container).
+ * Which tasks: a started command's tree (the child waits on a pipe until its
+ * thread id is in the tree, a bitmap in the program's .bss, then execs; the
+ * kernel half adds every task a task of the tree creates before it first
+ * runs), a running process's tree (--pid: its threads and descendants are
+ * added, then followed the same way), or every task of a pid namespace and of
+ * the namespaces nested in it (a container).
  *
  * Task ids are the initial pid namespace's: the recorder must run there. */
 #include <dirent.h>
@@ -139,7 +139,8 @@ SF_EXPORT int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder 
         bpf_map__set_max_entries(rec->skel->maps.values, rec->rec->n_specs ? VALUES_MAX : 1);
         if (sf_record_bpf__load(rec->skel) < 0) {
                 int e = errno;
-                if (e == EPERM || e == EACCES)
+                /* EACCES is the verifier's; EPERM the missing privilege */
+                if (e == EPERM)
                         r = sf_error_set(err, EPERM,
                                          "the eBPF recorder needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): cannot load its BPF program: %s",
                                          strerror(e));
@@ -195,28 +196,27 @@ SF_EXPORT const sf_record *sf_ebpf_recorder_record(const sf_ebpf_recorder *rec)
         return rec->rec;
 }
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for one thread */
-#endif
+#define PID_WORDS (sizeof(rec->skel->bss->tree_bits) / sizeof(rec->skel->bss->tree_bits[0]))
 
-/* Marks a task as part of the tree: its task storage (which the per-syscall
- * check reads; user space names the task by a pidfd) and its id in `tracked`. */
-static int track(sf_ebpf_recorder *rec, pid_t tid, int pidfd)
+/* Adds a task to the tree: its bit (which the per-syscall check reads, in the
+ * mmap'ed .bss) and its id in `tracked`. */
+static int track(sf_ebpf_recorder *rec, pid_t tid)
 {
-        _cleanup_close_ int own = -1;
-        if (pidfd < 0) {
-                own = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-                if (own < 0)
-                        return -errno;
-                pidfd = own;
-        }
-        uint8_t one = 1;
-        if (bpf_map_update_elem(bpf_map__fd(rec->skel->maps.in_tree), &pidfd, &one, BPF_ANY) < 0)
-                return -errno;
         uint32_t key = (uint32_t)tid;
+        if (key / 64 >= PID_WORDS)
+                return -ERANGE;
+        uint8_t one = 1;
         if (bpf_map_update_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &one, BPF_ANY) < 0)
                 return -errno;
+        __atomic_fetch_or(&rec->skel->bss->tree_bits[key / 64], UINT64_C(1) << (key % 64), __ATOMIC_SEQ_CST);
         return 0;
+}
+
+static void untrack(sf_ebpf_recorder *rec, uint32_t tid)
+{
+        if (tid / 64 < PID_WORDS)
+                __atomic_fetch_and(&rec->skel->bss->tree_bits[tid / 64], ~(UINT64_C(1) << (tid % 64)), __ATOMIC_SEQ_CST);
+        bpf_map_delete_elem(bpf_map__fd(rec->skel->maps.tracked), &tid);
 }
 
 /* --- starting a command ---------------------------------------------------------- */
@@ -303,7 +303,7 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
         rec->pid = pid;
         rec->mode = RUN_SPAWN;
         rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design */
-        int r = rec->pidfd < 0 ? -errno : track(rec, pid, rec->pidfd);
+        int r = track(rec, pid);
         if (r < 0) {
                 kill(pid, SIGKILL); /* never run unrecorded */
                 close(sync[1]);
@@ -343,9 +343,7 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
                         uint8_t v;
                         if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &v) == 0)
                                 continue;
-                        int r = track(rec, (pid_t)tid, -1);
-                        if (r == -ESRCH)
-                                continue; /* ended meanwhile */
+                        int r = track(rec, (pid_t)tid);
                         if (r < 0) {
                                 closedir(d);
                                 return sf_error_set_errno(err, -r, "cannot add task %d to the recorded tasks",
@@ -540,7 +538,7 @@ static size_t signal_tracked(sf_ebpf_recorder *rec, int sig)
                 key = next;
                 prev = &key;
                 if (kill((pid_t)key, sig) < 0 && errno == ESRCH) {
-                        bpf_map_delete_elem(fd, &key);
+                        untrack(rec, key);
                         prev = NULL; /* restart: the key is gone */
                         continue;
                 }

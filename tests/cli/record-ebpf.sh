@@ -530,7 +530,11 @@ P
                 timeout -k 5 "$limit" "$SYSFENCE" record --backend ebpf --pidns "$_pid" --default-action kill --format oci \
                         -o "$_out" "$@" >/dev/null 2>"$SCRATCH/ctr-rec.err" &
                 _rec=$!
-                wait_for "$SCRATCH/ctr-rec.err" "recording the pid namespace" || fail "the recorder did not start (pid $_pid): $(head -c 300 "$SCRATCH/ctr-rec.err")"
+                if ! wait_for "$SCRATCH/ctr-rec.err" "recording the pid namespace"; then
+                        _r=$(pgrep -P "$_rec" | head -1)
+                        fail "the recorder did not start (container pid $_pid): $(head -c 300 "$SCRATCH/ctr-rec.err")"
+                        fail "recorder $_r: $(grep State /proc/"$_r"/status 2>/dev/null) $(tr '\n' ' ' </proc/"$_r"/stack 2>/dev/null | head -c 600)"
+                fi
                 runc start "$ctr" || fail "runc start"
                 wait "$_rec"
                 rc=$?
