@@ -113,8 +113,8 @@ stop()
         rc=$?
 }
 
-# wait_for FILE TEXT: up to 60 s for FILE to contain TEXT (loading the BPF
-# program has been seen to take over 10 s on this busy machine, rarely)
+# wait_for FILE TEXT: up to 60 s for FILE to contain TEXT (remove FILE before
+# starting what writes it: a redirection in a background job may come later)
 wait_for()
 {
         _i=0
@@ -527,6 +527,8 @@ P
                 (cd "$bundle" && timeout 30 runc create "$ctr") </dev/null >"$SCRATCH/ctr.out" 2>"$SCRATCH/ctr.err" ||
                         fail "runc create: $(head -c 200 "$SCRATCH/ctr.err")"
                 _pid=$(runc state "$ctr" 2>/dev/null | "$PY3" -S -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+                # not the last recorder's words: the redirection below may come after wait_for's first look
+                rm -f "$SCRATCH/ctr-rec.err"
                 timeout -k 5 "$limit" "$SYSFENCE" record --backend ebpf --pidns "$_pid" --default-action kill --format oci \
                         -o "$_out" "$@" >/dev/null 2>"$SCRATCH/ctr-rec.err" &
                 _rec=$!
