@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sysfence record: run a command (or attach to a process tree) under the ptrace
- * recorder and write the profile that allows what it did. */
+/* sysfence record: run a command (or attach to a process tree, or watch a pid
+ * namespace) under the ptrace or the eBPF recorder and write the profile that
+ * allows what it did. */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,14 +18,16 @@ static const char usage[] =
         "usage: sysfence record [-o OUT] [--format docker|oci|crd] [--name NAME]\n"
         "                       [--default-action errno|kill|log] [--base none|runc|crun]\n"
         "                       [--args SYSCALL[:INDEX],...] [--hot FILE] [--pin none|tracer|same|CPU]\n"
-        "                       [-v] [-q] (-- CMD [ARG...] | --pid PID)\n"
+        "                       [--backend ptrace|ebpf] [-v] [-q] (-- CMD [ARG...] | --pid PID | --pidns PID)\n"
         "\n"
         "Run CMD traced and write the profile that allows the syscalls it made, on the\n"
         "arches it made them, and nothing else.  CMD needs no privilege: it runs under a\n"
         "filter that hands every syscall to the recorder (SECCOMP_RET_TRACE), installed\n"
         "just before its execve, so nothing from the execve on is missed; its threads,\n"
         "children and their execs are followed.  The profile is written when CMD ends,\n"
-        "whatever its exit status.\n"
+        "whatever its exit status.  With --backend ebpf (root) nothing is stopped: a BPF\n"
+        "program counts the calls of CMD's tree (or of a container's pid namespace,\n"
+        "--pidns) in the kernel, from the same execve on.\n"
         "\n"
         "  -o, --output OUT       write the profile to OUT atomically (default: stdout)\n"
         "  --format FMT           docker (default): Docker/moby JSON; oci: the OCI\n"
@@ -44,13 +47,21 @@ static const char usage[] =
         "  --pid PID              record a running process and its descendants instead:\n"
         "                         traced with PTRACE_SYSCALL (slower: no filter can be added\n"
         "                         to another process) until ^C or until it ends; it is then\n"
-        "                         let go and goes on running\n"
+        "                         let go and goes on running (ebpf: its tree is counted\n"
+        "                         from then on, nothing is stopped)\n"
         "  --pin WHERE            same (default): the recorder and CMD on the CPU the\n"
         "                         recorder starts on, several times less overhead (CMD is\n"
         "                         still told by sched_getaffinity of the CPUs it would\n"
         "                         have had, so nproc and thread pools come out the same);\n"
         "                         none: leave it to the scheduler; tracer: only the\n"
-        "                         recorder; or a CPU number: both on it\n"        "  -v, --verbose          show each syscall when it is first seen (the default when\n"
+        "                         recorder; or a CPU number: both on it (ptrace only)\n"
+        "  --backend B            ptrace (default, needs no privilege) or ebpf (root: a BPF\n"
+        "                         program on the sys_enter tracepoint counts the calls in\n"
+        "                         the kernel; nothing is stopped, near-zero overhead)\n"
+        "  --pidns PID            (ebpf) record every process in the pid namespace of PID\n"
+        "                         (a container's), and in namespaces nested in it, until\n"
+        "                         ^C or until PID ends; they go on running\n"
+        "  -v, --verbose          show each syscall when it is first seen (the default when\n"
         "                         stderr is a terminal)\n"
         "  -q, --quiet            show nothing but errors\n"
         "  -h, --help             show this help\n"
@@ -59,16 +70,20 @@ static const char usage[] =
         "while it shuts down, so that its way out is in the profile too; a second signal,\n"
         "or 5 seconds, and the whole tree is killed.  The profile is written either way.\n"
         "\n"
-        "exit status: CMD's (128+N when a signal N ended it; 0 after --pid); 1 if the\n"
-        "recording or the profile failed; 126 if CMD could not be executed; 127 if CMD\n"
-        "was not found; 2 usage error\n"
+        "exit status: CMD's (128+N when a signal N ended it; 0 after --pid or --pidns);\n"
+        "1 if the recording or the profile failed (ebpf: also without root, or in a\n"
+        "build without it); 126 if CMD could not be executed; 127 if CMD was not found;\n"
+        "2 usage error\n"
         "\n"
         "examples:\n"
         "  sysfence record -o ls.json -- ls /\n"
         "  sysfence record --default-action kill --args socket -o web.json -- python3 -m http.server\n"
+        "  sysfence record --backend ebpf -o app.json -- ./app\n"
+        "  sysfence record --pidns \"$(podman inspect -f '{{.State.Pid}}' web)\" -o web.json\n"
         "  sysfence run --profile ls.json -- ls /\n";
 
 static sf_recorder *the_recorder;
+static sf_ebpf_recorder *the_ebpf;
 static bool attached;
 static volatile sig_atomic_t interrupted;
 
@@ -79,7 +94,10 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
         /* ^C from a terminal reached the whole process group, CMD too */
         int pass = si && si->si_code == SI_KERNEL && !attached ? 0 : sig;
         interrupted = 1;
-        sf_recorder_interrupt(the_recorder, pass);
+        if (the_ebpf)
+                sf_ebpf_recorder_interrupt(the_ebpf, pass);
+        else
+                sf_recorder_interrupt(the_recorder, pass);
         /* Wakes the recorder even if the signal came just before it began to
          * wait, and ends the grace period of a tree that does not stop. */
         alarm(5);
@@ -90,7 +108,9 @@ static void on_alarm(int sig)
 {
         (void)sig;
         int errno_saved = errno;
-        if (interrupted)
+        if (interrupted && the_ebpf)
+                sf_ebpf_recorder_interrupt(the_ebpf, SIGKILL);
+        else if (interrupted)
                 sf_recorder_interrupt(the_recorder, SIGKILL);
         errno = errno_saved;
 }
@@ -212,6 +232,14 @@ static void summary(const sf_record *record, const char *out)
         free(s);
 }
 
+static void free_recorders(void)
+{
+        sf_recorder_free(the_recorder);
+        the_recorder = NULL;
+        sf_ebpf_recorder_free(the_ebpf);
+        the_ebpf = NULL;
+}
+
 static int parse_pin(const char *s, sf_record_opts *ro)
 {
         uint64_t cpu;
@@ -240,13 +268,15 @@ int cmd_record(int argc, char **argv)
                 { "hot", required_argument, NULL, 'H' },            { "pid", required_argument, NULL, 'p' },
                 { "pin", required_argument, NULL, 'P' },            { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
+                { "backend", required_argument, NULL, 'B' },        { "pidns", required_argument, NULL, 'N' },
                 { 0 },
         };
-        const char *out = "-", *name = NULL, *hot = NULL, *pin = "same";
+        const char *out = "-", *name = NULL, *hot = NULL, *pin = "same", *backend = NULL;
         sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
         char **args = NULL;
         size_t n_args = 0;
-        pid_t pid = 0;
+        pid_t pid = 0, pidns = 0;
+        bool pin_given = false;
         bool quiet = false, verbose = false;
         int c, r;
         optind = 1;
@@ -255,7 +285,13 @@ int cmd_record(int argc, char **argv)
                 case 'o': out = optarg; break;
                 case 'n': name = optarg; break;
                 case 'H': hot = optarg; break;
-                case 'P': pin = optarg; break;
+                case 'P': pin = optarg; pin_given = true; break;
+                case 'B':
+                        if (strcmp(optarg, "ptrace") != 0 && strcmp(optarg, "ebpf") != 0)
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--backend: \"%s\" is not ptrace or ebpf", optarg);
+                        backend = optarg;
+                        break;
                 case 'v': verbose = true; break;
                 case 'q': quiet = true; break;
                 case 'f':
@@ -302,6 +338,14 @@ int cmd_record(int argc, char **argv)
                         pid = (pid_t)v;
                         break;
                 }
+                case 'N': {
+                        uint64_t v;
+                        if (sf_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > INT32_MAX)
+                                return free_words(args, n_args),
+                                       cli_usage_error("record", "--pidns: \"%s\" is not a process id", optarg);
+                        pidns = (pid_t)v;
+                        break;
+                }
                 case 'h':
                         free_words(args, n_args);
                         fputs(usage, stdout);
@@ -312,6 +356,18 @@ int cmd_record(int argc, char **argv)
                 }
         }
         char **cmd = argv + optind;
+        /* --pidns only exists with eBPF, and implies it */
+        if (pidns && backend && strcmp(backend, "ptrace") == 0)
+                return free_words(args, n_args), cli_usage_error("record", "--pidns needs --backend ebpf");
+        bool ebpf = pidns || (backend && strcmp(backend, "ebpf") == 0);
+        if (pidns && (pid || optind < argc))
+                return free_words(args, n_args),
+                       cli_usage_error("record", "give a command, --pid PID or --pidns PID, only one");
+        if (ebpf && pin_given)
+                return free_words(args, n_args),
+                       cli_usage_error("record", "--pin is for the ptrace backend (eBPF stops nothing)");
+        if (pidns)
+                pid = pidns;
         if (pid && optind < argc)
                 return free_words(args, n_args), cli_usage_error("record", "give a command or --pid PID, not both");
         if (!pid && optind >= argc)
@@ -330,7 +386,23 @@ int cmd_record(int argc, char **argv)
         so.name = pname;
 
         sf_error *err = NULL;
-        r = sf_recorder_new(&ro, &the_recorder, &err);
+        if (ebpf) {
+                /* --args mistakes are usage errors, whoever records */
+                sf_record *check = NULL;
+                r = sf_record_new(&ro, &check, &err);
+                sf_record_free(check);
+                if (r == 0 && !sf_ebpf_recorder_supported()) {
+                        free_words(args, n_args);
+                        cli_error("record", "--backend ebpf: this sysfence was built without the eBPF recorder (rebuild with libbpf, clang and bpftool: meson setup -Debpf=enabled)");
+                        return EXIT_INVALID;
+                }
+                if (r == 0 && (r = sf_ebpf_recorder_new(&ro, &the_ebpf, &err)) < 0) {
+                        free_words(args, n_args);
+                        return cli_fail("record", &err);
+                }
+        } else {
+                r = sf_recorder_new(&ro, &the_recorder, &err);
+        }
         free_words(args, n_args);
         if (r < 0) {
                 cli_error("record", "--args: %s", sf_error_message(err));
@@ -349,10 +421,21 @@ int cmd_record(int argc, char **argv)
         sigaction(SIGHUP, &sa, &old_hup);
         sigaction(SIGALRM, &al, &old_alrm);
 
-        r = attached ? sf_recorder_attach(the_recorder, pid, &err) : sf_recorder_spawn(the_recorder, cmd, &err);
         int status = 0, wr = -1;
-        if (r == 0)
-                wr = sf_recorder_wait(the_recorder, &status, &err);
+        if (the_ebpf) {
+                r = pidns    ? sf_ebpf_recorder_pidns_of(the_ebpf, pidns, &err)
+                    : attached ? sf_ebpf_recorder_attach(the_ebpf, pid, &err)
+                               : sf_ebpf_recorder_spawn(the_ebpf, cmd, &err);
+                /* the moment recording starts, for whoever drives a running workload */
+                if (r == 0 && attached && !quiet)
+                        cli_error("record", "recording %s %d until it ends or ^C", pidns ? "the pid namespace of process" : "process tree", (int)pid);
+                if (r == 0)
+                        wr = sf_ebpf_recorder_wait(the_ebpf, &status, &err);
+        } else {
+                r = attached ? sf_recorder_attach(the_recorder, pid, &err) : sf_recorder_spawn(the_recorder, cmd, &err);
+                if (r == 0)
+                        wr = sf_recorder_wait(the_recorder, &status, &err);
+        }
         alarm(0);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
@@ -368,8 +451,7 @@ int cmd_record(int argc, char **argv)
                 sf_error_free(err);
                 if (!attached)
                         exit_status = code == ENOENT ? 127 : r == 0 && code != ENOMEM ? 126 : EXIT_INVALID;
-                sf_recorder_free(the_recorder);
-                the_recorder = NULL;
+                free_recorders();
                 return exit_status;
         }
         if (wr == 1)
@@ -378,12 +460,11 @@ int cmd_record(int argc, char **argv)
                 exit_status = WEXITSTATUS(status);
         else if (WIFSIGNALED(status))
                 exit_status = 128 + WTERMSIG(status);
-        const sf_record *record = sf_recorder_record(the_recorder);
+        const sf_record *record = the_ebpf ? sf_ebpf_recorder_record(the_ebpf) : sf_recorder_record(the_recorder);
         if (write_outputs(record, &so, out, hot, quiet) != 0)
                 exit_status = EXIT_INVALID;
         else if (!quiet)
                 summary(record, out);
-        sf_recorder_free(the_recorder);
-        the_recorder = NULL;
+        free_recorders();
         return exit_status;
 }

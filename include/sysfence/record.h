@@ -9,6 +9,8 @@
  * No filter can be added to another process, so an attached tree is traced with
  * PTRACE_SYSCALL instead (two stops per syscall).
  *
+ * The eBPF recorder (root) counts the same in the kernel without stopping anything.
+ *
  * The observations (an sf_record) turn into a profile that allows what was seen
  * and nothing else, and into the call counts the compiler's --hot reads.
  */
@@ -156,6 +158,63 @@ void sf_recorder_interrupt(sf_recorder *rec, int sig);
 
 /* The observations so far (owned by the recorder). */
 const sf_record *sf_recorder_record(const sf_recorder *rec);
+
+/* --- the eBPF recorder (root) ---------------------------------------------------------- */
+
+/* A raw_tracepoint/sys_enter program counts every syscall of the recorded tasks
+ * in the kernel, per arch (x86_64; i386, an int $0x80 from a 64-bit process
+ * too; x32, numbers with bit 30) and number: the program never stops, so the
+ * overhead is near zero.  The BPF object is built into the library; it needs
+ * BTF (/sys/kernel/btf/vmlinux), no kernel headers.  x86_64 only.
+ *
+ * What it records: a started command's tree (from its execve on, as ptrace),
+ * a running process's tree, or every process of a pid namespace (a container)
+ * and of the namespaces nested in it.  Argument values (opts->args) are kept in
+ * a bounded kernel map (16384 values in all); when it fills, every recorded
+ * argument is marked as overflowing (the syscalls are then allowed without a
+ * condition, and synthesis warns).  opts->pin is ignored: nothing is stopped.
+ * The recorder must run in the initial pid namespace.  It installs a libbpf
+ * print callback (process-wide) that keeps libbpf's last message for its errors
+ * instead of printing it.  opts->on_new is called while the recording runs
+ * (from sf_ebpf_recorder_wait(), every 200 ms) and once more at its end. */
+
+typedef struct sf_ebpf_recorder sf_ebpf_recorder;
+
+/* False when this library was built without the eBPF recorder (then every
+ * sf_ebpf_* call fails with -EOPNOTSUPP and says so). */
+bool sf_ebpf_recorder_supported(void);
+
+/* Loads and attaches the program (nothing is recorded yet).  -EPERM without
+ * root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). */
+int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder **ret, sf_error **err);
+/* Detaches; a started command still running is killed. */
+void sf_ebpf_recorder_free(sf_ebpf_recorder *rec);
+
+/* Starts argv (searched in PATH): the child waits until it is tracked, then
+ * execs; its threads and children are followed.  -ENOENT: not found. */
+int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], sf_error **err);
+/* Records the running process pid, its threads and descendants, until pid
+ * ends or an interrupt. */
+int sf_ebpf_recorder_attach(sf_ebpf_recorder *rec, pid_t pid, sf_error **err);
+/* Records every task of the pid namespace whose inode (st_ino of
+ * /proc/PID/ns/pid) is ns_inode, and of the namespaces nested in it, until an
+ * interrupt or, if until > 0, until process until ends. */
+int sf_ebpf_recorder_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, pid_t until, sf_error **err);
+/* The same with the pid namespace of process pid, until pid ends (the
+ * recorder's own namespace is refused). */
+int sf_ebpf_recorder_pidns_of(sf_ebpf_recorder *rec, pid_t pid, sf_error **err);
+
+/* Records until the end, then reads the counts into the record.  A started
+ * command: 0 and its wait status in *ret_status once it and every task it left
+ * running have ended (after an interrupt: the first passes the signal as
+ * sf_recorder_interrupt() does, a second kills the tree); a command that could
+ * not be executed fails (-ENOENT, -EACCES…).  Otherwise 1: the tasks go on
+ * running. */
+int sf_ebpf_recorder_wait(sf_ebpf_recorder *rec, int *ret_status, sf_error **err);
+/* Async-signal-safe, as sf_recorder_interrupt(). */
+void sf_ebpf_recorder_interrupt(sf_ebpf_recorder *rec, int sig);
+/* The observations (owned by the recorder), complete once sf_ebpf_recorder_wait() returned. */
+const sf_record *sf_ebpf_recorder_record(const sf_ebpf_recorder *rec);
 
 #ifdef __cplusplus
 }
