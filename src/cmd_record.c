@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sysfence record: run a command (or attach to a process tree, or watch a pid
- * namespace) under the ptrace or the eBPF recorder and write the profile that
- * allows what it did. */
+ * namespace) under the seccomp-notification, ptrace or eBPF recorder and write
+ * the profile that allows what it did. */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,14 +18,15 @@ static const char usage[] =
         "usage: sysfence record [-o OUT] [--format docker|oci|crd] [--name NAME]\n"
         "                       [--default-action errno|kill|log] [--base none|runc|crun]\n"
         "                       [--args SYSCALL[:INDEX],...] [--hot FILE] [--pin none|tracer|same|CPU]\n"
-        "                       [--backend ptrace|ebpf] [-v] [-q] (-- CMD [ARG...] | --pid PID | --pidns PID)\n"
+        "                       [--backend notify|ptrace|ebpf] [-v] [-q] (-- CMD [ARG...] | --pid PID | --pidns PID)\n"
         "\n"
         "Run CMD traced and write the profile that allows the syscalls it made, on the\n"
         "arches it made them, and nothing else.  CMD needs no privilege: it runs under a\n"
-        "filter that hands every syscall to the recorder (SECCOMP_RET_TRACE), installed\n"
-        "just before its execve, so nothing from the execve on is missed; its threads,\n"
-        "children and their execs are followed.  The profile is written when CMD ends,\n"
-        "whatever its exit status.  With --backend ebpf (root) nothing is stopped: a BPF\n"
+        "filter that hands every syscall to the recorder (SECCOMP_RET_USER_NOTIF, or\n"
+        "SECCOMP_RET_TRACE with --backend ptrace), installed just before its execve, so\n"
+        "nothing from the execve on is missed; its threads, children and their execs are\n"
+        "followed.  The profile is written when CMD ends, and every process it left has\n"
+        "ended, whatever its exit status.  With --backend ebpf (root) nothing is stopped: a BPF\n"
         "program counts the calls of CMD's tree (or of a container's pid namespace,\n"
         "--pidns) in the kernel, from the same execve on.\n"
         "\n"
@@ -54,10 +55,14 @@ static const char usage[] =
         "                         still told by sched_getaffinity of the CPUs it would\n"
         "                         have had, so nproc and thread pools come out the same);\n"
         "                         none: leave it to the scheduler; tracer: only the\n"
-        "                         recorder; or a CPU number: both on it (ptrace only)\n"
-        "  --backend B            ptrace (default, needs no privilege) or ebpf (root: a BPF\n"
-        "                         program on the sys_enter tracepoint counts the calls in\n"
-        "                         the kernel; nothing is stopped, near-zero overhead)\n"
+        "                         recorder; or a CPU number: both on it (not with ebpf)\n"
+        "  --backend B            notify (the default where the kernel has it, Linux 5.9:\n"
+        "                         each call waits while the recorder reads it from the\n"
+        "                         filter's listener; CMD's tree cannot load a filter with a\n"
+        "                         listener of its own), ptrace (a ptrace stop per call;\n"
+        "                         the default on older kernels), both unprivileged; or\n"
+        "                         ebpf (root: a BPF program on the sys_enter tracepoint\n"
+        "                         counts the calls in the kernel; nothing is stopped)\n"
         "  --pidns PID            (ebpf) record every process in the pid namespace of PID\n"
         "                         (a container's), and in namespaces nested in it, until\n"
         "                         ^C or until PID ends; they go on running\n"
@@ -287,9 +292,10 @@ int cmd_record(int argc, char **argv)
                 case 'H': hot = optarg; break;
                 case 'P': pin = optarg; pin_given = true; break;
                 case 'B':
-                        if (strcmp(optarg, "ptrace") != 0 && strcmp(optarg, "ebpf") != 0)
+                        if (strcmp(optarg, "notify") != 0 && strcmp(optarg, "ptrace") != 0 &&
+                            strcmp(optarg, "ebpf") != 0)
                                 return free_words(args, n_args),
-                                       cli_usage_error("record", "--backend: \"%s\" is not ptrace or ebpf", optarg);
+                                       cli_usage_error("record", "--backend: \"%s\" is not notify, ptrace or ebpf", optarg);
                         backend = optarg;
                         break;
                 case 'v': verbose = true; break;
@@ -357,15 +363,18 @@ int cmd_record(int argc, char **argv)
         }
         char **cmd = argv + optind;
         /* --pidns only exists with eBPF, and implies it */
-        if (pidns && backend && strcmp(backend, "ptrace") == 0)
+        if (pidns && backend && strcmp(backend, "ebpf") != 0)
                 return free_words(args, n_args), cli_usage_error("record", "--pidns needs --backend ebpf");
+        if (pid && backend && strcmp(backend, "notify") == 0)
+                return free_words(args, n_args),
+                       cli_usage_error("record", "--pid: a running tree cannot be given a filter; use --backend ptrace or ebpf");
         bool ebpf = pidns || (backend && strcmp(backend, "ebpf") == 0);
         if (pidns && (pid || optind < argc))
                 return free_words(args, n_args),
                        cli_usage_error("record", "give a command, --pid PID or --pidns PID, only one");
         if (ebpf && pin_given)
                 return free_words(args, n_args),
-                       cli_usage_error("record", "--pin is for the ptrace backend (eBPF stops nothing)");
+                       cli_usage_error("record", "--pin is for the notify and ptrace backends (eBPF stops nothing)");
         if (pidns)
                 pid = pidns;
         if (pid && optind < argc)
@@ -377,6 +386,10 @@ int cmd_record(int argc, char **argv)
                 return free_words(args, n_args), cli_usage_error("record", "the profile and --hot cannot both go to stdout");
 
         sf_record_opts ro = { .args = (const char *const *)args, .n_args = n_args };
+        if (backend && strcmp(backend, "notify") == 0)
+                ro.method = SF_RECORD_NOTIFY;
+        else if (backend && strcmp(backend, "ptrace") == 0)
+                ro.method = SF_RECORD_PTRACE;
         if ((r = parse_pin(pin, &ro)) != 0)
                 return free_words(args, n_args), r;
         native_short = sf_arch_short_name(sf_arch_native());

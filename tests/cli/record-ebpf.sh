@@ -167,7 +167,7 @@ done_test "--help shows --backend and --pidns"
 
 sf record --backend bpf -- true
 expect_rc 2
-expect_err '--backend: "bpf" is not ptrace or ebpf'
+expect_err '--backend: "bpf" is not notify, ptrace or ebpf'
 sf record --backend ptrace --pidns 1
 expect_rc 2
 expect_err "--pidns needs --backend ebpf"
@@ -176,7 +176,7 @@ expect_rc 2
 expect_err "only one"
 sf record --backend ebpf --pin 0 -- true
 expect_rc 2
-expect_err "--pin is for the ptrace backend"
+expect_err "--pin is for the notify and ptrace backends"
 sf record --backend ebpf --args opn -- true
 expect_rc 2
 expect_err 'unknown syscall "opn"'
@@ -372,15 +372,17 @@ if needs "ebpf and ptrace agree"; then
                 tree) set -- sh -c "$tree" ;;
                 int80) set -- "$SCRATCH/int80" ;;
                 esac
-                # stdout to a file as in record(): glibc asks a device whether it is a tty (ioctl)
-                "$SYSFENCE" record -q --default-action kill -o "$SCRATCH/$w-pt.json" -- "$@" >"$SCRATCH/$w-pt.out" 2>"$ERR" ||
-                        fail "ptrace recording of $w failed: $(head -2 "$ERR")"
-                if ! cmp -s "$SCRATCH/$w.json" "$SCRATCH/$w-pt.json"; then
-                        diffs="$diffs $w: $(diff "$SCRATCH/$w.json" "$SCRATCH/$w-pt.json" | grep '^[<>]' | tr -d ' \n')"
-                fi
+                for b in ptrace notify; do
+                        # stdout to a file as in record(): glibc asks a device whether it is a tty (ioctl)
+                        "$SYSFENCE" record -q --backend $b --default-action kill -o "$SCRATCH/$w-$b.json" -- "$@" \
+                                >"$SCRATCH/$w-$b.out" 2>"$ERR" || fail "$b recording of $w failed: $(head -2 "$ERR")"
+                        if ! cmp -s "$SCRATCH/$w.json" "$SCRATCH/$w-$b.json"; then
+                                diffs="$diffs $w ($b): $(diff "$SCRATCH/$w.json" "$SCRATCH/$w-$b.json" | grep '^[<>]' | tr -d ' \n')"
+                        fi
+                done
         done
         [ -z "$diffs" ] || fail "the profiles differ:$diffs"
-        done_test "the eBPF and ptrace recorders write the same profile for the pipeline, the tree and the int \$0x80 program"
+        done_test "the eBPF, notify and ptrace recorders write the same profile for the pipeline, the tree and the int \$0x80 program"
 fi
 
 # --- exit statuses -----------------------------------------------------------------------------------
