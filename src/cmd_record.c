@@ -56,7 +56,7 @@ static const char usage[] =
         "                         have had, so nproc and thread pools come out the same);\n"
         "                         none: leave it to the scheduler; tracer: only the\n"
         "                         recorder; or a CPU number: both on it (not with ebpf)\n"
-        "  --backend B            notify (the default where the kernel has it, Linux 5.9:\n"
+        "  --backend B            notify (the default where the kernel has it, Linux 5.6:\n"
         "                         each call waits while the recorder reads it from the\n"
         "                         filter's listener; CMD's tree cannot load a filter with a\n"
         "                         listener of its own), ptrace (a ptrace stop per call;\n"

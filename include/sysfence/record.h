@@ -48,7 +48,7 @@ typedef enum sf_record_pin {
 /* How a started command is followed (an attached tree is always traced with
  * PTRACE_SYSCALL). */
 typedef enum sf_record_method {
-        SF_RECORD_AUTO = 0,    /* NOTIFY where the kernel has it (Linux >= 5.9), else PTRACE */
+        SF_RECORD_AUTO = 0,    /* NOTIFY where the kernel has it (Linux >= 5.6), else PTRACE */
         SF_RECORD_NOTIFY,      /* a filter that returns SECCOMP_RET_USER_NOTIF for every call;
                                 * the recorder reads each call from the listener and lets it
                                 * go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE); on Linux >= 6.6 the
