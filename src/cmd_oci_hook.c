@@ -37,7 +37,7 @@
 #define ATTACH_TIMEOUT_MS 30000
 
 static const char usage[] =
-        "usage: sysfence oci-hook [--default-action errno|kill|log]\n"
+        "usage: sysfence oci-hook [--default-action errno|kill|log] [--backend auto|ebpf|ptrace]\n"
         "                         [--base auto|none|runc|crun] [--state-dir DIR]\n"
         "                         [--timeout SECONDS] [STAGE]\n"
         "\n"
@@ -51,8 +51,8 @@ static const char usage[] =
         "on standard input.\n"
         "\n"
         "STAGE is the hook stage (default: from the state's status):\n"
-        "  prestart, createRuntime  attach a recorder (ptrace) to the container's init\n"
-        "                 process before the workload runs; it goes on in the background\n"
+        "  prestart, createRuntime  start a recorder for the container's init process\n"
+        "                 before the workload runs; it goes on in the background\n"
         "                 until the container's processes are gone, then writes OUTPUT\n"
         "                 atomically: the syscalls seen (the runtime's own after this\n"
         "                 point included), merged with the profile INPUT if given\n"
@@ -71,6 +71,12 @@ static const char usage[] =
         "                         random), and the container then dies at random under\n"
         "                         the profile; auto (default): the runtime whose init\n"
         "                         process the hook finds (runc or crun), else none\n"
+        "  --backend B            ebpf: every process of the container's pid namespace\n"
+        "                         (podman exec too), counted in the kernel, nothing\n"
+        "                         stopped, until its init ends; ptrace: the init process\n"
+        "                         and its descendants, traced with PTRACE_SYSCALL;\n"
+        "                         auto (default): ebpf where it is built in and loads,\n"
+        "                         and the container has a pid namespace, else ptrace\n"
         "  --state-dir DIR        where recorders keep their lock files (default\n"
         "                         " STATE_DIR ")\n"
         "  --timeout SECONDS      poststop: how long to wait for the recorder\n"
@@ -89,6 +95,7 @@ static const char usage[] =
 
 typedef struct hook_opts {
         sf_synth_opts so;
+        const char *backend; /* auto, ebpf, ptrace */
         const char *state_dir;
         unsigned timeout;
 } hook_opts;
@@ -375,6 +382,7 @@ static void set_state(int fd, const char *text)
 /* --- the recorder (the detached daemon) ------------------------------------------------- */
 
 static sf_recorder *the_recorder;
+static sf_ebpf_recorder *the_ebpf;
 
 static void on_term(int sig)
 {
@@ -383,6 +391,8 @@ static void on_term(int sig)
         /* an attached tree is let go and goes on running; the profile is still written */
         if (the_recorder)
                 sf_recorder_interrupt(the_recorder, 0);
+        if (the_ebpf)
+                sf_ebpf_recorder_interrupt(the_ebpf, 0);
         errno = saved;
 }
 
@@ -506,7 +516,23 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
 
         sf_error *err = NULL;
         sf_record_opts ro = { .pin = SF_RECORD_PIN_NONE };
-        if (sf_recorder_new(&ro, &the_recorder, &err) < 0 || sf_recorder_attach(the_recorder, pid, &err) < 0) {
+        if (strcmp(o->backend, "ptrace") != 0 &&
+            (sf_ebpf_recorder_new(&ro, &the_ebpf, &err) < 0 || sf_ebpf_recorder_pidns_of(the_ebpf, pid, &err) < 0)) {
+                sf_ebpf_recorder_free(the_ebpf);
+                the_ebpf = NULL;
+                if (strcmp(o->backend, "ebpf") == 0) {
+                        sf_buf b = { 0 };
+                        sf_buf_printf(&b, "error: cannot record the container's pid namespace (eBPF): %s",
+                                      sf_error_message(err));
+                        unlink(lock);
+                        report(report_fd, b.oom ? "error: out of memory" : b.s);
+                        _exit(1);
+                }
+                sf_error_free(err); /* auto: ptrace then */
+                err = NULL;
+        }
+        if (!the_ebpf &&
+            (sf_recorder_new(&ro, &the_recorder, &err) < 0 || sf_recorder_attach(the_recorder, pid, &err) < 0)) {
                 sf_buf b = { 0 };
                 sf_buf_printf(&b, "error: cannot record the container's process %d: %s", (int)pid,
                               sf_error_message(err));
@@ -523,17 +549,19 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         close(report_fd);
 
         int status = 0;
-        int wr = sf_recorder_wait(the_recorder, &status, &err);
+        int wr = the_ebpf ? sf_ebpf_recorder_wait(the_ebpf, &status, &err)
+                          : sf_recorder_wait(the_recorder, &status, &err);
+        const sf_record *record = the_ebpf ? sf_ebpf_recorder_record(the_ebpf) : sf_recorder_record(the_recorder);
         sf_buf log = { 0 };
         _cleanup_free_ char *text = NULL;
         int r = wr;
-        bool started = r >= 0 && executed(sf_recorder_record(the_recorder));
+        bool started = r >= 0 && executed(record);
         if (r < 0)
                 sf_error_wrap(&err, "recording process %d", (int)pid);
         else if (!started)
                 r = sf_error_set(&err, ESRCH, "the container's process %d ended before it executed the workload: no profile written for %s",
                                  (int)pid, t->output);
-        else if ((r = make_profile(sf_recorder_record(the_recorder), o, t, baseline, &text, &log, &err)) < 0)
+        else if ((r = make_profile(record, o, t, baseline, &text, &log, &err)) < 0)
                 sf_error_wrap(&err, "the profile for %s", t->output);
         if (r == 0)
                 r = sf_write_file_atomic(t->output, text, strlen(text), 0644, &err);
@@ -548,6 +576,8 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         sf_error_free(err);
         sf_recorder_free(the_recorder);
         the_recorder = NULL;
+        sf_ebpf_recorder_free(the_ebpf);
+        the_ebpf = NULL;
         sf_profile_free(baseline);
         /* A container that never started may see no poststop: leave no lock file
          * (a poststop already waiting still reads why). */
@@ -816,11 +846,13 @@ int cmd_oci_hook(int argc, char **argv)
         static const struct option opts[] = {
                 { "default-action", required_argument, NULL, 'd' }, { "base", required_argument, NULL, 'b' },
                 { "state-dir", required_argument, NULL, 's' },      { "timeout", required_argument, NULL, 't' },
+                { "backend", required_argument, NULL, 'B' },
                 { "help", no_argument, NULL, 'h' },                 { 0 },
         };
         hook_opts o = {
                 .so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER,
                         .base = "auto" },
+                .backend = "auto",
                 .state_dir = STATE_DIR,
                 .timeout = 30,
         };
@@ -844,6 +876,13 @@ int cmd_oci_hook(int argc, char **argv)
                                 return cli_usage_error("oci-hook", "--base: \"%s\" is not auto, none, runc or crun",
                                                        optarg);
                         o.so.base = optarg;
+                        break;
+                case 'B':
+                        if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "ebpf") != 0 && strcmp(optarg, "ptrace") != 0)
+                                return cli_usage_error("oci-hook", "--backend: \"%s\" is not auto, ebpf or ptrace", optarg);
+                        if (strcmp(optarg, "ebpf") == 0 && !sf_ebpf_recorder_supported())
+                                return cli_usage_error("oci-hook", "--backend ebpf: this sysfence was built without the eBPF recorder");
+                        o.backend = optarg;
                         break;
                 case 's':
                         if (optarg[0] != '/')

@@ -70,9 +70,12 @@ grep -q 'install -D -m 0755 /build/sysfence /out/usr/bin/sysfence' "$CF" || fail
 grep -q '^ENTRYPOINT \["/usr/bin/sysfence"\]' "$CF" || fail "Containerfile: ENTRYPOINT"
 grep -q '^CMD \["k8s", "agent", "--source", "/etc/sysfence/profiles", "--kubelet-root", "/var/lib/kubelet", "--subdir", "sysfence"\]' "$CF" ||
         fail "Containerfile: CMD is not the agent's contract"
+grep -q 'meson setup /build --prefix=/usr -Debpf=disabled' "$CF" || fail "Containerfile: the image is built with the eBPF recorder (and libbpf)"
+# libbpf (with libelf and zlib) comes only with the eBPF recorder, which the image leaves out
 ldd "$SYSFENCE" | awk '$1 ~ /^lib/ { print $1 }' | while read -r lib; do
         case $lib in
         libc.so.* | libyaml-0.so.* | libasan.so.* | libubsan.so.* | libm.so.* | libgcc_s.so.* | libstdc++.so.*) ;;
+        libbpf.so.* | libelf.so.* | libz.so.*) ;;
         *) echo "$lib" ;;
         esac
 done >"$SCRATCH/libs"

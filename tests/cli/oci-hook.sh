@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 31
+plan 32
 limit=60
 
 STATE=$SCRATCH/state
@@ -275,7 +275,10 @@ done_test "runc: the hook at createRuntime records the same way"
 
 # OUTPUT's directory goes away while the container runs: poststop reports it
 mkdir "$SCRATCH/vanish"
-(sleep 0.5; rmdir "$SCRATCH/vanish") &
+# once the recorder runs (its lock file says so), not at a fixed time: starting
+# the eBPF recorder takes longer than attaching with ptrace
+(i=0; until grep -qs recording "$STATE/$id-v" || [ $i -ge 300 ]; do sleep 0.05; i=$((i + 1)); done
+ rmdir "$SCRATCH/vanish") &
 runc_hooked "$id-v" "of:$SCRATCH/vanish/p.json" "" /bin/sh -c 'sleep 1.5; echo ran'
 wait
 expect_out ran
@@ -465,6 +468,36 @@ expect_out end
 names "$SCRATCH/forks.json" | grep -qx uname || fail "uname from the forked children is not in the profile"
 names "$SCRATCH/forks.json" | grep -qx wait4 || fail "wait4 is not in the profile"
 done_test "podman: children forked by the workload are recorded"
+
+# podman exec: a process that joins the container later is no descendant of its
+# init.  The eBPF recorder (the default where it is built) records the whole pid
+# namespace, so it is in the profile; ptrace follows the init's tree only.
+for b in auto ptrace; do
+        hd=$SCRATCH/hooks-$b
+        mkdir -p "$hd"
+        for f in "$hooks"/*.json; do
+                sed "s|\"oci-hook\", |\"oci-hook\", \"--backend\", \"$b\", |" "$f" >"$hd/$(basename "$f")"
+        done
+        rm -f "$SCRATCH/exec-$b.json"
+        timeout 60 podman --hooks-dir "$hd" --runtime runc --cgroup-manager cgroupfs run -d --name "sf-exec-$b-$$" \
+                --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none \
+                --annotation "io.containers.trace-syscall=of:$SCRATCH/exec-$b.json" --rootfs "$bundle/rootfs" \
+                /bin/sh -c 'sleep 2; echo end' >/dev/null 2>"$ERR" || fail "podman run -d ($b): $(head -c 300 "$ERR")"
+        timeout 30 podman exec "sf-exec-$b-$$" /bin/mkdir -p /tmp/by-exec >/dev/null 2>&1 || fail "podman exec ($b) failed"
+        timeout 30 podman wait "sf-exec-$b-$$" >/dev/null 2>&1
+        timeout 60 podman rm -f "sf-exec-$b-$$" >/dev/null 2>&1
+        i=0
+        while [ ! -f "$SCRATCH/exec-$b.json" ] && [ $i -lt 100 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        [ -f "$SCRATCH/exec-$b.json" ] || fail "no profile ($b)"
+done
+names "$SCRATCH/exec-auto.json" | grep -qx mkdir || fail "the eBPF recorder missed podman exec's mkdir"
+names "$SCRATCH/exec-ptrace.json" | grep -qx mkdir && fail "the ptrace recorder saw podman exec's mkdir: the test proves nothing"
+names "$SCRATCH/exec-ptrace.json" | grep -qx nanosleep || names "$SCRATCH/exec-ptrace.json" | grep -qx clock_nanosleep ||
+        fail "the ptrace recorder missed the workload's sleep"
+done_test "podman: --backend auto (eBPF) records podman exec's processes too; --backend ptrace the init's tree only"
 
 # The profile is replaced atomically: the old one stays whole until the new one is in.
 cp "$SCRATCH/p.json" "$SCRATCH/again.json"
