@@ -13,6 +13,7 @@
 
 static const char usage[] =
         "usage: sysfence oci-precompile CONFIG.json [-o OUT] [--arch LIST] [--caps LIST] [--kernel X.Y]\n"
+        "       sysfence oci-precompile --hook [--crun-only] [--arch LIST] [--caps LIST] [--kernel X.Y]\n"
         "\n"
         "Compile the linux.seccomp of an OCI runtime config and write the config back\n"
         "with the program, base64-encoded, in the annotation " ANNOTATION ":\n"
@@ -28,6 +29,11 @@ static const char usage[] =
         "                    crun then skips reading the profile (the fastest start), and\n"
         "                    a runtime that ignores the annotation refuses the container\n"
         "                    rather than run it unconfined\n"
+        "  --hook            a precreate hook (podman's hooks.d, hooks/sysfence-precompile.json):\n"
+        "                    the config on standard input, the config to run on standard\n"
+        "                    output; a config without linux.seccomp comes out as it went\n"
+        "                    in; an invalid profile fails the hook (the container does\n"
+        "                    not start)\n"
         "  -h, --help        show this help\n";
 
 /* With --crun-only, linux.seccomp is written as this stub: crun takes the
@@ -86,10 +92,11 @@ int cmd_oci_precompile(int argc, char **argv)
                 { "arch", required_argument, NULL, 'a' },  { "caps", required_argument, NULL, 'c' },
                 { "kernel", required_argument, NULL, 'k' }, { "output", required_argument, NULL, 'o' },
                 { "crun-only", no_argument, NULL, 'C' },   { "help", no_argument, NULL, 'h' },
+                { "hook", no_argument, NULL, 'H' },
                 { 0 },
         };
         sf_compile_opts co = { 0 };
-        bool crun_only = false;
+        bool crun_only = false, hook = false;
         sf_target_default(&co.target);
         sf_arch arches[SF_ARCH__COUNT];
         const char *out = NULL;
@@ -106,13 +113,18 @@ int cmd_oci_precompile(int argc, char **argv)
                 switch (c) {
                 case 'o': out = optarg; break;
                 case 'C': crun_only = true; break;
+                case 'H': hook = true; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("oci-precompile", "invalid option");
                 }
         }
-        if (argc - optind != 1)
+        if (hook && (argc - optind != 0 || out))
+                return cli_usage_error("oci-precompile", "--hook reads standard input and writes standard output: no CONFIG.json or -o");
+        if (!hook && argc - optind != 1)
                 return cli_usage_error("oci-precompile", "give one config.json");
-        const char *file = argv[optind];
+        /* a hook's messages name what the runtime passed */
+        const char *file = hook ? "/dev/stdin" : argv[optind];
+        const char *name = hook ? "the container's config (standard input)" : file;
         if (!out)
                 out = file;
 
@@ -123,7 +135,7 @@ int cmd_oci_precompile(int argc, char **argv)
                 return cli_fail("oci-precompile", &err);
         sf_doc doc = { 0 };
         sf_diags d = { 0 };
-        if (sf_json_parse(data, len, file, &doc, &d) < 0) {
+        if (sf_json_parse(data, len, name, &doc, &d) < 0) {
                 cli_print_diags(&d, false);
                 sf_diags_release(&d);
                 sf_doc_release(&doc);
@@ -131,6 +143,11 @@ int cmd_oci_precompile(int argc, char **argv)
         }
         const sf_node *root = doc.docs[0];
         const sf_node *linux_ = sf_node_get(root, "linux");
+        if (!sf_node_get(linux_, "seccomp") && hook) {
+                /* nothing to compile: the runtime gets the config it gave */
+                sf_doc_release(&doc);
+                return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+        }
         if (!sf_node_get(linux_, "seccomp")) {
                 cli_error("oci-precompile", "%s has no linux.seccomp: nothing to compile", file);
                 sf_doc_release(&doc);
@@ -152,7 +169,7 @@ int cmd_oci_precompile(int argc, char **argv)
         size_t n = 0;
         sf_prog *prog = NULL;
         int status = EXIT_INVALID;
-        if (sf_profile_load_data(data, len, file, NULL, &v, &n, &d, &err) < 0) {
+        if (sf_profile_load_data(data, len, name, NULL, &v, &n, &d, &err) < 0) {
                 cli_print_diags(&d, false);
                 sf_error_free(err);
                 goto out;
@@ -189,7 +206,7 @@ int cmd_oci_precompile(int argc, char **argv)
                 sf_buf_printf(&text, "%s\n  \"annotations\": {\n    \"" ANNOTATION "\": \"%s\"\n  }\n}",
                               root->obj.n ? "," : "", enc.s);
         } else {
-                cli_error("oci-precompile", "%s: annotations is not an object", file);
+                cli_error("oci-precompile", "%s: annotations is not an object", name);
                 sf_buf_release(&enc);
                 goto out;
         }
@@ -197,7 +214,12 @@ int cmd_oci_precompile(int argc, char **argv)
         sf_buf_release(&enc);
         if (text.oom)
                 cli_error("oci-precompile", "out of memory");
-        else if (sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
+        else if (hook) {
+                if (fwrite(text.s, 1, text.len, stdout) == text.len && fflush(stdout) == 0)
+                        status = EXIT_OK;
+                else
+                        cli_error("oci-precompile", "cannot write the config to standard output");
+        } else if (sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
                 cli_fail("oci-precompile", &err);
         else {
                 fprintf(stderr, "%s: %zu instructions in " ANNOTATION "\n", out, prog->len);

@@ -6,7 +6,7 @@
 # /sys/fs/cgroup/unified.
 set -u
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 13
 
 if [ "$(id -u)" != 0 ] || ! command -v crun >/dev/null || [ ! -x /bin/busybox ] || ! command -v unshare >/dev/null; then
         for i in 1 2 3 4 5 6 7 8 9; do
@@ -129,4 +129,69 @@ done_test "a config without linux.seccomp: exit 1, file untouched"
 sf oci-precompile "$BAD/unknown-action.json"
 expect_rc 1
 done_test "a config whose profile is invalid: exit 1"
+
+# --- --hook: a precreate hook (config in, config out) -------------------------------------------------------
+
+crun_with "$SF_SHARED/profiles/real/moby-default.json"
+cp "$bundle/config.json" "$SCRATCH/hook-in.json"
+cp "$bundle/config.json" "$SCRATCH/file-mode.json"
+"$SYSFENCE" oci-precompile "$SCRATCH/file-mode.json" 2>/dev/null || fail "file mode failed"
+sf_in "$SCRATCH/hook-in.json" oci-precompile --hook
+expect_rc 0
+cmp -s "$OUT" "$SCRATCH/file-mode.json" || fail "--hook wrote another config than the file mode"
+sf_in "$SCRATCH/noseccomp.orig" oci-precompile --hook
+expect_rc 0
+cmp -s "$OUT" "$SCRATCH/noseccomp.orig" || fail "a config without linux.seccomp did not come out as it went in"
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["linux"]["seccomp"] = json.load(open(sys.argv[2])); json.dump(c, open(sys.argv[3], "w"))' \
+        "$SCRATCH/hook-in.json" "$BAD/unknown-action.json" "$SCRATCH/hook-bad.json"
+sf_in "$SCRATCH/hook-bad.json" oci-precompile --hook
+expect_rc 1
+expect_err "the container's config (standard input)"
+sf oci-precompile --hook "$SCRATCH/hook-in.json"
+expect_rc 2
+done_test "--hook: the config from standard input to standard output, as the file mode writes it; none without linux.seccomp; invalid: exit 1"
+
+if command -v podman >/dev/null && command -v runc >/dev/null; then
+        hd=$SCRATCH/precreate.d
+        mkdir -p "$hd"
+        sed "s|\"/usr/bin/sysfence\"|\"$SYSFENCE\"|" "$SF_SOURCE/hooks/sysfence-precompile.json" >"$hd/sysfence-precompile.json"
+        json_ok "$hd/sysfence-precompile.json" || fail "hooks/sysfence-precompile.json is not JSON"
+        # podman_pc NAME SECCOMP|-: podman (runc) with the precreate hook; keeps the container
+        podman_pc()
+        {
+                _sec=
+                [ "$2" = - ] || _sec="--security-opt seccomp=$2"
+                # shellcheck disable=SC2086 # _sec is one option or none
+                timeout 120 podman --hooks-dir "$hd" --runtime runc --cgroup-manager cgroupfs run --name "$1" $_sec \
+                        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none --rootfs "$bundle/rootfs" \
+                        /bin/sh -c 'uname -s' >"$OUT" 2>"$ERR"
+                rc=$?
+        }
+        podman_pc "sf-pc-$$" -
+        expect_rc 0
+        expect_out Linux
+        cfg=$(podman inspect "sf-pc-$$" --format '{{.OCIConfigPath}}' 2>/dev/null)
+        grep -q '"run.oci.seccomp_bpf_data": *"' "$cfg" 2>/dev/null || fail "the runtime's config lacks the annotation ($cfg)"
+        podman rm -f "sf-pc-$$" >/dev/null 2>&1
+        done_test "podman: the precreate hook puts the compiled default profile in the config the runtime gets; the container runs"
+
+        printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$SCRATCH/nope.json"
+        podman_pc "sf-pc2-$$" "$SCRATCH/nope.json"
+        [ "$rc" -ne 0 ] || fail "podman started the container"
+        grep -q Linux "$OUT" && fail "the container ran"
+        podman rm -f "sf-pc2-$$" >/dev/null 2>&1
+        done_test "podman: a profile that does not compile keeps the container from starting"
+
+        podman_pc "sf-pc3-$$" unconfined
+        expect_rc 0
+        cfg=$(podman inspect "sf-pc3-$$" --format '{{.OCIConfigPath}}' 2>/dev/null)
+        grep -q seccomp_bpf_data "$cfg" 2>/dev/null && fail "an unconfined container got a filter"
+        podman rm -f "sf-pc3-$$" >/dev/null 2>&1
+        done_test "podman: --security-opt seccomp=unconfined passes through the hook unchanged"
+else
+        fail "podman and runc are needed (Debian: podman, runc)"
+        done_test "podman: the precreate hook"
+        done_test "podman: a profile that does not compile"
+        done_test "podman: unconfined passes through"
+fi
 finish
