@@ -221,33 +221,6 @@ static void untrack(sf_ebpf_recorder *rec, uint32_t tid)
 
 /* --- starting a command ---------------------------------------------------------- */
 
-/* argv[0] as execvp would find it; malloc'd, NULL if not found. */
-static char *find_exec(const char *cmd)
-{
-        if (strchr(cmd, '/'))
-                return access(cmd, F_OK) == 0 ? strdup(cmd) : NULL;
-        const char *path = getenv("PATH");
-        if (!path || !*path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        for (const char *p = path;;) {
-                const char *e = strchrnul(p, ':');
-                sf_buf b = { 0 };
-                if (e == p)
-                        sf_buf_putc(&b, '.');
-                else
-                        sf_buf_add(&b, p, (size_t)(e - p));
-                sf_buf_printf(&b, "/%s", cmd);
-                char *full = sf_buf_steal(&b);
-                struct stat st;
-                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-                        return full;
-                free(full);
-                if (!*e)
-                        return NULL;
-                p = e + 1;
-        }
-}
-
 /* In the child, between fork and exec: only async-signal-safe calls, and none
  * after the parent has let us go but execve itself (the recording starts at the
  * first call made once our id is tracked: this execve, as with ptrace). */
@@ -270,7 +243,7 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
                 return sf_error_set(err, EBUSY, "the recorder is already recording");
         if (!argv || !argv[0])
                 return sf_error_set(err, EINVAL, "no command given");
-        _cleanup_free_ char *path = find_exec(argv[0]);
+        _cleanup_free_ char *path = sf_find_exec(argv[0]);
         if (!path)
                 return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
         int sync[2], fail[2];
@@ -321,6 +294,20 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
 /* Adds every thread of pid, then its children's trees: a task is added before
  * its children are listed, so a child forked meanwhile is added by the kernel
  * half or found in the list. */
+typedef struct track_ctx {
+        sf_ebpf_recorder *rec;
+        unsigned depth;
+        sf_error **err;
+} track_ctx;
+
+static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error **err);
+
+static int track_child(void *ctx, pid_t child)
+{
+        track_ctx *c = ctx;
+        return track_tree(c->rec, child, c->depth, c->err);
+}
+
 static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error **err)
 {
         char dir[64];
@@ -356,29 +343,8 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
         }
         if (depth >= ATTACH_MAX_DEPTH)
                 return 0;
-        DIR *d = opendir(dir);
-        if (!d)
-                return 0;
-        struct dirent *de;
-        int r = 0;
-        while (r == 0 && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char file[384];
-                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
-                _cleanup_free_ char *data = NULL;
-                size_t len;
-                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
-                        continue;
-                char *save = NULL;
-                for (char *s = strtok_r(data, " \n", &save); s && r == 0; s = strtok_r(NULL, " \n", &save)) {
-                        uint64_t child;
-                        if (sf_parse_u64(s, 10, &child) == 0 && child <= INT32_MAX)
-                                r = track_tree(rec, (pid_t)child, depth + 1, err);
-                }
-        }
-        closedir(d);
-        return r;
+        track_ctx c = { rec, depth + 1, err };
+        return sf_proc_each_child(pid, track_child, &c);
 }
 
 SF_EXPORT int sf_ebpf_recorder_attach(sf_ebpf_recorder *rec, pid_t pid, sf_error **err)

@@ -207,36 +207,6 @@ static bool notify_supported(void)
         return r < 0 && e != ENOSYS;
 }
 
-/* Calls fn for every child of every thread of process pid
- * (/proc/PID/task/TID/children), until fn returns nonzero, which is returned. */
-static int each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx)
-{
-        char dir[64];
-        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-        DIR *d = opendir(dir);
-        if (!d)
-                return 0;
-        struct dirent *de;
-        int r = 0;
-        while (r == 0 && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char file[384];
-                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
-                _cleanup_free_ char *data = NULL;
-                size_t len;
-                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
-                        continue;
-                char *save = NULL;
-                for (char *t = strtok_r(data, " \n", &save); t && r == 0; t = strtok_r(NULL, " \n", &save)) {
-                        uint64_t child;
-                        if (sf_parse_u64(t, 10, &child) == 0 && child <= INT32_MAX)
-                                r = fn(ctx, (pid_t)child);
-                }
-        }
-        closedir(d);
-        return r;
-}
 
 typedef struct pid_stack {
         pid_t *v;
@@ -270,7 +240,7 @@ static void kill_tree(sf_recorder *rec)
         for (int pass = 0; pass < 64; pass++) {
                 pid_stack st = { 0 };
                 for (pid_t at = getpid();;) {
-                        each_child(at, kill_and_push, &st);
+                        sf_proc_each_child(at, kill_and_push, &st);
                         if (st.n == 0)
                                 break;
                         at = st.v[--st.n];
@@ -356,33 +326,6 @@ SF_EXPORT const sf_record *sf_recorder_record(const sf_recorder *rec)
 }
 
 /* --- starting a command ------------------------------------------------------------------ */
-
-/* argv[0] as execvp would find it; malloc'd, NULL if not found. */
-static char *find_exec(const char *cmd)
-{
-        if (strchr(cmd, '/'))
-                return access(cmd, F_OK) == 0 ? strdup(cmd) : NULL;
-        const char *path = getenv("PATH");
-        if (!path || !*path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        for (const char *p = path;;) {
-                const char *e = strchrnul(p, ':');
-                sf_buf b = { 0 };
-                if (e == p)
-                        sf_buf_putc(&b, '.');
-                else
-                        sf_buf_add(&b, p, (size_t)(e - p));
-                sf_buf_printf(&b, "/%s", cmd);
-                char *full = sf_buf_steal(&b);
-                struct stat st;
-                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-                        return full;
-                free(full);
-                if (!*e)
-                        return NULL;
-                p = e + 1;
-        }
-}
 
 /* Pins the recorder (and what it forks) to one CPU, remembering where it ran. */
 static int pin_self(sf_recorder *rec, sf_error **err)
@@ -520,7 +463,7 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
                 return sf_error_set(err, EBUSY, "the recorder is already tracing");
         if (!argv || !argv[0])
                 return sf_error_set(err, EINVAL, "no command given");
-        _cleanup_free_ char *path = find_exec(argv[0]);
+        _cleanup_free_ char *path = sf_find_exec(argv[0]);
         if (!path)
                 return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
         int r = pin_self(rec, err);
@@ -665,7 +608,7 @@ static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **er
                 return 0;
         /* Children forked before we seized their parent: /proc/PID/task/TID/children. */
         seize_ctx c = { rec, depth + 1, err };
-        return each_child(pid, seize_child, &c);
+        return sf_proc_each_child(pid, seize_child, &c);
 }
 
 SF_EXPORT int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err)

@@ -50,4 +50,8 @@ struct sf_record {
         void *ctx;
 };
 
+/* Calls fn for every child of every thread of process pid
+ * (/proc/PID/task/TID/children), until fn returns nonzero, which is returned. */
+int sf_proc_each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx);
+
 #endif

@@ -2,6 +2,7 @@
 /* The observations: a count per (arch, syscall) and the distinct values of the
  * arguments asked for.  sf_record_add() runs once per traced syscall, so it is
  * an array index and, for the few syscalls with a kept argument, a binary search. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -353,4 +354,35 @@ SF_EXPORT int sf_record_hot(const sf_record *r, char **ret_text, sf_error **err)
                 return sf_error_set(err, ENOMEM, "out of memory");
         *ret_text = text;
         return 0;
+}
+
+/* Calls fn for every child of every thread of process pid
+ * (/proc/PID/task/TID/children), until fn returns nonzero, which is returned. */
+int sf_proc_each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx)
+{
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        struct dirent *de;
+        int r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char file[384];
+                snprintf(file, sizeof(file), "%s/%s/children", dir, de->d_name);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                if (sf_read_file(file, 1 << 20, &data, &len, NULL) < 0)
+                        continue;
+                char *save = NULL;
+                for (char *t = strtok_r(data, " \n", &save); t && r == 0; t = strtok_r(NULL, " \n", &save)) {
+                        uint64_t child;
+                        if (sf_parse_u64(t, 10, &child) == 0 && child <= INT32_MAX)
+                                r = fn(ctx, (pid_t)child);
+                }
+        }
+        closedir(d);
+        return r;
 }

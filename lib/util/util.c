@@ -388,3 +388,30 @@ unsigned sf_edit_distance(const char *a, const char *b, unsigned cap)
         }
         return row[lb];
 }
+
+/* argv[0] as execvp would find it; malloc'd, NULL if not found. */
+char *sf_find_exec(const char *cmd)
+{
+        if (strchr(cmd, '/'))
+                return access(cmd, F_OK) == 0 ? strdup(cmd) : NULL;
+        const char *path = getenv("PATH");
+        if (!path || !*path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        for (const char *p = path;;) {
+                const char *e = strchrnul(p, ':');
+                sf_buf b = { 0 };
+                if (e == p)
+                        sf_buf_putc(&b, '.');
+                else
+                        sf_buf_add(&b, p, (size_t)(e - p));
+                sf_buf_printf(&b, "/%s", cmd);
+                char *full = sf_buf_steal(&b);
+                struct stat st;
+                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+                        return full;
+                free(full);
+                if (!*e)
+                        return NULL;
+                p = e + 1;
+        }
+}

@@ -84,4 +84,8 @@ int sf_parse_u64(const char *s, int base, uint64_t *ret);
 unsigned sf_edit_distance(const char *a, const char *b, unsigned cap);
 
 #include "banned.h"
+/* argv[0] as execvp would find it (a name with a slash as it is, else the first
+ * executable regular file of that name in PATH); malloc'd, NULL if not found. */
+char *sf_find_exec(const char *cmd);
+
 #endif
