@@ -947,6 +947,43 @@ static int notify_wait(sf_recorder *rec, int *ret_status, sf_error **err)
         return 0;
 }
 
+/* Drops from the task set every task that is gone or traced by someone else
+ * (its /proc status says so): it will never stop for us. */
+static void prune_lost(sf_recorder *rec)
+{
+        pid_t self = getpid();
+        for (size_t i = 0; i < rec->tasks.n;) {
+                char file[64];
+                snprintf(file, sizeof(file), "/proc/%d/status", (int)rec->tasks.v[i]);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                bool ours = false;
+                if (sf_read_file(file, 1 << 16, &data, &len, NULL) == 0) {
+                        const char *t = strstr(data, "\nTracerPid:");
+                        uint64_t tracer = 0;
+                        if (t) {
+                                t += strlen("\nTracerPid:");
+                                while (*t == ' ' || *t == '\t')
+                                        t++;
+                                char num[24];
+                                size_t k = 0;
+                                while (k < sizeof(num) - 1 && t[k] >= '0' && t[k] <= '9') {
+                                        num[k] = t[k];
+                                        k++;
+                                }
+                                num[k] = 0;
+                                ours = sf_parse_u64(num, 10, &tracer) == 0 && (pid_t)tracer == self;
+                        }
+                        /* a zombie still reports to us */
+                        ours |= strstr(data, "\nState:\tZ") != NULL;
+                }
+                if (ours)
+                        i++;
+                else
+                        set_del(&rec->tasks, rec->tasks.v[i]);
+        }
+}
+
 SF_EXPORT int sf_recorder_wait(sf_recorder *rec, int *ret_status, sf_error **err)
 {
         if (!rec->started)
@@ -959,7 +996,16 @@ SF_EXPORT int sf_recorder_wait(sf_recorder *rec, int *ret_status, sf_error **err
                 if (rec->detaching && rec->tasks.n == 0)
                         break;
                 int status;
-                pid_t tid = waitpid(-1, &status, __WALL);
+                /* Detaching waits for every task to stop; one that can no longer
+                 * stop for us (gone, or no longer ours) would keep it waiting:
+                 * poll, and drop such tasks between polls. */
+                pid_t tid = waitpid(-1, &status, __WALL | (rec->detaching ? WNOHANG : 0));
+                if (tid == 0) {
+                        prune_lost(rec);
+                        struct timespec pause = { 0, 10000000 };
+                        nanosleep(&pause, NULL);
+                        continue;
+                }
                 if (tid < 0) {
                         if (errno == EINTR)
                                 continue;
