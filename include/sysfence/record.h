@@ -54,7 +54,10 @@ typedef enum sf_record_method {
                                 * go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE); on Linux >= 6.6 the
                                 * hand-over stays on one CPU, several times cheaper than a
                                 * ptrace stop.  The tree cannot load a filter with a listener
-                                * of its own (EBUSY) */
+                                * of its own (EBUSY).  While recording, the calling process is
+                                * a child subreaper (orphans of the tree come to it), and
+                                * killing the tree (a second interrupt, or freeing the
+                                * recorder early) kills every child of the caller */
         SF_RECORD_PTRACE,      /* a filter that returns SECCOMP_RET_TRACE: a ptrace stop per call */
 } sf_record_method;
 

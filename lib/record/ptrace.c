@@ -106,6 +106,7 @@ struct sf_recorder {
         struct seccomp_notif *req;
         struct seccomp_notif_resp *resp;
         size_t req_size, resp_size;
+        bool tree_done;         /* NOTIFY: the listener hung up, no task has the filter */
         pid_t pid;              /* the command, or the process attached to */
         int pidfd;              /* of a started command: signals never reach a reused pid */
         int fail_fd;            /* read end of the child's failure pipe */
@@ -299,7 +300,7 @@ SF_EXPORT void sf_recorder_free(sf_recorder *rec)
         }
         if (rec->have_mask)
                 sched_setaffinity(0, sizeof(rec->orig_mask), &rec->orig_mask);
-        if (rec->method == SF_RECORD_NOTIFY && rec->started && !rec->attached)
+        if (rec->method == SF_RECORD_NOTIFY && rec->started && !rec->attached && !rec->tree_done)
                 kill_tree(rec);
         if (rec->pidfd >= 0)
                 close(rec->pidfd);
@@ -916,6 +917,7 @@ static int notify_wait(sf_recorder *rec, int *ret_status, sf_error **err)
                         if (e < 0 && e != -ENOMEM)
                                 break;
                 } else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+                        rec->tree_done = true;
                         break;
                 }
         }
