@@ -118,7 +118,11 @@ stop()
                 sleep 0.1
                 _i=$((_i + 1))
         done
-        running "$1" && { fail "pid $1 did not end within 20 s of SIG$2"; kill -KILL "$1"; }
+        if running "$1"; then
+                # what it waits for, for whoever reads the failure
+                fail "pid $1 did not end within 20 s of SIG$2: $(sed -n 's/^State:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null), wchan $(cat "/proc/$1/wchan" 2>/dev/null), stack: $(head -5 "/proc/$1/stack" 2>/dev/null | tr '\n' ' '); its tracees: $(grep -l "^TracerPid:[[:space:]]*$1\$" /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | head -5 | tr '\n' ' ')"
+                kill -KILL "$1"
+        fi
         wait "$1"
         rc=$?
 }
