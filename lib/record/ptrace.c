@@ -536,12 +536,14 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
 
 /* --- attaching to a running tree ---------------------------------------------------------- */
 
+/* 1 when tid is now traced, 0 when it is skipped, or an error. */
 static int seize(sf_recorder *rec, pid_t tid, bool required, sf_error **err)
 {
         if (set_has(&rec->tasks, tid))
                 return 0;
         if (pt(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
-                /* gone, or auto-attached already through a fork we have not seen yet */
+                /* gone, a zombie, or auto-attached already through a fork we have
+                 * not seen yet */
                 if (!required && (errno == ESRCH || errno == EPERM))
                         return 0;
                 if (errno == EPERM)
@@ -556,7 +558,7 @@ static int seize(sf_recorder *rec, pid_t tid, bool required, sf_error **err)
         }
         /* a seized task runs on until it is made to stop; the stop is where tracing starts */
         pt(PTRACE_INTERRUPT, tid, 0, 0);
-        return 0;
+        return 1;
 }
 
 typedef struct seize_ctx {
@@ -600,7 +602,12 @@ static int seize_tree(sf_recorder *rec, pid_t pid, unsigned depth, sf_error **er
                                 closedir(d);
                                 return r;
                         }
-                        again = true;
+                        /* Only a task seized now can have made threads we have not
+                         * listed.  One that cannot be seized stays listed (a zombie
+                         * whose parent we have just stopped is never reaped): listing
+                         * again for it would never end. */
+                        if (r > 0)
+                                again = true;
                 }
                 closedir(d);
                 first = false;

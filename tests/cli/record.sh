@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 44
+plan 45
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -577,6 +577,24 @@ sleep 0.2
 running "$victim" || fail "the process died after the detach"
 stop "$victim" TERM
 done_test "--pid: a running shell loop and the children it forks are recorded; ^C lets it go, untraced"
+
+# A zombie child that its parent has not reaped yet cannot be seized; stopping
+# the parent to attach means it is not reaped during the attach either (this
+# once made the attach list the zombie again forever).
+"$PY3" -c 'import os, time
+if os.fork() == 0:
+    os._exit(0)
+time.sleep(30)' &
+victim=$!
+sleep 0.5
+"$SYSFENCE" record -q --pid "$victim" -o "$SCRATCH/zombie.json" >/dev/null 2>"$SCRATCH/zombie.err" &
+rec=$!
+sleep 1
+stop "$rec" INT
+[ "$rc" -eq 0 ] || fail "the recorder exited $rc: $(head -3 "$SCRATCH/zombie.err")"
+json_ok "$SCRATCH/zombie.json" || fail "no profile"
+stop "$victim" TERM
+done_test "--pid of a process with an unreaped zombie child: attached, ^C ends it, profile written"
 
 sf record -q --pid 12ab -o "$SCRATCH/nopid.json"
 expect_rc 2
