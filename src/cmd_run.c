@@ -55,34 +55,6 @@ typedef struct child_error {
         int err;
 } child_error;
 
-static char *find_in_path(const char *cmd)
-{
-        if (strchr(cmd, '/')) {
-                struct stat st;
-                return stat(cmd, &st) == 0 ? strdup(cmd) : NULL;
-        }
-        const char *path = getenv("PATH");
-        if (!path || !*path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        const char *p = path;
-        while (*p) {
-                const char *e = strchr(p, ':');
-                size_t n = e ? (size_t)(e - p) : strlen(p);
-                sf_buf b = { 0 };
-                sf_buf_add(&b, n ? p : ".", n ? n : 1);
-                sf_buf_printf(&b, "/%s", cmd);
-                char *full = sf_buf_steal(&b);
-                struct stat st;
-                if (full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-                        return full;
-                free(full);
-                if (!e)
-                        break;
-                p = e + 1;
-        }
-        return NULL;
-}
-
 static pid_t child_pid;
 
 /* The child's exit after a failure: the raw syscall, not _exit(), which a
@@ -259,7 +231,7 @@ int cmd_run(int argc, char **argv)
                 fprog.len = (unsigned short)prog->len;
         }
         int status = EXIT_INVALID;
-        _cleanup_free_ char *path = find_in_path(cmd[0]);
+        _cleanup_free_ char *path = sf_find_exec(cmd[0]);
         if (!path) {
                 cli_error("run", "%s: command not found", cmd[0]);
                 status = 127;

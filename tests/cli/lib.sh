@@ -165,6 +165,8 @@ expect_no_sanitizer()
 # python3 runs many times: call the interpreter itself, not a version
 # manager's shim, and with -S (no site packages; json is in the standard library).
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
+# edit OP PROFILE ...: read or change a profile (tests/cli/profile-edit.py says how)
+edit() { "$PY" -S "$SF_SOURCE/tests/cli/profile-edit.py" "$@"; }
 
 # json_ok FILE: FILE holds one valid JSON document.
 json_ok()

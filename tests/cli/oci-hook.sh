@@ -36,12 +36,7 @@ hook()
 }
 
 # names FILE: every syscall a profile allows, one a line.
-names()
-{
-        "$PY" -S -c 'import json,sys
-for r in json.load(open(sys.argv[1])).get("syscalls", []):
-    for n in r["names"]: print(n)' "$1" 2>/dev/null
-}
+names() { edit names "$1" 2>/dev/null; }
 
 # --- the command line and the state --------------------------------------------------
 

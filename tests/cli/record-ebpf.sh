@@ -20,33 +20,6 @@ PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
 limit=60
 
-cat >"$SCRATCH/edit.py" <<'EOF'
-# edit.py drop PROFILE NAME OUT        PROFILE without syscall NAME anywhere
-# edit.py droparch PROFILE ARCH OUT    without ARCH in architectures
-# edit.py names PROFILE                every name the profile allows, one a line
-# edit.py arch PROFILE ARCH            the names of ARCH, from the -v log on stdin
-# edit.py get PROFILE EXPR             a Python expression over the profile `d`
-import json, signal, sys
-signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-op, f = sys.argv[1], sys.argv[2]
-d = json.load(open(f))
-if op == "names":
-    for r in d.get("syscalls", []):
-        for n in r["names"]:
-            print(n)
-    sys.exit(0)
-if op == "get":
-    print(eval(sys.argv[3]))
-    sys.exit(0)
-if op == "drop":
-    for r in d["syscalls"]:
-        r["names"] = [n for n in r["names"] if n != sys.argv[3]]
-    d["syscalls"] = [r for r in d["syscalls"] if r["names"]]
-elif op == "droparch":
-    d["architectures"] = [a for a in d["architectures"] if a != sys.argv[3]]
-json.dump(d, open(sys.argv[-1], "w"), indent=1)
-EOF
-edit() { "$PY3" -S "$SCRATCH/edit.py" "$@"; }
 
 # record NAME ARGS... -- CMD...: record with eBPF, kill by default, into
 # $SCRATCH/NAME.json and NAME.hot; CMD's output in $SCRATCH/NAME.out

@@ -168,25 +168,13 @@ for d in bin sbin lib lib64; do
         fi
 done
 
-# names PROFILE: the syscalls the profile allows, one a line
-names() { "$PY3" -S -c 'import json, sys
-for r in json.load(open(sys.argv[1]))["syscalls"]:
-    for n in r["names"]:
-        print(n)' "$1" | sort -u; }
-# drop PROFILE NAME OUT
-drop() { "$PY3" -S -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-for r in d["syscalls"]:
-    r["names"] = [n for n in r["names"] if n != sys.argv[2]]
-d["syscalls"] = [r for r in d["syscalls"] if r["names"]]
-json.dump(d, open(sys.argv[3], "w"))' "$@"; }
 
 # what runc's base set adds (runc's own calls after loading the filter) and
 # execve are never taken away: the rest is the workload's own
 "$SYSFENCE" record -q --base none --format oci -o "$SCRATCH/none.json" -- true >/dev/null 2>&1
 "$SYSFENCE" record -q --base runc --format oci -o "$SCRATCH/runc-base.json" -- true >/dev/null 2>&1
-names "$SCRATCH/none.json" >"$SCRATCH/none.txt"
-{ names "$SCRATCH/runc-base.json" | grep -vxF -f "$SCRATCH/none.txt"; echo execve; } >"$SCRATCH/keep.txt"
+edit names "$SCRATCH/none.json" | sort -u >"$SCRATCH/none.txt"
+{ edit names "$SCRATCH/runc-base.json" | sort -u | grep -vxF -f "$SCRATCH/none.txt"; echo execve; } >"$SCRATCH/keep.txt"
 
 while [ $# -ge 2 ]; do
         name=$1 script=$2
@@ -204,7 +192,7 @@ while [ $# -ge 2 ]; do
         picks=$(echo "$own" | sed -n "1p;$((n / 3 + 1))p;$((2 * n / 3 + 1))p;${n}p" | sort -u)
         spared=
         for s in $picks; do
-                drop "$SCRATCH/$name.json" "$s" "$SCRATCH/cut.json"
+                edit drop "$SCRATCH/$name.json" "$s" "$SCRATCH/cut.json"
                 in_runc "$SCRATCH/cut.json" "$script"
                 if [ "$rc" -eq 0 ] && cmp -s "$OUT" "$SCRATCH/$name.out"; then
                         spared="$spared $s"
