@@ -90,7 +90,7 @@ static const char usage[] =
 static sf_recorder *the_recorder;
 static sf_ebpf_recorder *the_ebpf;
 static bool attached;
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted; /* the first signal */
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -98,7 +98,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
         int errno_saved = errno;
         /* ^C from a terminal reached the whole process group, CMD too */
         int pass = si && si->si_code == SI_KERNEL && !attached ? 0 : sig;
-        interrupted = 1;
+        if (!interrupted)
+                interrupted = sig;
         if (the_ebpf)
                 sf_ebpf_recorder_interrupt(the_ebpf, pass);
         else
@@ -464,6 +465,8 @@ int cmd_record(int argc, char **argv)
                 sf_error_free(err);
                 if (!attached)
                         exit_status = code == ENOENT ? 127 : r == 0 && code != ENOMEM ? 126 : EXIT_INVALID;
+                if (code == EINTR && interrupted)
+                        exit_status = 128 + interrupted; /* nothing started, nothing written */
                 free_recorders();
                 return exit_status;
         }

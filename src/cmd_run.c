@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -253,19 +254,22 @@ int cmd_run(int argc, char **argv)
         }
         *shm = (child_error){ 0 };
         unsigned kflags = kernel_flags(flags);
+        /* A signal from here on waits until the handlers below can pass it on. */
+        sigset_t old_mask;
+        sf_signals_block(&old_mask);
         fflush(NULL);
         pid_t pid = fork();
         if (pid < 0) {
                 cli_error("run", "cannot fork: %s", strerror(errno));
+                sf_signals_restore(&old_mask);
                 munmap(shm, sizeof(*shm));
                 goto out;
         }
         if (pid == 0) {
-                /* If the profile denies exit, the child ends by a fault: let it, without
-                 * a handler (a sanitizer's) that would make more denied calls. */
-                signal(SIGSEGV, SIG_DFL);
-                signal(SIGBUS, SIG_DFL);
-                signal(SIGSYS, SIG_DFL);
+                /* No handler of ours in the child.  If the profile denies exit, the
+                 * child ends by a fault: let it, without a handler (a sanitizer's)
+                 * that would make more denied calls. */
+                sf_child_signals_reset(&old_mask);
                 child_error ce = { 0 };
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         ce = (child_error){ 1, errno };
@@ -286,6 +290,7 @@ int cmd_run(int argc, char **argv)
         sigaction(SIGQUIT, &ign, &old_quit);
         sigaction(SIGTERM, &fwd, NULL);
         sigaction(SIGHUP, &fwd, NULL);
+        sf_signals_restore(&old_mask);
 
         int st = 0;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -315,9 +320,17 @@ int cmd_run(int argc, char **argv)
                 status = 128 + sig;
                 if (sig == SIGSYS && !quiet) {
                         killer k = { .pid = pid };
-                        if (audit_fd >= 0)
-                                while (sf_audit_netlink_read(audit_fd, 200, on_record, &k) > 0 && !k.found)
-                                        ;
+                        /* The kernel logs the kill before the exit; other records (a
+                         * busy machine's) may come between: look for 2 s at most. */
+                        struct timespec t0, t;
+                        clock_gettime(CLOCK_MONOTONIC, &t0);
+                        while (audit_fd >= 0 && !k.found) {
+                                int rd = sf_audit_netlink_read(audit_fd, 200, on_record, &k);
+                                clock_gettime(CLOCK_MONOTONIC, &t);
+                                long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+                                if (rd == 0 || (rd < 0 && rd != -EINTR && rd != -ENOBUFS) || ms >= 2000)
+                                        break;
+                        }
                         if (k.found)
                                 cli_error("run", "%s killed by seccomp: %s (%s)", cmd[0],
                                           k.rec.syscall_name ? k.rec.syscall_name : "unknown syscall",

@@ -458,6 +458,8 @@ static int notify_start(sf_recorder *rec, sf_error **err)
         return 0;
 }
 
+static int spawned(sf_recorder *rec, pid_t pid, int go_fd, sf_error **err);
+
 SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error **err)
 {
         if (rec->started)
@@ -480,10 +482,17 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
                 close(sync[1]);
                 return r;
         }
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
+        /* An interrupt from here on waits until it can reach the command; one
+         * that came before means the command is not started at all. */
+        sigset_t old;
+        sf_signals_block(&old);
+        pid_t pid = -1;
+        if (rec->interrupts)
+                r = sf_error_set(err, EINTR, "interrupted before the command started");
+        else if (fflush(NULL), (pid = fork()) < 0)
                 r = sf_error_set_errno(err, errno, "cannot fork");
+        if (r < 0) {
+                sf_signals_restore(&old);
                 close(sync[0]);
                 close(sync[1]);
                 close(fail[0]);
@@ -491,6 +500,7 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
                 return r;
         }
         if (pid == 0) {
+                sf_child_signals_reset(&old);
                 close(sync[1]);
                 close(fail[0]);
                 child_exec(rec, path, argv, sync[0], fail[1]);
@@ -498,9 +508,18 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
         close(sync[0]);
         close(fail[1]);
         rec->fail_fd = fail[0];
+        r = spawned(rec, pid, sync[1], err);
+        sf_signals_restore(&old);
+        return r;
+}
+
+/* The parent's half of a spawn, with signals blocked: take the child, or kill it. */
+static int spawned(sf_recorder *rec, pid_t pid, int go_fd, sf_error **err)
+{
+        int r;
         if (rec->method == SF_RECORD_NOTIFY) {
                 rec->pid = pid;
-                close(sync[1]); /* go: the child says where its listener will be */
+                close(go_fd); /* go: the child says where its listener will be */
                 r = notify_start(rec, err);
                 if (r < 0) {
                         kill(pid, SIGKILL);
@@ -515,7 +534,7 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
         if (pt(PTRACE_SEIZE, pid, 0, SPAWN_OPTIONS) < 0) {
                 r = sf_error_set_errno(err, errno, "cannot trace the command (ptrace)");
                 kill(pid, SIGKILL);
-                close(sync[1]);
+                close(go_fd);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 return r;
@@ -523,14 +542,14 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
         rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design; -1 on old kernels */
         if (set_add(&rec->tasks, pid) < 0) {
                 kill(pid, SIGKILL);
-                close(sync[1]);
+                close(go_fd);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 return sf_error_set(err, ENOMEM, "out of memory");
         }
         rec->pid = pid;
         rec->started = true;
-        close(sync[1]); /* go */
+        close(go_fd); /* go */
         return 0;
 }
 

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -414,4 +416,31 @@ char *sf_find_exec(const char *cmd)
                         return NULL;
                 p = e + 1;
         }
+}
+
+void sf_signals_block(sigset_t *old)
+{
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, old);
+}
+
+void sf_child_signals_reset(const sigset_t *old)
+{
+        for (int sig = 1; sig < NSIG; sig++) {
+                struct sigaction sa;
+                if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+                        continue;
+                if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+                        continue;
+                sa.sa_handler = SIG_DFL;
+                sa.sa_flags = 0;
+                sigaction(sig, &sa, NULL);
+        }
+        sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void sf_signals_restore(const sigset_t *old)
+{
+        pthread_sigmask(SIG_SETMASK, old, NULL);
 }

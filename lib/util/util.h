@@ -88,4 +88,16 @@ unsigned sf_edit_distance(const char *a, const char *b, unsigned cap);
  * executable regular file of that name in PATH); malloc'd, NULL if not found. */
 char *sf_find_exec(const char *cmd);
 
+/* Around a fork whose child execs a command.  sf_signals_block() blocks every
+ * signal in the calling thread (old mask in *old): a signal that comes while
+ * the parent has not yet noted its child waits until it has, and never runs
+ * the caller's handler in the child.  The child calls sf_child_signals_reset()
+ * first (async-signal-safe): the caller's handlers become SIG_DFL (ignored
+ * signals stay ignored, as exec keeps them) and the old mask returns, so a
+ * signal meant for the command reaches it even before its exec. */
+#include <signal.h>
+void sf_signals_block(sigset_t *old);
+void sf_child_signals_reset(const sigset_t *old);
+void sf_signals_restore(const sigset_t *old);
+
 #endif

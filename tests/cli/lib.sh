@@ -213,3 +213,47 @@ profile_list()
                 printf '%s\t%s\t-\t%s\n' "$(basename "$f")" "$f" "$f"
         done
 }
+
+# running PID: 0 while PID is alive and not a zombie
+running()
+{
+        _st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+        [ -n "$_st" ] && [ "$_st" != Z ]
+}
+
+# waits_on PID: where PID, its threads and its children wait, for whoever reads a failure
+waits_on()
+{
+        for _t in /proc/"$1"/task/*; do
+                printf '[task %s: %s, wchan %s, pending %s, blocked %s; %s] ' "${_t##*/}" \
+                        "$(sed -n 's/^State:[[:space:]]*//p' "$_t/status" 2>/dev/null)" "$(cat "$_t/wchan" 2>/dev/null)" \
+                        "$(sed -n 's/^ShdPnd:[[:space:]]*//p' "$_t/status" 2>/dev/null)" \
+                        "$(sed -n 's/^SigBlk:[[:space:]]*//p' "$_t/status" 2>/dev/null)" \
+                        "$(head -4 "$_t/stack" 2>/dev/null | tr '\n' ' ')"
+        done
+        for _c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+                printf '[child %s (%s): %s, wchan %s, tracer %s] ' "$_c" "$(tr '\0' ' ' <"/proc/$_c/cmdline" 2>/dev/null)" \
+                        "$(sed -n 's/^State:[[:space:]]*//p' "/proc/$_c/status" 2>/dev/null)" "$(cat "/proc/$_c/wchan" 2>/dev/null)" \
+                        "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$_c/status" 2>/dev/null)"
+        done
+}
+
+# stop PID SIG: send SIG, wait up to 60 s for PID to end (then say where it
+# waits, and KILL it); sets $rc, and $stop_secs to the seconds it took.
+stop()
+{
+        _t0=$(date +%s)
+        kill -"$2" "$1" 2>/dev/null
+        _i=0
+        while running "$1" && [ "$_i" -lt 600 ]; do
+                sleep 0.1
+                _i=$((_i + 1))
+        done
+        if running "$1"; then
+                fail "pid $1 did not end within 60 s of SIG$2: $(waits_on "$1")"
+                kill -KILL "$1"
+        fi
+        wait "$1"
+        rc=$?
+        stop_secs=$(($(date +%s) - _t0))
+}

@@ -66,26 +66,6 @@ every_syscall_needed()
         [ -z "$_spared" ] || fail "the work succeeds without:$_spared"
 }
 
-running()
-{
-        _st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-        [ -n "$_st" ] && [ "$_st" != Z ]
-}
-
-# stop PID SIG: send SIG, wait up to 20 s for PID to end (then KILL); sets $rc.
-stop()
-{
-        kill -"$2" "$1" 2>/dev/null
-        _i=0
-        while running "$1" && [ "$_i" -lt 200 ]; do
-                sleep 0.1
-                _i=$((_i + 1))
-        done
-        running "$1" && { fail "pid $1 did not end within 20 s of SIG$2"; kill -KILL "$1"; }
-        wait "$1"
-        rc=$?
-}
-
 # wait_for FILE TEXT: up to 60 s for FILE to contain TEXT (remove FILE before
 # starting what writes it: a redirection in a background job may come later)
 wait_for()

@@ -72,30 +72,6 @@ every_syscall_needed()
 # A free TCP port on 127.0.0.1.
 free_port() { "$PY3" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-running()
-{
-        _st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-        [ -n "$_st" ] && [ "$_st" != Z ]
-}
-
-# stop PID SIG: send SIG, wait up to 60 s for PID to end (then KILL: a loaded CI machine has been seen to take ~20 s to end a sanitizer-built sysfence run); sets $rc.
-stop()
-{
-        kill -"$2" "$1" 2>/dev/null
-        _i=0
-        while running "$1" && [ "$_i" -lt 600 ]; do
-                sleep 0.1
-                _i=$((_i + 1))
-        done
-        if running "$1"; then
-                # what it waits for, for whoever reads the failure
-                fail "pid $1 did not end within 60 s of SIG$2: $(sed -n 's/^State:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null), wchan $(cat "/proc/$1/wchan" 2>/dev/null), stack: $(head -5 "/proc/$1/stack" 2>/dev/null | tr '\n' ' '); its tracees: $(grep -l "^TracerPid:[[:space:]]*$1\$" /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | head -5 | tr '\n' ' ')"
-                kill -KILL "$1"
-        fi
-        wait "$1"
-        rc=$?
-}
-
 # fetch URL FILE: attempts for up to 10 s; 0 when FILE holds the body
 fetch()
 {

@@ -34,7 +34,7 @@ static int test_no, failed;
                 }                                                                          \
         } while (0)
 
-#define N_TESTS 37
+#define N_TESTS 39
 
 static const uint64_t no_args[6];
 
@@ -450,6 +450,74 @@ static void test_live(const char *self)
         sf_error_freep(&err);
 }
 
+static volatile sig_atomic_t caught;
+static void on_usr1(int sig) { caught = sig; }
+
+/* What a spawned command gets of the caller's signals: no handler, the mask of
+ * before the spawn, ignored signals still ignored; an interrupt before the
+ * spawn starts nothing. */
+static void test_signals(void)
+{
+        struct sigaction h = { .sa_handler = on_usr1 }, ign = { .sa_handler = SIG_IGN }, old1, old2;
+        sigemptyset(&h.sa_mask);
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGUSR1, &h, &old1);
+        sigaction(SIGUSR2, &ign, &old2);
+        sigset_t orig, before, old, now;
+        sigemptyset(&before);
+        sigaddset(&before, SIGWINCH);
+        sigprocmask(SIG_SETMASK, &before, &orig);
+        sf_signals_block(&old);
+        pid_t pid = fork();
+        if (pid == 0) {
+                sf_child_signals_reset(&old);
+                struct sigaction a, b;
+                sigaction(SIGUSR1, NULL, &a);
+                sigaction(SIGUSR2, NULL, &b);
+                sigprocmask(SIG_SETMASK, NULL, &now);
+                int bad = (a.sa_handler != SIG_DFL) | (b.sa_handler != SIG_IGN) << 1 |
+                          (!sigismember(&now, SIGWINCH) || sigismember(&now, SIGTERM)) << 2;
+                _exit(bad);
+        }
+        sigprocmask(SIG_SETMASK, NULL, &now);
+        bool all_blocked = sigismember(&now, SIGTERM) && sigismember(&now, SIGINT);
+        sf_signals_restore(&old);
+        sigprocmask(SIG_SETMASK, NULL, &now);
+        bool restored = sigismember(&now, SIGWINCH) && !sigismember(&now, SIGTERM);
+        int status = -1;
+        while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        TEST(pid > 0 && all_blocked && restored && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+             "around a spawn: the parent blocks every signal, then its mask returns; the child has no handler of the caller's, "
+             "keeps what was ignored and the mask of before (child's verdict %d)",
+             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+        sigaction(SIGUSR1, &old1, NULL);
+        sigaction(SIGUSR2, &old2, NULL);
+
+        char mark[] = "/tmp/sf-test-record-eintr.XXXXXX";
+        int fd = mkstemp(mark);
+        if (fd >= 0)
+                close(fd);
+        unlink(mark);
+        char script[128];
+        snprintf(script, sizeof(script), "touch %s", mark);
+        char *touch[] = { (char *)"/bin/sh", (char *)"-c", script, NULL };
+        sf_recorder *rec = NULL;
+        sf_error *err = NULL;
+        int r = sf_recorder_new(NULL, &rec, &err);
+        if (r == 0) {
+                sf_recorder_interrupt(rec, SIGTERM);
+                r = sf_recorder_spawn(rec, touch, &err);
+        }
+        usleep(100000);
+        TEST(r == -EINTR && access(mark, F_OK) < 0, "interrupted before the spawn: -EINTR, the command never runs (%s)",
+             err ? sf_error_message(err) : "no error");
+        unlink(mark);
+        sf_recorder_free(rec);
+        sf_error_freep(&err);
+}
+
 int main(int argc, char **argv)
 {
         if (argc > 1 && strcmp(argv[1], "--int80") == 0) {
@@ -490,6 +558,7 @@ int main(int argc, char **argv)
         test_observations();
         test_synthesis();
         test_live(argv[0]);
+        test_signals();
         if (test_no != N_TESTS)
                 printf("# planned %d tests but ran %d\n", N_TESTS, test_no);
         return failed || test_no != N_TESTS;
