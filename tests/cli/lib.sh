@@ -231,6 +231,10 @@ waits_on()
                         "$(sed -n 's/^SigBlk:[[:space:]]*//p' "$_t/status" 2>/dev/null)" \
                         "$(head -4 "$_t/stack" 2>/dev/null | tr '\n' ' ')"
         done
+        # its user-space stack too, where gdb is at hand
+        command -v gdb >/dev/null 2>&1 &&
+                printf '[backtrace: %s] ' "$(timeout 20 gdb -q -batch -p "$1" -ex 'thread apply all bt 12' 2>/dev/null |
+                        grep '^#' | head -24 | tr '\n' ' ')"
         for _c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
                 printf '[child %s (%s): %s, wchan %s, tracer %s] ' "$_c" "$(tr '\0' ' ' <"/proc/$_c/cmdline" 2>/dev/null)" \
                         "$(sed -n 's/^State:[[:space:]]*//p' "/proc/$_c/status" 2>/dev/null)" "$(cat "/proc/$_c/wchan" 2>/dev/null)" \
