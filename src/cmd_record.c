@@ -447,6 +447,8 @@ int cmd_record(int argc, char **argv)
                         wr = sf_ebpf_recorder_wait(the_ebpf, &status, &err);
         } else {
                 r = attached ? sf_recorder_attach(the_recorder, pid, &err) : sf_recorder_spawn(the_recorder, cmd, &err);
+                if (r == 0 && attached && !quiet)
+                        cli_error("record", "recording process tree %d until it ends or ^C", (int)pid);
                 if (r == 0)
                         wr = sf_recorder_wait(the_recorder, &status, &err);
         }

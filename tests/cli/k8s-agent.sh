@@ -219,7 +219,7 @@ stop_agent
 done_test "SIGTERM: the agent exits 0"
 
 start_agent
-sleep 0.3
+wait_until catches "$AGENT_PID" 2 || fail "the agent set no SIGINT handler within 60 s"
 kill -INT "$AGENT_PID"
 wait "$AGENT_PID"
 agent_rc=$?
@@ -233,7 +233,8 @@ flock "$DIR/.sysfence-agent.lock" sleep 1.5 &
 LOCKER=$!
 sleep 0.2
 start_agent
-sleep 0.5
+wait_until catches "$AGENT_PID" 15 || fail "the agent set no SIGTERM handler within 60 s"
+sleep 0.3
 kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent did not wait for the lock"
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"

@@ -261,3 +261,33 @@ stop()
         rc=$?
         stop_secs=$(($(date +%s) - _t0))
 }
+
+# wait_until CMD...: up to 60 s for CMD to succeed (a started command to get
+# where a test needs it, however loaded the machine)
+wait_until()
+{
+        _w=0
+        until "$@"; do
+                [ "$_w" -ge 600 ] && return 1
+                sleep 0.1
+                _w=$((_w + 1))
+        done
+}
+
+# in_nanosleep PATTERN: a process whose command line matches PATTERN (pgrep -f)
+# sleeps in clock_nanosleep
+in_nanosleep()
+{
+        for _p in $(pgrep -f "$1"); do
+                grep -q nanosleep "/proc/$_p/wchan" 2>/dev/null && return 0
+        done
+        return 1
+}
+
+# catches PID SIGNUM: PID has a handler for signal SIGNUM (its SigCgt bit), so a
+# signal sent now tests the handler, not the default action
+catches()
+{
+        _m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        [ -n "$_m" ] && [ $(((0x$_m >> ($2 - 1)) & 1)) -eq 1 ]
+}
