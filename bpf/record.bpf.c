@@ -1,65 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The eBPF recorder's kernel half (lib/record/ebpf.c loads it).
  *
- * tp_btf/sys_enter counts every syscall of the recorded tasks, per arch and
+ * raw_tp/sys_enter counts every syscall of the recorded tasks, per arch and
  * number, in a per-CPU array (no atomics, no lock).  Which tasks: either the
- * tree of the started command, one bit per thread id in `tree_bits` (children
- * are added where they are created, exits removed), or every task whose pid
- * namespace is the one asked for, or a namespace nested in it.  The program
- * runs on every syscall of the machine, so its common path is short: one load
- * from a global array (measured: a hash lookup by thread id cost ~90 ns, task
- * storage ~40 ns with its recursion lock, more than all the rest), and the arch
- * is a direct load (tp_btf gives typed pointers: no probe-read helper).  The
- * thread ids of the tree are also kept in `tracked`, touched only on fork, exec
- * and exit, for the recorder to know when the tree is gone and to signal it.
+ * tree of the started command, one bit per thread id in the array map `tree`
+ * (children are added where they are created, exits removed), or every task
+ * whose pid namespace is the one asked for, or a namespace nested in it.  The
+ * program runs on every syscall of the machine, so its common path is short:
+ * one inlined array lookup by thread id (measured: a hash lookup cost ~90 ns,
+ * task storage ~40 ns with its recursion lock, more than all the rest).
  *
- * No vmlinux.h and no kernel headers: the few kernel structs read are declared
- * here with only the fields used, and preserve_access_index makes every access
- * a CO-RE relocation that libbpf resolves against /sys/kernel/btf/vmlinux. */
+ * No vmlinux.h, no kernel headers and no CO-RE: raw tracepoints take their
+ * arguments untyped, and the few kernel struct fields read (a task's
+ * thread_info status and struct pid, a new task's pid, the syscall registers)
+ * are read at offsets the recorder finds in the kernel's BTF before loading
+ * (lib/record/btf.c) and sets here as constants: directly through the typed
+ * pointer bpf_get_current_task_btf() gives (the verifier checks each against
+ * the kernel's own BTF), else with bpf_probe_read_kernel.  So libbpf never
+ * parses the 5 MB vmlinux BTF, which cost ~25 ms of each recording's start. */
 #include <linux/bpf.h>
 #include <linux/errno.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-
-#define CORE __attribute__((preserve_access_index))
-
-struct pt_regs {
-        unsigned long bx, cx, dx, si, di, bp, r8, r9, r10;
-} CORE;
-
-struct thread_info {
-        unsigned int status;
-} CORE;
-
-struct ns_common {
-        unsigned int inum;
-} CORE;
-
-struct pid_namespace {
-        struct ns_common ns;
-} CORE;
-
-struct upid {
-        int nr;
-        struct pid_namespace *ns;
-} CORE;
-
-struct pid {
-        unsigned int level;
-        struct upid numbers[1];
-} CORE;
-
-struct task_struct {
-        struct thread_info thread_info;
-        int pid;
-        int tgid;
-        struct pid *thread_pid;
-} CORE;
 
 /* x86's thread_info status bit for "this syscall came in through a 32-bit
  * entry" (int $0x80, sysenter, 32-bit syscall): set before sys_enter, cleared on
  * the way back to user mode; in_ia32_syscall() reads the same bit.  A macro in
- * the kernel, so not relocatable: it has been 0x0002 since Linux 2.6. */
+ * the kernel, so not in BTF: it has been 0x0002 since Linux 2.6. */
 #define TS_COMPAT 0x0002
 #define X32_BIT 0x40000000L
 
@@ -69,24 +35,48 @@ struct task_struct {
 #define SLOT_X32 2
 #define N_SLOT_ARCH 3
 #define NR_SLOTS 1024
+#define N_SLOTS (N_SLOT_ARCH * NR_SLOTS)
 #define MAX_PIDNS_LEVEL 32
 
 #define MODE_TREE 0
 #define MODE_PIDNS 1
 
-struct {
-        __uint(type, BPF_MAP_TYPE_HASH);
-        __uint(map_flags, BPF_F_NO_PREALLOC); /* off the per-syscall path; cheaper to create */
-        __uint(max_entries, 32768);
-        __type(key, __u32);   /* thread id, as the initial pid namespace numbers it */
-        __type(value, __u8);
-} tracked SEC(".maps");
+/* Kernel struct offsets in bytes, from BTF; set before loading. */
+const volatile __u32 off_task_pid;          /* task_struct.pid */
+const volatile __u32 off_task_status;       /* task_struct.thread_info.status */
+const volatile __u32 off_task_thread_pid;   /* task_struct.thread_pid */
+const volatile __u32 off_pid_level;         /* pid.level */
+const volatile __u32 off_pid_numbers;       /* pid.numbers */
+const volatile __u32 size_upid;             /* sizeof(struct upid) */
+const volatile __u32 off_upid_ns;           /* upid.ns */
+const volatile __u32 off_pidns_inum;        /* pid_namespace.ns.inum */
+const volatile __u32 off_regs[9];           /* pt_regs: bx cx dx si di bp r8 r9 r10 */
+const volatile __u32 execve_slot;           /* x86_64's execve, in counts */
+enum { R_BX, R_CX, R_DX, R_SI, R_DI, R_BP, R_R8, R_R9, R_R10 };
 
+/* The tree: bit (tid % 64) of word tid / 64, for every thread id below the
+ * kernel's pid_max when recording began (the recorder sizes it; a larger one
+ * sets track_full).  Set and cleared with atomic or/and (fork, exit and exec
+ * on several CPUs at once; the recorder through its mmap). */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(map_flags, BPF_F_MMAPABLE);
+        __uint(max_entries, 512);
+        __type(key, __u32);
+        __type(value, __u64);
+} tree SEC(".maps");
+
+/* One element: counts[arch slot * NR_SLOTS + number (x32: without its bit)],
+ * per CPU.  One 24 KiB per-CPU value is one allocation; 3072 elements were
+ * 3072 (~2 ms to create). */
+struct counts_value {
+        __u64 n[N_SLOTS];
+};
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-        __uint(max_entries, N_SLOT_ARCH * NR_SLOTS);
-        __type(key, __u32);   /* arch slot * NR_SLOTS + number (x32: without its bit) */
-        __type(value, __u64);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct counts_value);
 } counts SEC(".maps");
 
 /* Numbers outside 0..NR_SLOTS-1 (-1, an x32 bit on an i386 call, garbage). */
@@ -116,88 +106,116 @@ struct {
         __type(value, __u8);
 } values SEC(".maps");
 
-/* The tree: bit (tid % 64) of word tid / 64, for every thread id up to
- * PID_MAX_LIMIT (4M, 512 KiB); set and cleared with atomic or/and (fork, exit
- * and exec on several CPUs at once; the recorder through the mmap'ed .bss). */
-#define PID_WORDS (4194304 / 64)
-__u64 tree_bits[PID_WORDS];
-
-/* Thread ids stay below PID_MAX_LIMIT, so the mask changes none; it is there
- * for the verifier, which does not carry a range check made on a copy of the
- * register over to the index. */
-#define WORD(tid) (((tid) / 64) & (PID_WORDS - 1))
+static __always_inline __u64 *tree_word(__u32 tid)
+{
+        __u32 w = tid / 64;
+        return bpf_map_lookup_elem(&tree, &w);
+}
 
 static __always_inline int in_tree(__u32 tid)
 {
-        return (tree_bits[WORD(tid)] >> (tid % 64)) & 1;
+        __u64 *w = tree_word(tid);
+        return w && ((*w >> (tid % 64)) & 1);
 }
 
-static __always_inline void tree_add(__u32 tid)
-{
-        __sync_fetch_and_or(&tree_bits[WORD(tid)], 1ULL << (tid % 64));
-}
-
-static __always_inline void tree_del(__u32 tid)
-{
-        __sync_fetch_and_and(&tree_bits[WORD(tid)], ~(1ULL << (tid % 64)));
-}
-
+/* How to record, set before loading: the verifier drops what the mode does
+ * not use. */
+const volatile __u32 mode;
+const volatile __u32 ns_inum;
+const volatile __u32 ns_level;  /* of that namespace: 0 is the initial one */
 /* Set by the recorder after loading (.bss is mmap'ed). */
-__u32 mode;
-__u32 ns_inum;
-__u32 ns_level;       /* of that namespace: 0 is the initial one */
+/* The command the recorder started: it joins the tree when its execve
+ * succeeds (which counts as its first call), so nothing it does before, in
+ * the recorder's code, is recorded, and nothing after is missed. */
+__u32 pending_tid;
 /* 1 + the index of the argument whose values are kept, per counts slot. */
-__u8 arg_index[N_SLOT_ARCH * NR_SLOTS];
+__u8 arg_index[N_SLOTS];
 /* Set here, read by the recorder: plain stores of 1, no atomics needed. */
 __u32 track_full;  /* a new task could not be added: its calls are missed */
 __u32 odd_full;    /* too many distinct out-of-range numbers */
 __u32 values_full; /* argument values were dropped */
 
-static __always_inline int task_in_pidns(struct task_struct *task)
+static __always_inline void tree_add(__u32 tid)
 {
-        struct pid *p = task->thread_pid;
+        __u64 *w = tree_word(tid);
+        if (w)
+                __sync_fetch_and_or(w, 1ULL << (tid % 64));
+        else
+                track_full = 1;
+}
+
+static __always_inline void tree_del(__u32 tid)
+{
+        __u64 *w = tree_word(tid);
+        if (w)
+                __sync_fetch_and_and(w, ~(1ULL << (tid % 64)));
+}
+
+/* A kernel field: 0 when it cannot be read (it can always be, for a live task). */
+static __always_inline __u64 kread64(const void *base, __u32 off)
+{
+        __u64 v = 0;
+        bpf_probe_read_kernel(&v, sizeof(v), (const char *)base + off);
+        return v;
+}
+
+static __always_inline __u32 kread32(const void *base, __u32 off)
+{
+        __u32 v = 0;
+        bpf_probe_read_kernel(&v, sizeof(v), (const char *)base + off);
+        return v;
+}
+
+/* Fields of kernel structs through typed pointers (bpf_get_current_task_btf
+ * and what is loaded through it): plain loads at offsets that are constants
+ * the verifier knows (frozen .rodata values) and checks against the kernel's
+ * own BTF; a load through a bad pointer reads 0 (the JIT's exception table),
+ * and there is no helper call on the per-syscall path. */
+#define FIELD(type, base, off) (*(const type *)((const char *)(base) + (off)))
+
+static __always_inline int task_in_pidns(const void *task)
+{
+        const void *p = FIELD(void *, task, off_task_thread_pid);
         if (!p)
                 return 0;
         /* numbers[i] is the task's pid in the namespace at depth i: the task is
          * in the target, or below it, when numbers[target's depth] is the target */
-        unsigned int level = p->level, want = ns_level;
-        if (level < want || want > MAX_PIDNS_LEVEL)
+        if (ns_level > MAX_PIDNS_LEVEL || FIELD(__u32, p, off_pid_level) < ns_level)
                 return 0;
-        struct upid *u = &p->numbers[0];
-        u = (struct upid *)((char *)u + want * bpf_core_type_size(struct upid));
-        struct pid_namespace *ns = BPF_CORE_READ(u, ns);
-        return ns && BPF_CORE_READ(ns, ns.inum) == ns_inum;
+        const void *ns = FIELD(void *, p, off_pid_numbers + ns_level * size_upid + off_upid_ns);
+        return ns && FIELD(__u32, ns, off_pidns_inum) == ns_inum;
 }
 
-static __always_inline __u64 arg_of(struct pt_regs *regs, __u32 arch, __u32 i)
+static __always_inline __u64 arg_of(const void *regs, __u32 arch, __u32 i)
 {
+        __u32 off;
         if (arch == SLOT_I386) {
-                unsigned long v = 0;
                 switch (i) {
-                case 0: v = BPF_CORE_READ(regs, bx); break;
-                case 1: v = BPF_CORE_READ(regs, cx); break;
-                case 2: v = BPF_CORE_READ(regs, dx); break;
-                case 3: v = BPF_CORE_READ(regs, si); break;
-                case 4: v = BPF_CORE_READ(regs, di); break;
-                default: v = BPF_CORE_READ(regs, bp); break;
+                case 0: off = off_regs[R_BX]; break;
+                case 1: off = off_regs[R_CX]; break;
+                case 2: off = off_regs[R_DX]; break;
+                case 3: off = off_regs[R_SI]; break;
+                case 4: off = off_regs[R_DI]; break;
+                default: off = off_regs[R_BP]; break;
                 }
                 /* an i386 call has 32-bit arguments: seccomp sees the low word */
-                return (__u32)v;
+                return (__u32)kread64(regs, off);
         }
         switch (i) {
-        case 0: return BPF_CORE_READ(regs, di);
-        case 1: return BPF_CORE_READ(regs, si);
-        case 2: return BPF_CORE_READ(regs, dx);
-        case 3: return BPF_CORE_READ(regs, r10);
-        case 4: return BPF_CORE_READ(regs, r8);
-        default: return BPF_CORE_READ(regs, r9);
+        case 0: off = off_regs[R_DI]; break;
+        case 1: off = off_regs[R_SI]; break;
+        case 2: off = off_regs[R_DX]; break;
+        case 3: off = off_regs[R_R10]; break;
+        case 4: off = off_regs[R_R8]; break;
+        default: off = off_regs[R_R9]; break;
         }
+        return kread64(regs, off);
 }
 
-SEC("tp_btf/sys_enter")
-int sys_enter(unsigned long long *ctx)
+SEC("raw_tp/sys_enter")
+int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-        struct task_struct *task;
+        const void *task;
         if (mode == MODE_TREE) {
                 if (!in_tree((__u32)bpf_get_current_pid_tgid()))
                         return 0;
@@ -207,8 +225,8 @@ int sys_enter(unsigned long long *ctx)
                 if (!task_in_pidns(task))
                         return 0;
         }
-        long nr = (long)ctx[1];
-        __u32 arch = task->thread_info.status & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
+        long nr = (long)ctx->args[1];
+        __u32 arch = FIELD(__u32, task, off_task_status) & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
         long idx = nr;
         /* x32 calls share x86_64's entry and carry bit 30 in the number */
         if (arch == SLOT_X86_64 && nr >= 0 && (nr & X32_BIT)) {
@@ -227,15 +245,15 @@ int sys_enter(unsigned long long *ctx)
                 }
                 return 0;
         }
-        __u32 slot = arch * NR_SLOTS + (__u32)idx;
-        __u64 *c = bpf_map_lookup_elem(&counts, &slot);
-        if (c)
-                *c += 1;
-        if (slot >= N_SLOT_ARCH * NR_SLOTS)
+        __u32 slot = arch * NR_SLOTS + (__u32)idx, zero = 0;
+        if (slot >= N_SLOTS)
                 return 0;
+        struct counts_value *c = bpf_map_lookup_elem(&counts, &zero);
+        if (c)
+                c->n[slot] += 1;
         __u8 ai = arg_index[slot];
         if (ai) {
-                struct value_key k = { .slot = slot, .value = arg_of((struct pt_regs *)ctx[0], arch, ai - 1) };
+                struct value_key k = { .slot = slot, .value = arg_of((const void *)ctx->args[0], arch, ai - 1) };
                 if (!bpf_map_lookup_elem(&values, &k)) {
                         __u8 one = 1;
                         if (bpf_map_update_elem(&values, &k, &one, BPF_NOEXIST) == -E2BIG)
@@ -246,52 +264,49 @@ int sys_enter(unsigned long long *ctx)
 }
 
 /* A task of the tree made a process or a thread: it joins the tree before it
- * first runs (the tracepoint fires before wake_up_new_task). */
-SEC("tp_btf/sched_process_fork")
-int sched_process_fork(unsigned long long *ctx)
+ * first runs (the tracepoint fires before wake_up_new_task, in the parent). */
+SEC("raw_tp/sched_process_fork")
+int sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 {
-        if (mode != MODE_TREE)
+        if (mode != MODE_TREE || !in_tree((__u32)bpf_get_current_pid_tgid()))
                 return 0;
-        struct task_struct *parent = (struct task_struct *)ctx[0];
-        struct task_struct *child = (struct task_struct *)ctx[1];
-        if (!in_tree((__u32)parent->pid))
-                return 0;
-        __u32 tid = (__u32)child->pid;
-        __u8 one = 1;
-        if (tid / 64 >= PID_WORDS || bpf_map_update_elem(&tracked, &tid, &one, BPF_ANY) < 0)
-                track_full = 1;
-        tree_add(tid);
+        tree_add(kread32((const void *)ctx->args[1], off_task_pid));
         return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int sched_process_exit(unsigned long long *ctx)
+/* In the exiting task. */
+SEC("raw_tp/sched_process_exit")
+int sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-        struct task_struct *task = (struct task_struct *)ctx[0];
-        __u32 tid = (__u32)task->pid;
-        if (!in_tree(tid))
-                return 0;
-        tree_del(tid);
-        bpf_map_delete_elem(&tracked, &tid);
+        __u32 tid = (__u32)bpf_get_current_pid_tgid();
+        if (mode == MODE_TREE && in_tree(tid))
+                tree_del(tid);
         return 0;
 }
 
 /* A thread other than the leader that execs takes the leader's id (which left
- * the tree when the leader exited in de_thread): the tree keeps it. */
-SEC("tp_btf/sched_process_exec")
-int sched_process_exec(unsigned long long *ctx)
+ * the tree when the leader exited in de_thread): the tree keeps it.  In the
+ * task that execs, with its new id. */
+SEC("raw_tp/sched_process_exec")
+int sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
-        struct task_struct *task = (struct task_struct *)ctx[0];
-        __u32 old = (__u32)ctx[1];
-        __u32 tid = (__u32)task->pid;
+        __u32 old = (__u32)ctx->args[1];
+        __u32 tid = (__u32)bpf_get_current_pid_tgid();
+        if (mode != MODE_TREE)
+                return 0;
+        if (pending_tid && tid == pending_tid) {
+                __u32 zero = 0, slot = execve_slot;
+                pending_tid = 0;
+                tree_add(tid);
+                struct counts_value *c = bpf_map_lookup_elem(&counts, &zero);
+                if (c && slot < N_SLOTS)
+                        c->n[slot] += 1;
+                return 0;
+        }
         if (old == tid || !in_tree(old))
                 return 0;
-        __u8 one = 1;
-        if (bpf_map_update_elem(&tracked, &tid, &one, BPF_ANY) < 0)
-                track_full = 1;
         tree_add(tid);
         tree_del(old);
-        bpf_map_delete_elem(&tracked, &old);
         return 0;
 }
 

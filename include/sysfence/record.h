@@ -135,10 +135,13 @@ typedef struct sf_recorder sf_recorder;
 int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_error **err);
 void sf_recorder_free(sf_recorder *rec);
 
-/* Starts argv (argv[0] is searched in PATH) traced.  It does not run before
- * sf_recorder_wait(); "command not found" fails here with -ENOENT. */
 /* The method a started command is (or would be) followed with: never AUTO. */
 sf_record_method sf_recorder_method(const sf_recorder *rec);
+/* Starts argv (argv[0] is searched in PATH) traced.  It does not run before
+ * sf_recorder_wait(); "command not found" fails here with -ENOENT, and -EINTR
+ * says sf_recorder_interrupt() came first: nothing was started.  The child
+ * runs none of the caller's signal handlers, and a signal that comes while it
+ * starts waits until sf_recorder_interrupt() can pass it on. */
 int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error **err);
 /* Attaches to every thread of process pid and of its descendants. */
 int sf_recorder_attach(sf_recorder *rec, pid_t pid, sf_error **err);
@@ -187,14 +190,18 @@ typedef struct sf_ebpf_recorder sf_ebpf_recorder;
  * sf_ebpf_* call fails with -EOPNOTSUPP and says so). */
 bool sf_ebpf_recorder_supported(void);
 
-/* Loads and attaches the program (nothing is recorded yet).  -EPERM without
- * root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). */
+/* Opens the program and finds in the kernel's BTF the struct offsets it reads
+ * (-ENOENT: a kernel without BTF).  Nothing is loaded yet: each of the calls
+ * below loads and attaches the program for its way of recording, and fails
+ * with -EPERM without root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). */
 int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder **ret, sf_error **err);
 /* Detaches; a started command still running is killed. */
 void sf_ebpf_recorder_free(sf_ebpf_recorder *rec);
 
-/* Starts argv (searched in PATH): the child waits until it is tracked, then
- * execs; its threads and children are followed.  -ENOENT: not found. */
+/* Starts argv (searched in PATH): recording starts when its execve succeeds
+ * (counted as its first call); its threads and children are followed.
+ * -ENOENT: not found; -EINTR: sf_ebpf_recorder_interrupt() came first, and
+ * nothing was started. */
 int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], sf_error **err);
 /* Records the running process pid, its threads and descendants, until pid
  * ends or an interrupt. */

@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The eBPF recorder (bpf/record.bpf.c is its kernel half).
  *
- * A program on the sys_enter tracepoint (tp_btf) counts the syscalls of the
+ * A program on the sys_enter raw tracepoint counts the syscalls of the
  * recorded tasks in a per-CPU array, by arch and number; the recorder reads the
  * counts when the recording ends and feeds them to an sf_record, so synthesis
  * and --hot work as with ptrace.  The traced program is never stopped: the
  * overhead is the tracepoint's and a bitmap check per syscall, for every task
  * of the machine while the program is attached.
  *
- * Which tasks: a started command's tree (the child waits on a pipe until its
- * thread id is in the tree, a bitmap in the program's .bss, then execs; the
- * kernel half adds every task a task of the tree creates before it first
- * runs), a running process's tree (--pid: its threads and descendants are
+ * Which tasks: a started command's tree (the program adds the command when
+ * its execve succeeds, and every task a task of the tree creates before it
+ * first runs; the tree is a bitmap of thread ids in an array map the recorder
+ * maps too), a running process's tree (--pid: its threads and descendants are
  * added, then followed the same way), or every task of a pid namespace and of
- * the namespaces nested in it (a container).
+ * the namespaces nested in it (a container).  The program is loaded for one
+ * of these when the recording starts, with the kernel struct offsets it needs
+ * taken from the kernel's BTF (lib/record/btf.c): the verifier sees only what
+ * that mode runs.
  *
  * Task ids are the initial pid namespace's: the recorder must run there. */
 #include <dirent.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +44,7 @@
 #include <linux/audit.h>
 #include <linux/nsfs.h>
 
+#include "btf.h"
 #include "record.skel.h"
 
 extern char **environ;
@@ -86,6 +91,8 @@ struct sf_ebpf_recorder {
         int main_status;
         bool collected;
         uint8_t *announced;     /* per counts slot: on_new already called (live -v) */
+        uint64_t *tree;         /* the map `tree`, mapped: one bit per thread id */
+        size_t tree_words;
         volatile sig_atomic_t interrupts;
         sig_atomic_t handled;
 };
@@ -107,6 +114,68 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
         if (len)
                 memcpy(libbpf_last, line, len + 1);
         return 0;
+}
+
+/* The kernel struct offsets the program reads at, from the kernel's BTF. */
+static int set_offsets(struct sf_record_bpf__rodata *ro, sf_error **err)
+{
+        static const struct {
+                const char *type, *field;
+                size_t at;
+        } fields[] = {
+#define F(t, f, member) { t, f, offsetof(struct sf_record_bpf__rodata, member) }
+                F("task_struct", "pid", off_task_pid),
+                F("task_struct", "thread_info.status", off_task_status),
+                F("task_struct", "thread_pid", off_task_thread_pid),
+                F("pid", "level", off_pid_level),
+                F("pid", "numbers", off_pid_numbers),
+                F("upid", "ns", off_upid_ns),
+                F("pid_namespace", "ns.inum", off_pidns_inum),
+                F("pt_regs", "bx", off_regs[0]),
+                F("pt_regs", "cx", off_regs[1]),
+                F("pt_regs", "dx", off_regs[2]),
+                F("pt_regs", "si", off_regs[3]),
+                F("pt_regs", "di", off_regs[4]),
+                F("pt_regs", "bp", off_regs[5]),
+                F("pt_regs", "r8", off_regs[6]),
+                F("pt_regs", "r9", off_regs[7]),
+                F("pt_regs", "r10", off_regs[8]),
+#undef F
+        };
+        sf_btf *btf = NULL;
+        int r = sf_btf_open(NULL, &btf, err);
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
+                uint32_t off;
+                r = sf_btf_field_offset(btf, fields[i].type, fields[i].field, &off, err);
+                if (r == 0)
+                        memcpy((char *)ro + fields[i].at, &off, sizeof(off));
+        }
+        uint32_t size = 0;
+        if (r == 0 && (r = sf_btf_struct_size(btf, "upid", &size, err)) == 0)
+                ro->size_upid = size;
+        sf_btf_free(btf);
+        return r;
+}
+
+/* The kernel's pid_max: thread ids stay below it (at most 4M, PID_MAX_LIMIT). */
+static size_t pid_max(void)
+{
+        char buf[32] = "";
+        _cleanup_close_ int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        uint64_t v;
+        if (n > 0)
+                buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (n <= 0 || sf_parse_u64(buf, 10, &v) < 0 || v > 4194304)
+                return 4194304;
+        return v < 64 ? 64 : (size_t)v;
+}
+
+static size_t tree_bytes(const sf_ebpf_recorder *rec)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        return (rec->tree_words * sizeof(uint64_t) + page - 1) / page * page;
 }
 
 SF_EXPORT bool sf_ebpf_recorder_supported(void)
@@ -135,21 +204,52 @@ SF_EXPORT int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder 
                 sf_ebpf_recorder_free(rec);
                 return r;
         }
-        /* the value map costs memory only when arguments are kept */
-        bpf_map__set_max_entries(rec->skel->maps.values, rec->rec->n_specs ? VALUES_MAX : 1);
-        if (sf_record_bpf__load(rec->skel) < 0) {
-                int e = errno;
-                /* EACCES is the verifier's; EPERM the missing privilege */
-                if (e == EPERM)
-                        r = sf_error_set(err, EPERM,
-                                         "the eBPF recorder needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): cannot load its BPF program: %s",
-                                         strerror(e));
-                else
-                        r = sf_error_set_errno(err, e, "cannot load the eBPF recorder's program (it needs BTF, /sys/kernel/btf/vmlinux)%s%s",
-                                               libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
+        r = set_offsets(rec->skel->rodata, err);
+        if (r < 0) {
+                sf_error_wrap(err, "the eBPF recorder needs the kernel's BTF");
                 sf_ebpf_recorder_free(rec);
                 return r;
         }
+        /* the value map costs memory only when arguments are kept */
+        bpf_map__set_max_entries(rec->skel->maps.values, rec->rec->n_specs ? VALUES_MAX : 1);
+        *ret = rec;
+        return 0;
+}
+
+/* Loads and attaches the program for one way of recording: what the mode
+ * does not use is neither verified nor attached.  ns_inum and ns_level name
+ * the pid namespace of MODE_PIDNS. */
+static int start(sf_ebpf_recorder *rec, uint32_t mode, uint32_t ns_inum, uint32_t ns_level, sf_error **err)
+{
+        struct sf_record_bpf *skel = rec->skel;
+        skel->rodata->mode = mode;
+        skel->rodata->ns_inum = ns_inum;
+        skel->rodata->ns_level = ns_level;
+        int execve_nr = sf_syscall_nr(SF_ARCH_X86_64, "execve");
+        skel->rodata->execve_slot = SLOT_X86_64 * NR_SLOTS + (uint32_t)(execve_nr >= 0 ? execve_nr : 0);
+        /* a bit for every thread id the kernel hands out now */
+        rec->tree_words = mode == MODE_TREE ? (pid_max() + 63) / 64 : 1;
+        bpf_map__set_max_entries(skel->maps.tree, (uint32_t)rec->tree_words);
+        if (mode != MODE_TREE) {
+                bpf_program__set_autoload(skel->progs.sched_process_fork, false);
+                bpf_program__set_autoload(skel->progs.sched_process_exit, false);
+                bpf_program__set_autoload(skel->progs.sched_process_exec, false);
+        }
+        libbpf_last[0] = '\0';
+        if (sf_record_bpf__load(skel) < 0) {
+                int e = errno;
+                /* EACCES is the verifier's; EPERM the missing privilege */
+                if (e == EPERM)
+                        return sf_error_set(err, EPERM,
+                                            "the eBPF recorder needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): cannot load its BPF program: %s",
+                                            strerror(e));
+                return sf_error_set_errno(err, e, "cannot load the eBPF recorder's program%s%s",
+                                          libbpf_last[0] ? "; libbpf: " : "", libbpf_last);
+        }
+        void *m = mmap(NULL, tree_bytes(rec), PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.tree), 0);
+        if (m == MAP_FAILED)
+                return sf_error_set_errno(err, errno, "cannot map the eBPF recorder's task bitmap");
+        rec->tree = m;
         /* Which argument each (arch, number) keeps, where the arch has the syscall. */
         for (size_t i = 0; i < rec->rec->n_specs; i++)
                 for (int a = 0; a < N_SLOT_ARCH; a++) {
@@ -158,16 +258,13 @@ SF_EXPORT int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder 
                                 continue;
                         long idx = (long)nr & ~SF_X32_BIT;
                         if (idx < NR_SLOTS)
-                                rec->skel->bss->arg_index[a * NR_SLOTS + idx] = (uint8_t)(rec->rec->specs[i].index + 1);
+                                skel->bss->arg_index[a * NR_SLOTS + idx] = (uint8_t)(rec->rec->specs[i].index + 1);
                 }
-        if (sf_record_bpf__attach(rec->skel) < 0) {
+        if (sf_record_bpf__attach(skel) < 0) {
                 int e = errno;
-                r = sf_error_set_errno(err, e, "cannot attach the eBPF recorder's program to the syscall tracepoints%s",
-                                       e == EPERM || e == EACCES ? " (it needs root)" : "");
-                sf_ebpf_recorder_free(rec);
-                return r;
+                return sf_error_set_errno(err, e, "cannot attach the eBPF recorder's program to the syscall tracepoints%s",
+                                          e == EPERM || e == EACCES ? " (it needs root)" : "");
         }
-        *ret = rec;
         return 0;
 }
 
@@ -181,6 +278,8 @@ SF_EXPORT void sf_ebpf_recorder_free(sf_ebpf_recorder *rec)
                 while (waitpid(rec->pid, NULL, 0) < 0 && errno == EINTR)
                         ;
         }
+        if (rec->tree)
+                munmap(rec->tree, tree_bytes(rec));
         sf_record_bpf__destroy(rec->skel);
         free(rec->announced);
         if (rec->pidfd >= 0)
@@ -196,38 +295,35 @@ SF_EXPORT const sf_record *sf_ebpf_recorder_record(const sf_ebpf_recorder *rec)
         return rec->rec;
 }
 
-#define PID_WORDS (sizeof(rec->skel->bss->tree_bits) / sizeof(rec->skel->bss->tree_bits[0]))
-
-/* Adds a task to the tree: its bit (which the per-syscall check reads, in the
- * mmap'ed .bss) and its id in `tracked`. */
+/* Adds a task to the tree: its bit, which the per-syscall check reads. */
 static int track(sf_ebpf_recorder *rec, pid_t tid)
 {
         uint32_t key = (uint32_t)tid;
-        if (key / 64 >= PID_WORDS)
+        if (key / 64 >= rec->tree_words)
                 return -ERANGE;
-        uint8_t one = 1;
-        if (bpf_map_update_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &one, BPF_ANY) < 0)
-                return -errno;
-        __atomic_fetch_or(&rec->skel->bss->tree_bits[key / 64], UINT64_C(1) << (key % 64), __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&rec->tree[key / 64], UINT64_C(1) << (key % 64), __ATOMIC_SEQ_CST);
         return 0;
+}
+
+static bool tracked(const sf_ebpf_recorder *rec, uint32_t tid)
+{
+        return tid / 64 < rec->tree_words && (__atomic_load_n(&rec->tree[tid / 64], __ATOMIC_SEQ_CST) >> (tid % 64)) & 1;
 }
 
 static void untrack(sf_ebpf_recorder *rec, uint32_t tid)
 {
-        if (tid / 64 < PID_WORDS)
-                __atomic_fetch_and(&rec->skel->bss->tree_bits[tid / 64], ~(UINT64_C(1) << (tid % 64)), __ATOMIC_SEQ_CST);
-        bpf_map_delete_elem(bpf_map__fd(rec->skel->maps.tracked), &tid);
+        if (tid / 64 < rec->tree_words)
+                __atomic_fetch_and(&rec->tree[tid / 64], ~(UINT64_C(1) << (tid % 64)), __ATOMIC_SEQ_CST);
 }
 
 /* --- starting a command ---------------------------------------------------------- */
 
-/* In the child, between fork and exec: only async-signal-safe calls, and none
- * after the parent has let us go but execve itself (the recording starts at the
- * first call made once our id is tracked: this execve, as with ptrace). */
+/* In the child, between fork and exec: only async-signal-safe calls.  The
+ * recording starts when its execve succeeds: the program adds the task then. */
 static _Noreturn void child_exec(const char *path, char *const argv[], int sync_fd, int fail_fd)
 {
         char c;
-        /* the parent closes its end once we are marked (or kills us) */
+        /* the parent closes its end once it waits for our exec (or kills us) */
         while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
                 ;
         execve(path, argv, environ);
@@ -246,46 +342,32 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
         _cleanup_free_ char *path = sf_find_exec(argv[0]);
         if (!path)
                 return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
+        int r = start(rec, MODE_TREE, 0, 0, err);
+        if (r < 0)
+                return r;
         int sync[2], fail[2];
-        if (pipe2(sync, O_CLOEXEC) < 0)
-                return sf_error_set_errno(err, errno, "cannot make a pipe");
-        if (pipe2(fail, O_CLOEXEC) < 0) {
-                int r = sf_error_set_errno(err, errno, "cannot make a pipe");
-                close(sync[0]);
-                close(sync[1]);
-                return r;
-        }
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
-                int r = sf_error_set_errno(err, errno, "cannot fork");
-                close(sync[0]);
-                close(sync[1]);
-                close(fail[0]);
-                close(fail[1]);
-                return r;
-        }
-        if (pid == 0) {
-                close(sync[1]);
-                close(fail[0]);
+        sigset_t old;
+        pid_t pid = sf_spawn_fork(&rec->interrupts, sync, fail, &old, err);
+        if (pid < 0)
+                return pid;
+        if (pid == 0)
                 child_exec(path, argv, sync[0], fail[1]);
-        }
-        close(sync[0]);
-        close(fail[1]);
         rec->fail_fd = fail[0];
         rec->pid = pid;
         rec->mode = RUN_SPAWN;
         rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* O_CLOEXEC by design */
-        int r = track(rec, pid);
-        if (r < 0) {
+        if ((uint32_t)pid / 64 >= rec->tree_words) {
                 kill(pid, SIGKILL); /* never run unrecorded */
                 close(sync[1]);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 rec->main_done = true;
-                return sf_error_set_errno(err, -r, "cannot add the command to the recorded tasks");
+                sf_signals_restore(&old);
+                return sf_error_set(err, ERANGE, "process id %d is above the kernel's pid_max", (int)pid);
         }
+        __atomic_store_n(&rec->skel->bss->pending_tid, (uint32_t)pid, __ATOMIC_SEQ_CST);
         close(sync[1]); /* go */
+        sf_signals_restore(&old);
         return 0;
 }
 
@@ -326,9 +408,7 @@ static int track_tree(sf_ebpf_recorder *rec, pid_t pid, unsigned depth, sf_error
                         uint64_t tid;
                         if (sf_parse_u64(de->d_name, 10, &tid) < 0 || tid > INT32_MAX)
                                 continue;
-                        uint32_t key = (uint32_t)tid;
-                        uint8_t v;
-                        if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.tracked), &key, &v) == 0)
+                        if (tracked(rec, (uint32_t)tid))
                                 continue;
                         int r = track(rec, (pid_t)tid);
                         if (r < 0) {
@@ -358,9 +438,12 @@ SF_EXPORT int sf_ebpf_recorder_attach(sf_ebpf_recorder *rec, pid_t pid, sf_error
         rec->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (rec->pidfd < 0)
                 return sf_error_set_errno(err, errno, "no process %d", (int)pid);
+        int r = start(rec, MODE_TREE, 0, 0, err);
+        if (r < 0)
+                return r;
         rec->pid = pid;
         rec->mode = RUN_ATTACH;
-        int r = track_tree(rec, pid, 0, err);
+        r = track_tree(rec, pid, 0, err);
         if (r < 0) {
                 rec->mode = RUN_NONE;
                 return r;
@@ -426,9 +509,9 @@ static int watch_pidns(sf_ebpf_recorder *rec, uint64_t ns_inode, unsigned depth,
                         return sf_error_set_errno(err, errno, "no process %d", (int)until);
                 rec->pid = until;
         }
-        rec->skel->bss->ns_inum = (uint32_t)ns_inode;
-        rec->skel->bss->ns_level = depth;
-        __atomic_store_n(&rec->skel->bss->mode, MODE_PIDNS, __ATOMIC_SEQ_CST);
+        int r = start(rec, MODE_PIDNS, (uint32_t)ns_inode, depth, err);
+        if (r < 0)
+                return r;
         rec->mode = RUN_PIDNS;
         return 0;
 }
@@ -496,19 +579,18 @@ SF_EXPORT void sf_ebpf_recorder_interrupt(sf_ebpf_recorder *rec, int sig)
  * should be) are dropped.  Returns how many remain. */
 static size_t signal_tracked(sf_ebpf_recorder *rec, int sig)
 {
-        int fd = bpf_map__fd(rec->skel->maps.tracked);
-        uint32_t key, next;
-        uint32_t *prev = NULL;
         size_t n = 0;
-        while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-                key = next;
-                prev = &key;
-                if (kill((pid_t)key, sig) < 0 && errno == ESRCH) {
-                        untrack(rec, key);
-                        prev = NULL; /* restart: the key is gone */
-                        continue;
+        for (size_t w = 0; w < rec->tree_words; w++) {
+                uint64_t bits = __atomic_load_n(&rec->tree[w], __ATOMIC_SEQ_CST);
+                while (bits) {
+                        uint32_t tid = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+                        bits &= bits - 1;
+                        if (kill((pid_t)tid, sig) < 0 && errno == ESRCH) {
+                                untrack(rec, tid);
+                                continue;
+                        }
+                        n++;
                 }
-                n++;
         }
         return n;
 }
@@ -567,33 +649,22 @@ static int cmp_value_key(const void *x, const void *y)
         return a->value < b->value ? -1 : a->value > b->value;
 }
 
-/* Every slot's per-CPU counts, summed into sums[N_SLOTS]: one batch, else one
- * call per slot.  -errno. */
+/* Every slot's per-CPU counts, summed into sums[N_SLOTS].  -errno. */
 static int read_counts(sf_ebpf_recorder *rec, uint64_t *sums)
 {
         int ncpu = libbpf_num_possible_cpus();
         if (ncpu <= 0)
                 return ncpu < 0 ? ncpu : -EINVAL;
         _cleanup_free_ uint64_t *all = calloc((size_t)N_SLOTS * (size_t)ncpu, sizeof(*all));
-        _cleanup_free_ uint32_t *keys = calloc(N_SLOTS, sizeof(*keys));
-        if (!all || !keys)
+        if (!all)
                 return -ENOMEM;
+        uint32_t zero = 0;
+        if (bpf_map_lookup_elem(bpf_map__fd(rec->skel->maps.counts), &zero, all) < 0)
+                return -errno;
         memset(sums, 0, N_SLOTS * sizeof(*sums));
-        int fd = bpf_map__fd(rec->skel->maps.counts);
-        uint32_t out_batch, got = N_SLOTS;
-        if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, all, &got, NULL) == 0 || (errno == ENOENT && got)) {
-                for (uint32_t i = 0; i < got; i++)
-                        for (int c = 0; c < ncpu; c++)
-                                if (keys[i] < N_SLOTS)
-                                        sums[keys[i]] += all[(size_t)i * (size_t)ncpu + (size_t)c];
-                return got == N_SLOTS ? 0 : -EIO;
-        }
-        for (uint32_t slot = 0; slot < N_SLOTS; slot++) {
-                if (bpf_map_lookup_elem(fd, &slot, all) < 0)
-                        return -errno;
-                for (int c = 0; c < ncpu; c++)
-                        sums[slot] += all[c];
-        }
+        for (int c = 0; c < ncpu; c++)
+                for (size_t slot = 0; slot < N_SLOTS; slot++)
+                        sums[slot] += all[(size_t)c * N_SLOTS + slot];
         return 0;
 }
 

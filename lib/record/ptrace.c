@@ -474,39 +474,12 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
                 return r;
 
         int sync[2], fail[2];
-        if (pipe2(sync, O_CLOEXEC) < 0)
-                return sf_error_set_errno(err, errno, "cannot make a pipe");
-        if (pipe2(fail, O_CLOEXEC) < 0) {
-                r = sf_error_set_errno(err, errno, "cannot make a pipe");
-                close(sync[0]);
-                close(sync[1]);
-                return r;
-        }
-        /* An interrupt from here on waits until it can reach the command; one
-         * that came before means the command is not started at all. */
         sigset_t old;
-        sf_signals_block(&old);
-        pid_t pid = -1;
-        if (rec->interrupts)
-                r = sf_error_set(err, EINTR, "interrupted before the command started");
-        else if (fflush(NULL), (pid = fork()) < 0)
-                r = sf_error_set_errno(err, errno, "cannot fork");
-        if (r < 0) {
-                sf_signals_restore(&old);
-                close(sync[0]);
-                close(sync[1]);
-                close(fail[0]);
-                close(fail[1]);
-                return r;
-        }
-        if (pid == 0) {
-                sf_child_signals_reset(&old);
-                close(sync[1]);
-                close(fail[0]);
+        pid_t pid = sf_spawn_fork(&rec->interrupts, sync, fail, &old, err);
+        if (pid < 0)
+                return pid;
+        if (pid == 0)
                 child_exec(rec, path, argv, sync[0], fail[1]);
-        }
-        close(sync[0]);
-        close(fail[1]);
         rec->fail_fd = fail[0];
         r = spawned(rec, pid, sync[1], err);
         sf_signals_restore(&old);

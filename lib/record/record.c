@@ -4,6 +4,7 @@
  * an array index and, for the few syscalls with a kept argument, a binary search. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -385,4 +386,45 @@ int sf_proc_each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx)
         }
         closedir(d);
         return r;
+}
+
+pid_t sf_spawn_fork(const volatile sig_atomic_t *interrupts, int sync[2], int fail[2], sigset_t *old, sf_error **err)
+{
+        sf_signals_block(old);
+        if (*interrupts) {
+                sf_signals_restore(old);
+                return sf_error_set(err, EINTR, "interrupted before the command started");
+        }
+        if (pipe2(sync, O_CLOEXEC) < 0) {
+                int r = sf_error_set_errno(err, errno, "cannot make a pipe");
+                sf_signals_restore(old);
+                return r;
+        }
+        if (pipe2(fail, O_CLOEXEC) < 0) {
+                int r = sf_error_set_errno(err, errno, "cannot make a pipe");
+                sf_signals_restore(old);
+                close(sync[0]);
+                close(sync[1]);
+                return r;
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                int r = sf_error_set_errno(err, errno, "cannot fork");
+                sf_signals_restore(old);
+                close(sync[0]);
+                close(sync[1]);
+                close(fail[0]);
+                close(fail[1]);
+                return r;
+        }
+        if (pid == 0) {
+                sf_child_signals_reset(old);
+                close(sync[1]);
+                close(fail[0]);
+                return 0;
+        }
+        close(sync[0]);
+        close(fail[1]);
+        return pid;
 }

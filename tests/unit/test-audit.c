@@ -24,19 +24,7 @@
 #include "sysfence/audit.h"
 #include "util/util.h"
 
-static int test_no, failed;
-
-#define TEST(cond, ...)                                                                    \
-        do {                                                                               \
-                bool ok_ = (cond);                                                         \
-                printf("%sok %d - ", ok_ ? "" : "not ", ++test_no);                       \
-                printf(__VA_ARGS__);                                                       \
-                putchar('\n');                                                             \
-                if (!ok_) {                                                                \
-                        failed++;                                                          \
-                        printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-                }                                                                          \
-        } while (0)
+#include "tap.h"
 
 #define SKIP(why, ...)                                                                     \
         do {                                                                               \

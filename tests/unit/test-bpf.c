@@ -25,21 +25,7 @@
 
 #define N_TESTS 80
 
-static int test_no;
-static int failed;
-
-/* One TAP line per check; a failing check also prints where it is. */
-#define CHECK(cond, ...)                                                                   \
-        do {                                                                               \
-                bool ok_ = (cond);                                                         \
-                printf("%sok %d - ", ok_ ? "" : "not ", ++test_no);                       \
-                printf(__VA_ARGS__);                                                       \
-                putchar('\n');                                                             \
-                if (!ok_) {                                                                \
-                        failed++;                                                          \
-                        printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-                }                                                                          \
-        } while (0)
+#include "tap.h"
 
 #define SKIP(why, ...)                                                                     \
         do {                                                                               \
