@@ -784,7 +784,8 @@ static int collect(sf_ebpf_recorder *rec, sf_error **err)
                         r->specs[i].overflow = true;
         if (rec->skel->bss->track_full)
                 return sf_error_set(err, E2BIG,
-                                    "more tasks at once than the eBPF recorder can follow (32768): some calls were not recorded");
+                                    "a task got a thread id of %zu or more (the kernel's pid_max was raised while recording): some calls were not recorded",
+                                    rec->tree_words * 64);
         if (rec->skel->bss->odd_full)
                 return sf_error_set(err, E2BIG,
                                     "more than 1024 distinct out-of-range syscall numbers: some were not recorded");
