@@ -88,6 +88,7 @@ struct odd_key {
 
 struct {
         __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(map_flags, BPF_F_NO_PREALLOC); /* rare: cheaper to create than to fill ahead */
         __uint(max_entries, 1024);
         __type(key, struct odd_key);
         __type(value, __u64);
@@ -123,6 +124,7 @@ static __always_inline int in_tree(__u32 tid)
 const volatile __u32 mode;
 const volatile __u32 ns_inum;
 const volatile __u32 ns_level;  /* of that namespace: 0 is the initial one */
+const volatile __u32 keep_args; /* any argument values to keep (else arg_index is never read) */
 /* Set by the recorder after loading (.bss is mmap'ed). */
 /* The command the recorder started: it joins the tree when its execve
  * succeeds (which counts as its first call), so nothing it does before, in
@@ -251,7 +253,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
         struct counts_value *c = bpf_map_lookup_elem(&counts, &zero);
         if (c)
                 c->n[slot] += 1;
-        __u8 ai = arg_index[slot];
+        __u8 ai = keep_args ? arg_index[slot] : 0;
         if (ai) {
                 struct value_key k = { .slot = slot, .value = arg_of((const void *)ctx->args[0], arch, ai - 1) };
                 if (!bpf_map_lookup_elem(&values, &k)) {

@@ -225,6 +225,7 @@ static int start(sf_ebpf_recorder *rec, uint32_t mode, uint32_t ns_inum, uint32_
         skel->rodata->mode = mode;
         skel->rodata->ns_inum = ns_inum;
         skel->rodata->ns_level = ns_level;
+        skel->rodata->keep_args = rec->rec->n_specs > 0;
         int execve_nr = sf_syscall_nr(SF_ARCH_X86_64, "execve");
         skel->rodata->execve_slot = SLOT_X86_64 * NR_SLOTS + (uint32_t)(execve_nr >= 0 ? execve_nr : 0);
         /* a bit for every thread id the kernel hands out now */
