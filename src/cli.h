@@ -56,6 +56,11 @@ int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n);
 /* compile-like options (--arch 'a', --caps 'c', --kernel 'k'): 0 handled, EXIT_USAGE, or -1 not one of them */
 struct sf_compile_opts;
 int cli_compile_opts(const char *cmd, int c, const char *arg, struct sf_compile_opts *co, sf_arch *arches);
+/* The whole option parse of a command that takes only those, --json and --help
+ * (explain, diff): -1 to go on, with optind at the first operand, else an exit
+ * status (--help printed usage). */
+int cli_compile_json_opts(const char *cmd, int argc, char **argv, const char *usage, struct sf_compile_opts *co,
+                          sf_arch *arches, bool *json);
 /* Loads one profile and compiles it; prints findings.  0 or an exit status. */
 struct sf_prog;
 int cli_compile_profile(const char *cmd, const char *file, const struct sf_compile_opts *co, sf_profile **ret_p,

@@ -379,29 +379,12 @@ static int load_side(side *s, const sf_compile_opts *co, bool json)
 
 int cmd_diff(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "arch", required_argument, NULL, 'a' },   { "caps", required_argument, NULL, 'c' },
-                { "kernel", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },         { 0 },
-        };
         sf_compile_opts co = { 0 };
-        sf_target_default(&co.target);
         sf_arch arches[SF_ARCH__COUNT];
         bool json = false;
-        int c, r;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if ((r = cli_compile_opts("diff", c, optarg, &co, arches)) >= 0) {
-                        if (r)
-                                return r;
-                        continue;
-                }
-                switch (c) {
-                case 'j': json = true; break;
-                case 'h': fputs(usage, stdout); return EXIT_OK;
-                default: return cli_usage_error("diff", "invalid option");
-                }
-        }
+        int r = cli_compile_json_opts("diff", argc, argv, usage, &co, arches, &json);
+        if (r >= 0)
+                return r;
         if (argc - optind != 2)
                 return cli_usage_error("diff", "give two profiles (got %d)", argc - optind);
 

@@ -37,6 +37,32 @@ int cli_compile_opts(const char *cmd, int c, const char *arg, sf_compile_opts *c
         return -1;
 }
 
+int cli_compile_json_opts(const char *cmd, int argc, char **argv, const char *help, sf_compile_opts *co,
+                          sf_arch *arches, bool *json)
+{
+        static const struct option opts[] = {
+                { "arch", required_argument, NULL, 'a' },   { "caps", required_argument, NULL, 'c' },
+                { "kernel", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },         { 0 },
+        };
+        sf_target_default(&co->target);
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                if ((r = cli_compile_opts(cmd, c, optarg, co, arches)) >= 0) {
+                        if (r)
+                                return r;
+                        continue;
+                }
+                switch (c) {
+                case 'j': *json = true; break;
+                case 'h': fputs(help, stdout); return EXIT_OK;
+                default: return cli_usage_error(cmd, "invalid option");
+                }
+        }
+        return -1;
+}
+
 int cli_compile_profile(const char *cmd, const char *file, const sf_compile_opts *co, sf_profile **ret_p,
                         sf_prog **ret_prog, bool warnings)
 {
@@ -101,31 +127,36 @@ static void wrap_list(const char *title, const sf_buf *names, size_t n)
         printf("\n");
 }
 
+/* "a b c " (the text lists) as a JSON array of strings. */
+static void json_names(sf_buf *j, const char *spaced)
+{
+        sf_buf_putc(j, '[');
+        bool first = true;
+        for (const char *s = spaced ? spaced : ""; *s;) {
+                size_t len = strcspn(s, " ");
+                if (len) {
+                        char name[128];
+                        snprintf(name, sizeof(name), "%.*s", (int)len, s);
+                        if (!first)
+                                sf_buf_putc(j, ',');
+                        cli_json_str(j, name);
+                        first = false;
+                }
+                s += len;
+                while (*s == ' ')
+                        s++;
+        }
+        sf_buf_putc(j, ']');
+}
+
 int cmd_explain(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
-                { "kernel", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },       { 0 },
-        };
         sf_compile_opts co = { 0 };
-        sf_target_default(&co.target);
         sf_arch arches[SF_ARCH__COUNT];
         bool json = false;
-        int c, r;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                if ((r = cli_compile_opts("explain", c, optarg, &co, arches)) >= 0) {
-                        if (r)
-                                return r;
-                        continue;
-                }
-                switch (c) {
-                case 'j': json = true; break;
-                case 'h': fputs(usage, stdout); return EXIT_OK;
-                default: return cli_usage_error("explain", "invalid option");
-                }
-        }
+        int r = cli_compile_json_opts("explain", argc, argv, usage, &co, arches, &json);
+        if (r >= 0)
+                return r;
         if (argc - optind != 1)
                 return cli_usage_error("explain", "give one profile");
         const char *file = argv[optind];
@@ -198,15 +229,15 @@ int cmd_explain(int argc, char **argv)
                                           "\"max_instructions\":%zu,\"allowed_names\":",
                                       ai ? "," : "", sf_arch_short_name(arch), n, n_allowed, n_cond, n_def, cacheable,
                                       avg, max_steps);
-                        cli_json_str(&j, allowed.s ? allowed.s : "");
+                        json_names(&j, allowed.s);
                         sf_buf_puts(&j, ",\"conditional_names\":");
-                        cli_json_str(&j, cond.s ? cond.s : "");
+                        json_names(&j, cond.s);
                         sf_buf_puts(&j, ",\"other\":[");
                         for (size_t g = 0; g < n_groups; g++) {
                                 sf_buf_puts(&j, g ? ",{\"action\":" : "{\"action\":");
                                 cli_json_str(&j, action_str(groups[g].action, ab, sizeof(ab)));
                                 sf_buf_puts(&j, ",\"names\":");
-                                cli_json_str(&j, groups[g].names.s);
+                                json_names(&j, groups[g].names.s);
                                 sf_buf_puts(&j, "}");
                         }
                         sf_buf_puts(&j, "]}");

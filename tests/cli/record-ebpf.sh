@@ -20,63 +20,8 @@ PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
 limit=60
 
-
-# record NAME ARGS... -- CMD...: record with eBPF, kill by default, into
-# $SCRATCH/NAME.json and NAME.hot; CMD's output in $SCRATCH/NAME.out
-record()
-{
-        _name=$1
-        shift
-        timeout -k 5 "$limit" "$SYSFENCE" record --backend ebpf -q --default-action kill \
-                -o "$SCRATCH/$_name.json" --hot "$SCRATCH/$_name.hot" "$@" >"$SCRATCH/$_name.out" 2>"$ERR"
-        rc=$?
-        cp "$SCRATCH/$_name.out" "$OUT"
-}
-
-# confined PROFILE CMD...: sysfence run --profile PROFILE -q -- CMD; output in $OUT
-confined()
-{
-        _p=$1
-        shift
-        timeout -k 5 "$limit" "$SYSFENCE" run -q --profile "$_p" -- "$@" >"$OUT" 2>"$ERR"
-        rc=$?
-}
-
-# every_syscall_needed NAME CMD...: for each syscall the profile allows (but
-# execve, the call 'run' itself makes after loading the filter), CMD under the
-# profile without it must not do the same work.
-every_syscall_needed()
-{
-        _name=$1
-        shift
-        _n=0
-        _spared=
-        for _s in $(edit names "$SCRATCH/$_name.json" | sort -u); do
-                [ "$_s" = execve ] && continue
-                edit drop "$SCRATCH/$_name.json" "$_s" "$SCRATCH/cut.json"
-                timeout -k 5 "$limit" "$SYSFENCE" run -q --profile "$SCRATCH/cut.json" -- "$@" \
-                        >"$SCRATCH/cut.out" 2>/dev/null
-                _rc=$?
-                _n=$((_n + 1))
-                if [ "$_rc" -eq 0 ] && cmp -s "$SCRATCH/cut.out" "$SCRATCH/$_name.out"; then
-                        _spared="$_spared $_s"
-                fi
-        done
-        [ "$_n" -gt 10 ] || fail "only $_n syscalls recorded"
-        [ -z "$_spared" ] || fail "the work succeeds without:$_spared"
-}
-
-# wait_for FILE TEXT: up to 60 s for FILE to contain TEXT (remove FILE before
-# starting what writes it: a redirection in a background job may come later)
-wait_for()
-{
-        _i=0
-        while ! grep -qF -e "$2" "$1" 2>/dev/null && [ "$_i" -lt 600 ]; do
-                sleep 0.1
-                _i=$((_i + 1))
-        done
-        grep -qF -e "$2" "$1" 2>/dev/null
-}
+# record (lib.sh) records with eBPF here
+RECORD_OPTS="--backend ebpf"
 
 # The rest needs root and the eBPF recorder; say why not, once, and skip or fail.
 can=yes

@@ -20,54 +20,9 @@ limit=60
 
 # --- helpers -------------------------------------------------------------------------
 
-
-# record NAME ARGS... -- CMD...: sysfence record -q --default-action kill -o $SCRATCH/NAME.json
-# --hot $SCRATCH/NAME.hot ARGS; CMD's output in $SCRATCH/NAME.out
-record()
-{
-        _name=$1
-        shift
-        timeout -k 5 "$limit" "$SYSFENCE" record -q --default-action kill -o "$SCRATCH/$_name.json" \
-                --hot "$SCRATCH/$_name.hot" "$@" >"$SCRATCH/$_name.out" 2>"$ERR"
-        rc=$?
-        cp "$SCRATCH/$_name.out" "$OUT"
-}
-
-# confined PROFILE CMD...: sysfence run --profile PROFILE -q -- CMD; output in $OUT
-confined()
-{
-        _p=$1
-        shift
-        timeout -k 5 "$limit" "$SYSFENCE" run -q --profile "$_p" -- "$@" >"$OUT" 2>"$ERR"
-        rc=$?
-}
-
 # The hottest syscall of a recording other than execve (an exec is the one call
 # the run command makes itself after loading the filter).
 hottest() { awk '$1 != "execve" { print $1; exit }' "$SCRATCH/$1.hot"; }
-
-# every_syscall_needed NAME CMD...: for each syscall the profile allows (but
-# execve), CMD under the profile without it must not do the same work.
-every_syscall_needed()
-{
-        _name=$1
-        shift
-        _n=0
-        _spared=
-        for _s in $(edit names "$SCRATCH/$_name.json" | sort -u); do
-                [ "$_s" = execve ] && continue
-                edit drop "$SCRATCH/$_name.json" "$_s" "$SCRATCH/cut.json"
-                timeout -k 5 "$limit" "$SYSFENCE" run -q --profile "$SCRATCH/cut.json" -- "$@" \
-                        >"$SCRATCH/cut.out" 2>/dev/null
-                _rc=$?
-                _n=$((_n + 1))
-                if [ "$_rc" -eq 0 ] && cmp -s "$SCRATCH/cut.out" "$SCRATCH/$_name.out"; then
-                        _spared="$_spared $_s"
-                fi
-        done
-        [ "$_n" -gt 10 ] || fail "only $_n syscalls recorded"
-        [ -z "$_spared" ] || fail "the work succeeds without:$_spared"
-}
 
 # A free TCP port on 127.0.0.1.
 free_port() { "$PY3" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
