@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sysfence/record.h"
 
 /* Older uapi headers lack the newer flags; the values are ABI. */
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -639,6 +640,36 @@ static void check_notify(doctor *d)
                             : "profiles using SCMP_ACT_NOTIFY will not load here");
 }
 
+static void check_ebpf(doctor *d)
+{
+        check *c = check_new(d, "ebpf recorder");
+        if (!sf_ebpf_recorder_supported()) {
+                found(c, "this sysfence was built without it");
+                problem(c, ST_WARN,
+                        "rebuild with libbpf, clang and bpftool (meson setup -Debpf=enabled); record and oci-hook use "
+                        "seccomp notification or ptrace meanwhile");
+                return;
+        }
+        /* what every recording needs first: the kernel struct offsets, from BTF */
+        sf_ebpf_recorder *rec = NULL;
+        sf_error *err = NULL;
+        if (sf_ebpf_recorder_new(NULL, &rec, &err) < 0) {
+                found(c, "%s", sf_error_message(err));
+                problem(c, ST_WARN,
+                        "a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y) lets `record --backend ebpf` run; the notify and "
+                        "ptrace backends work without it");
+                sf_error_free(err);
+                return;
+        }
+        sf_ebpf_recorder_free(rec);
+        found(c, "built in; the kernel's BTF gives the struct offsets its program reads");
+        if (geteuid() != 0)
+                problem(c, ST_WARN, "`record --backend ebpf` and the OCI hook's eBPF mode need root (CAP_BPF and "
+                                    "CAP_PERFMON, or CAP_SYS_ADMIN)");
+        else
+                found(c, "root: `record --backend ebpf` and `record --pidns` can load it");
+}
+
 static void check_cache(doctor *d)
 {
         check *c = check_new(d, "action cache");
@@ -1034,6 +1065,7 @@ int cmd_doctor(int argc, char **argv)
         check_actions_logged(&d);
         check_flags(&d);
         check_notify(&d);
+        check_ebpf(&d);
         check_cache(&d);
         check_audit_records(&d);
         check_audit_netlink(&d);

@@ -13,6 +13,7 @@ actions available
 actions logged
 filter flags
 user notification
+ebpf recorder
 action cache
 audit records
 audit netlink
@@ -89,7 +90,8 @@ done_test "every line is STATUS NAME DETAIL, in aligned columns, with a fix when
 expect_status "seccomp" OK
 expect_status "seccomp filter" OK
 expect_status "user notification" OK
-done_test "seccomp, filters and user notification work on this machine"
+expect_status "ebpf recorder" OK
+done_test "seccomp, filters, user notification and the eBPF recorder work on this machine"
 
 sf doctor --json
 expect_rc 0
