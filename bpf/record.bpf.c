@@ -125,8 +125,8 @@ const volatile __u32 mode;
 const volatile __u32 ns_inum;
 const volatile __u32 ns_level;  /* of that namespace: 0 is the initial one */
 const volatile __u32 keep_args; /* any argument values to keep (else arg_index is never read) */
-/* Set by the recorder after loading (.bss is mmap'ed). */
-/* The command the recorder started: it joins the tree when its execve
+/* Set by the recorder after loading (.bss is mmap'ed).  pending_tid: the
+ * command the recorder started: it joins the tree when its execve
  * succeeds (which counts as its first call), so nothing it does before, in
  * the recorder's code, is recorded, and nothing after is missed. */
 __u32 pending_tid;

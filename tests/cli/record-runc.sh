@@ -66,19 +66,7 @@ s.handle_request()
 s.server_close()
 EOF
 
-cat >"$W/int80.c" <<'EOF'
-#include <stdio.h>
-#include <unistd.h>
-int main(void)
-{
-        long r;
-        /* getpid through the i386 entry, where it is number 20 */
-        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
-        printf("%s\n", r == (long)getpid() ? "same pid" : "different pid");
-        return 0;
-}
-EOF
-cc -O2 -o "$W/int80" "$W/int80.c" || fail "cc int80.c"
+cc -O2 -o "$W/int80" "$SF_SOURCE/tests/data/programs/int80.c" || fail "cc int80.c"
 
 port=$("$PY3" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 nport=$("$PY3" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -310,19 +310,7 @@ done_test "(d) without any one of the recorded syscalls it fails"
 
 # --- (e) an i386 call from a 64-bit program --------------------------------------------------------------------
 
-cat >"$SCRATCH/int80.c" <<'EOF'
-#include <stdio.h>
-#include <unistd.h>
-int main(void)
-{
-        long r;
-        /* getpid through the i386 entry, where it is number 20 */
-        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
-        printf("%s\n", r == (long)getpid() ? "same pid" : "different pid");
-        return 0;
-}
-EOF
-if cc -O2 -o "$SCRATCH/int80" "$SCRATCH/int80.c" 2>"$ERR"; then
+if cc -O2 -o "$SCRATCH/int80" "$SF_SOURCE/tests/data/programs/int80.c" 2>"$ERR"; then
         record int80 -- "$SCRATCH/int80"
         expect_rc 0
         expect_out "same pid"
