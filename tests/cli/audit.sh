@@ -330,20 +330,12 @@ else
         FE=$SCRATCH/follow.err
         "$SYSFENCE" audit --follow --source kmsg --comm "$comm" --to-profile "$SCRATCH/follow.json" >"$FO" 2>"$FE" &
         fpid=$!
-        i=0
-        while [ $i -lt 100 ] && ! grep -q 'source:' "$FE" 2>/dev/null; do
-                sleep 0.1
-                i=$((i + 1))
-        done
+        wait_secs 10 grep -q 'source:' "$FE"
         grep -q 'audit netlink multicast group' "$FE" || fail "stderr does not name the netlink source: $(head -c 300 "$FE")"
         done_test "--follow as root: the source is the audit netlink group"
 
         probe "$comm" 200 || fail "the probe failed ($?)"
-        i=0
-        while [ $i -lt 50 ] && [ "$(grep -c ' getppid LOG$' "$FO")" -lt 200 ]; do
-                sleep 0.1
-                i=$((i + 1))
-        done
+        wait_secs 5 has_lines "$FO" ' getppid LOG$' 200
         sleep 0.3
         kill -TERM "$fpid" 2>/dev/null
         wait "$fpid"

@@ -270,19 +270,10 @@ expect_out "$HANG/podman: \`--version\` gave no answer within 5 s"
 child=$(cat "$PIDLOG" 2>/dev/null)
 # A killed process is gone, or a zombie (Z) or dead (X) until its reaper, pid 1,
 # collects it; on a loaded machine that can take a moment: wait up to 10 s.
-alive()
-{
-        _st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
-        [ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
-}
-n=0
-while [ -n "$child" ] && alive "$child" && [ $n -lt 100 ]; do
-        sleep 0.1
-        n=$((n + 1))
-done
+[ -n "$child" ] && wait_secs 10 gone "$child"
 if [ -z "$child" ]; then
         fail "the fake runtime did not start"
-elif alive "$child"; then
+elif running "$child"; then
         fail "the runtime's child (pid $child) survived"
         kill "$child" 2>/dev/null
 fi

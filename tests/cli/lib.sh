@@ -214,12 +214,33 @@ profile_list()
         done
 }
 
+# The helpers below that wait read the clock and a process's state with shell
+# built-ins: a wait is bounded by the time it takes, not by a count of sleeps
+# (a sleep that fails at once, as a fork may on a loaded machine, would end it
+# early), and a test says how long it really waited.
+
+# now_cs: sets $_now to the centiseconds since boot
+now_cs()
+{
+        read -r _up _rest </proc/uptime
+        _now=${_up%.*}${_up#*.}
+        _now=${_now#0}
+}
+
 # running PID: 0 while PID is alive and not a zombie
 running()
 {
-        _st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-        [ -n "$_st" ] && [ "$_st" != Z ]
+        { while read -r _k _v _rest; do
+                if [ "$_k" = State: ]; then
+                        [ "$_v" != Z ] && [ "$_v" != X ]
+                        return
+                fi
+        done <"/proc/$1/status"; } 2>/dev/null
+        return 1
 }
+
+# gone PID: 0 once PID has ended (a zombie has)
+gone() { ! running "$1"; }
 
 # waits_on PID: where PID, its threads and its children wait, for whoever reads a failure
 waits_on()
@@ -246,33 +267,37 @@ waits_on()
 # waits, and KILL it); sets $rc, and $stop_secs to the seconds it took.
 stop()
 {
-        _t0=$(date +%s)
+        now_cs
+        _t0=$_now
         kill -"$2" "$1" 2>/dev/null
-        _i=0
-        while running "$1" && [ "$_i" -lt 600 ]; do
-                sleep 0.1
-                _i=$((_i + 1))
-        done
+        wait_secs 60 gone "$1"
         if running "$1"; then
-                fail "pid $1 did not end within 60 s of SIG$2: $(waits_on "$1")"
+                now_cs
+                fail "pid $1 did not end within $(((_now - _t0) / 100)) s of SIG$2: $(waits_on "$1")"
                 kill -KILL "$1"
         fi
         wait "$1"
         rc=$?
-        stop_secs=$(($(date +%s) - _t0))
+        now_cs
+        stop_secs=$(((_now - _t0) / 100))
+}
+
+# wait_secs N CMD...: up to N seconds for CMD to succeed; 1 if it never did
+wait_secs()
+{
+        now_cs
+        _wend=$((_now + $1 * 100))
+        shift
+        until "$@"; do
+                now_cs
+                [ "$_now" -ge "$_wend" ] && return 1
+                sleep 0.1
+        done
 }
 
 # wait_until CMD...: up to 60 s for CMD to succeed (a started command to get
 # where a test needs it, however loaded the machine)
-wait_until()
-{
-        _w=0
-        until "$@"; do
-                [ "$_w" -ge 600 ] && return 1
-                sleep 0.1
-                _w=$((_w + 1))
-        done
-}
+wait_until() { wait_secs 60 "$@"; }
 
 # in_nanosleep PATTERN: a process whose command line matches PATTERN (pgrep -f)
 # sleeps in clock_nanosleep
@@ -291,6 +316,9 @@ catches()
         _m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
         [ -n "$_m" ] && [ $(((0x$_m >> ($2 - 1)) & 1)) -eq 1 ]
 }
+
+# has_lines FILE PATTERN N: FILE has at least N lines that match PATTERN
+has_lines() { [ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
 
 # wait_for FILE TEXT: up to 60 s for FILE to contain TEXT (remove FILE before
 # starting what writes it: a redirection in a background job may come later)

@@ -481,11 +481,7 @@ for b in auto ptrace; do
         timeout 30 podman exec "sf-exec-$b-$$" /bin/mkdir -p /tmp/by-exec >/dev/null 2>&1 || fail "podman exec ($b) failed"
         timeout 30 podman wait "sf-exec-$b-$$" >/dev/null 2>&1
         timeout 60 podman rm -f "sf-exec-$b-$$" >/dev/null 2>&1
-        i=0
-        while [ ! -f "$SCRATCH/exec-$b.json" ] && [ $i -lt 100 ]; do
-                sleep 0.1
-                i=$((i + 1))
-        done
+        wait_secs 10 test -f "$SCRATCH/exec-$b.json"
         [ -f "$SCRATCH/exec-$b.json" ] || fail "no profile ($b)"
 done
 names "$SCRATCH/exec-auto.json" | grep -qx mkdir || fail "the eBPF recorder missed podman exec's mkdir"

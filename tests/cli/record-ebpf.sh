@@ -321,13 +321,8 @@ if needs "--pidns"; then
         ns_work="$pipeline >$SCRATCH/ns.out; (/bin/echo child >$SCRATCH/ns-child.out) & wait"
         unshare -fp --mount-proc sh -c "while [ ! -e $SCRATCH/go ]; do sleep 0.05; done; sh -c '$ns_work'; :" &
         ush=$!
-        inner=
-        _i=0
-        while [ -z "$inner" ] && [ "$_i" -lt 50 ]; do
-                sleep 0.1
-                inner=$(pgrep -P "$ush" | head -1)
-                _i=$((_i + 1))
-        done
+        wait_secs 10 pgrep -P "$ush" >/dev/null
+        inner=$(pgrep -P "$ush" | head -1)
         [ -n "$inner" ] || fail "no process in the new pid namespace"
         timeout -k 5 "$limit" "$SYSFENCE" record --backend ebpf --default-action kill --pidns "$inner" \
                 -o "$SCRATCH/ns.json" >/dev/null 2>"$SCRATCH/ns.err" &
@@ -335,11 +330,7 @@ if needs "--pidns"; then
         wait_for "$SCRATCH/ns.err" "recording the pid namespace of process $inner" || fail "the recorder did not start: $(cat "$SCRATCH/ns.err")"
         touch "$SCRATCH/go"
         wait "$ush"
-        _i=0
-        while running "$rec" && [ "$_i" -lt 100 ]; do
-                sleep 0.1
-                _i=$((_i + 1))
-        done
+        wait_secs 10 gone "$rec"
         running "$rec" && fail "the recorder did not stop when process $inner ended"
         stop "$rec" INT
         [ "$rc" -eq 0 ] || fail "the recorder exited $rc: $(cat "$SCRATCH/ns.err")"

@@ -24,19 +24,11 @@ if [ "$(id -u)" = 0 ]; then
                 >"$SCRATCH/follow.json" 2>"$SCRATCH/follow.err" &
         follower=$!
         # wait until it listens on the netlink group (it says so once bound)
-        n=0
-        while ! grep -q "netlink multicast group" "$SCRATCH/follow.err" 2>/dev/null && [ $n -lt 100 ]; do
-                sleep 0.1
-                n=$((n + 1))
-        done
+        wait_secs 10 grep -q "netlink multicast group" "$SCRATCH/follow.err"
         sf run --profile "$SEED/audit.json" -- sh -c 'echo logged; cat /dev/null'
         run_rc=$rc
         # and until it has printed the run's records (it may still be reading the backlog)
-        n=0
-        while ! grep -q '"comm":"cat"' "$SCRATCH/follow.json" 2>/dev/null && [ $n -lt 200 ]; do
-                sleep 0.1
-                n=$((n + 1))
-        done
+        wait_secs 20 grep -q '"comm":"cat"' "$SCRATCH/follow.json"
         sleep 0.5
         kill -TERM "$follower"
         wait "$follower"
