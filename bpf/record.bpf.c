@@ -217,16 +217,10 @@ static __always_inline __u64 arg_of(const void *regs, __u32 arch, __u32 i)
 SEC("raw_tp/sys_enter")
 int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-        const void *task;
-        if (mode == MODE_TREE) {
-                if (!in_tree((__u32)bpf_get_current_pid_tgid()))
-                        return 0;
-                task = bpf_get_current_task_btf();
-        } else {
-                task = bpf_get_current_task_btf();
-                if (!task_in_pidns(task))
-                        return 0;
-        }
+        /* one helper call per syscall: the thread id is read from the task too */
+        const void *task = bpf_get_current_task_btf();
+        if (mode == MODE_TREE ? !in_tree(FIELD(__u32, task, off_task_pid)) : !task_in_pidns(task))
+                return 0;
         long nr = (long)ctx->args[1];
         __u32 arch = FIELD(__u32, task, off_task_status) & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
         long idx = nr;
