@@ -229,18 +229,15 @@ done_test "SIGINT: the agent exits 0"
 
 # another writer holds the dir's lock (an agent of the previous DaemonSet
 # generation, k8s install): the new agent waits, and SIGTERM still exits 0
-flock "$DIR/.sysfence-agent.lock" sleep 1.5 &
-LOCKER=$!
-sleep 0.2
+hold_lock "$DIR/.sysfence-agent.lock"
 start_agent
 wait_until catches "$AGENT_PID" 15 || fail "the agent set no SIGTERM handler within 60 s"
-sleep 0.3
-kill -0 "$AGENT_PID" 2>/dev/null || fail "the agent did not wait for the lock"
+wait_until in_flock "$AGENT_PID" || fail "the agent does not wait for the lock: $(waits_on "$AGENT_PID")"
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 agent_rc=$?
 AGENT_PID=
-wait "$LOCKER"
+release_lock
 [ "$agent_rc" -eq 0 ] || fail "SIGTERM while waiting: exit $agent_rc"
 done_test "an agent waiting for another writer's lock exits 0 on SIGTERM"
 

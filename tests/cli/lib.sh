@@ -309,12 +309,40 @@ in_nanosleep()
         return 1
 }
 
+# no_process PATTERN: no process's command line matches PATTERN (pgrep -f)
+no_process() { ! pgrep -f "$1" >/dev/null; }
+
+# in_flock PID: PID sleeps waiting for a file lock (flock(2))
+in_flock() { grep -q lock "/proc/$1/wchan" 2>/dev/null; }
+
 # catches PID SIGNUM: PID has a handler for signal SIGNUM (its SigCgt bit), so a
 # signal sent now tests the handler, not the default action
 catches()
 {
         _m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
         [ -n "$_m" ] && [ $(((0x$_m >> ($2 - 1)) & 1)) -eq 1 ]
+}
+
+# hold_lock FILE: another process takes flock(1)'s lock on FILE and holds it
+# until release_lock; returns once the lock is held (sets $holder)
+hold_lock()
+{
+        rm -f "$SCRATCH/lock.held" "$SCRATCH/lock.release"
+        flock "$1" sh -c ': >"$1"; until [ -e "$2" ]; do sleep 0.05; done' _ "$SCRATCH/lock.held" "$SCRATCH/lock.release" &
+        holder=$!
+        wait_until test -e "$SCRATCH/lock.held" || fail "flock did not take $1 within 60 s"
+}
+
+# release_lock [SECONDS]: the lock of hold_lock is let go, at once or that many
+# seconds from now (in the background: wait "$holder" for it)
+release_lock()
+{
+        if [ $# -gt 0 ]; then
+                (sleep "$1" && : >"$SCRATCH/lock.release") &
+        else
+                : >"$SCRATCH/lock.release"
+                wait "$holder"
+        fi
 }
 
 # has_lines FILE PATTERN N: FILE has at least N lines that match PATTERN

@@ -133,14 +133,13 @@ done_test "poststop without a recorder: exit 0"
 # poststop waits for the recorder's lock, bounded by --timeout
 mkdir -p "$STATE"
 printf 'recording 1\n' >"$STATE/c4"
-flock "$STATE/c4" sleep 2 &
-holder=$!
-sleep 0.3
+hold_lock "$STATE/c4"
 state_json c4 0 "of:$SCRATCH/c4.json" stopped >"$SCRATCH/state.json"
 sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --timeout 1
 expect_rc 1
 expect_err "the recorder has not written its profile after 1 s"
 [ -e "$STATE/c4" ] || fail "the lock file of a running recorder was removed"
+release_lock 1
 sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --timeout 10
 expect_rc 1
 expect_err "the recorder ended without writing its profile"
@@ -149,9 +148,8 @@ wait $holder
 done_test "poststop (stage from the status): waits for the lock, gives up after --timeout, reports a recorder that died"
 
 printf 'ok\n' >"$STATE/c5"
-flock "$STATE/c5" sleep 1 &
-holder=$!
-sleep 0.3
+hold_lock "$STATE/c5"
+release_lock 1
 hook poststop c5 0 "of:$SCRATCH/c5.json"
 expect_rc 0
 wait $holder

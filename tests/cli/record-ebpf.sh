@@ -450,13 +450,16 @@ fi
 # --- --pid: a running tree ------------------------------------------------------------------------------------
 
 if needs "--pid"; then
-        sh -c 'while :; do ls / >/dev/null; sleep 0.05; done' &
+        # a loop that forks and execs, and counts its rounds
+        sh -c 'while :; do ls / >/dev/null; echo >>"$0"; sleep 0.05; done' "$SCRATCH/rounds" &
         victim=$!
-        sleep 0.3
+        wait_until has_lines "$SCRATCH/rounds" '' 1 || fail "the loop did not start"
         "$SYSFENCE" record --backend ebpf --pid "$victim" -o "$SCRATCH/pid.json" >/dev/null 2>"$SCRATCH/pid.err" &
         rec=$!
         wait_for "$SCRATCH/pid.err" "recording process tree $victim" || fail "the recorder did not start"
-        sleep 1
+        # three more rounds, recorded
+        n=$(wc -l <"$SCRATCH/rounds")
+        wait_until has_lines "$SCRATCH/rounds" '' $((n + 3)) || fail "the loop stopped while recorded: $(waits_on "$victim")"
         stop "$rec" INT
         [ "$rc" -eq 0 ] || fail "the recorder exited $rc: $(head -3 "$SCRATCH/pid.err")"
         names=$(edit names "$SCRATCH/pid.json" 2>/dev/null | tr '\n' ' ')
@@ -505,8 +508,7 @@ if needs "background child"; then
         json_ok "$SCRATCH/bg.json" || fail "no profile"
         edit names "$SCRATCH/bg.json" | grep -qx clock_nanosleep || fail "the background sleep's calls are not recorded"
         grep -q started "$SCRATCH/bg.out" || fail "no output"
-        sleep 0.2
-        ! pgrep -f '^sleep 31[.]7$' >/dev/null || fail "the background child was left running"
+        wait_secs 10 no_process '^sleep 31[.]7$' || fail "the background child was left running"
         done_test "a child that outlives the command is recorded until SIGINT, then killed"
 fi
 

@@ -440,13 +440,16 @@ fi
 
 # --- --pid --------------------------------------------------------------------------------------------------------------
 
-sh -c 'while :; do ls / >/dev/null; sleep 0.05; done' &
+# a loop that forks and execs, and counts its rounds
+sh -c 'while :; do ls / >/dev/null; echo >>"$0"; sleep 0.05; done' "$SCRATCH/rounds" &
 victim=$!
-sleep 0.3
+wait_until has_lines "$SCRATCH/rounds" '' 1 || fail "the loop did not start"
 "$SYSFENCE" record --pid "$victim" -o "$SCRATCH/pid.json" >/dev/null 2>"$SCRATCH/pid.err" &
 rec=$!
 wait_until grep -q "recording process tree $victim" "$SCRATCH/pid.err" || fail "the recorder did not attach within 60 s"
-sleep 1
+# three more rounds, recorded
+n=$(wc -l <"$SCRATCH/rounds")
+wait_until has_lines "$SCRATCH/rounds" '' $((n + 3)) || fail "the loop stopped while recorded: $(waits_on "$victim")"
 stop "$rec" INT
 [ "$rc" -eq 0 ] || fail "the recorder exited $rc: $(head -3 "$SCRATCH/pid.err")"
 names=$(edit names "$SCRATCH/pid.json" 2>/dev/null | tr '\n' ' ')
