@@ -224,7 +224,8 @@ now_cs()
 {
         read -r _up _rest </proc/uptime
         _now=${_up%.*}${_up#*.}
-        _now=${_now#0}
+        while [ "${_now#0}" != "$_now" ]; do _now=${_now#0}; done # not octal
+        _now=${_now:-0}
 }
 
 # running PID: 0 while PID is alive and not a zombie
@@ -291,7 +292,12 @@ wait_secs()
         until "$@"; do
                 now_cs
                 [ "$_now" -ge "$_wend" ] && return 1
-                sleep 0.1
+                # a failing sleep makes this loop spin: say so, once a wait
+                sleep 0.1 || {
+                        _ws=$?
+                        [ "$_wend" = "${_wsaid:-}" ] || echo "# sleep 0.1 failed (exit $_ws) while waiting for: $*"
+                        _wsaid=$_wend
+                }
         done
 }
 
