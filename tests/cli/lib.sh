@@ -319,7 +319,7 @@ in_nanosleep()
 no_process() { ! pgrep -f "$1" >/dev/null; }
 
 # in_flock PID: PID sleeps waiting for a file lock (flock(2))
-in_flock() { grep -q lock "/proc/$1/wchan" 2>/dev/null; }
+in_flock() { grep -qE '^locks_|flock' "/proc/$1/wchan" 2>/dev/null; }
 
 # catches PID SIGNUM: PID has a handler for signal SIGNUM (its SigCgt bit), so a
 # signal sent now tests the handler, not the default action
