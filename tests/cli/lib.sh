@@ -344,7 +344,7 @@ hold_lock()
 release_lock()
 {
         if [ $# -gt 0 ]; then
-                (sleep "$1" && : >"$SCRATCH/lock.release") &
+                (sleep "$1"; : >"$SCRATCH/lock.release") &
         else
                 : >"$SCRATCH/lock.release"
                 wait "$holder"
