@@ -338,12 +338,10 @@ SF_EXPORT int sf_ebpf_recorder_spawn(sf_ebpf_recorder *rec, char *const argv[], 
 {
         if (rec->mode != RUN_NONE)
                 return sf_error_set(err, EBUSY, "the recorder is already recording");
-        if (!argv || !argv[0])
-                return sf_error_set(err, EINVAL, "no command given");
-        _cleanup_free_ char *path = sf_find_exec(argv[0]);
-        if (!path)
-                return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
-        int r = start(rec, MODE_TREE, 0, 0, err);
+        _cleanup_free_ char *path = NULL;
+        int r = sf_spawn_path(argv, &path, err);
+        if (r == 0)
+                r = start(rec, MODE_TREE, 0, 0, err);
         if (r < 0)
                 return r;
         int sync[2], fail[2];

@@ -464,12 +464,10 @@ SF_EXPORT int sf_recorder_spawn(sf_recorder *rec, char *const argv[], sf_error *
 {
         if (rec->started)
                 return sf_error_set(err, EBUSY, "the recorder is already tracing");
-        if (!argv || !argv[0])
-                return sf_error_set(err, EINVAL, "no command given");
-        _cleanup_free_ char *path = sf_find_exec(argv[0]);
-        if (!path)
-                return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
-        int r = pin_self(rec, err);
+        _cleanup_free_ char *path = NULL;
+        int r = sf_spawn_path(argv, &path, err);
+        if (r == 0)
+                r = pin_self(rec, err);
         if (r < 0)
                 return r;
 

@@ -3,6 +3,8 @@
 #ifndef SF_RECORD_INTERNAL_H
 #define SF_RECORD_INTERNAL_H
 
+#include <signal.h>
+
 #include "sysfence/record.h"
 #include "util/util.h"
 
@@ -54,15 +56,18 @@ struct sf_record {
  * (/proc/PID/task/TID/children), until fn returns nonzero, which is returned. */
 int sf_proc_each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx);
 
+/* The command a recorder is to start: argv[0] found in PATH (*ret_path,
+ * malloc'd), or an error naming it. */
+int sf_spawn_path(char *const argv[], char **ret_path, sf_error **err);
+
 /* The start of a recorder's spawn: two close-on-exec pipes (sync: the
  * parent's go, which the child reads; fail: the child's report), every signal
  * blocked (the old mask in *old: an interrupt now waits until the recorder can
- * pass it to the command), and a fork, unless an interrupt came first (*interrupts, read once they are blocked, not 0: -EINTR, and
- * nothing is started).  The child's pid to the parent,
- * with signals blocked until it calls sf_signals_restore(old); 0 to the child,
- * with the caller's handlers undone and the old mask back; or an error, with
- * nothing left open. */
-#include <signal.h>
+ * pass it to the command), and a fork, unless an interrupt came first
+ * (*interrupts, read once signals are blocked, not 0: -EINTR, and nothing is
+ * started).  The child's pid to the parent, with signals blocked until it
+ * calls sf_signals_restore(old); 0 to the child, with the caller's handlers
+ * undone and the old mask back; or an error, with nothing left open. */
 pid_t sf_spawn_fork(const volatile sig_atomic_t *interrupts, int sync[2], int fail[2], sigset_t *old, sf_error **err);
 
 #endif

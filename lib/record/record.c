@@ -388,6 +388,16 @@ int sf_proc_each_child(pid_t pid, int (*fn)(void *ctx, pid_t child), void *ctx)
         return r;
 }
 
+int sf_spawn_path(char *const argv[], char **ret_path, sf_error **err)
+{
+        if (!argv || !argv[0])
+                return sf_error_set(err, EINVAL, "no command given");
+        *ret_path = sf_find_exec(argv[0]);
+        if (!*ret_path)
+                return sf_error_set(err, ENOENT, "%s: command not found", argv[0]);
+        return 0;
+}
+
 pid_t sf_spawn_fork(const volatile sig_atomic_t *interrupts, int sync[2], int fail[2], sigset_t *old, sf_error **err)
 {
         sf_signals_block(old);

@@ -3,6 +3,7 @@
 #ifndef SF_UTIL_H
 #define SF_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,7 +96,6 @@ char *sf_find_exec(const char *cmd);
  * first (async-signal-safe): the caller's handlers become SIG_DFL (ignored
  * signals stay ignored, as exec keeps them) and the old mask returns, so a
  * signal meant for the command reaches it even before its exec. */
-#include <signal.h>
 void sf_signals_block(sigset_t *old);
 void sf_child_signals_reset(const sigset_t *old);
 void sf_signals_restore(const sigset_t *old);
