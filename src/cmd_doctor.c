@@ -78,7 +78,7 @@ typedef struct kconfig {
 } kconfig;
 
 typedef struct doctor {
-        check checks[16];
+        check checks[20];
         size_t n;
         kconfig cfg;
         char config_path[300]; /* /boot/config-RELEASE */
@@ -686,6 +686,48 @@ static void check_cache(doctor *d)
                 found(c, "/proc/PID/seccomp_cache is present (CONFIG_SECCOMP_CACHE_DEBUG): it lists what is cached");
 }
 
+/* i386 and x32: what can run here (profiles decide both kinds of call wherever
+ * they reach the filter, so neither is a failure). */
+static void check_abis(doctor *d)
+{
+        check *c = check_new(d, "i386 ABI");
+        bool filtered = false;
+        int r = sf_abi_probe(SF_ABI_I386, &filtered);
+        if (r == SF_ABI_RUNS) {
+                found(c, "int $0x80 works: 32-bit programs run here");
+        } else if (r == SF_ABI_FAULTS) {
+                found(c, "int $0x80 faults on this machine: 32-bit programs cannot run here; profiles still decide their "
+                         "calls");
+                problem(c, ST_WARN, NULL);
+        } else if (r == -ENOTSUP) {
+                found(c, "not an x86_64 build");
+        } else {
+                found(c, "the probe could not run: %s", strerror(-r));
+                problem(c, ST_WARN, NULL);
+        }
+
+        c = check_new(d, "x32 ABI");
+        filtered = false;
+        r = sf_abi_probe(SF_ABI_X32, &filtered);
+        if (r == -ENOTSUP) {
+                found(c, "not an x86_64 build");
+                return;
+        }
+        if (r < 0) {
+                found(c, "the probe could not run: %s", strerror(-r));
+                problem(c, ST_WARN, NULL);
+                return;
+        }
+        found(c, r == SF_ABI_RUNS ? "x32 system calls work: x32 programs run here"
+                                  : "x32 is off in this kernel (ENOSYS): x32 programs cannot run here");
+        if (filtered) {
+                found(c, "numbers with bit 30 reach seccomp filters, which decide them");
+        } else {
+                found(c, "numbers with bit 30 did not reach a test filter");
+                problem(c, ST_WARN, "report this kernel: a filter should see every syscall number");
+        }
+}
+
 /* Looks for the answer to request 1 in a netlink datagram: 0 (ret filled), the
  * kernel's -errno, or -EAGAIN when it is not there. */
 static int audit_status_parse(const char *buf, size_t n, struct audit_status *ret)
@@ -1067,6 +1109,7 @@ int cmd_doctor(int argc, char **argv)
         check_notify(&d);
         check_ebpf(&d);
         check_cache(&d);
+        check_abis(&d);
         check_audit_records(&d);
         check_audit_netlink(&d);
         check_kubelet(&d);

@@ -76,6 +76,22 @@ bool sf_syscall_at(sf_arch arch, size_t i, int *ret_nr, const char **ret_name);
 /* Highest syscall number `arch` knows (x32: including the x32 bit). */
 int sf_syscall_max(sf_arch arch);
 
+/* The compat ABIs of an x86_64 machine, probed in forked children
+ * (lib/arch/abi.c): i386 by an `int $0x80` getpid, x32 by an x32 getpid. */
+typedef enum sf_abi {
+        SF_ABI_I386,
+        SF_ABI_X32,
+} sf_abi;
+typedef enum sf_abi_state {
+        SF_ABI_RUNS = 1,   /* its programs run here */
+        SF_ABI_OFF = 2,    /* the kernel answers ENOSYS (x32 built in but off) */
+        SF_ABI_FAULTS = 3, /* the call faults before any filter runs (int $0x80 on some VMs) */
+} sf_abi_state;
+/* One of sf_abi_state, or -errno (-ENOTSUP where this is not an x86_64
+ * build).  For x32, *ret_filtered (may be NULL) says whether a number with
+ * bit 30 reaches a seccomp filter; for i386 whether the call did. */
+int sf_abi_probe(sf_abi abi, bool *ret_filtered);
+
 #ifdef __cplusplus
 }
 #endif

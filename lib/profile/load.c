@@ -656,11 +656,16 @@ static void f_c_arches(loader *l, const sf_node *v, void *ctx)
         c->c->arches = sf_arena_alloc(l->arena, (v->arr.n + 1) * sizeof(sf_arch));
         if (!c->c->arches)
                 return;
+        /* Runtimes compare these with Go's GOARCH names, not SCMP_ARCH_*. */
+        size_t known = 0;
+        for (size_t i = 0; i < v->arr.n; i++)
+                if (v->arr.v[i]->kind == SF_NODE_STR && strncmp(v->arr.v[i]->str.s, "SCMP_ARCH_", 10) != 0 &&
+                    sf_arch_from_name(v->arr.v[i]->str.s) != SF_ARCH_NONE)
+                        known++;
         for (size_t i = 0; i < v->arr.n; i++) {
                 size_t old = path_index(l, i);
                 const char *s;
                 if (get_string(l, v->arr.v[i], &s)) {
-                        /* Runtimes compare these with Go's GOARCH names, not SCMP_ARCH_*. */
                         sf_arch a = strncmp(s, "SCMP_ARCH_", 10) == 0 ? SF_ARCH_NONE : sf_arch_from_name(s);
                         if (a == SF_ARCH_NONE) {
                                 sf_arch as = sf_arch_from_name(s);
@@ -675,7 +680,22 @@ static void f_c_arches(loader *l, const sf_node *v, void *ctx)
                                                 names[k - 1] = sf_arch_short_name((sf_arch)k);
                                         h = closest(s, names, SF_ARCH__COUNT - 1, hint, sizeof(hint));
                                 }
-                                report(l, SF_SEV_ERROR, v->arr.v[i], h, "unknown architecture \"%s\"", s);
+                                /* moby compares the names as strings, so a name no node has matches
+                                 * nothing: in excludes it excludes nothing, beside known names in
+                                 * includes it changes nothing (Debian's moby 20.10 default.json
+                                 * lists "mips3l64n32").  Alone in includes the rule would apply on
+                                 * no node, surely not what was meant. */
+                                if (as == SF_ARCH_NONE && !c->is_include)
+                                        report(l, SF_SEV_WARNING, v->arr.v[i], h,
+                                               "unknown architecture \"%s\": it matches no node, so it excludes nothing",
+                                               s);
+                                else if (as == SF_ARCH_NONE && known > 0)
+                                        report(l, SF_SEV_WARNING, v->arr.v[i], h,
+                                               "unknown architecture \"%s\": it matches no node (the rule applies on "
+                                               "the others listed)",
+                                               s);
+                                else
+                                        report(l, SF_SEV_ERROR, v->arr.v[i], h, "unknown architecture \"%s\"", s);
                         } else {
                                 c->c->arches[c->c->n_arches++] = a;
                                 c->c->present = true;

@@ -9,22 +9,24 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-n_shared=$(ls "$SF_SHARED"/profiles/*/* 2>/dev/null | wc -l)
+# moby's test fixtures come with its default profile (golang-github-docker-docker-dev)
+FIXTURES=$(dirname "$SF_MOBY")/fixtures
+n_real=$(ls "$REAL"/* "$SEED"/* "$FIXTURES"/*.json 2>/dev/null | wc -l)
 n_expect=$(grep -c . "$BAD/EXPECT")
 n_good=$(ls "$GOOD" | wc -l)
-plan $((n_shared + 2 + n_expect + 1 + n_good + 11 + 9 + 3))
+plan $((n_real + 2 + n_expect + 1 + n_good + 1 + 11 + 9 + 3))
 
 # --- real profiles -------------------------------------------------------------
 
-for f in "$SF_SHARED"/profiles/*/*; do
+for f in "$REAL"/* "$SEED"/* "$FIXTURES"/*.json; do
         sf check "$f"
         expect_rc 0
         expect_out "$f: ok, 1 profile"
         expect_no_sanitizer
-        done_test "shared profile $(basename "$(dirname "$f")")/$(basename "$f") checks clean"
+        done_test "real profile $(basename "$(dirname "$f")")/$(basename "$f") checks clean"
 done
 
-moby=$SF_SHARED/profiles/real/moby-default.json
+moby=$REAL/moby-default.json
 sf check --json "$moby"
 expect_rc 0
 if ! json_ok "$OUT"; then
@@ -82,6 +84,10 @@ for f in *; do
         expect_no_sanitizer
         done_test "good/$f is accepted"
 done
+# moby compares excludes.arches as strings: a name no node has excludes nothing
+sf check exclude-unknown-arch.json
+expect_err 'exclude-unknown-arch.json:1:122: syscalls[0].excludes.arches[0]: warning: unknown architecture "amd65": it matches no node, so it excludes nothing (did you mean "amd64"?)'
+done_test "an unknown arch in excludes.arches is a warning that says it excludes nothing"
 
 # --- hostile inputs, generated here --------------------------------------------
 
@@ -185,7 +191,7 @@ done_test "a missing file is refused"
 # --- the command line --------------------------------------------------------------
 
 cd "$BAD" || exit 1
-good=$SF_SHARED/profiles/seed/audit.json
+good=$SEED/audit.json
 
 sf check
 expect_rc 2

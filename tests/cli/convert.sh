@@ -127,7 +127,7 @@ done <"$list"
 
 # --- resolving for a node ---------------------------------------------------------------
 
-moby=$SF_SHARED/profiles/real/moby-default.json
+moby=$REAL/moby-default.json
 # names FILE: the syscall names of a Docker JSON profile, one a line.
 names()
 {
@@ -184,7 +184,7 @@ done_test "moby, --kernel 4.4: the minKernel 4.8 rule is dropped"
 
 # A profile that gives defaultErrnoRet keeps it in every form (or the
 # conversion refuses): dropping it turns ENOSYS into EPERM for unknown calls.
-cc=$SF_SHARED/profiles/real/containers-common-seccomp.json
+cc=$REAL/containers-common-seccomp.json
 for to in oci crd; do
         sf convert "$cc" --to "$to" --arch amd64 -o "$SCRATCH/cc.$to"
         if [ "$rc" -eq 0 ]; then

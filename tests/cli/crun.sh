@@ -8,14 +8,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 plan 13
 
-if [ "$(id -u)" != 0 ] || ! command -v crun >/dev/null || [ ! -x /bin/busybox ] || ! command -v unshare >/dev/null; then
-        for i in 1 2 3 4 5 6 7 8 9; do
-                tap_n=$((tap_n + 1))
-                echo "ok $tap_n # SKIP needs root, crun, unshare and busybox-static"
-        done
-        finish
-        exit $?
-fi
+missing root crun unshare busybox && skip_rest "crun containers"
 
 bundle=$SCRATCH/bundle
 mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/tmp" "$bundle/rootfs/proc"
@@ -109,8 +102,7 @@ if command -v runc >/dev/null; then
         grep -q '^uname' "$OUT" && fail "the probe ran under runc"
         done_test "--crun-only: runc, which ignores the annotation, refuses to run the container"
 else
-        tap_n=$((tap_n + 1))
-        echo "ok $tap_n # SKIP runc is not installed"
+        missing runc && skip "--crun-only: runc, which ignores the annotation, refuses to run the container"
 fi
 
 sf oci-precompile "$SCRATCH/nonexistent.json"
@@ -132,7 +124,7 @@ done_test "a config whose profile is invalid: exit 1"
 
 # --- --hook: a precreate hook (config in, config out) -------------------------------------------------------
 
-crun_with "$SF_SHARED/profiles/real/moby-default.json"
+crun_with "$REAL/moby-default.json"
 cp "$bundle/config.json" "$SCRATCH/hook-in.json"
 cp "$bundle/config.json" "$SCRATCH/file-mode.json"
 "$SYSFENCE" oci-precompile "$SCRATCH/file-mode.json" 2>/dev/null || fail "file mode failed"

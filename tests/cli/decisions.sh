@@ -10,9 +10,14 @@ while read -r line; do
         prof=${line%% *}
         rest=${line#* }
         case $prof in
-        real:*) file=$SF_SHARED/profiles/real/${prof#real:} ;;
-        seed:*) file=$SF_SHARED/profiles/seed/${prof#seed:} ;;
+        real:*) file=$REAL/${prof#real:} ;;
+        seed:*) file=$SEED/${prof#seed:} ;;
         ex:*) file=$SF_SOURCE/examples/${prof#ex:} ;;
+        builtin:*)
+                file=$SCRATCH/${prof#builtin:}.json
+                [ -f "$file" ] || "$SYSFENCE" profile default --for "${prof#builtin:}" -o "$file" ||
+                        fail "sysfence profile default --for ${prof#builtin:} failed"
+                ;;
         esac
         call=${rest%% -> *}
         want=${rest#* -> }

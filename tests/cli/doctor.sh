@@ -15,6 +15,8 @@ filter flags
 user notification
 ebpf recorder
 action cache
+i386 ABI
+x32 ABI
 audit records
 audit netlink
 kubelet profiles
@@ -22,7 +24,7 @@ runtimes
 cgroups'
 n_names=$(printf '%s\n' "$NAMES" | grep -c .)
 
-plan $((n_names + 19))
+plan $((n_names + 21))
 
 # line NAME: the text line of check NAME in $OUT (exact name, then 2+ spaces).
 line()
@@ -92,6 +94,25 @@ expect_status "seccomp filter" OK
 expect_status "user notification" OK
 expect_status "ebpf recorder" OK
 done_test "seccomp, filters, user notification and the eBPF recorder work on this machine"
+
+# The compat ABIs as the tests' own probe (tests/unit/feature.h) finds them.
+if feature int80; then
+        expect_status "i386 ABI" OK
+        line "i386 ABI" | grep -q 'int \$0x80 works: 32-bit programs run here' || fail "$(line "i386 ABI")"
+else
+        expect_status "i386 ABI" WARN
+        line "i386 ABI" | grep -q 'int \$0x80 faults on this machine: 32-bit programs cannot run here; profiles still decide their calls' ||
+                fail "$(line "i386 ABI")"
+fi
+done_test "i386 ABI: OK where int \$0x80 works, WARN where it faults (the probe of the tests agrees)"
+if feature x32; then
+        expect_status "x32 ABI" OK
+        line "x32 ABI" | grep -q 'numbers with bit 30 reach seccomp filters, which decide them' || fail "$(line "x32 ABI")"
+else
+        expect_status "x32 ABI" WARN
+fi
+line "x32 ABI" | grep -Eq 'x32 (is off in this kernel|system calls work)' || fail "$(line "x32 ABI")"
+done_test "x32 ABI: whether x32 programs run, and that bit-30 numbers reach the filter"
 
 sf doctor --json
 expect_rc 0

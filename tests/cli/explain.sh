@@ -55,7 +55,7 @@ expect_out "kernel-cacheable: 3 of 3 argument-free ALLOWs"
 expect_out "SCMP_ACT_ERRNO(13) (2):"
 done_test "text: one section per arch, the same counts"
 
-sf explain --json --arch amd64,x86 --caps default "$SF_SHARED/profiles/real/moby-default.json"
+sf explain --json --arch amd64,x86 --caps default "$REAL/moby-default.json"
 expect_rc 0
 cp "$OUT" "$SCRATCH/m.json"
 got=$(json_get "$SCRATCH/m.json" '" ".join("%s:%s" % (a["arch"], a["cacheable"] == a["allowed"] > 250) for a in d["arches"])')

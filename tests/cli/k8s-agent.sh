@@ -14,8 +14,6 @@ set -u
 KILLS=${SF_K8S_KILLS:-200}
 plan 33
 
-REAL=$SF_SHARED/profiles/real
-SEED=$SF_SHARED/profiles/seed
 ROOT=$SCRATCH/kubelet
 CM=$SCRATCH/cm
 STAGE=$SCRATCH/stage

@@ -11,8 +11,6 @@ plan 10
 ROOT=$SCRATCH/kubelet
 DIR=$ROOT/seccomp/sysfence
 mkdir -p "$ROOT"
-REAL=$SF_SHARED/profiles/real
-SEED=$SF_SHARED/profiles/seed
 
 set -- "$REAL"/*.json "$SEED"/*.json "$GOOD"/*
 n=$#

@@ -5,8 +5,7 @@
 # for every finding and every workload kind.
 . "$(dirname "$0")/lib.sh"
 
-REAL=$SF_SHARED/manifests/real
-SEED=$SF_SHARED/profiles/seed
+REAL=$MANIFESTS
 K8S=$SF_SOURCE/tests/data/k8s
 for _p in "$REAL/k8s-website-fine-pod.yaml" "$SEED/fine-grained.json" "$K8S/findings.yaml"; do
         if [ ! -e "$_p" ]; then

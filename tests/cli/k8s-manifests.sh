@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 SCHEMA=$SF_SOURCE/tests/k8s-schema
-REAL=$SF_SHARED/manifests/real
-SEED=$SF_SHARED/profiles/seed
+REAL=$MANIFESTS
 K8S=$SF_SOURCE/tests/data/k8s
 
 plan 22

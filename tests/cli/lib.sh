@@ -3,30 +3,40 @@
 # test, with the reasons of a failure as "#" lines under it.
 #
 #   SYSFENCE   the binary under test  (default /work/main/build/sysfence)
-#   SF_SHARED  the shared directory   (default /work/shared)
+#   SF_MOBY    moby's default profile (golang-github-docker-docker-dev)
+#   SF_CONTAINERS_COMMON  containers-common's seccomp.json (podman)
 #   SF_SOURCE  the repository root    (default /work/main)
 #   SF_FAST    seconds a hostile input may take before it counts as a hang (5)
+#   SF_PROBE   the feature probe, tests/probe.c (default next to the binary)
+#   SF_TEST_REQUIRE  features whose absence fails a test instead of skipping it
+#              (comma list, or "all"); SF_TEST_MISSING pretends they are absent
 
 : "${SYSFENCE:=/work/main/build/sysfence}"
-: "${SF_SHARED:=/work/shared}"
+: "${SF_MOBY:=/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json}"
+: "${SF_CONTAINERS_COMMON:=/usr/share/containers/seccomp.json}"
 : "${SF_SOURCE:=/work/main}"
 : "${SF_FAST:=5}"
+: "${SF_PROBE:=$(dirname "$SYSFENCE")/tests/sf-probe}"
 # Tests cd into data directories so that messages name files as users see
 # them: make the paths absolute first.
 case $SYSFENCE in /*) ;; *) SYSFENCE=$(pwd)/$SYSFENCE ;; esac
-case $SF_SHARED in /*) ;; *) SF_SHARED=$(pwd)/$SF_SHARED ;; esac
 case $SF_SOURCE in /*) ;; *) SF_SOURCE=$(pwd)/$SF_SOURCE ;; esac
-export SYSFENCE SF_SHARED SF_SOURCE
+case $SF_PROBE in /*) ;; *) SF_PROBE=$(pwd)/$SF_PROBE ;; esac
+export SYSFENCE SF_SOURCE SF_PROBE SF_MOBY SF_CONTAINERS_COMMON
 
 BAD=$SF_SOURCE/tests/data/bad
 GOOD=$SF_SOURCE/tests/data/good
+# The Kubernetes tutorial's profiles and pod manifests (examples/tutorial).
+SEED=$SF_SOURCE/examples/tutorial/profiles
+MANIFESTS=$SF_SOURCE/examples/tutorial/manifests
 TAB=$(printf '\t')
 
-# A missing binary or data directory is a failure, not a skip.
-for _p in "$SYSFENCE" "$SF_SHARED/profiles" "$BAD/EXPECT"; do
+# A missing binary or data file is a failure, not a skip: scripts/deps
+# installs the packages the real profiles come with.
+for _p in "$SYSFENCE" "$SF_MOBY" "$SF_CONTAINERS_COMMON" "$SEED/audit.json" "$MANIFESTS" "$BAD/EXPECT"; do
         if [ ! -e "$_p" ]; then
                 echo "1..1"
-                echo "not ok 1 - $_p exists (set SYSFENCE, SF_SHARED, SF_SOURCE)"
+                echo "not ok 1 - $_p exists (scripts/deps installs the Debian packages; or set SYSFENCE, SF_MOBY, SF_CONTAINERS_COMMON, SF_SOURCE)"
                 exit 1
         fi
 done
@@ -35,6 +45,12 @@ done
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/sf-cli.XXXXXX") || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 trap 'exit 130' INT TERM
+
+# The real profiles, under the names the tests give them: moby's default
+# (Debian's moby 20.10) and containers-common's (podman's and CRI-O's).
+REAL=$SCRATCH/real
+mkdir "$REAL" && cp "$SF_MOBY" "$REAL/moby-default.json" &&
+        cp "$SF_CONTAINERS_COMMON" "$REAL/containers-common-seccomp.json" || exit 1
 
 # --- TAP ---------------------------------------------------------------------
 
@@ -80,6 +96,92 @@ finish()
                 exit 1
         fi
         [ "$tap_failed" -eq 0 ]
+}
+
+# --- machine features -----------------------------------------------------------
+# Machines of one kind differ (on some VMs int $0x80 faults): a test that needs
+# a feature asks for it, runs where it is there, and is a skip that says why
+# where it is not, or a failure where SF_TEST_REQUIRE names it.
+
+# _listed VAR NAME: the comma list in $VAR names NAME, or is "all".
+_listed()
+{
+        eval "_l=\${$1:-}"
+        case ",$_l," in *",all,"* | *",$2,"*) return 0 ;; esac
+        return 1
+}
+
+# feature NAME: 0 if this machine has NAME; else 1 with the reason in $why.
+# The probes of tests/unit/feature.h (int80 x32 seccomp root btf ebpf
+# audit-read), commands (runc crun podman busybox cc unshare: installed by
+# scripts/deps), and cpus2 (more than one CPU to run on).
+feature()
+{
+        why=
+        if _listed SF_TEST_MISSING "$1"; then
+                why="$1 is missing (SF_TEST_MISSING says so)"
+                return 1
+        fi
+        case $1 in
+        runc | crun | podman | cc | unshare)
+                command -v "$1" >/dev/null 2>&1 || why="$1 is not installed"
+                ;;
+        busybox)
+                [ -x /bin/busybox ] || why="busybox-static is not installed"
+                ;;
+        cpus2)
+                [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ] || why="one CPU"
+                ;;
+        *)
+                why=$("$SF_PROBE" "$1" 2>&1) && return 0
+                [ -n "$why" ] || why="the probe of $1 failed"
+                ;;
+        esac
+        [ -z "$why" ]
+}
+
+# missing NAME...: 0 if this machine lacks one of the features NAME, named in
+# $missing with the reason in $why; 1 if it has them all.
+missing()
+{
+        for _f in "$@"; do
+                feature "$_f" || { missing=$_f; return 0; }
+        done
+        return 1
+}
+
+# skip DESC: the test DESC is a skip for the reason $why (set by missing), or a
+# failure where SF_TEST_REQUIRE names the feature $missing.
+skip()
+{
+        if _listed SF_TEST_REQUIRE "$missing"; then
+                fail "$missing is required (SF_TEST_REQUIRE) but missing: $why"
+                done_test "$1"
+        else
+                tap_n=$((tap_n + 1))
+                echo "ok $tap_n - $(printf '%s' "$1" | sed 's/#/\\#/g') # SKIP $why"
+        fi
+}
+
+# skip_rest DESC: every test left of the plan is a skip (see skip), then finish.
+skip_rest()
+{
+        while [ "$tap_n" -lt "$tap_planned" ]; do
+                skip "$1"
+        done
+        finish
+        exit
+}
+
+# skip_unless DESC NAME...: 0 if this machine has every feature NAME and the
+# test DESC runs; else DESC is reported by skip and 1 is returned.
+skip_unless()
+{
+        _d=$1
+        shift
+        missing "$@" || return 0
+        skip "$_d"
+        return 1
 }
 
 # --- running the binary --------------------------------------------------------
@@ -188,7 +290,7 @@ json_get()
 # multi-document YAML into $SCRATCH, since compile takes no --name).
 profile_list()
 {
-        for f in "$SF_SHARED"/profiles/*/*.json "$SF_SOURCE"/examples/*.json "$SF_SOURCE"/examples/*.yaml; do
+        for f in "$REAL"/*.json "$SEED"/*.json "$SF_SOURCE"/examples/*.json "$SF_SOURCE"/examples/*.yaml; do
                 [ -f "$f" ] || continue
                 case $f in
                 *.yaml)

@@ -11,7 +11,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 D=$SF_SOURCE/tests/data/merge
-REAL=$SF_SHARED/profiles/real
 MOBY=$REAL/moby-default.json
 CC=$REAL/containers-common-seccomp.json
 # A fixed node, so that results do not depend on this machine's kernel.
@@ -133,7 +132,7 @@ expect_rc 0
 sf merge "$SCRATCH/real.json" "$SCRATCH/real.json" -o "$SCRATCH/real2.json"
 cmp -s "$SCRATCH/real.json" "$SCRATCH/real2.json" || fail "merging the real merge with itself changed it"
 [ -n "$(json_get "$SCRATCH/real.json" 'd["archMap"]')" ] || fail "archMap lost"
-for s in mount unshare keyctl vmsplice io_pgetevents cachestat; do
+for s in mount unshare keyctl vmsplice io_pgetevents io_uring_setup; do
         expect_action "$SCRATCH/real.json" ALLOW "$s" --arch amd64
 done
 expect_action "$SCRATCH/real.json" 'ERRNO(38)' clone3 --arch amd64

@@ -12,21 +12,45 @@ expect_out docker
 expect_out podman
 done_test "profile list names the three built-in profiles"
 
-for pair in "docker|$SF_SHARED/profiles/real/moby-default.json" \
-            "podman|$SF_SHARED/profiles/real/containers-common-seccomp.json"; do
-        rt=${pair%%|*}
-        up=${pair#*|}
-        sf profile default --for "$rt" -o "$SCRATCH/$rt.json"
-        expect_rc 0
-        for node in "--arch amd64,x86,x32 --caps default --kernel 6.1" "--arch amd64,x86,x32 --caps all --kernel 4.4" \
-                    "--arch arm64,arm --caps none --kernel 6.1"; do
-                # shellcheck disable=SC2086
-                "$SYSFENCE" compile -q "$SCRATCH/$rt.json" $node -o "$SCRATCH/a.bpf" &&
-                        "$SYSFENCE" compile -q "$up" $node -o "$SCRATCH/b.bpf" &&
-                        cmp -s "$SCRATCH/a.bpf" "$SCRATCH/b.bpf" || fail "$node: programs differ"
-        done
-        done_test "built-in $rt default compiles to the same programs as $(basename "$up")"
+# podman's is containers-common's file, which Debian ships as it is
+sf profile default --for podman -o "$SCRATCH/podman.json"
+expect_rc 0
+for node in "--arch amd64,x86,x32 --caps default --kernel 6.1" "--arch amd64,x86,x32 --caps all --kernel 4.4" \
+            "--arch arm64,arm --caps none --kernel 6.1"; do
+        # shellcheck disable=SC2086
+        "$SYSFENCE" compile -q "$SCRATCH/podman.json" $node -o "$SCRATCH/a.bpf" &&
+                "$SYSFENCE" compile -q "$REAL/containers-common-seccomp.json" $node -o "$SCRATCH/b.bpf" &&
+                cmp -s "$SCRATCH/a.bpf" "$SCRATCH/b.bpf" || fail "$node: programs differ"
 done
+done_test "built-in podman default compiles to the same programs as containers-common-seccomp.json"
+
+# docker's is a newer moby than Debian's 20.10: every decision is the same but
+# for the changes tests/data/moby-since-20.10.txt lists, each of which shows
+sf profile default --for docker -o "$SCRATCH/docker.json"
+expect_rc 0
+for node in "--arch amd64,x86,x32 --caps default --kernel 6.1" "--arch amd64,x86,x32 --caps all --kernel 4.4" \
+            "--arch arm64,arm --caps none --kernel 6.1"; do
+        # shellcheck disable=SC2086
+        "$SYSFENCE" diff --json $node "$SCRATCH/docker.json" "$REAL/moby-default.json" >>"$SCRATCH/diffs.json"
+        [ $? -le 1 ] || fail "$node: diff failed"
+        echo >>"$SCRATCH/diffs.json"
+done
+"$PY" -S - "$SCRATCH/diffs.json" "$SF_SOURCE/tests/data/moby-since-20.10.txt" >"$SCRATCH/why" 2>&1 <<'P' || fail "$(cat "$SCRATCH/why")"
+import json, sys
+kind = {"allowed_only_by_a": "added", "allowed_only_by_b": "removed",
+        "different_actions": "changed", "different_conditions": "changed"}
+seen = set()
+for line in open(sys.argv[1]):
+    if line.strip():
+        for a in json.loads(line)["arches"]:
+            for k, v in a.items():
+                if k in kind:
+                    seen |= {kind[k] + " " + e["syscall"] for e in v}
+want = {l.strip() for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
+if seen != want:
+    sys.exit("differences not listed: %s; listed but not seen: %s" % (sorted(seen - want), sorted(want - seen)))
+P
+done_test "built-in docker default decides as Debian's moby 20.10 file but for the listed changes of newer moby"
 
 sf profile default --for containerd --arch amd64 --caps default --to oci
 expect_rc 0

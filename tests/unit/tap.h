@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "feature.h"
+
 static int test_no, failed;
 
 #define TEST(cond, ...)                                                                    \
@@ -22,5 +24,21 @@ static int test_no, failed;
                 }                                                                          \
         } while (0)
 #define CHECK TEST
+
+/* A test this machine cannot run, for the reason WHY (feature_missing()): a
+ * TAP skip that says so, or a failure where SF_TEST_REQUIRE names FEATURE. */
+#define SKIP_FOR(feature, why, ...)                                                        \
+        do {                                                                               \
+                bool req_ = feature_required(feature);                                     \
+                printf("%s %d - ", req_ ? "not ok" : "ok", ++test_no);                    \
+                printf(__VA_ARGS__);                                                       \
+                if (req_) {                                                                \
+                        failed++;                                                          \
+                        printf("\n#   %s is required (SF_TEST_REQUIRE) but missing: %s\n", \
+                               feature, why);                                             \
+                } else {                                                                   \
+                        printf(" # SKIP %s\n", why);                                      \
+                }                                                                          \
+        } while (0)
 
 #endif

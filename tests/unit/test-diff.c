@@ -6,7 +6,6 @@
  *
  * Usage: test-diff [--random N] [--seed S] [PROFILE...]
  * Without profiles it takes every file under $SF_SHARED/profiles. */
-#include <dirent.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -637,26 +636,12 @@ int main(int argc, char **argv)
                         first_file = i + 1;
                 }
         }
-        const char *shared = getenv("SF_SHARED");
+        /* the profiles to compare: the arguments after the options (meson passes the
+         * real profiles from Debian's packages and the tutorial's) */
         char files[16][1024];
         size_t n_files = 0;
-        if (first_file < argc) {
-                for (int i = first_file; i < argc && n_files < 16; i++)
-                        snprintf(files[n_files++], sizeof(files[0]), "%s", argv[i]);
-        } else if (shared) {
-                const char *dirs[] = { "profiles/real", "profiles/seed" };
-                for (size_t k = 0; k < 2; k++) {
-                        char dir[600];
-                        snprintf(dir, sizeof(dir), "%.500s/%s", shared, dirs[k]);
-                        DIR *dp = opendir(dir);
-                        struct dirent *de;
-                        while (dp && (de = readdir(dp)) && n_files < 16)
-                                if (de->d_name[0] != '.')
-                                        snprintf(files[n_files++], sizeof(files[0]), "%s/%s", dir, de->d_name);
-                        if (dp)
-                                closedir(dp);
-                }
-        }
+        for (int i = first_file; i < argc && n_files < 16; i++)
+                snprintf(files[n_files++], sizeof(files[0]), "%s", argv[i]);
 
         static const sf_arch x86_all[] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
         static const sf_arch x86_64_only[] = { SF_ARCH_X86_64 };

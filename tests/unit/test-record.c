@@ -399,12 +399,18 @@ static void test_live(const char *self)
         sf_error_freep(&err);
         unlink(plain);
 
-        char *i386[] = { (char *)self, (char *)"--int80", NULL };
-        TEST(run(i386, &status, &rec, &err) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                     seen(sf_recorder_record(rec), SF_ARCH_X86, "getpid"),
-             "an int $0x80 getpid counts on i386");
-        sf_recorder_free(rec);
-        sf_error_freep(&err);
+        const char *no_i386 = feature_missing("int80");
+        if (no_i386) {
+                /* the record's side of i386 calls is tested above without executing one (sf_record_add) */
+                SKIP_FOR("int80", no_i386, "an int $0x80 getpid counts on i386");
+        } else {
+                char *i386[] = { (char *)self, (char *)"--int80", NULL };
+                TEST(run(i386, &status, &rec, &err) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+                             seen(sf_recorder_record(rec), SF_ARCH_X86, "getpid"),
+                     "an int $0x80 getpid counts on i386");
+                sf_recorder_free(rec);
+                sf_error_freep(&err);
+        }
 
         char *threads[] = { (char *)self, (char *)"--threads", NULL };
         TEST(run(threads, &status, &rec, &err) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&

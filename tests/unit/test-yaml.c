@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sf_yaml_parse(): the tree, its positions, scalar resolution, and every error
  * path (run under ASan/LeakSanitizer, so leaks on error paths fail too).
- * TAP output.  The shared directory (real manifests) is $SF_SHARED, the first
- * argument, or ../shared. */
+ * TAP output.  The first argument is the Kubernetes tutorial's flow-style pod
+ * (examples/tutorial/manifests/k8s-website-alpha-fine-pod.yaml). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,10 +629,7 @@ static bool test_error_into_used_doc(void)
 
 int main(int argc, char **argv)
 {
-        const char *shared = getenv("SF_SHARED") ? getenv("SF_SHARED") : "../shared";
-        char manifest[4096];
-        snprintf(manifest, sizeof(manifest), "%s/manifests/real/k8s-website-alpha-fine-pod.yaml",
-                 argc > 1 ? argv[1] : shared);
+        const char *manifest = argc > 1 ? argv[1] : "examples/tutorial/manifests/k8s-website-alpha-fine-pod.yaml";
         static const struct {
                 const char *name;
                 bool (*fn)(void);
