@@ -41,6 +41,10 @@ static const char usage[] =
  * refuses to start the container instead of running it unconfined. */
 static const sf_node *stub_for;
 #define STUB "{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\"}"
+/* ...and this annotation says so, so that a second run keeps the program
+ * instead of compiling the stub into it (the profile is gone by then). */
+#define STUB_MARK "org.sysfence.seccomp-stub"
+#define STUB_MARK_VALUE "linux.seccomp is a kill-all stub; the profile's program is in " ANNOTATION
 
 static void write_node(sf_buf *b, const sf_node *n, int depth, const sf_node *annotations, const char *value)
 {
@@ -65,7 +69,8 @@ static void write_node(sf_buf *b, const sf_node *n, int depth, const sf_node *an
                 sf_buf_puts(b, "{");
                 bool first = true;
                 for (size_t i = 0; i < n->obj.n; i++) {
-                        if (n == annotations && strcmp(n->obj.v[i].key, ANNOTATION) == 0)
+                        if (n == annotations && (strcmp(n->obj.v[i].key, ANNOTATION) == 0 ||
+                                                 strcmp(n->obj.v[i].key, STUB_MARK) == 0))
                                 continue; /* replaced below */
                         sf_buf_printf(b, "%s\n%*s", first ? "" : ",", 2 * (depth + 1), "");
                         first = false;
@@ -76,6 +81,8 @@ static void write_node(sf_buf *b, const sf_node *n, int depth, const sf_node *an
                 if (n == annotations) {
                         sf_buf_printf(b, "%s\n%*s\"" ANNOTATION "\": \"%s\"", first ? "" : ",", 2 * (depth + 1), "",
                                       value);
+                        if (stub_for)
+                                sf_buf_printf(b, ",\n%*s\"" STUB_MARK "\": \"" STUB_MARK_VALUE "\"", 2 * (depth + 1), "");
                         first = false;
                 }
                 if (!first)
@@ -153,6 +160,25 @@ int cmd_oci_precompile(int argc, char **argv)
                 sf_doc_release(&doc);
                 return EXIT_INVALID;
         }
+        /* Precompiled with --crun-only before: linux.seccomp is our stub and the
+         * real program is in the annotation already.  Keep it: compiling the stub
+         * would replace the program by a kill-all one. */
+        const sf_node *annotations = sf_node_get(root, "annotations");
+        const sf_node *mark = sf_node_get(annotations, STUB_MARK);
+        const sf_node *program = sf_node_get(annotations, ANNOTATION);
+        if (mark && program && program->kind == SF_NODE_STR && program->str.len > 0) {
+                sf_doc_release(&doc);
+                int st = EXIT_OK;
+                if (hook)
+                        st = fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+                else if (strcmp(out, file) != 0 && sf_write_file_atomic(out, data, len, 0644, &err) < 0)
+                        st = cli_fail("oci-precompile", &err);
+                if (st == EXIT_OK && !hook)
+                        fprintf(stderr, "%s: already precompiled with --crun-only (" STUB_MARK "): the program in " ANNOTATION
+                                        " is kept\n",
+                                name);
+                return st;
+        }
         /* The container's bounding set decides includes/excludes.caps, as in runc. */
         const sf_node *bounding = sf_node_get(sf_node_get(sf_node_get(root, "process"), "capabilities"), "bounding");
         if (!caps_given && bounding && bounding->kind == SF_NODE_ARR) {
@@ -203,8 +229,9 @@ int cmd_oci_precompile(int argc, char **argv)
                 sf_buf_truncate(&text, text.len - 1);
                 while (text.len && (text.s[text.len - 1] == '\n' || text.s[text.len - 1] == ' '))
                         sf_buf_truncate(&text, text.len - 1);
-                sf_buf_printf(&text, "%s\n  \"annotations\": {\n    \"" ANNOTATION "\": \"%s\"\n  }\n}",
-                              root->obj.n ? "," : "", enc.s);
+                sf_buf_printf(&text, "%s\n  \"annotations\": {\n    \"" ANNOTATION "\": \"%s\"%s\n  }\n}",
+                              root->obj.n ? "," : "", enc.s,
+                              stub_for ? ",\n    \"" STUB_MARK "\": \"" STUB_MARK_VALUE "\"" : "");
         } else {
                 cli_error("oci-precompile", "%s: annotations is not an object", name);
                 sf_buf_release(&enc);

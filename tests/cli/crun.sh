@@ -6,7 +6,7 @@
 # /sys/fs/cgroup/unified.
 set -u
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 missing root crun unshare busybox && skip_rest "crun containers"
 
@@ -96,6 +96,19 @@ grep -q '"defaultAction": "SCMP_ACT_KILL_PROCESS"}' "$bundle/config.json" || fai
 (cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun3-$$"') >"$OUT" 2>"$ERR"
 cmp -s "$OUT" "$SCRATCH/plain.out" || fail "the probe differs: $(diff "$SCRATCH/plain.out" "$OUT" | head -n 6)"
 done_test "--crun-only: crun decides by the annotation as before"
+
+# A second run keeps the program (the profile is a stub by then).
+cp "$bundle/config.json" "$SCRATCH/once.json"
+sf oci-precompile --crun-only "$bundle/config.json"
+expect_rc 0
+expect_err "already precompiled with --crun-only"
+cmp -s "$bundle/config.json" "$SCRATCH/once.json" || fail "the second run changed the config"
+sf_in "$bundle/config.json" oci-precompile --hook
+expect_rc 0
+cmp -s "$OUT" "$SCRATCH/once.json" || fail "--hook changed an already precompiled config"
+(cd "$bundle" && timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run "sysfence-crun4-$$"') >"$OUT" 2>"$ERR"
+cmp -s "$OUT" "$SCRATCH/plain.out" || fail "after the second run the probe differs: $(diff "$SCRATCH/plain.out" "$OUT" | head -n 6)"
+done_test "--crun-only twice: the second run keeps the program (the config is unchanged) and crun decides as before"
 if command -v runc >/dev/null; then
         (cd "$bundle" && timeout 60 runc run "sysfence-runc-$$") >"$OUT" 2>"$ERR"
         [ $? -ne 0 ] || fail "runc ran the container"
