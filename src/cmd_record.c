@@ -30,7 +30,8 @@ static const char usage[] =
         "program counts the calls of CMD's tree (or of a container's pid namespace,\n"
         "--pidns) in the kernel, from the same execve on.\n"
         "\n"
-        "  -o, --output OUT       write the profile to OUT atomically (default: stdout)\n"
+        "  -o, --output OUT       write the profile to OUT atomically (required; - for stdout,\n"
+        "                         where the command's own output goes too)\n"
         "  --format FMT           docker (default): Docker/moby JSON; oci: the OCI\n"
         "                         linux.seccomp object; crd: a SeccompProfile (YAML)\n"
         "  --name NAME            the SeccompProfile's name (default: from OUT)\n"
@@ -183,6 +184,39 @@ static int write_out(const char *path, const char *text, sf_error **err)
         return 0;
 }
 
+/* Whether OUT can be written when the recording ends: "-", a device or FIFO,
+ * or a path whose directory exists and takes new files (the atomic writer
+ * puts a temporary beside it).  Prints why not. */
+static bool writable(const char *opt, const char *path)
+{
+        if (strcmp(path, "-") == 0)
+                return true;
+        struct stat st;
+        if (stat(path, &st) == 0) {
+                if (S_ISDIR(st.st_mode)) {
+                        cli_error("record", "%s %s: is a directory", opt, path);
+                        return false;
+                }
+                if (!S_ISREG(st.st_mode))
+                        return true; /* written in place: /dev/null, a FIFO */
+        }
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+        if (!dir) {
+                cli_error("record", "out of memory");
+                return false;
+        }
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                cli_error("record", "%s %s: the directory %s does not exist", opt, path, dir);
+                return false;
+        }
+        if (access(dir, W_OK | X_OK) < 0) {
+                cli_error("record", "%s %s: cannot write in %s: %s", opt, path, dir, strerror(errno));
+                return false;
+        }
+        return true;
+}
+
 /* The profile's name: --name, else OUT without its directory and extension. */
 static char *profile_name(const char *name, const char *out)
 {
@@ -277,7 +311,7 @@ int cmd_record(int argc, char **argv)
                 { "backend", required_argument, NULL, 'B' },        { "pidns", required_argument, NULL, 'N' },
                 { 0 },
         };
-        const char *out = "-", *name = NULL, *hot = NULL, *pin = "same", *backend = NULL;
+        const char *out = NULL, *name = NULL, *hot = NULL, *pin = "same", *backend = NULL;
         sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
         char **args = NULL;
         size_t n_args = 0;
@@ -383,8 +417,17 @@ int cmd_record(int argc, char **argv)
         if (!pid && optind >= argc)
                 return free_words(args, n_args),
                        cli_usage_error("record", "no command given (sysfence record -o OUT -- CMD [ARG...])");
+        if (!out)
+                return free_words(args, n_args),
+                       cli_usage_error("record", "give -o OUT for the profile (-o - for standard output, which the "
+                                                 "command writes to as well)");
         if (hot && strcmp(hot, "-") == 0 && strcmp(out, "-") == 0)
                 return free_words(args, n_args), cli_usage_error("record", "the profile and --hot cannot both go to stdout");
+
+        /* Known before the workload runs, not after: a recording lost to a bad path is
+         * a run that cannot always be repeated. */
+        if (!writable("-o", out) || (hot && !writable("--hot", hot)))
+                return free_words(args, n_args), EXIT_INVALID;
 
         sf_record_opts ro = { .args = (const char *const *)args, .n_args = n_args };
         if (backend && strcmp(backend, "notify") == 0)

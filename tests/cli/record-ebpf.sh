@@ -75,7 +75,7 @@ expect_err "only one"
 sf record --backend ebpf --pin 0 -- true
 expect_rc 2
 expect_err "--pin is for the notify and ptrace backends"
-sf record --backend ebpf --args opn -- true
+sf record --backend ebpf -o /dev/null --args opn -- true
 expect_rc 2
 expect_err 'unknown syscall "opn"'
 sf record --backend ebpf --pidns 12ab

@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 45
+plan 46
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -57,15 +57,37 @@ expect_err "no command given"
 sf record --default-action allow -- true
 expect_rc 2
 expect_err "errno, kill or log"
-sf record --args opn -- true
+sf record -o /dev/null --args opn -- true
 expect_rc 2
 expect_err 'unknown syscall "opn" (did you mean "open"?)'
-sf record --args openat -- true
+sf record -o /dev/null --args openat -- true
 expect_rc 2
 expect_err "openat:INDEX"
 sf record --pid 1 -- true
 expect_rc 2
 done_test "usage errors exit 2 and say what is wrong"
+
+# Where the profile goes is settled before the workload runs: no -o is a usage
+# error (stdout is the command's), a path that cannot be written an error, and
+# the command never runs.
+sf record -- touch "$SCRATCH/ran"
+expect_rc 2
+expect_err "give -o OUT for the profile (-o - for standard output"
+sf record -o "$SCRATCH/no/such/dir/p.json" -- touch "$SCRATCH/ran"
+expect_rc 1
+expect_err "p.json: the directory $SCRATCH/no/such/dir does not exist"
+mkdir "$SCRATCH/adir"
+sf record -o "$SCRATCH/adir" -- touch "$SCRATCH/ran"
+expect_rc 1
+expect_err "is a directory"
+sf record -o "$SCRATCH/ok.json" --hot "$SCRATCH/no/h.txt" -- touch "$SCRATCH/ran"
+expect_rc 1
+expect_err "--hot"
+[ -e "$SCRATCH/ran" ] && fail "the command ran"
+sf record -o - -- true
+expect_rc 0
+json_ok "$OUT" || fail "-o -: no profile on stdout"
+done_test "-o is required and checked before the command runs (a bad path loses no recording); -o - is stdout"
 
 sf record -o "$SCRATCH/nf.json" -- /nonexistent/cmd
 expect_rc 127
