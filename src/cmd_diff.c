@@ -24,8 +24,9 @@ static const char usage[] =
         "  --json         machine-readable output\n"
         "  -h, --help     show this help\n"
         "\n"
-        "exit status: 0 the profiles decide alike, 1 they differ (or an input is\n"
-        "invalid), 2 usage error.\n"
+        "exit status (as diff(1)): 0 the profiles decide alike, 1 they differ, 2 a\n"
+        "usage error or an input that cannot be read or compiled.  Where only the\n"
+        "default actions differ, one line says so.\n"
         "\n"
         "examples:\n"
         "  sysfence diff moby-default.json containers-common-seccomp.json\n"
@@ -276,6 +277,24 @@ static void print_names(const char *title, const arch_diff *ad, int kind)
         printf("\n");
 }
 
+/* Whether the entry is only the two default actions meeting: a call neither
+ * profile names, or the same argument rules falling through to each default. */
+static bool by_defaults(const entry *e, const char *da, const char *db)
+{
+        if (!da)
+                return false;
+        if (e->kind == D_ACTIONS)
+                return strcmp(e->a, da) == 0 && strcmp(e->b, db) == 0;
+        if (e->kind != D_CONDITIONS)
+                return false;
+        size_t la = strlen(e->a), lb = strlen(e->b), lda = strlen(da), ldb = strlen(db);
+        if (la < lda + 5 || lb < ldb + 5 || la - lda != lb - ldb)
+                return false;
+        size_t prefix = la - lda;
+        return strcmp(e->a + prefix, da) == 0 && strcmp(e->b + prefix, db) == 0 &&
+               strncmp(e->a + prefix - 5, "else ", 5) == 0 && strncmp(e->a, e->b, prefix) == 0;
+}
+
 static void print_pairs(const char *title, const arch_diff *ad, int kind)
 {
         if (!ad->count[kind])
@@ -297,7 +316,26 @@ static void print_text(const side *a, const side *b, const arch_diff *ads, size_
         char ab[32], bb[32];
         printf("A: %s (default %s)\n", a->file, act(a->prog->default_action, ab, sizeof(ab)));
         printf("B: %s (default %s)\n", b->file, act(b->prog->default_action, bb, sizeof(bb)));
-        if (!same_action(a->prog->default_action, b->prog->default_action))
+        /* with different defaults, every call no rule names differs: where nothing
+         * else does, one line says so instead of listing them all */
+        bool defaults_differ = !same_action(a->prog->default_action, b->prog->default_action);
+        const char *da = defaults_differ ? ab : NULL, *db = defaults_differ ? bb : NULL;
+        size_t other = 0, unnamed = 0;
+        for (size_t i = 0; i < n_ads; i++) {
+                other += !ads[i].in_a || !ads[i].in_b;
+                for (size_t k = 0; k < ads[i].n; k++) {
+                        bool d = by_defaults(&ads[i].v[k], da, db);
+                        unnamed += d;
+                        other += !d;
+                }
+        }
+        if (defaults_differ && !other) {
+                printf("only the default actions differ: %s in A, %s in B (%zu calls no rule names); every rule decides "
+                       "the same\n",
+                       ab, bb, unnamed);
+                return;
+        }
+        if (defaults_differ)
                 printf("the default actions differ: %s in A, %s in B\n", ab, bb);
         for (size_t i = 0; i < n_ads; i++) {
                 const arch_diff *ad = &ads[i];
@@ -389,9 +427,13 @@ int cmd_diff(int argc, char **argv)
                 return cli_usage_error("diff", "give two profiles (got %d)", argc - optind);
 
         side a = { .file = argv[optind] }, b = { .file = argv[optind + 1] };
+        /* as diff(1): 0 the same, 1 different, 2 trouble (usage, or an input
+         * that cannot be read or compiled: there is no answer) */
         int status = load_side(&a, &co, json);
         if (status == EXIT_OK)
                 status = load_side(&b, &co, json);
+        if (status != EXIT_OK)
+                status = EXIT_USAGE;
 
         /* A's arches, then those only B's filter holds. */
         arch_diff ads[2 * SF_ARCH__COUNT];

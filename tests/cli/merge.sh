@@ -17,7 +17,7 @@ CC=$REAL/containers-common-seccomp.json
 NODE='--caps default --kernel 6.1'
 cd "$D" || exit 1
 
-plan 25
+plan 26
 
 # Every run is also checked for sanitizer reports (in the sanitized build).
 sf()
@@ -253,7 +253,23 @@ sf diff web.json
 expect_rc 2
 sf diff web.json worker.json --arch nope
 expect_rc 2
-done_test "diff usage errors exit 2"
+sf diff web.json "$SCRATCH/no-such.json"
+expect_rc 2
+expect_err "no-such.json"
+printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$SCRATCH/invalid.json"
+sf diff web.json "$SCRATCH/invalid.json"
+expect_rc 2
+done_test "diff exits 2 for usage errors and for an input it cannot read or compile (1 is only 'different')"
+
+# Only the default action differs: one line says so, no list of every call.
+"$PY" -S -c 'import json, sys; d = json.load(open(sys.argv[1])); d["defaultAction"] = "SCMP_ACT_KILL"; json.dump(d, open(sys.argv[2], "w"))' \
+        "$SEED/fine-grained.json" "$SCRATCH/fine-kill.json"
+sf diff "$SEED/fine-grained.json" "$SCRATCH/fine-kill.json"
+expect_rc 1
+expect_out "only the default actions differ:"
+expect_out "every rule decides the same"
+[ "$(wc -l <"$OUT")" -eq 3 ] || fail "$(wc -l <"$OUT") lines, expected the two headers and one"
+done_test "diff of profiles that differ only in the default action: one line says so"
 
 sf diff "$M" "$M" --json
 expect_rc 0
