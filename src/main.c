@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sysfence/arch.h"
+#include "sysfence/record.h"
 
 static const cli_command commands[] = {
         { "check", cmd_check, "check profiles and report every problem with its spot", NULL },
@@ -62,7 +64,12 @@ int main(int argc, char **argv)
                 return cli_usage_error(NULL, "unknown command \"%s\"", argv[2]);
         }
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+                /* what this build can do: a bug report needs it */
                 printf("sysfence %s\n", SYSFENCE_VERSION);
+                printf("eBPF recorder: %s\n", sf_ebpf_recorder_supported()
+                                                      ? "built in (record --backend ebpf, --pidns)"
+                                                      : "not built (meson setup -Debpf=enabled, with libbpf, clang, bpftool)");
+                printf("syscall tables: from libseccomp %s, %d arches\n", SF_LIBSECCOMP_VERSION, SF_ARCH__COUNT - 1);
                 return EXIT_OK;
         }
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

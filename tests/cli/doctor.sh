@@ -24,7 +24,7 @@ runtimes
 cgroups'
 n_names=$(printf '%s\n' "$NAMES" | grep -c .)
 
-plan $((n_names + 21))
+plan $((n_names + 22))
 
 # line NAME: the text line of check NAME in $OUT (exact name, then 2+ spaces).
 line()
@@ -113,6 +113,18 @@ else
 fi
 line "x32 ABI" | grep -Eq 'x32 (is off in this kernel|system calls work)' || fail "$(line "x32 ABI")"
 done_test "x32 ABI: whether x32 programs run, and that bit-30 numbers reach the filter"
+
+# --version says what this build can do, as doctor and the library do.
+sf --version
+expect_rc 0
+expect_out "sysfence "
+expect_out "syscall tables: from libseccomp $(pkg-config --modversion libseccomp)"
+if grep -q "^OK    ebpf recorder      built in" "$SCRATCH/text"; then
+        expect_out "eBPF recorder: built in"
+else
+        expect_out "eBPF recorder: not built"
+fi
+done_test "--version names the build's features: the eBPF recorder, the libseccomp of its syscall tables"
 
 sf doctor --json
 expect_rc 0
