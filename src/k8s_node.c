@@ -23,6 +23,7 @@
 static const char install_usage[] =
         "usage: sysfence k8s install PROFILE... [--kubelet-root DIR] [--subdir NAME]\n"
         "                            [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--json]\n"
+        "       sysfence k8s install - --name NAME.json [OPTIONS]   (the profile on standard input)\n"
         "\n"
         "Validate and compile each profile for this node, then write it atomically to\n"
         "DIR/seccomp/NAME/BASENAME and print the localhostProfile that names it\n"
@@ -32,6 +33,7 @@ static const char install_usage[] =
         "\n"
         "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
         "  --subdir NAME       the directory under DIR/seccomp (default " DEFAULT_SUBDIR ")\n"
+        "  --name FILE         the installed file's name, for one profile (needed for -)\n"
         "  --arch LIST         arches to compile for (default: this node's)\n"
         "  --caps LIST         capabilities for includes/excludes (default: default)\n"
         "  --kernel X.Y        kernel version for minKernel (default: this node's)\n"
@@ -82,6 +84,7 @@ static const char status_usage[] =
 typedef struct node_opts {
         const char *cmd;
         const char *root, *subdir, *source;
+        const char *name; /* install: the file name of a profile read from stdin */
         sf_compile_opts co;
         sf_arch arches[SF_ARCH__COUNT];
         bool json, once;
@@ -97,7 +100,7 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                 { "json", no_argument, NULL, 'j' },               { "arch", required_argument, NULL, 'a' },
                 { "caps", required_argument, NULL, 'c' },         { "kernel", required_argument, NULL, 'k' },
                 { "strict", no_argument, NULL, 's' },             { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "name", required_argument, NULL, 'N' },         { 0 },
         };
         o->root = DEFAULT_ROOT;
         o->subdir = DEFAULT_SUBDIR;
@@ -129,6 +132,11 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                         o->json = true;
                         break;
                 case 's': o->co.strict = true; break;
+                case 'N':
+                        if (source || once)
+                                return cli_usage_error(o->cmd, "--name is for install");
+                        o->name = optarg;
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error(o->cmd, "invalid option");
                 }
@@ -178,6 +186,21 @@ int k8s_install(int argc, char **argv)
                 it->file = argv[first + (int)i];
                 const char *slash = strrchr(it->file, '/');
                 it->name = slash ? slash + 1 : it->file;
+                /* "-" is standard input, never a file named "-": its name comes from --name */
+                if (strcmp(it->file, "-") == 0) {
+                        if (!o.name) {
+                                status = cli_usage_error(o.cmd, "a profile on standard input (-) needs --name "
+                                                                "NAME.json: the installed file's name");
+                                goto out;
+                        }
+                        it->name = o.name;
+                } else if (o.name && n == 1) {
+                        it->name = o.name;
+                }
+                if (o.name && n > 1) {
+                        status = cli_usage_error(o.cmd, "--name names one profile; %zu given", n);
+                        goto out;
+                }
                 if (!k8s_name_ok(it->name)) {
                         status = cli_usage_error(o.cmd, "%s: the installed file is named after the profile's file, "
                                                         "and \"%s\" cannot name one (no dot-names)",

@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 10
+plan 11
 
 ROOT=$SCRATCH/kubelet
 DIR=$ROOT/seccomp/sysfence
@@ -59,6 +59,21 @@ expect_rc 0
 [ "$(json_get "$OUT" 'd["installed"][0]["path"]')" = "$SCRATCH/r2/seccomp/mine/violation.json" ] || fail "json: $(cat "$OUT")"
 cmp -s "$SEED/violation.json" "$SCRATCH/r2/seccomp/mine/violation.json" || fail "not installed"
 done_test "--subdir and --json; a missing kubelet root is an error, seccomp/ is created under it"
+
+# "-" is standard input, installed under --name; never a file named "-".
+mkdir "$SCRATCH/r3"
+sf_in "$SEED/audit.json" k8s install --kubelet-root "$SCRATCH/r3" -
+expect_rc 2
+expect_err "needs --name"
+sf_in "$SEED/audit.json" k8s install --kubelet-root "$SCRATCH/r3" --name from-stdin.json -
+expect_rc 0
+expect_out "sysfence/from-stdin.json"
+cmp -s "$SEED/audit.json" "$SCRATCH/r3/seccomp/sysfence/from-stdin.json" || fail "not installed from stdin"
+[ -e "$SCRATCH/r3/seccomp/sysfence/-" ] && fail "a file named - was installed"
+sf k8s install --kubelet-root "$SCRATCH/r3" --name x.json "$SEED/audit.json" "$SEED/violation.json"
+expect_rc 2
+expect_err "--name names one profile"
+done_test "install -: standard input, named by --name (required); --name names one profile"
 
 sf k8s install --json --kubelet-root "$ROOT" "$BAD/arg-index-6.json"
 expect_rc 1
