@@ -95,8 +95,15 @@ expect_status "user notification" OK
 expect_status "ebpf recorder" OK
 done_test "seccomp, filters, user notification and the eBPF recorder work on this machine"
 
-# The compat ABIs as the tests' own probe (tests/unit/feature.h) finds them.
-if feature int80; then
+# The compat ABIs as the tests' own probe (tests/unit/feature.h) finds them
+# (the real machine's: doctor knows nothing of SF_TEST_MISSING).
+pretend=${SF_TEST_MISSING:-}
+SF_TEST_MISSING=
+has_int80=no has_x32=no
+feature int80 && has_int80=yes
+feature x32 && has_x32=yes
+SF_TEST_MISSING=$pretend
+if [ "$has_int80" = yes ]; then
         expect_status "i386 ABI" OK
         line "i386 ABI" | grep -q 'int \$0x80 works: 32-bit programs run here' || fail "$(line "i386 ABI")"
 else
@@ -105,7 +112,7 @@ else
                 fail "$(line "i386 ABI")"
 fi
 done_test "i386 ABI: OK where int \$0x80 works, WARN where it faults (the probe of the tests agrees)"
-if feature x32; then
+if [ "$has_x32" = yes ]; then
         expect_status "x32 ABI" OK
         line "x32 ABI" | grep -q 'numbers with bit 30 reach seccomp filters, which decide them' || fail "$(line "x32 ABI")"
 else
