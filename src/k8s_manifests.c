@@ -34,7 +34,8 @@ static const char manifests_usage[] =
         "  --namespace N   the namespace (default " DEFAULT_NAMESPACE ")\n"
         "  --image I       the agent's image (default " DEFAULT_IMAGE ",\n"
         "                  built from deploy/Containerfile)\n"
-        "  --from DIR      put DIR/*.json in the ConfigMap, each validated and compiled\n"
+        "  --from DIR      put DIR/*.json and DIR/*.yaml (SeccompProfiles, as record\n"
+        "                  --format crd writes) in the ConfigMap, each validated and compiled\n"
         "                  first (default: an empty ConfigMap, to fill later)\n"
         "  -h, --help      show this help\n"
         "\n"
@@ -169,7 +170,10 @@ static int cmp_name(const void *a, const void *b)
 
 /* Loads one profile file, checks and compiles it for this node; prints its
  * findings.  0, or EXIT_INVALID when it is not a profile the runtime can load. */
-static int validate_profile(const char *cmd, const char *file, bool warnings)
+/* Validates the one profile of file: loaded, checked and compiled for this
+ * node.  With ret_json, a SeccompProfile is accepted and *ret_json is the
+ * Docker JSON the runtime reads (NULL for a file that already is that). */
+static int validate_profile(const char *cmd, const char *file, bool warnings, char **ret_json)
 {
         sf_diags d = { 0 };
         sf_error *err = NULL;
@@ -184,7 +188,7 @@ static int validate_profile(const char *cmd, const char *file, bool warnings)
                 sf_diags_add(&d, SF_SEV_ERROR, "not-one-profile", file, "", 0, 0,
                              "the runtime reads one Docker/OCI JSON profile per file", "the file holds %zu profiles",
                              n);
-        } else if (v[0]->format == SF_FORMAT_CRD) {
+        } else if (v[0]->format == SF_FORMAT_CRD && !ret_json) {
                 sf_diags_add(&d, SF_SEV_ERROR, "not-json", file, "", 0, 0, "convert it: sysfence convert --to docker",
                              "a SeccompProfile object is not a file the runtime can read");
         } else {
@@ -200,6 +204,11 @@ static int validate_profile(const char *cmd, const char *file, bool warnings)
                         sf_prog_free(prog);
                         sf_diags_release(&cd);
                 }
+        }
+        if (ret_json && d.errors == 0 && v[0]->format == SF_FORMAT_CRD &&
+            sf_profile_emit(v[0], SF_FORMAT_DOCKER, ret_json, &err) < 0) {
+                sf_diags_add(&d, SF_SEV_ERROR, "emit", file, "", 0, 0, NULL, "%s", sf_error_message(err));
+                sf_error_freep(&err);
         }
         sf_error_freep(&err);
         cli_print_diags(&d, warnings);
@@ -221,7 +230,15 @@ static void free_files(profile_file *v, size_t n)
         free(v);
 }
 
-/* The .json files of dir, validated, sorted by name. */
+/* Whether name ends in suffix, with something before it. */
+static bool ends_with(const char *name, const char *suffix)
+{
+        size_t n = strlen(name), k = strlen(suffix);
+        return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* The profiles of dir (*.json, and the SeccompProfile YAML `record --format
+ * crd` writes: *.yaml, *.yml), validated, sorted by name; none is an error. */
 static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
 {
         DIR *d = opendir(dir);
@@ -235,8 +252,7 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
         struct dirent *de;
         while ((de = readdir(d))) {
                 const char *name = de->d_name;
-                size_t len = strlen(name);
-                if (name[0] == '.' || len < 6 || strcmp(name + len - 5, ".json") != 0)
+                if (name[0] == '.' || !(ends_with(name, ".json") || ends_with(name, ".yaml") || ends_with(name, ".yml")))
                         continue;
                 _cleanup_free_ char *path = NULL;
                 if (asprintf(&path, "%s/%s", dir, name) < 0) {
@@ -257,19 +273,37 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                         status = EXIT_INVALID;
                         break;
                 }
-                if (validate_profile("k8s manifests", path, true) != 0) {
+                /* a SeccompProfile goes in as the Docker JSON the runtime reads, under NAME.json */
+                char *text = NULL;
+                if (validate_profile("k8s manifests", path, true, &text) != 0) {
                         status = EXIT_INVALID;
                         continue;
                 }
-                sf_error *err = NULL;
-                char *text = NULL;
-                size_t tlen = 0;
-                if (sf_read_file(path, SF_PROFILE_MAX_FILE, &text, &tlen, &err) < 0) {
-                        status = cli_fail("k8s manifests", &err);
+                size_t tlen = text ? strlen(text) : 0;
+                char *nm = NULL;
+                if (text) {
+                        const char *dot = strrchr(name, '.');
+                        if (asprintf(&nm, "%.*s.json", (int)(dot - name), name) < 0)
+                                nm = NULL;
+                } else {
+                        sf_error *err = NULL;
+                        if (sf_read_file(path, SF_PROFILE_MAX_FILE, &text, &tlen, &err) < 0) {
+                                status = cli_fail("k8s manifests", &err);
+                                continue;
+                        }
+                        nm = strdup(name);
+                }
+                for (size_t i = 0; nm && i < n; i++)
+                        if (strcmp(v[i].name, nm) == 0) {
+                                cli_error("k8s manifests", "%s: its key \"%s\" is another file's too", path, nm);
+                                status = EXIT_INVALID;
+                        }
+                if (status != EXIT_OK) {
+                        free(nm);
+                        free(text);
                         continue;
                 }
                 profile_file *nv = realloc(v, (n + 1) * sizeof(*v));
-                char *nm = strdup(name);
                 if (!nv || !nm) {
                         free(nm);
                         free(text);
@@ -284,6 +318,10 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                 total += tlen;
         }
         closedir(d);
+        if (status == EXIT_OK && n == 0) {
+                cli_error("k8s manifests", "--from %s: no profiles there (*.json, *.yaml, *.yml)", dir);
+                status = EXIT_INVALID;
+        }
         if (status == EXIT_OK && total > CONFIGMAP_MAX_DATA) {
                 cli_error("k8s manifests", "%s: the profiles hold %zu bytes, more than a ConfigMap can (%u)", dir,
                           total, CONFIGMAP_MAX_DATA);
@@ -549,7 +587,7 @@ int k8s_pod_patch(int argc, char **argv)
                                        "\"%s\" cannot be a ConfigMap key, so the agent cannot install it under that "
                                        "name (letters, digits, -, _ and .)",
                                        base);
-        int r = validate_profile("k8s pod-patch", file, true);
+        int r = validate_profile("k8s pod-patch", file, true, NULL);
         if (r)
                 return r;
 

@@ -10,7 +10,7 @@ SCHEMA=$SF_SOURCE/tests/k8s-schema
 REAL=$MANIFESTS
 K8S=$SF_SOURCE/tests/data/k8s
 
-plan 22
+plan 23
 
 # validate FILE...: the schema validator; its report in $SCRATCH/validate.out.
 validate()
@@ -190,6 +190,26 @@ expect_rc 1
 expect_err "more than a ConfigMap can"
 [ -s "$OUT" ] && fail "printed manifests too big for a ConfigMap"
 done_test "--from: an invalid profile (file:line:col), a missing directory, more than a ConfigMap holds: exit 1, nothing printed"
+
+# What record --format crd writes goes in too; a directory with no profile is an error.
+mkdir "$SCRATCH/crds" "$SCRATCH/none"
+"$SYSFENCE" record -q --format crd -o "$SCRATCH/crds/true-run.yaml" -- true || fail "record --format crd failed"
+cp "$SEED/audit.json" "$SCRATCH/crds/"
+echo "not a profile" >"$SCRATCH/none/README"
+sf k8s manifests --from "$SCRATCH/crds"
+expect_rc 0
+expect_out "  true-run.json: |"
+expect_out "  audit.json: |"
+expect_out '"defaultAction": "SCMP_ACT_ERRNO"'
+cp "$SCRATCH/crds/audit.json" "$SCRATCH/crds/true-run.json"
+sf k8s manifests --from "$SCRATCH/crds"
+expect_rc 1
+expect_err 'its key "true-run.json" is another file'"'"'s too'
+sf k8s manifests --from "$SCRATCH/none"
+expect_rc 1
+expect_err "no profiles there"
+[ -s "$OUT" ] && fail "printed manifests for a directory with no profile"
+done_test "--from takes the SeccompProfile YAML record --format crd writes (as the Docker JSON key NAME.json); a directory without profiles: exit 1"
 
 sf k8s manifests --namespace Bad_NS
 expect_rc 2
