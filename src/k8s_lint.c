@@ -86,6 +86,7 @@ typedef struct spec_profile {
 
 typedef struct linter {
         const char *kubelet_root, *profiles_dir, *runtime;
+        size_t unchecked;         /* Localhost profiles not looked up: no directory given */
         sf_arch arch;             /* the nodes' */
         bool seccomp_default, json, quiet;
         sf_arena arena;
@@ -537,6 +538,8 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
         const char *dirs[2] = { l->kubelet_root, l->profiles_dir };
         size_t found = SIZE_MAX; /* an index: loading the next one may move the cache */
         bool first = !reported(l, sp->lp_at);
+        if (!dirs[0] && !dirs[1] && first)
+                l->unchecked++;
         for (int i = 0; i < 2; i++) {
                 if (!dirs[i])
                         continue;
@@ -545,6 +548,16 @@ static void check_localhost(linter *l, const spec_profile *sp, const char *cname
                 node_profile *np = load_profile(l, file, sp->lp_at);
                 if (!np)
                         return;
+                /* a profiles directory laid out as `k8s manifests --from DIR` takes it: the
+                 * agent installs DIR/NAME as SUBDIR/NAME, so "sysfence/x.json" is DIR/x.json */
+                const char *slash = strchr(sp->lp, '/');
+                if (i == 1 && !np->exists && slash && slash[1]) {
+                        size_t at = (size_t)(np - l->cache); /* loading may move the cache */
+                        node_profile *flat = load_profile(l, str_of(l, "%s/%s", dirs[i], slash + 1), sp->lp_at);
+                        if (!flat)
+                                return;
+                        np = flat->exists ? flat : &l->cache[at];
+                }
                 if (!np->exists) {
                         if (first)
                                 add(l, SEV_ERROR, "profile-missing", lp_path, sp->lp_at,
@@ -1035,10 +1048,16 @@ int k8s_lint(int argc, char **argv)
                         }
                 }
         }
+        if (l.unchecked && !l.json)
+                fprintf(stderr,
+                        "sysfence k8s lint: note: %zu Localhost profile%s not looked up (give --kubelet-root DIR or "
+                        "--profiles-dir DIR to check that %s and %s valid)\n",
+                        l.unchecked, plural(l.unchecked, " was", "s were"), plural(l.unchecked, "it exists", "they exist"),
+                        plural(l.unchecked, "is", "are"));
         int status = l.errors ? EXIT_INVALID : EXIT_OK;
         if (l.json) {
-                sf_buf_printf(&json, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu}\n", l.errors, l.warnings,
-                              l.infos);
+                sf_buf_printf(&json, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"localhost_unchecked\":%zu}\n",
+                              l.errors, l.warnings, l.infos, l.unchecked);
                 if (!json.oom)
                         fputs(json.s, stdout);
         }

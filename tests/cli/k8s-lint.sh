@@ -22,7 +22,7 @@ mkdir -p "$ROOT/seccomp/profiles" "$SCRATCH/empty" "$SCRATCH/profiles"
 cp "$SEED"/*.json "$ROOT/seccomp/profiles/"
 cp "$SEED"/*.json "$K8S"/profiles/* "$SCRATCH/profiles/"
 
-plan 29
+plan 30
 
 # has_finding FILE LINE COL PATH SEVERITY TEXT: stderr has that finding.
 has_finding()
@@ -355,5 +355,29 @@ sf_fast k8s lint "$SCRATCH/nest.yaml"
 expect_rc 1
 expect_no_sanitizer
 done_test "hostile input: 200 documents, lists in lists, deep nesting: fast, no crash"
+
+# --profiles-dir takes the layout `k8s manifests --from DIR` reads: the agent
+# installs DIR/x.json as sysfence/x.json, so a pod naming sysfence/x.json is found.
+mkdir -p "$SCRATCH/flat"
+cp "$SEED/audit.json" "$SCRATCH/flat/"
+cat >"$SCRATCH/agent-pod.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    seccompProfile: {type: Localhost, localhostProfile: sysfence/audit.json}
+  containers: [{name: c, image: b}]
+EOF
+sf k8s lint --profiles-dir "$SCRATCH/flat" "$SCRATCH/agent-pod.yaml"
+expect_rc 0
+grep -q profile-missing "$ERR" "$OUT" && fail "sysfence/audit.json not found in the flat directory"
+expect_err "SCMP_ACT_LOG"
+sf k8s lint "$SCRATCH/agent-pod.yaml"
+expect_rc 0
+expect_err "note: 1 Localhost profile was not looked up (give --kubelet-root DIR or --profiles-dir DIR"
+sf k8s lint --json "$SCRATCH/agent-pod.yaml"
+[ "$(json_get "$OUT" 'd["localhost_unchecked"]')" = 1 ] || fail "json: $(head -c 300 "$OUT")"
+done_test "--profiles-dir finds sysfence/x.json as x.json (manifests --from's layout); without a directory lint says it did not look"
 
 finish
