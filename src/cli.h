@@ -28,6 +28,9 @@ typedef struct cli_command {
 
 extern const char *cli_prog; /* "sysfence" */
 
+/* The command table of main.c (for the completion script). */
+const cli_command *cli_commands(size_t *ret_n);
+
 /* Prints "sysfence CMD: msg" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For a usage error: the message, then "try 'sysfence CMD --help'"; returns EXIT_USAGE. */
@@ -81,6 +84,7 @@ int cmd_oci_hook(int argc, char **argv);
 int cmd_k8s(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_compile(int argc, char **argv);

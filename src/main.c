@@ -24,7 +24,14 @@ static const cli_command commands[] = {
         { "k8s", cmd_k8s, "ship profiles to Kubernetes nodes, bind them in pods, lint pod specs", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },
+        { "completion", cmd_completion, "print the bash completion script (made from this table)", NULL },
 };
+
+const cli_command *cli_commands(size_t *ret_n)
+{
+        *ret_n = ARRAY_SIZE(commands);
+        return commands;
+}
 
 static void print_help(FILE *f)
 {
