@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "doc/doc.h"
+#include "sysfence/bpf.h"
 #include "sysfence/error.h"
 
 /* Fails the current test with the condition's text and returns. */
@@ -651,6 +652,71 @@ static bool test_limits(void)
         return true;
 }
 
+/* End to end: `value: 010` is personality(8) for the program, as for the
+ * cluster (go-yaml); sysfence used to compile it as personality(10).  The
+ * second rule's numbers were strings to sysfence; -0 is go-yaml's int 0. */
+static bool test_octal_compiles_as_go_yaml(void)
+{
+        static const char text[] =
+                "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"
+                "kind: SeccompProfile\n"
+                "metadata: {name: octal}\n"
+                "spec:\n"
+                "  defaultAction: SCMP_ACT_ALLOW\n"
+                "  syscalls:\n"
+                "  - names: [personality]\n"
+                "    action: SCMP_ACT_ERRNO\n"
+                "    errnoRet: 1_3\n"
+                "    args:\n"
+                "    - {index: 0, value: 010, op: SCMP_CMP_EQ}\n"
+                "  - names: [prctl]\n"
+                "    action: SCMP_ACT_ERRNO\n"
+                "    errnoRet: -0\n"
+                "    args:\n"
+                "    - {index: 0o1, value: 0x_FFFF_FFFF, valueTwo: 0X10, op: SCMP_CMP_MASKED_EQ}\n"
+                "    - {index: 0b10, value: 1_000, op: SCMP_CMP_EQ}\n";
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        sf_prog *prog = NULL;
+
+        int r = sf_profile_load_data(text, sizeof(text) - 1, "octal.yaml", NULL, &v, &n, &d, &err);
+        for (size_t i = 0; i < d.n; i++) {
+                _cleanup_free_ char *m = sf_diag_format(&d.v[i]);
+                printf("#   %s\n", m ? m : "(out of memory)");
+        }
+        bool ok = r == 0 && n == 1;
+        if (ok) {
+                sf_compile_opts co = { 0 };
+                sf_target_default(&co.target);
+                ok = sf_compile(v[0], &co, &prog, &d, &err) == 0;
+        }
+        if (!ok) {
+                printf("#   %s\n", err ? sf_error_message(err) : "no profile");
+                sf_error_free(err);
+                sf_profiles_free(v, n);
+                return false;
+        }
+        const sf_rule *pr = v[0]->n_rules == 2 ? &v[0]->rules[1] : NULL;
+        bool values = pr && pr->action.data == 0 && pr->n_args == 2 && pr->args[0].index == 1 &&
+                      pr->args[0].value == 0xFFFFFFFF && pr->args[0].value_two == 16 && pr->args[1].index == 2 &&
+                      pr->args[1].value == 1000;
+        sf_arch arch = sf_arch_native();
+        struct seccomp_data sd = { .nr = sf_syscall_nr(arch, "personality"), .arch = sf_arch_audit(arch) };
+        sd.args[0] = 8;
+        uint32_t eight = sf_bpf_run(prog->insns, prog->len, &sd, NULL, NULL);
+        sd.args[0] = 10;
+        uint32_t ten = sf_bpf_run(prog->insns, prog->len, &sd, NULL, NULL);
+        sf_prog_free(prog);
+        sf_profiles_free(v, n);
+        printf("#   personality(8): 0x%08x, personality(10): 0x%08x\n", eight, ten);
+        EXPECT(values);
+        EXPECT(eight == (SECCOMP_RET_ERRNO | 13));
+        EXPECT(ten == SECCOMP_RET_ALLOW);
+        return true;
+}
+
 /* A doc that already holds memory keeps it on error; sf_doc_release() frees it. */
 static bool test_error_into_used_doc(void)
 {
@@ -683,6 +749,8 @@ int main(int argc, char **argv)
                 { "errors: duplicates, aliases, merge keys, numbers go-yaml reads as floats, syntax, tabs, UTF-8, NUL, keys, tags", test_errors },
                 { "errors: depth, items, values, documents and string limits", test_limits },
                 { "error into a doc that already holds memory", test_error_into_used_doc },
+                { "a SeccompProfile's value: 010 compiles to personality(8), as go-yaml reads it",
+                  test_octal_compiles_as_go_yaml },
         };
         unsigned failed = 0, n = 0;
 
