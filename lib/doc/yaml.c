@@ -4,9 +4,16 @@
  * Events arrive in document order, so the tree is built with an explicit stack
  * of open containers: each one collects its children in a scratch array that
  * is copied into the arena when the container closes (O(n) overall, and no
- * arena space wasted on growth).  Plain scalars are resolved with the YAML 1.2
- * core schema — not YAML 1.1, so `yes`, `on` and `0755`-as-octal are not
- * special — and every node keeps the line and column libyaml gives it.
+ * arena space wasted on growth).  Every node keeps the line and column libyaml
+ * gives it.
+ *
+ * A SeccompProfile (or a pod) means what the cluster reads in it: kubectl and
+ * the API machinery convert YAML to JSON with sigs.k8s.io/yaml, which resolves
+ * plain scalars with go-yaml v2's YAML 1.1 rules, not YAML 1.2's.  So `010` is
+ * octal 8, `0x10` 16, `0b10` 2, `1_000` 1000 (every '_' is dropped), `yes`, `on`
+ * and `y` are true.  Where go-yaml would do something we do not — a `<<` merge
+ * key, an integer it reads through a float64 (`08`, `+9223372036854775809`) —
+ * the input is refused at its spot rather than given another meaning.
  */
 #include <errno.h>
 #include <limits.h>
@@ -217,7 +224,8 @@ static bool awaiting_key(const frame *f)
         return f && f->node->kind == SF_NODE_OBJ && !f->key;
 }
 
-/* YAML 1.2 core schema, one function per type. */
+/* go-yaml v2's resolution (its resolve.go), one function per type: what
+ * sigs.k8s.io/yaml hands to encoding/json, so what the cluster holds. */
 
 static bool is_null(const char *s, size_t n)
 {
@@ -226,18 +234,20 @@ static bool is_null(const char *s, size_t n)
         return n == 0 || (n == 1 && s[0] == '~');
 }
 
+/* YAML 1.1's booleans, as go-yaml v2 reads them: `privileged: yes` is true there. */
 static bool parse_bool(const char *s, size_t n, bool *ret)
 {
-        if (n == 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "True", 4) == 0 ||
-                       memcmp(s, "TRUE", 4) == 0)) {
-                *ret = true;
-                return true;
-        }
-        if (n == 5 && (memcmp(s, "false", 5) == 0 || memcmp(s, "False", 5) == 0 ||
-                       memcmp(s, "FALSE", 5) == 0)) {
-                *ret = false;
-                return true;
-        }
+        static const char *const words[][2] = {
+                { "y", "n" },       { "Y", "N" },         { "yes", "no" },   { "Yes", "No" },
+                { "YES", "NO" },    { "true", "false" },  { "True", "False" }, { "TRUE", "FALSE" },
+                { "on", "off" },    { "On", "Off" },      { "ON", "OFF" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+                for (int v = 0; v < 2; v++)
+                        if (strlen(words[i][v]) == n && memcmp(s, words[i][v], n) == 0) {
+                                *ret = v == 0;
+                                return true;
+                        }
         return false;
 }
 
@@ -245,46 +255,49 @@ static int digit_value(char c)
 {
         if (c >= '0' && c <= '9')
                 return c - '0';
-        if (c >= 'a' && c <= 'f')
+        if (c >= 'a' && c <= 'z')
                 return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
+        if (c >= 'A' && c <= 'Z')
                 return c - 'A' + 10;
         return -1;
 }
 
-/* [-+]?[0-9]+, 0x[0-9a-fA-F]+ or 0o[0-7]+, exact over the whole uint64 range. */
-static bool parse_int(const char *s, size_t n, sf_node *node)
+typedef enum go_num {
+        GO_OK,
+        GO_SYNTAX,
+        GO_RANGE,
+} go_num;
+
+/* Go's strconv.ParseUint(s, 0, 64): 0b/0B binary, 0o/0O octal, 0x/0X hex (each
+ * with at least one more character), else a leading 0 means octal (010 is 8),
+ * else decimal. */
+static go_num go_parse_uint(const char *s, size_t n, uint64_t *ret)
 {
-        size_t i = 0;
         unsigned base = 10;
-        bool neg = false;
+        size_t i = 0;
 
-        if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
-                base = s[1] == 'x' ? 16 : 8;
-                i = 2;
-        } else if (n > 0 && (s[0] == '-' || s[0] == '+')) {
-                neg = s[0] == '-';
-                i = 1;
+        if (n == 0)
+                return GO_SYNTAX;
+        if (s[0] == '0') {
+                char p = n >= 3 ? (char)(s[1] | 0x20) : 0;
+                base = p == 'b' ? 2 : p == 'o' ? 8 : p == 'x' ? 16 : 8;
+                i = p == 'b' || p == 'o' || p == 'x' ? 2 : 1;
         }
-        if (i == n)
-                return false;
-
-        uint64_t mag = 0;
-        bool overflow = false;
+        uint64_t v = 0;
+        bool range = false;
         for (; i < n; i++) {
                 int d = digit_value(s[i]);
                 if (d < 0 || (unsigned)d >= base)
-                        return false;
-                if (mag > (UINT64_MAX - (unsigned)d) / base)
-                        overflow = true;
+                        return GO_SYNTAX;
+                if (v > (UINT64_MAX - (unsigned)d) / base)
+                        range = true;
                 else
-                        mag = mag * base + (unsigned)d;
+                        v = v * base + (unsigned)d;
         }
-        node->num.is_int = true;
-        node->num.overflow = overflow;
-        node->num.mag = overflow ? 0 : mag;
-        node->num.neg = neg && (mag != 0 || overflow); /* -0 is 0, as in the JSON parser */
-        return true;
+        if (range)
+                return GO_RANGE;
+        *ret = v;
+        return GO_OK;
 }
 
 static size_t skip_digits(const char *s, size_t n, size_t i)
@@ -294,22 +307,10 @@ static size_t skip_digits(const char *s, size_t n, size_t i)
         return i;
 }
 
-/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, [-+]?\.(inf|Inf|INF), \.(nan|NaN|NAN) */
-static bool parse_float(const char *s, size_t n, sf_node *node)
+/* go-yaml's yamlStyleFloat: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static bool is_decimal_float(const char *s, size_t n)
 {
-        size_t i = 0;
-        bool neg = false;
-
-        if (n == 4 && (memcmp(s, ".nan", 4) == 0 || memcmp(s, ".NaN", 4) == 0 || memcmp(s, ".NAN", 4) == 0))
-                goto done;
-        if (n > 0 && (s[0] == '-' || s[0] == '+')) {
-                neg = s[0] == '-';
-                i = 1;
-        }
-        if (n - i == 4 && (memcmp(s + i, ".inf", 4) == 0 || memcmp(s + i, ".Inf", 4) == 0 ||
-                           memcmp(s + i, ".INF", 4) == 0))
-                goto done;
-
+        size_t i = n > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
         size_t j = skip_digits(s, n, i);
         bool int_digits = j > i;
         if (j < n && s[j] == '.') {
@@ -328,12 +329,102 @@ static bool parse_float(const char *s, size_t n, sf_node *node)
                 if (j == k)
                         return false;
         }
-        if (j != n)
-                return false;
-done:
+        return j == n;
+}
+
+/* .nan, [-+]?.inf in go-yaml's spellings. */
+static bool is_special_float(const char *s, size_t n)
+{
+        if (n == 4 && (memcmp(s, ".nan", 4) == 0 || memcmp(s, ".NaN", 4) == 0 || memcmp(s, ".NAN", 4) == 0))
+                return true;
+        size_t i = n > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+        return n - i == 4 && (memcmp(s + i, ".inf", 4) == 0 || memcmp(s + i, ".Inf", 4) == 0 ||
+                              memcmp(s + i, ".INF", 4) == 0);
+}
+
+static void set_int(sf_node *node, bool neg, bool overflow, uint64_t mag)
+{
+        node->num.is_int = true;
+        node->num.overflow = overflow;
+        node->num.mag = overflow ? 0 : mag;
+        node->num.neg = neg && (mag != 0 || overflow); /* -0 is 0, as go-yaml reads it */
+}
+
+static void set_float(sf_node *node, const char *s)
+{
         node->num.is_int = false;
-        node->num.neg = neg;
-        return true;
+        node->num.neg = s[0] == '-';
+}
+
+typedef enum resolved {
+        RES_NONE,  /* not a number of that kind */
+        RES_INT,
+        RES_FLOAT,
+} resolved;
+
+/* A number as go-yaml resolves one that starts with a digit or a sign: every '_'
+ * dropped, then Go's ParseInt(s, 0, 64), then ParseUint(s, 0, 64), then a
+ * decimal float.  Integers come out exact; where go-yaml would go through a
+ * float64 and could change the value, the scalar is refused at its spot
+ * (and a negative code returned). */
+static int resolve_number(builder *b, const yaml_event_t *ev, const char *s, size_t n, sf_node *node,
+                          resolved *ret)
+{
+        const yaml_mark_t *m = &ev->start_mark;
+        char q[64];
+        if (n == 0 || !((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+'))
+                return *ret = RES_NONE, 0;
+
+        char small[128];
+        _cleanup_free_ char *big = NULL;
+        char *p = small;
+        if (n >= sizeof(small)) {
+                p = big = malloc(n + 1);
+                if (!big)
+                        return fail_oom(b, m);
+        }
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != '_')
+                        p[len++] = s[i];
+        p[len] = 0;
+
+        bool neg = p[0] == '-', sign = neg || p[0] == '+';
+        const char *u = p + sign;
+        size_t ulen = len - sign;
+        uint64_t mag = 0;
+        go_num r = go_parse_uint(u, ulen, &mag);
+        if (r == GO_OK && (!sign || mag <= (uint64_t)INT64_MAX + neg)) {
+                set_int(node, neg, false, mag);
+                return *ret = RES_INT, 0;
+        }
+        if (!is_decimal_float(p, len)) {
+                /* 0x1g, or a signed 0x… beyond int64, is a string to go-yaml; an
+                 * unsigned one beyond uint64 a big integer (its newest fork). */
+                if (r != GO_RANGE || sign)
+                        return *ret = RES_NONE, 0;
+                set_int(node, false, true, 0);
+                return *ret = RES_INT, 0;
+        }
+        if (skip_digits(u, ulen, 0) != ulen) {
+                set_float(node, p);
+                return *ret = RES_FLOAT, 0;
+        }
+        /* Digits only, and no integer for Go: read as a decimal float64. */
+        if (u[0] == '0' && r == GO_SYNTAX) {
+                return fail(b, -EINVAL, pos1(m->line), pos1(m->column),
+                            "write it without the leading 0 for decimal, or with 0o for octal",
+                            "%s is read by go-yaml (Kubernetes) as a decimal float: a leading 0 means "
+                            "octal (010 is 8), but 8 and 9 are not octal digits", quote(q, s, n));
+        }
+        if (u[0] != '0' && r == GO_OK && !neg) {
+                return fail(b, -EINVAL, pos1(m->line), pos1(m->column), "write it without the '+'",
+                            "%s is above 9223372036854775807 with a sign, so go-yaml (Kubernetes) "
+                            "reads it as a float64, which keeps 53 bits of it", quote(q, s, n));
+        }
+        /* Beyond the range as a float too: an integer out of range either way. */
+        set_int(node, neg, r != GO_OK, mag);
+        return *ret = RES_INT, 0;
 }
 
 /* What a scalar's tag (or its absence) asks it to be. */
@@ -434,6 +525,14 @@ static int on_key(builder *b, frame *f, const yaml_event_t *ev)
         if (tag && strcmp(tag, "!") != 0 && strcmp(tag, YAML_TAG_PREFIX "str") != 0)
                 return fail(b, -EINVAL, pos1(m->line), pos1(m->column), NULL,
                             "unsupported yaml tag %s on a mapping key", show_tag(q, tag));
+        /* go-yaml merges the mapping a plain << names into this one (YAML 1.1's
+         * merge key); taking it as an ordinary key would yield another object
+         * than the cluster's, and merging needs aliases, which are refused too. */
+        if (!tag && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.length == 2 &&
+            memcmp(ev->data.scalar.value, "<<", 2) == 0)
+                return fail(b, -EINVAL, pos1(m->line), pos1(m->column), "write the merged keys out in full",
+                            "yaml merge keys (<<) are not supported: go-yaml (Kubernetes) would merge "
+                            "another mapping into this one");
         if (f->n >= SF_DOC_MAX_ITEMS)
                 return fail(b, -EINVAL, pos1(m->line), pos1(m->column), NULL,
                             "more than %d entries in one mapping", SF_DOC_MAX_ITEMS);
@@ -478,13 +577,30 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
         if (r < 0)
                 return r;
         bool bv;
+        resolved num = RES_NONE;
+        if (w == WANT_ANY || w == WANT_INT || w == WANT_FLOAT) {
+                /* go-yaml reads a scalar that starts with '.' by ParseFloat, underscores and all. */
+                if (is_special_float(s, len) || (len > 0 && s[0] == '.' && is_decimal_float(s, len))) {
+                        set_float(n, s);
+                        num = RES_FLOAT;
+                } else {
+                        r = resolve_number(b, ev, s, len, n, &num);
+                        if (r < 0)
+                                return r;
+                }
+                if (w == WANT_FLOAT && num == RES_INT) {
+                        set_float(n, s);
+                        num = RES_FLOAT;
+                }
+                if (w == WANT_INT && num == RES_FLOAT)
+                        num = RES_NONE;
+        }
         if ((w == WANT_ANY || w == WANT_NULL) && is_null(s, len)) {
                 n->kind = SF_NODE_NULL;
         } else if ((w == WANT_ANY || w == WANT_BOOL) && parse_bool(s, len, &bv)) {
                 n->kind = SF_NODE_BOOL;
                 n->b = bv;
-        } else if (((w == WANT_ANY || w == WANT_INT) && parse_int(s, len, n)) ||
-                   ((w == WANT_ANY || w == WANT_FLOAT) && parse_float(s, len, n))) {
+        } else if (num != RES_NONE) {
                 n->kind = SF_NODE_NUM;
                 n->num.text = sf_arena_strndup(&b->doc->arena, s, len);
                 if (!n->num.text)

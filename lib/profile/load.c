@@ -18,6 +18,7 @@ typedef struct loader {
         sf_arena *arena;
         sf_buf path;
         size_t n_names;
+        bool json;   /* the runtimes read this text itself with Go's encoding/json */
         bool failed;
 } loader;
 
@@ -88,6 +89,15 @@ static bool get_string(loader *l, const sf_node *n, const char **ret)
 
 static bool get_u64(loader *l, const sf_node *n, uint64_t max, uint64_t *ret)
 {
+        /* encoding/json refuses "-0" for a uint64 field (every Go runtime reads
+         * the profile with it).  In YAML, go-yaml has already made it the int 0
+         * when sigs.k8s.io/yaml writes the JSON, so there it is 0. */
+        if (l->json && n->kind == SF_NODE_NUM && n->num.is_int && n->num.text[0] == '-' && !n->num.neg &&
+            !n->num.overflow) {
+                report(l, SF_SEV_ERROR, n, "write 0",
+                       "%s is not an unsigned integer: runc, containerd, CRI-O and podman refuse it", n->num.text);
+                return false;
+        }
         if (n->kind == SF_NODE_NUM && n->num.is_int && !n->num.neg && !n->num.overflow && n->num.mag <= max) {
                 *ret = n->num.mag;
                 return true;
@@ -1074,6 +1084,13 @@ SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *nam
         } else if (looks_like_yaml(name, data, len)) {
                 r = sf_yaml_parse(data, len, name, &doc, d);
         } else {
+                /* The JSON parser skips a byte order mark; encoding/json does not,
+                 * so no Go runtime loads the file as it is (go-yaml skips one). */
+                if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+                        sf_diags_add(d, SF_SEV_WARNING, "suspicious", name, "", 1, 1,
+                                     "remove the first 3 bytes; sysfence k8s install writes the profile without them",
+                                     "the file starts with a UTF-8 byte order mark: Go's encoding/json refuses it, "
+                                     "so runc, containerd, CRI-O and podman cannot load the file as it is");
                 r = sf_json_parse(data, len, name, &doc, d);
         }
         /* The profiles point into the document's strings: the store takes its arena. */
@@ -1082,7 +1099,7 @@ SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *nam
 
         sf_profile **v = NULL;
         size_t n = 0;
-        loader l = { .file = name, .diags = d, .opts = opts };
+        loader l = { .file = name, .diags = d, .opts = opts, .json = r == 0 && !doc.yaml };
         if (r == 0) {
                 v = calloc(doc.n_docs + 1, sizeof(*v));
                 if (!v)

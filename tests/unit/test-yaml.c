@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "doc/doc.h"
+#include "sysfence/bpf.h"
 #include "sysfence/error.h"
 
 /* Fails the current test with the condition's text and returns. */
@@ -298,23 +299,43 @@ static const scalar_case scalar_cases[] = {
         BOOL_("true", true), BOOL_("True", true), BOOL_("TRUE", true),
         BOOL_("false", false), BOOL_("False", false), BOOL_("FALSE", false),
         BOOL_("!!bool true", true),
+        /* YAML 1.1's booleans, as go-yaml v2 (sigs.k8s.io/yaml) reads them */
+        BOOL_("yes", true), BOOL_("Yes", true), BOOL_("YES", true), BOOL_("y", true), BOOL_("Y", true),
+        BOOL_("on", true), BOOL_("On", true), BOOL_("ON", true), BOOL_("!!bool on", true),
+        BOOL_("no", false), BOOL_("No", false), BOOL_("NO", false), BOOL_("n", false), BOOL_("N", false),
+        BOOL_("off", false), BOOL_("Off", false), BOOL_("OFF", false),
         INT_("0", false, 0), INT_("-0", false, 0), INT_("+0", false, 0), INT_("42", false, 42),
-        INT_("+42", false, 42), INT_("-42", true, 42), INT_("012", false, 12),
+        INT_("+42", false, 42), INT_("-42", true, 42),
         INT_("0x1F", false, 31), INT_("0xffffffffffffffff", false, UINT64_MAX), INT_("0o17", false, 15),
         INT_("18446744073709551615", false, UINT64_MAX), INT_("-18446744073709551615", true, UINT64_MAX),
         INT_("4294967296", false, 4294967296ULL),
+        /* Go's ParseInt(s, 0, 64) after go-yaml drops every '_' */
+        INT_("010", false, 8), INT_("012", false, 10), INT_("-010", true, 8), INT_("00", false, 0),
+        INT_("0o10", false, 8), INT_("0O10", false, 8), INT_("0x10", false, 16), INT_("0X1F", false, 31),
+        INT_("0b10", false, 2), INT_("0B101", false, 5), INT_("+0b101", false, 5), INT_("-0x1", true, 1),
+        INT_("1_000", false, 1000), INT_("1__0_", false, 10), INT_("0_10", false, 8), INT_("0x_ff", false, 255),
+        INT_("-_1", true, 1), INT_("0b1111_1111", false, 255),
+        INT_("01777777777777777777777", false, UINT64_MAX), INT_("0x8000000000000000", false, 1ULL << 63),
+        INT_("+9223372036854775807", false, INT64_MAX), INT_("-9223372036854775808", true, 1ULL << 63),
+        INT_("-0x8000000000000000", true, 1ULL << 63), INT_("-9223372036854775809", true, (1ULL << 63) + 1),
         BIG_("18446744073709551616", false), BIG_("-99999999999999999999999", true),
-        BIG_("0x10000000000000000", false),
+        BIG_("0x10000000000000000", false), BIG_("0x1_0000_0000_0000_0000", false),
+        BIG_("02000000000000000000000", false), BIG_("+18446744073709551616", false),
         { "!!int \"7\"", SF_NODE_NUM, "7", false, true, false, false, 7 },
+        { "!!int 010", SF_NODE_NUM, "010", false, true, false, false, 8 },
         FLT_("1.5", false), FLT_("-1.5", true), FLT_(".5", false), FLT_("1.", false),
         FLT_("1e3", false), FLT_("-2.5E-3", true), FLT_("+1e+9", false),
         FLT_(".inf", false), FLT_("-.Inf", true), FLT_("+.INF", false),
         FLT_(".nan", false), FLT_(".NaN", false), FLT_(".NAN", false),
         { "!!float 3", SF_NODE_NUM, "3", false, false, false, false, 0 },
-        /* YAML 1.1 and near misses stay strings */
-        STR_("yes", "yes"), STR_("no", "no"), STR_("on", "on"), STR_("off", "off"), STR_("y", "y"),
-        STR_("nULL", "nULL"), STR_("tRUE", "tRUE"), STR_("0X1F", "0X1F"), STR_("0b101", "0b101"),
-        STR_("1_000", "1_000"), STR_("0x", "0x"), STR_("0o8", "0o8"), STR_("-0x1", "-0x1"),
+        { "!!float 0x10", SF_NODE_NUM, "0x10", false, false, false, false, 0 },
+        FLT_("1_0.5", false), FLT_("-1_0e1_0", true),
+        /* near misses stay strings, as go-yaml keeps them */
+        STR_("yES", "yES"), STR_("oN", "oN"), STR_("nO", "nO"), STR_("ye", "ye"),
+        STR_("nULL", "nULL"), STR_("tRUE", "tRUE"), STR_("0x", "0x"), STR_("0b", "0b"), STR_("0o", "0o"),
+        STR_("0o8", "0o8"), STR_("0b2", "0b2"), STR_("0x1g", "0x1g"), STR_("_1", "_1"), STR_("+_", "+_"),
+        STR_("._5", "._5"), STR_("-0x8000000000000001", "-0x8000000000000001"),
+        STR_("+0x8000000000000000", "+0x8000000000000000"), STR_("<<", "<<"),
         STR_("+-1", "+-1"), STR_("1e", "1e"), STR_(".", "."), STR_("e3", "e3"),
         STR_(".infinity", ".infinity"), STR_("-.nan", "-.nan"), STR_("1.2.3", "1.2.3"),
         STR_("12:30", "12:30"),
@@ -522,12 +543,28 @@ static const struct error_case {
         ERR("a: !!binary eA==\n", 1, 4, "unsupported yaml tag \"!!binary\""),
         ERR("a: !!int abc\n", 1, 4, "\"abc\" is not a valid \"!!int\""),
         ERR("a: !!int 1.5\n", 1, 4, "\"1.5\" is not a valid \"!!int\""),
-        ERR("a: !!bool yes\n", 1, 4, "\"yes\" is not a valid \"!!bool\""),
+        ERR("a: !!bool maybe\n", 1, 4, "\"maybe\" is not a valid \"!!bool\""),
+        ERR("a: !!int 0x1g\n", 1, 4, "\"0x1g\" is not a valid \"!!int\""),
         ERR("a: !!null 0\n", 1, 4, "\"0\" is not a valid \"!!null\""),
         ERR("a: !!float x\n", 1, 4, "\"x\" is not a valid \"!!float\""),
         ERR("!!int k: v\n", 1, 1, "unsupported yaml tag \"!!int\" on a mapping key"),
         ERR("a: !!map [1]\n", 1, 4, "unsupported yaml tag \"!!map\" on a sequence"),
         ERR("- ok\n- !!seq {a: 1}\n", 2, 3, "unsupported yaml tag \"!!seq\" on a mapping"),
+        /* integers go-yaml reads through a float64: refused, not given another value */
+        ERR("v: 08\n", 1, 4, "\"08\" is read by go-yaml (Kubernetes) as a decimal float: a leading 0 means "
+            "octal (010 is 8), but 8 and 9 are not octal digits"),
+        ERR("a: 1\nv: [1, 0_9]\n", 2, 8, "\"0_9\" is read by go-yaml (Kubernetes) as a decimal float"),
+        ERR("v: -0789\n", 1, 4, "\"-0789\" is read by go-yaml"),
+        ERR("v: !!int 08\n", 1, 4, "\"08\" is read by go-yaml"),
+        ERR("v: +9223372036854775808\n", 1, 4, "\"+9223372036854775808\" is above 9223372036854775807 "
+            "with a sign, so go-yaml (Kubernetes) reads it as a float64, which keeps 53 bits of it"),
+        ERR("v: +18446744073709551615\n", 1, 4, "reads it as a float"),
+        /* merge keys: go-yaml applies them, so they are refused where they are */
+        ERR("<<: {a: 1}\nb: 2\n", 1, 1, "yaml merge keys (<<) are not supported: go-yaml (Kubernetes) "
+            "would merge another mapping into this one"),
+        ERR("base: &b {action: SCMP_ACT_ALLOW}\nrule:\n  names: [read]\n  <<: *b\n", 4, 3,
+            "yaml merge keys (<<) are not supported"),
+        ERR("- {names: [a], <<: [{x: 1}, {y: 2}]}\n", 1, 16, "yaml merge keys (<<) are not supported"),
 };
 
 static bool test_errors(void)
@@ -615,6 +652,71 @@ static bool test_limits(void)
         return true;
 }
 
+/* End to end: `value: 010` is personality(8) for the program, as for the
+ * cluster (go-yaml); sysfence used to compile it as personality(10).  The
+ * second rule's numbers were strings to sysfence; -0 is go-yaml's int 0. */
+static bool test_octal_compiles_as_go_yaml(void)
+{
+        static const char text[] =
+                "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"
+                "kind: SeccompProfile\n"
+                "metadata: {name: octal}\n"
+                "spec:\n"
+                "  defaultAction: SCMP_ACT_ALLOW\n"
+                "  syscalls:\n"
+                "  - names: [personality]\n"
+                "    action: SCMP_ACT_ERRNO\n"
+                "    errnoRet: 1_3\n"
+                "    args:\n"
+                "    - {index: 0, value: 010, op: SCMP_CMP_EQ}\n"
+                "  - names: [prctl]\n"
+                "    action: SCMP_ACT_ERRNO\n"
+                "    errnoRet: -0\n"
+                "    args:\n"
+                "    - {index: 0o1, value: 0x_FFFF_FFFF, valueTwo: 0X10, op: SCMP_CMP_MASKED_EQ}\n"
+                "    - {index: 0b10, value: 1_000, op: SCMP_CMP_EQ}\n";
+        _cleanup_(diags_releasep) sf_diags d = { 0 };
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        sf_prog *prog = NULL;
+
+        int r = sf_profile_load_data(text, sizeof(text) - 1, "octal.yaml", NULL, &v, &n, &d, &err);
+        for (size_t i = 0; i < d.n; i++) {
+                _cleanup_free_ char *m = sf_diag_format(&d.v[i]);
+                printf("#   %s\n", m ? m : "(out of memory)");
+        }
+        bool ok = r == 0 && n == 1;
+        if (ok) {
+                sf_compile_opts co = { 0 };
+                sf_target_default(&co.target);
+                ok = sf_compile(v[0], &co, &prog, &d, &err) == 0;
+        }
+        if (!ok) {
+                printf("#   %s\n", err ? sf_error_message(err) : "no profile");
+                sf_error_free(err);
+                sf_profiles_free(v, n);
+                return false;
+        }
+        const sf_rule *pr = v[0]->n_rules == 2 ? &v[0]->rules[1] : NULL;
+        bool values = pr && pr->action.data == 0 && pr->n_args == 2 && pr->args[0].index == 1 &&
+                      pr->args[0].value == 0xFFFFFFFF && pr->args[0].value_two == 16 && pr->args[1].index == 2 &&
+                      pr->args[1].value == 1000;
+        sf_arch arch = sf_arch_native();
+        struct seccomp_data sd = { .nr = sf_syscall_nr(arch, "personality"), .arch = sf_arch_audit(arch) };
+        sd.args[0] = 8;
+        uint32_t eight = sf_bpf_run(prog->insns, prog->len, &sd, NULL, NULL);
+        sd.args[0] = 10;
+        uint32_t ten = sf_bpf_run(prog->insns, prog->len, &sd, NULL, NULL);
+        sf_prog_free(prog);
+        sf_profiles_free(v, n);
+        printf("#   personality(8): 0x%08x, personality(10): 0x%08x\n", eight, ten);
+        EXPECT(values);
+        EXPECT(eight == (SECCOMP_RET_ERRNO | 13));
+        EXPECT(ten == SECCOMP_RET_ALLOW);
+        return true;
+}
+
 /* A doc that already holds memory keeps it on error; sf_doc_release() frees it. */
 static bool test_error_into_used_doc(void)
 {
@@ -637,15 +739,18 @@ int main(int argc, char **argv)
                 { "multi-document SPO SeccompProfile: tree, positions, uint64 argument", test_spo_profiles },
                 { "flow-style pod with a seccomp annotation", test_flow_pod },
                 { "JSON text gives the JSON parser's tree, positions included", test_same_as_json },
-                { "core-schema scalars, quoted and block strings, tags", test_scalars },
+                { "scalars as go-yaml v2 resolves them (010 is 8, 1_000 is 1000, yes is true), quoted and block strings, tags",
+                  test_scalars },
                 { "mapping keys are kept as written", test_keys },
                 { "documents: empty ones skipped, null roots kept, BOM, columns in characters",
                   test_documents },
                 { "64 nested containers parse", test_depth_limit },
                 { "65536 items and a 65536-byte string parse", test_big_but_allowed },
-                { "errors: duplicates, aliases, syntax, tabs, UTF-8, NUL, keys, tags", test_errors },
+                { "errors: duplicates, aliases, merge keys, numbers go-yaml reads as floats, syntax, tabs, UTF-8, NUL, keys, tags", test_errors },
                 { "errors: depth, items, values, documents and string limits", test_limits },
                 { "error into a doc that already holds memory", test_error_into_used_doc },
+                { "a SeccompProfile's value: 010 compiles to personality(8), as go-yaml reads it",
+                  test_octal_compiles_as_go_yaml },
         };
         unsigned failed = 0, n = 0;
 
