@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arch/caps.h"
 #include "profile/profile-internal.h"
@@ -216,10 +217,11 @@ static void yaml_str(sf_buf *b, const char *s)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       *p == '_' || *p == '-' || *p == '.' || *p == '/'))
                         plain = false;
-        static const char *const special[] = { "null", "Null", "NULL", "true", "True", "TRUE", "false",
-                                               "False", "FALSE", "yes", "no", "on", "off", "y", "n", "~" };
+        /* what YAML 1.1 (go-yaml v2, which Kubernetes reads with) takes for a null or
+         * a boolean, in any case: e.g. "ON" would come back as true */
+        static const char *const special[] = { "null", "true", "false", "yes", "no", "on", "off", "y", "n", "~" };
         for (size_t i = 0; i < ARRAY_SIZE(special) && plain; i++)
-                if (strcmp(s, special[i]) == 0)
+                if (strcasecmp(s, special[i]) == 0)
                         plain = false;
         if (plain && ((*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
                 plain = false;

@@ -23,7 +23,7 @@ list=$SCRATCH/profiles
 profile_list >"$list"
 n_profiles=$(grep -c . "$list")
 n_forms=$(printf '%s\n' "$forms" | grep -c .)
-plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 1))
+plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 2))
 
 # --- round trips ---------------------------------------------------------------------
 
@@ -298,4 +298,14 @@ wait "$reader"
 [ -p "$SCRATCH/fifo" ] || fail "the FIFO was replaced by a file"
 grep -q defaultAction "$SCRATCH/from-fifo" || fail "nothing came through the FIFO"
 done_test "-o a FIFO: the profile goes through it, and it stays a FIFO"
+
+# YAML 1.1 (go-yaml v2, as Kubernetes reads it) takes On, YES, Null... in any
+# case for booleans and nulls: written as strings, they are quoted.
+for v in ON Yes N Off NULL True; do
+        printf 'apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: "%s"\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n' "$v" >"$SCRATCH/word.yaml"
+        sf convert --to crd "$SCRATCH/word.yaml"
+        expect_rc 0
+        expect_out "  name: \"$v\""
+done
+done_test "convert --to crd quotes the words YAML 1.1 reads as booleans or null, in any case"
 finish
