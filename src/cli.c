@@ -5,6 +5,7 @@
 
 #include "arch/caps.h"
 #include "cli.h"
+#include "sysfence/bpf.h"
 
 const char *cli_prog = "sysfence";
 
@@ -48,6 +49,35 @@ void cli_print_diags(const sf_diags *d, bool warnings)
         size_t shown = d->errors + d->warnings;
         if (shown > d->n)
                 fprintf(stderr, "%s: %zu more findings not shown\n", cli_prog, shown - d->n);
+}
+
+void cli_json_action(sf_buf *b, sf_action a)
+{
+        sf_buf_puts(b, "\"action\":");
+        cli_json_str(b, sf_action_name(a.kind));
+        if (a.kind == SF_ACT_ERRNO)
+                sf_buf_printf(b, ",\"errno\":%u", a.data);
+        else if (a.kind == SF_ACT_TRACE)
+                sf_buf_printf(b, ",\"trace\":%u", a.data);
+}
+
+void cli_json_ret(sf_buf *b, uint32_t ret)
+{
+        static const struct {
+                uint32_t ret;
+                sf_action_kind kind;
+        } map[] = {
+                { SECCOMP_RET_KILL_PROCESS, SF_ACT_KILL_PROCESS }, { SECCOMP_RET_KILL_THREAD, SF_ACT_KILL_THREAD },
+                { SECCOMP_RET_TRAP, SF_ACT_TRAP },                 { SECCOMP_RET_ERRNO, SF_ACT_ERRNO },
+                { SECCOMP_RET_USER_NOTIF, SF_ACT_USER_NOTIF },     { SECCOMP_RET_TRACE, SF_ACT_TRACE },
+                { SECCOMP_RET_LOG, SF_ACT_LOG },                   { SECCOMP_RET_ALLOW, SF_ACT_ALLOW },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if ((ret & SECCOMP_RET_ACTION_FULL) == map[i].ret) {
+                        cli_json_action(b, (sf_action){ .kind = map[i].kind, .data = ret & SECCOMP_RET_DATA });
+                        return;
+                }
+        sf_buf_printf(b, "\"action\":null,\"ret\":\"0x%08x\"", ret);
 }
 
 void cli_json_str(sf_buf *b, const char *s)

@@ -43,6 +43,12 @@ void cli_print_diags(const sf_diags *d, bool warnings);
 /* Writes findings as JSON objects into an open JSON array (comma-separated). */
 void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first);
 void cli_json_str(sf_buf *b, const char *s);
+/* The one JSON spelling of an action, as members of an open object:
+ * "action":"SCMP_ACT_ERRNO","errno":1 (ERRNO), "action":"SCMP_ACT_TRACE","trace":N,
+ * else "action":"SCMP_ACT_..." alone.  cli_json_ret takes a filter's return
+ * value (SECCOMP_RET_*); one no action has is "action":null,"ret":"0x...". */
+void cli_json_action(sf_buf *b, sf_action a);
+void cli_json_ret(sf_buf *b, uint32_t ret);
 /* Standard base64 (with padding) of n bytes. */
 void cli_base64(sf_buf *b, const void *data, size_t n);
 

@@ -387,9 +387,9 @@ static void print_record(audit_state *s, const sf_audit_record *r)
                         cli_json_str(&b, r->syscall_name);
                 else
                         sf_buf_puts(&b, "null");
-                sf_buf_printf(&b, ",\"nr\":%ld,\"compat\":%s,\"sig\":%d,\"code\":\"0x%08x\",\"action\":", r->syscall,
+                sf_buf_printf(&b, ",\"nr\":%ld,\"compat\":%s,\"sig\":%d,\"code\":\"0x%08x\",", r->syscall,
                               r->compat ? "true" : "false", r->sig, r->code);
-                cli_json_str(&b, act);
+                cli_json_ret(&b, r->code);
                 sf_buf_puts(&b, "}\n");
                 if (b.oom)
                         s->oom = true;
@@ -870,9 +870,8 @@ static void print_json(audit_state *s, const char *source)
                       (unsigned long long)s->audit_lost);
         for (size_t i = 0; i < s->n; i++) {
                 const group *g = &s->v[i];
-                char arch[32], act[16];
+                char arch[32];
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
-                action_text(g->action, act, sizeof(act));
                 sf_buf_puts(&b, i ? ",\n  {\"comm\":" : "\n  {\"comm\":");
                 json_bytes(&b, g->comm);
                 sf_buf_puts(&b, ",\"arch\":");
@@ -882,8 +881,8 @@ static void print_json(audit_state *s, const char *source)
                         cli_json_str(&b, g->name);
                 else
                         sf_buf_puts(&b, "null");
-                sf_buf_printf(&b, ",\"nr\":%ld,\"action\":", g->nr);
-                cli_json_str(&b, act);
+                sf_buf_printf(&b, ",\"nr\":%ld,", g->nr);
+                cli_json_ret(&b, g->action);
                 sf_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)g->count);
         }
         sf_buf_puts(&b, s->n ? "\n]}\n" : "]}\n");

@@ -181,7 +181,9 @@ typedef struct entry {
         int nr;
         const char *name;
         int kind;
-        char *a, *b;
+        char *a, *b;              /* the decisions as text */
+        sf_action aa, ba;         /* as actions, where not conditional */
+        bool a_cond, b_cond;
 } entry;
 
 typedef struct arch_diff {
@@ -207,7 +209,8 @@ static void add_entry(arch_diff *ad, int kind, int nr, const char *name, decisio
                 ad->cap = cap;
         }
         ad->v[ad->n++] = (entry){ .nr = nr, .name = name, .kind = kind, .a = TAKE_PTR(da->text),
-                                  .b = TAKE_PTR(db->text) };
+                                  .b = TAKE_PTR(db->text), .aa = da->action, .ba = db->action,
+                                  .a_cond = da->conditional, .b_cond = db->conditional };
         ad->count[kind]++;
 }
 
@@ -353,6 +356,19 @@ static void print_text(const side *a, const side *b, const arch_diff *ads, size_
         }
 }
 
+/* One side's decision: {"action":...} or, decided by arguments, {"rules":"..."}. */
+static void json_side(sf_buf *j, bool conditional, sf_action a, const char *text)
+{
+        sf_buf_putc(j, '{');
+        if (conditional) {
+                sf_buf_puts(j, "\"rules\":");
+                cli_json_str(j, text);
+        } else {
+                cli_json_action(j, a);
+        }
+        sf_buf_putc(j, '}');
+}
+
 static void json_arch(sf_buf *j, const arch_diff *ad)
 {
         sf_buf_printf(j, "{\"arch\":\"%s\",\"in_a\":%s,\"in_b\":%s", sf_arch_short_name(ad->arch),
@@ -367,9 +383,9 @@ static void json_arch(sf_buf *j, const arch_diff *ad)
                         sf_buf_printf(j, "%s{\"syscall\":", first ? "" : ",");
                         cli_json_str(j, e->name);
                         sf_buf_printf(j, ",\"nr\":%d,\"a\":", e->nr);
-                        cli_json_str(j, e->a);
+                        json_side(j, e->a_cond, e->aa, e->a);
                         sf_buf_puts(j, ",\"b\":");
-                        cli_json_str(j, e->b);
+                        json_side(j, e->b_cond, e->ba, e->b);
                         sf_buf_puts(j, "}");
                         first = false;
                 }
@@ -380,16 +396,15 @@ static void json_arch(sf_buf *j, const arch_diff *ad)
 
 static void print_json(const side *a, const side *b, const arch_diff *ads, size_t n_ads, bool differ)
 {
-        char ab[32];
         sf_buf j = { 0 };
         sf_buf_puts(&j, "{\"a\":");
         cli_json_str(&j, a->file);
         sf_buf_puts(&j, ",\"b\":");
         cli_json_str(&j, b->file);
         sf_buf_printf(&j, ",\"identical\":%s,\"default\":{\"a\":", differ ? "false" : "true");
-        cli_json_str(&j, act(a->prog->default_action, ab, sizeof(ab)));
+        json_side(&j, false, a->prog->default_action, NULL);
         sf_buf_puts(&j, ",\"b\":");
-        cli_json_str(&j, act(b->prog->default_action, ab, sizeof(ab)));
+        json_side(&j, false, b->prog->default_action, NULL);
         sf_buf_puts(&j, "},\"arches\":[");
         for (size_t i = 0; i < n_ads; i++) {
                 if (i)

@@ -170,9 +170,9 @@ int cmd_explain(int argc, char **argv)
         if (json) {
                 sf_buf_puts(&j, "{\"file\":");
                 cli_json_str(&j, file);
-                sf_buf_printf(&j, ",\"instructions\":%zu,\"default\":", prog->len);
-                cli_json_str(&j, action_str(prog->default_action, ab, sizeof(ab)));
-                sf_buf_puts(&j, ",\"arches\":[");
+                sf_buf_printf(&j, ",\"instructions\":%zu,\"default\":{", prog->len);
+                cli_json_action(&j, prog->default_action);
+                sf_buf_puts(&j, "},\"arches\":[");
         } else {
                 printf("%s: %zu instructions (the kernel allows %d), default %s\n", file, prog->len,
                        SF_BPF_MAX_INSNS, action_str(prog->default_action, ab, sizeof(ab)));
@@ -234,8 +234,8 @@ int cmd_explain(int argc, char **argv)
                         json_names(&j, cond.s);
                         sf_buf_puts(&j, ",\"other\":[");
                         for (size_t g = 0; g < n_groups; g++) {
-                                sf_buf_puts(&j, g ? ",{\"action\":" : "{\"action\":");
-                                cli_json_str(&j, action_str(groups[g].action, ab, sizeof(ab)));
+                                sf_buf_puts(&j, g ? ",{" : "{");
+                                cli_json_action(&j, groups[g].action);
                                 sf_buf_puts(&j, ",\"names\":");
                                 json_names(&j, groups[g].names.s);
                                 sf_buf_puts(&j, "}");

@@ -211,8 +211,8 @@ int cmd_test(int argc, char **argv)
                 sf_buf j = { 0 };
                 sf_buf_printf(&j, "{\"arch\":\"%s\",\"nr\":%d,\"syscall\":", sf_arch_short_name(arch), d.nr);
                 cli_json_str(&j, sysname ? sysname : "");
-                sf_buf_puts(&j, ",\"action\":");
-                cli_json_str(&j, rb);
+                sf_buf_puts(&j, ",");
+                cli_json_ret(&j, ret);
                 sf_buf_printf(&j, ",\"instructions\":%zu,\"pc\":%zu,\"conditional\":%s,\"decided_by\":", steps, pc,
                               v.conditional ? "true" : "false");
                 cli_json_str(&j, where);

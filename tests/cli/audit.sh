@@ -163,7 +163,7 @@ r=$(json_get "$OUT" 'd["records"], sum(g["count"] for g in d["groups"]), len(d["
 [ "$r" = "(26, 26, 12, 310)" ] || fail "records, sum of counts, groups, suppressed: $r"
 done_test "--json parses: 26 records in 12 groups, 310 suppressed"
 
-r=$(json_get "$OUT" '[g["count"] for g in d["groups"]] == sorted([g["count"] for g in d["groups"]], reverse=True) and [g for g in d["groups"] if g["arch"] == "x32" and g["syscall"] == "getpid" and g["action"] == "LOG"][0]["count"]')
+r=$(json_get "$OUT" '[g["count"] for g in d["groups"]] == sorted([g["count"] for g in d["groups"]], reverse=True) and [g for g in d["groups"] if g["arch"] == "x32" and g["syscall"] == "getpid" and g["action"] == "SCMP_ACT_LOG"][0]["count"]')
 [ "$r" = 2 ] || fail "groups not sorted, or no x32 getpid LOG group of 2: $r"
 done_test "--json: groups sorted by count, x32 named"
 
@@ -174,7 +174,7 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 print(len(recs), sum(1 for r in recs if r["comm"] == "runc:[2:INIT]"), recs[0]["action"], recs[0]["serial"], recs[0]["exe"])
 ' "$OUT" 2>&1)
-[ "$r" = "27 3 LOG 80350 /tmp/sfa/gen" ] || fail "JSON lines: $r"
+[ "$r" = "27 3 SCMP_ACT_LOG 80350 /tmp/sfa/gen" ] || fail "JSON lines: $r"
 done_test "--json --raw: one JSON object per record (27)"
 
 sf audit --source "$D/hostile.txt" --json

@@ -21,7 +21,7 @@ sf explain --arch amd64 --json "$SCRATCH/p.json"
 expect_rc 0
 expect_no_sanitizer
 cp "$OUT" "$SCRATCH/e.json"
-got=$(json_get "$SCRATCH/e.json" '(lambda a: "%s %s | %s | %s | %d %d %d" % (a["arch"], " ".join(a["allowed_names"]), " ".join(a["conditional_names"]), " ".join("%s:%s" % (o["action"], ",".join(o["names"])) for o in a["other"]), a["allowed"], a["conditional"], a["cacheable"]))(d["arches"][0])')
+got=$(json_get "$SCRATCH/e.json" '(lambda a: "%s %s | %s | %s | %d %d %d" % (a["arch"], " ".join(a["allowed_names"]), " ".join(a["conditional_names"]), " ".join("%s%s:%s" % (o["action"], "(%d)" % o["errno"] if "errno" in o else "", ",".join(o["names"])) for o in a["other"]), a["allowed"], a["conditional"], a["cacheable"]))(d["arches"][0])')
 [ "$got" = "amd64 read write exit_group | personality | SCMP_ACT_KILL_PROCESS:uname SCMP_ACT_ERRNO(13):mkdir,rmdir | 3 1 3" ] ||
         fail "explain says: $got"
 done_test "--json: allowed, conditional and other syscalls by name, as arrays; every argument-free ALLOW cacheable"

@@ -32,7 +32,7 @@ if ! missing audit-read; then
         kill -TERM "$follower"
         wait "$follower"
         [ "$run_rc" = 0 ] || fail "the run failed"
-        grep -q '"comm":"sh".*"action":"LOG"' "$SCRATCH/follow.json" || fail "no LOG record of sh: $(head -c 300 "$SCRATCH/follow.err")"
+        grep -q '"comm":"sh".*"action":"SCMP_ACT_LOG"' "$SCRATCH/follow.json" || fail "no LOG record of sh: $(head -c 300 "$SCRATCH/follow.err")"
         grep -q '"syscall":"execve"' "$SCRATCH/follow.json" || fail "the execve was not logged"
         done_test "audit.json: every syscall is logged and sysfence audit --follow decodes the records"
         sf check "$SCRATCH/from-audit.json"
