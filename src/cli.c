@@ -61,6 +61,42 @@ void cli_json_action(sf_buf *b, sf_action a)
                 sf_buf_printf(b, ",\"trace\":%u", a.data);
 }
 
+int cli_json_report(const char *file, const char *out, const char *members, const sf_diags *d)
+{
+        sf_buf b = { 0 };
+        sf_buf_putc(&b, '{');
+        if (file) {
+                sf_buf_puts(&b, "\"file\":");
+                cli_json_str(&b, file);
+                sf_buf_putc(&b, ',');
+        }
+        sf_buf_puts(&b, "\"output\":");
+        cli_json_str(&b, out);
+        if (members && *members)
+                sf_buf_printf(&b, ",%s", members);
+        sf_buf_puts(&b, ",\"findings\":[");
+        bool first = true;
+        if (d)
+                cli_json_diags(&b, d, &first);
+        sf_buf_puts(&b, "]}\n");
+        int status = EXIT_OK;
+        if (b.oom) {
+                cli_error(NULL, "out of memory");
+                status = EXIT_INVALID;
+        } else if (fputs(b.s, stdout) == EOF || fflush(stdout) != 0) {
+                status = EXIT_INVALID;
+        }
+        sf_buf_release(&b);
+        return status;
+}
+
+int cli_json_needs_file(const char *cmd, const char *out)
+{
+        if (strcmp(out, "-") == 0 || strcmp(out, "/dev/stdout") == 0)
+                return cli_usage_error(cmd, "--json prints the report on standard output: give -o FILE");
+        return 0;
+}
+
 void cli_json_ret(sf_buf *b, uint32_t ret)
 {
         static const struct {

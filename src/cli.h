@@ -48,6 +48,13 @@ void cli_json_str(sf_buf *b, const char *s);
  * else "action":"SCMP_ACT_..." alone.  cli_json_ret takes a filter's return
  * value (SECCOMP_RET_*); one no action has is "action":null,"ret":"0x...". */
 void cli_json_action(sf_buf *b, sf_action a);
+/* --json's report of a command that wrote OUT, one JSON object on stdout:
+ * {"file":FILE (unless NULL),"output":OUT,MEMBERS,"findings":[...]} where MEMBERS
+ * is JSON object members (or NULL), the findings those of d (may be NULL).
+ * EXIT_OK, or EXIT_INVALID when it cannot be written. */
+int cli_json_report(const char *file, const char *out, const char *members, const sf_diags *d);
+/* For --json: the report takes stdout, so OUT must be a file.  0 or EXIT_USAGE. */
+int cli_json_needs_file(const char *cmd, const char *out);
 void cli_json_ret(sf_buf *b, uint32_t ret);
 /* Standard base64 (with padding) of n bytes. */
 void cli_base64(sf_buf *b, const void *data, size_t n);

@@ -29,6 +29,8 @@ static const char usage[] =
         "  --strict         unknown syscall names are errors\n"
         "  -o, --output OUT where to write (required; - for stdout), atomically\n"
         "  -q, --quiet      no warnings, no summary\n"
+        "      --json       the report (instructions, arches, default, findings) as JSON on\n"
+        "                   stdout; needs -o FILE\n"
         "  -h, --help       show this help\n"
         "\n"
         "example:\n"
@@ -142,13 +144,13 @@ int cmd_compile(int argc, char **argv)
                 { "enosys-unknown", no_argument, NULL, 'E' }, { "hot", required_argument, NULL, 'H' },
                 { "strict", no_argument, NULL, 's' },       { "output", required_argument, NULL, 'o' },
                 { "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "json", no_argument, NULL, 'j' },         { 0 },
         };
         sf_compile_opts co = { 0 };
         sf_target_default(&co.target);
         sf_arch arches[SF_ARCH__COUNT];
         const char *out = NULL, *fmt = "raw", *hot_file = NULL;
-        bool quiet = false;
+        bool quiet = false, json = false;
         int c, r;
         optind = 1;
         while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -179,6 +181,7 @@ int cmd_compile(int argc, char **argv)
                 case 's': co.strict = true; break;
                 case 'o': out = optarg; break;
                 case 'q': quiet = true; break;
+                case 'j': json = true; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("compile", "invalid option");
                 }
@@ -189,6 +192,8 @@ int cmd_compile(int argc, char **argv)
                 return cli_usage_error("compile", "one profile at a time");
         if (!out)
                 return cli_usage_error("compile", "no output given (-o FILE, or -o - for stdout)");
+        if (json && (r = cli_json_needs_file("compile", out)) != 0)
+                return r;
         const char *file = argv[optind];
 
         hot_table hot = { 0 };
@@ -211,10 +216,20 @@ int cmd_compile(int argc, char **argv)
         sf_prog *prog = NULL;
         sf_error *err = NULL;
         r = sf_compile(p, &co, &prog, &d, &err);
-        if (!quiet || r < 0)
+        if (json && r < 0)
+                sf_diags_add(&d, SF_SEV_ERROR, "compile", file, "", 0, 0, NULL, "%s", sf_error_message(err));
+        if (json && r < 0) {
+                cli_json_report(file, out, "\"written\":false", &d);
+                sf_error_free(err);
+                sf_diags_release(&d);
+                sf_profile_free(p);
+                hot_release(&hot);
+                return EXIT_INVALID;
+        }
+        if (!json && (!quiet || r < 0))
                 cli_print_diags(&d, !quiet);
-        sf_diags_release(&d);
         if (r < 0) {
+                sf_diags_release(&d);
                 sf_profile_free(p);
                 hot_release(&hot);
                 return cli_fail("compile", &err);
@@ -234,6 +249,16 @@ int cmd_compile(int argc, char **argv)
                 status = EXIT_INVALID;
         } else if (sf_write_file_atomic(out, b.s, b.len, 0644, &err) < 0) {
                 status = cli_fail("compile", &err);
+        } else if (json) {
+                sf_buf m = { 0 };
+                sf_buf_printf(&m, "\"written\":true,\"format\":\"%s\",\"instructions\":%zu,\"arches\":[", fmt, prog->len);
+                for (size_t i = 0; i < prog->n_arches; i++)
+                        sf_buf_printf(&m, "%s\"%s\"", i ? "," : "", sf_arch_short_name(prog->arches[i]));
+                sf_buf_puts(&m, "],\"default\":{");
+                cli_json_action(&m, prog->default_action);
+                sf_buf_puts(&m, "}");
+                status = m.oom ? EXIT_INVALID : cli_json_report(file, out, m.s, &d);
+                sf_buf_release(&m);
         } else if (!quiet && strcmp(out, "-") != 0) {
                 fprintf(stderr, "%s: %zu instructions for", out, prog->len);
                 for (size_t i = 0; i < prog->n_arches; i++)
@@ -241,6 +266,7 @@ int cmd_compile(int argc, char **argv)
                 fputc('\n', stderr);
         }
         sf_buf_release(&b);
+        sf_diags_release(&d);
         sf_prog_free(prog);
         sf_profile_free(p);
         hot_release(&hot);

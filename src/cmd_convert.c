@@ -22,6 +22,8 @@ static const char usage[] =
         "  --name NAME    the SeccompProfile to take from a file that holds several\n"
         "  --lossy        write a SeccompProfile even when it cannot keep defaultErrnoRet\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
+        "      --json        the report (format, profiles written, warnings) as JSON on\n"
+        "                    stdout; needs -o FILE\n"
         "  -h, --help     show this help\n"
         "\n"
         "With any of --arch, --caps, --kernel, or with --to oci/crd (which cannot express\n"
@@ -51,10 +53,10 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 { "caps", required_argument, NULL, 'c' },   { "kernel", required_argument, NULL, 'k' },
                 { "name", required_argument, NULL, 'n' },   { "output", required_argument, NULL, 'o' },
                 { "lossy", no_argument, NULL, 'L' },        { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "json", no_argument, NULL, 'j' },         { 0 },
         };
         sf_format format = SF_FORMAT_DOCKER;
-        bool lossy = false;
+        bool lossy = false, json = false;
         sf_target t;
         sf_target_default(&t);
         bool resolve = false;
@@ -90,6 +92,7 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                         break;
                 case 'n': name = optarg; break;
                 case 'L': lossy = true; break;
+                case 'j': json = true; break;
                 case 'o': out = optarg; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("convert", "invalid option");
@@ -100,6 +103,8 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
         if (argc - optind > 1)
                 return cli_usage_error("convert", "one profile at a time (got %d)", argc - optind);
         const char *file = argv[optind];
+        if (json && (r = cli_json_needs_file("convert", out)) != 0)
+                return r;
 
         sf_diags d = { 0 };
         sf_profile **v = NULL;
@@ -115,7 +120,6 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 sf_diags_release(&d);
                 return EXIT_INVALID;
         }
-        sf_diags_release(&d);
 
         sf_buf text = { 0 };
         int status = EXIT_OK;
@@ -179,6 +183,15 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
         }
         if (status == EXIT_OK && sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
                 status = cli_fail("convert", &err);
+        if (status == EXIT_OK && json) {
+                static const char *const formats[] = { [SF_FORMAT_DOCKER] = "docker", [SF_FORMAT_OCI] = "oci",
+                                                       [SF_FORMAT_CRD] = "crd" };
+                char m[128];
+                snprintf(m, sizeof(m), "\"format\":\"%s\",\"profiles\":%zu,\"resolved\":%s", formats[format], picked,
+                         resolve || format != SF_FORMAT_DOCKER ? "true" : "false");
+                status = cli_json_report(file, out, m, &d);
+        }
+        sf_diags_release(&d);
         sf_buf_release(&text);
         sf_profiles_free(v, n);
         return status;

@@ -30,6 +30,8 @@ static const char usage[] =
         "  --caps LIST    with --arch: the container's capabilities (default: default)\n"
         "  --kernel X.Y   with --arch: the node's kernel (default: this machine's)\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
+        "      --json        the report (inputs, profiles merged, conflicts and other\n"
+        "                    warnings) as JSON on stdout; needs -o FILE\n"
         "  -h, --help     show this help\n"
         "\n"
         "examples:\n"
@@ -81,11 +83,11 @@ int cmd_merge(int argc, char **argv)
                 { "output", required_argument, NULL, 'o' }, { "default-action", required_argument, NULL, 'd' },
                 { "arch", required_argument, NULL, 'a' },   { "caps", required_argument, NULL, 'c' },
                 { "kernel", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "json", no_argument, NULL, 'j' },         { 0 },
         };
         const char *out = "-";
         sf_action def;
-        bool have_def = false, resolve = false;
+        bool have_def = false, resolve = false, json = false;
         sf_target t;
         sf_target_default(&t);
         int c, r;
@@ -113,12 +115,15 @@ int cmd_merge(int argc, char **argv)
                                 return r;
                         resolve = true;
                         break;
+                case 'j': json = true; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("merge", "invalid option");
                 }
         }
         if (optind >= argc)
                 return cli_usage_error("merge", "no profile given");
+        if (json && (r = cli_json_needs_file("merge", out)) != 0)
+                return r;
 
         /* every profile of every file, in order */
         int status = EXIT_OK;
@@ -164,8 +169,8 @@ int cmd_merge(int argc, char **argv)
         }
 
         sf_profile *merged = NULL;
+        sf_diags d = { 0 };
         if (status == EXIT_OK) {
-                sf_diags d = { 0 };
                 sf_merge_opts mo = {
                         .default_action = have_def ? &def : NULL,
                         .target = &t,
@@ -173,8 +178,8 @@ int cmd_merge(int argc, char **argv)
                 };
                 if (sf_profile_merge(all, n_all, &mo, &merged, &d, &err) < 0)
                         status = cli_fail("merge", &err);
-                cli_print_diags(&d, true);
-                sf_diags_release(&d);
+                if (!json || status != EXIT_OK)
+                        cli_print_diags(&d, true);
         }
         if (status == EXIT_OK) {
                 char *text = NULL;
@@ -183,6 +188,18 @@ int cmd_merge(int argc, char **argv)
                         status = cli_fail("merge", &err);
                 free(text);
         }
+        if (status == EXIT_OK && json) {
+                sf_buf m = { 0 };
+                sf_buf_puts(&m, "\"inputs\":[");
+                for (int i = optind; i < argc; i++) {
+                        sf_buf_puts(&m, i > optind ? "," : "");
+                        cli_json_str(&m, argv[i]);
+                }
+                sf_buf_printf(&m, "],\"profiles\":%zu,\"rules\":%zu", n_all, merged->n_rules);
+                status = m.oom ? EXIT_INVALID : cli_json_report(NULL, out, m.s, &d);
+                sf_buf_release(&m);
+        }
+        sf_diags_release(&d);
         sf_profile_free(merged);
         sf_profiles_free(all, n_all);
         return status;

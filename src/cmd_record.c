@@ -70,6 +70,9 @@ static const char usage[] =
         "  -v, --verbose          show each syscall when it is first seen (the default when\n"
         "                         stderr is a terminal)\n"
         "  -q, --quiet            show nothing but errors\n"
+        "      --json             the report (exit status, calls, syscalls per arch) as one JSON\n"
+        "                         object, the last line of stdout, after the command's own;\n"
+        "                         needs -o FILE\n"
         "  -h, --help             show this help\n"
         "\n"
         "^C (SIGINT), SIGTERM or SIGHUP: the signal is passed to CMD and recording goes on\n"
@@ -250,6 +253,33 @@ static int write_outputs(const sf_record *record, const sf_synth_opts *so, const
         return 0;
 }
 
+/* --json: the report as the last line of standard output, after the command's own. */
+static int json_summary(const sf_record *record, const char *out, int exit_status)
+{
+        sf_record_entry *e = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        if (sf_record_entries(record, &e, &n, &err) < 0)
+                return cli_fail("record", &err);
+        size_t per_arch[SF_ARCH__COUNT] = { 0 };
+        for (size_t i = 0; i < n; i++)
+                per_arch[e[i].arch]++;
+        free(e);
+        sf_buf m = { 0 };
+        sf_buf_printf(&m, "\"exit_status\":%d,\"calls\":%ju,\"syscalls\":{", exit_status,
+                      (uintmax_t)sf_record_total(record));
+        bool first = true;
+        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++)
+                if (per_arch[a]) {
+                        sf_buf_printf(&m, "%s\"%s\":%zu", first ? "" : ",", sf_arch_short_name((sf_arch)a), per_arch[a]);
+                        first = false;
+                }
+        sf_buf_printf(&m, "},\"unknown_arches\":%zu", per_arch[SF_ARCH_NONE]);
+        int r = m.oom ? EXIT_INVALID : cli_json_report(NULL, out, m.s, NULL);
+        sf_buf_release(&m);
+        return r;
+}
+
 static void summary(const sf_record *record, const char *out)
 {
         sf_record_entry *e = NULL;
@@ -308,6 +338,7 @@ int cmd_record(int argc, char **argv)
                 { "hot", required_argument, NULL, 'H' },            { "pid", required_argument, NULL, 'p' },
                 { "pin", required_argument, NULL, 'P' },            { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, 'j' },
                 { "backend", required_argument, NULL, 'B' },        { "pidns", required_argument, NULL, 'N' },
                 { 0 },
         };
@@ -317,7 +348,7 @@ int cmd_record(int argc, char **argv)
         size_t n_args = 0;
         pid_t pid = 0, pidns = 0;
         bool pin_given = false;
-        bool quiet = false, verbose = false;
+        bool quiet = false, verbose = false, json = false;
         int c, r;
         optind = 1;
         while ((c = getopt_long(argc, argv, "+o:vqh", opts, NULL)) != -1) {
@@ -335,6 +366,7 @@ int cmd_record(int argc, char **argv)
                         break;
                 case 'v': verbose = true; break;
                 case 'q': quiet = true; break;
+                case 'j': json = true; break;
                 case 'f':
                         if (strcmp(optarg, "docker") == 0)
                                 so.format = SF_FORMAT_DOCKER;
@@ -417,6 +449,8 @@ int cmd_record(int argc, char **argv)
         if (!pid && optind >= argc)
                 return free_words(args, n_args),
                        cli_usage_error("record", "no command given (sysfence record -o OUT -- CMD [ARG...])");
+        if (json && out && (r = cli_json_needs_file("record", out)) != 0)
+                return free_words(args, n_args), r;
         if (!out)
                 return free_words(args, n_args),
                        cli_usage_error("record", "give -o OUT for the profile (-o - for standard output, which the "
@@ -524,7 +558,9 @@ int cmd_record(int argc, char **argv)
         const sf_record *record = the_ebpf ? sf_ebpf_recorder_record(the_ebpf) : sf_recorder_record(the_recorder);
         if (write_outputs(record, &so, out, hot, quiet) != 0)
                 exit_status = EXIT_INVALID;
-        else if (!quiet)
+        else if (json && json_summary(record, out, exit_status) != EXIT_OK)
+                exit_status = EXIT_INVALID;
+        else if (!quiet && !json)
                 summary(record, out);
         free_recorders();
         return exit_status;

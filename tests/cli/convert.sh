@@ -23,7 +23,7 @@ list=$SCRATCH/profiles
 profile_list >"$list"
 n_profiles=$(grep -c . "$list")
 n_forms=$(printf '%s\n' "$forms" | grep -c .)
-plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 2))
+plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 3))
 
 # --- round trips ---------------------------------------------------------------------
 
@@ -308,4 +308,24 @@ for v in ON Yes N Off NULL True; do
         expect_out "  name: \"$v\""
 done
 done_test "convert --to crd quotes the words YAML 1.1 reads as booleans or null, in any case"
+
+# --json: the report on stdout (the output must be a file), warnings as findings.
+sf convert --json "$REAL/moby-default.json" -o "$SCRATCH/j.json"
+expect_rc 0
+[ "$(json_get "$OUT" '(d["output"], d["format"], d["profiles"], d["resolved"], len(d["findings"]) > 0, d["findings"][0]["severity"])')" = "('$SCRATCH/j.json', 'docker', 1, False, True, 'warning')" ] ||
+        fail "convert --json: $(head -c 300 "$OUT")"
+json_ok "$SCRATCH/j.json" || fail "the converted profile is not JSON"
+sf compile --json "$SCRATCH/j.json" --arch amd64,x86 -o "$SCRATCH/j.bpf"
+expect_rc 0
+n=$(($(wc -c <"$SCRATCH/j.bpf") / 8))
+[ "$(json_get "$OUT" '(d["written"], d["instructions"], d["arches"], d["default"])')" = "(True, $n, ['amd64', 'x86'], {'action': 'SCMP_ACT_ERRNO', 'errno': 1})" ] ||
+        fail "compile --json: $(head -c 300 "$OUT") ($n instructions written)"
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [%s]}]}' \
+        "$("$PY" -S -c 'print(",".join("{\"index\": 0, \"value\": %d, \"op\": \"SCMP_CMP_EQ\"}" % i for i in range(1)))')" >"$SCRATCH/ok1.json"
+sf compile --json "$SCRATCH/ok1.json" -o -
+expect_rc 2
+expect_err "--json prints the report on standard output: give -o FILE"
+sf convert --json "$SCRATCH/ok1.json"
+expect_rc 2
+done_test "convert --json and compile --json: the report as JSON (output, format, instructions, arches, default, findings); -o - is refused"
 finish

@@ -17,7 +17,7 @@ CC=$REAL/containers-common-seccomp.json
 NODE='--caps default --kernel 6.1'
 cd "$D" || exit 1
 
-plan 26
+plan 27
 
 # Every run is also checked for sanitizer reports (in the sanitized build).
 sf()
@@ -261,6 +261,15 @@ printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$SCRATCH/invalid.json"
 sf diff web.json "$SCRATCH/invalid.json"
 expect_rc 2
 done_test "diff exits 2 for usage errors and for an input it cannot read or compile (1 is only 'different')"
+
+sf merge --json web.json worker.json -o "$SCRATCH/mj.json"
+expect_rc 0
+[ "$(json_get "$OUT" '(d["output"], d["inputs"], d["profiles"], d["rules"] > 0, type(d["findings"]).__name__)')" = "('$SCRATCH/mj.json', ['web.json', 'worker.json'], 2, True, 'list')" ] ||
+        fail "merge --json: $(head -c 300 "$OUT")"
+[ "$(json_get "$SCRATCH/mj.json" 'len(d["syscalls"])')" = "$(json_get "$OUT" 'd["rules"]')" ] || fail "rules counted differ"
+sf merge --json web.json worker.json
+expect_rc 2
+done_test "merge --json: the report (inputs, profiles, rules, findings) as JSON; stdout output refused"
 
 # Only the default action differs: one line says so, no list of every call.
 "$PY" -S -c 'import json, sys; d = json.load(open(sys.argv[1])); d["defaultAction"] = "SCMP_ACT_KILL"; json.dump(d, open(sys.argv[2], "w"))' \

@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 47
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -88,6 +88,18 @@ sf record -o - -- true
 expect_rc 0
 json_ok "$OUT" || fail "-o -: no profile on stdout"
 done_test "-o is required and checked before the command runs (a bad path loses no recording); -o - is stdout"
+
+sf record --json -o "$SCRATCH/rj.json" -- sh -c 'echo own output; exit 3'
+expect_rc 3
+[ "$(head -1 "$OUT")" = "own output" ] || fail "the command's output: $(head -1 "$OUT")"
+tail -1 "$OUT" >"$SCRATCH/report.json"
+[ "$(json_get "$SCRATCH/report.json" '(d["output"], d["exit_status"], d["calls"] > 0, d["syscalls"]["amd64"] > 5)')" = "('$SCRATCH/rj.json', 3, True, True)" ] ||
+        fail "report: $(cat "$SCRATCH/report.json")"
+[ "$(json_get "$SCRATCH/report.json" 'd["syscalls"]["amd64"]')" = "$(json_get "$SCRATCH/rj.json" 'len(d["syscalls"][0]["names"])')" ] ||
+        fail "the report counts other syscalls than the profile allows"
+sf record --json -o - -- true
+expect_rc 2
+done_test "record --json: the report as the last line of stdout (exit status, calls, syscalls per arch); -o - refused"
 
 sf record -o "$SCRATCH/nf.json" -- /nonexistent/cmd
 expect_rc 127
