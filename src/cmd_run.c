@@ -29,7 +29,10 @@ static const char usage[] =
         "execve.  If the profile cannot be read, compiled or loaded, CMD does not run\n"
         "and the exit status is 1.  Otherwise the exit status is CMD's; a command killed\n"
         "by seccomp is reported with the syscall that killed it (as root, from the audit\n"
-        "netlink stream), and exits 128+31.\n"
+        "netlink stream), and exits 128+31.  As root, the calls the profile denied with\n"
+        "SCMP_ACT_ERRNO are named too, in one line (the filter gets\n"
+        "SECCOMP_FILTER_FLAG_LOG for that; its decisions do not change): those of CMD's\n"
+        "process, and of its children while they are still there when their record is read.\n"
         "\n"
         "  --profile FILE     a profile in any format check reads\n"
         "  --default[=RT]     the runtime default built in: containerd (default), docker, podman\n"
@@ -75,20 +78,95 @@ static void forward(int sig)
                 kill(child_pid, sig);
 }
 
+/* What the audit stream said of the command's process: its kill, and the
+ * calls the profile denied with ERRNO (logged by SECCOMP_FILTER_FLAG_LOG). */
+#define MAX_DENIALS 8
+typedef struct denial {
+        sf_arch arch;
+        const char *name;
+        long nr;
+        unsigned long count;
+} denial;
 typedef struct killer {
         pid_t pid;
         sf_audit_record rec;
         bool found;
+        denial denied[MAX_DENIALS];
+        size_t n_denied;
+        unsigned long more; /* denials of other calls beyond MAX_DENIALS */
 } killer;
+
+/* Whether pid descends from root, by the parent links in /proc: a process of
+ * the command's tree that is still there when its record is read (records come
+ * within milliseconds; one that has gone by then is not counted). */
+static bool descends(pid_t pid, pid_t root)
+{
+        for (int depth = 0; depth < 64 && pid > 1; depth++) {
+                if (pid == root)
+                        return true;
+                char path[64], buf[512];
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+                FILE *f = fopen(path, "re");
+                if (!f)
+                        return false;
+                size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+                fclose(f);
+                buf[n] = 0;
+                /* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')' */
+                const char *e = strrchr(buf, ')');
+                int ppid;
+                char state;
+                if (!e || sscanf(e + 1, " %c %d", &state, &ppid) != 2)
+                        return false;
+                pid = ppid;
+        }
+        return false;
+}
 
 static void on_record(void *ctx, const sf_audit_record *rec)
 {
         killer *k = ctx;
         uint32_t act = rec->code & SECCOMP_RET_ACTION_FULL;
-        if (rec->pid == k->pid && (act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_KILL_PROCESS)) {
+        if (rec->pid != k->pid && !(act == SECCOMP_RET_ERRNO && descends(rec->pid, k->pid)))
+                return;
+        if (act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_KILL_PROCESS) {
                 k->rec = *rec;
                 k->found = true;
+        } else if (act == SECCOMP_RET_ERRNO) {
+                /* the record's code is the action alone: the errno is not in it */
+                for (size_t i = 0; i < k->n_denied; i++)
+                        if (k->denied[i].arch == rec->arch && k->denied[i].nr == rec->syscall) {
+                                k->denied[i].count++;
+                                return;
+                        }
+                if (k->n_denied == MAX_DENIALS) {
+                        k->more++;
+                        return;
+                }
+                k->denied[k->n_denied++] = (denial){ .arch = rec->arch, .name = rec->syscall_name,
+                                                                   .nr = rec->syscall, .count = 1 };
         }
+}
+
+/* "mkdir (amd64) x2, ..." on one line. */
+static void print_denials(const killer *k)
+{
+        sf_buf b = { 0 };
+        for (size_t i = 0; i < k->n_denied; i++) {
+                sf_buf_printf(&b, "%s", i ? ", " : "");
+                if (k->denied[i].name)
+                        sf_buf_puts(&b, k->denied[i].name);
+                else
+                        sf_buf_printf(&b, "syscall %ld", k->denied[i].nr);
+                sf_buf_printf(&b, " (%s)", k->denied[i].arch ? sf_arch_short_name(k->denied[i].arch) : "unknown arch");
+                if (k->denied[i].count > 1)
+                        sf_buf_printf(&b, " x%lu", k->denied[i].count);
+        }
+        if (k->more)
+                sf_buf_printf(&b, ", and %lu more", k->more);
+        if (!b.oom)
+                cli_error("run", "denied by the profile (SCMP_ACT_ERRNO): %s", b.s);
+        sf_buf_release(&b);
 }
 
 static unsigned kernel_flags(unsigned profile_flags)
@@ -254,6 +332,10 @@ int cmd_run(int argc, char **argv)
         }
         *shm = (child_error){ 0 };
         unsigned kflags = kernel_flags(flags);
+        /* As root, ERRNO denials are logged too, so that run can name them (the
+         * kernel logs only kills and LOG otherwise); decisions do not change. */
+        if (audit_fd >= 0 && !quiet)
+                kflags |= SECCOMP_FILTER_FLAG_LOG;
         /* A signal from here on waits until the handlers below can pass it on. */
         sigset_t old_mask;
         sf_signals_block(&old_mask);
@@ -292,8 +374,23 @@ int cmd_run(int argc, char **argv)
         sigaction(SIGHUP, &fwd, NULL);
         sf_signals_restore(&old_mask);
 
+        /* Wait, reading the audit stream meanwhile (its buffer is bounded). */
         int st = 0;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        killer k = { .pid = pid };
+        for (;;) {
+                pid_t w = waitpid(pid, &st, audit_fd >= 0 ? WNOHANG : 0);
+                if (w == pid || (w < 0 && errno != EINTR))
+                        break;
+                if (w == 0) {
+                        int rd = sf_audit_netlink_read(audit_fd, 100, on_record, &k);
+                        if (rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) {
+                                close(audit_fd);
+                                audit_fd = -1;
+                        }
+                }
+        }
+        /* what came just before the exit */
+        while (audit_fd >= 0 && sf_audit_netlink_read(audit_fd, 50, on_record, &k) > 0)
                 ;
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
@@ -319,7 +416,6 @@ int cmd_run(int argc, char **argv)
                 int sig = WTERMSIG(st);
                 status = 128 + sig;
                 if (sig == SIGSYS && !quiet) {
-                        killer k = { .pid = pid };
                         /* The kernel logs the kill before the exit; other records (a
                          * busy machine's) may come between: look for 2 s at most. */
                         struct timespec t0, t;
@@ -343,6 +439,8 @@ int cmd_run(int argc, char **argv)
                         cli_error("run", "%s killed by signal %d (%s)", cmd[0], sig, strsignal(sig));
                 }
         }
+        if (!quiet && k.n_denied)
+                print_denials(&k);
 out:
         sf_prog_free(prog);
         sf_profile_free(p);

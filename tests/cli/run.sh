@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 25
+plan 26
 
 # --- sysfence run --------------------------------------------------------------------
 
@@ -72,6 +72,19 @@ expect_rc 1
 expect_err "Operation not permitted"
 [ ! -e "$SCRATCH/d" ] || fail "the directory was created"
 done_test "an ERRNO rule makes the call fail with EPERM and nothing happens"
+
+# As root run names what the profile denied (the audit stream, with
+# SECCOMP_FILTER_FLAG_LOG); a call no rule denies is not named.
+if skip_unless "an ERRNO denial is named, as a kill is" audit-read; then
+        sf run --profile "$SCRATCH/mkdir-errno.json" -- sh -c "mkdir '$SCRATCH/d1' & sleep 0.3; wait; mkdir '$SCRATCH/d2'; ls / >/dev/null"
+        expect_err "denied by the profile (SCMP_ACT_ERRNO): mkdir (amd64)"
+        grep -q 'denied by the profile.*\(openat\|getdents\)' "$ERR" && fail "an allowed call is named: $(cat "$ERR")"
+        sf run --quiet --profile "$SCRATCH/mkdir-errno.json" -- mkdir "$SCRATCH/d3"
+        grep -q 'denied by the profile' "$ERR" && fail "--quiet still names denials"
+        sf run --profile "$SCRATCH/mkdir-errno.json" -- true
+        grep -q 'denied by the profile' "$ERR" && fail "a run without denials names some: $(cat "$ERR")"
+        done_test "an ERRNO denial is named, as a kill is"
+fi
 
 cat >"$SCRATCH/kill-uname.json" <<'J'
 {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_KILL_PROCESS"}]}
