@@ -1,12 +1,13 @@
 #!/bin/sh
-# The command line as a shell sees it: the bash completion script `sysfence
-# completion bash` prints (and meson builds and installs) completes every
-# command of the table, k8s's subcommands and each command's options; and
+# The command line as a shell sees it and as the man page tells it: the bash
+# completion script `sysfence completion bash` prints (and meson builds and
+# installs) completes every command of the table, k8s's subcommands and each
+# command's options; every option of every --help is in the man page; and
 # `meson install` puts the completion and the OCI hooks.d files where bash and
 # podman read them.
 set -u
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 6
 
 build=$(dirname "$SYSFENCE")
 sf completion bash
@@ -66,5 +67,9 @@ else
         done
 fi
 done_test "meson install: the completion in share/bash-completion/completions, the hooks.d files where podman reads them ($hooks)"
+
+"$PY" -S "$SF_SOURCE/tests/cli/man-options.py" "$SYSFENCE" "$SF_SOURCE/docs/sysfence.1" >"$SCRATCH/man.out" 2>&1 ||
+        fail "not in the man page: $(tr '\n' ' ' <"$SCRATCH/man.out")"
+done_test "the man page has every command, and in its entry every option of the command's --help"
 
 finish
