@@ -233,46 +233,68 @@ int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
         return 0;
 }
 
+/* Writes all of data to fd; name says which file in the error. */
+static int write_all_fd(int fd, const char *name, const void *data, size_t len, sf_error **err)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return sf_error_set(err, errno, "%s: cannot write: %s", name, strerror(errno));
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+        if (S_ISCHR(m))
+                return "character device";
+        if (S_ISBLK(m))
+                return "block device";
+        if (S_ISFIFO(m))
+                return "FIFO";
+        if (S_ISSOCK(m))
+                return "socket";
+        return "special file";
+}
+
 int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, sf_error **err)
 {
-        if (strcmp(path, "-") == 0) {
-                const char *p = data;
-                while (len > 0) {
-                        ssize_t n = write(STDOUT_FILENO, p, len);
-                        if (n < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return sf_error_set_errno(err, errno, "<stdout>: cannot write");
-                        }
-                        p += n;
-                        len -= (size_t)n;
-                }
-                return 0;
-        }
+        if (strcmp(path, "-") == 0)
+                return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
 
-        /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
-         * renaming a file over it would replace the device. */
+        /* Open before checking, and open nothing: O_PATH runs no device's open
+         * and does not wait for a FIFO's other end, and O_NOFOLLOW looks at the
+         * name itself, so what fstat describes is what the name is now.  A
+         * regular file or a symbolic link is replaced by the rename below (the
+         * link's target is left alone); a device or FIFO would be replaced too,
+         * or written in place, neither of which a caller asked for, except
+         * /dev/stdout and /dev/null named as such. */
+        if (strcmp(path, "/dev/stdout") == 0)
+                return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
+        _cleanup_close_ int cur = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (cur < 0 && errno != ENOENT)
+                return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
-        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-                if (S_ISDIR(st.st_mode))
-                        return sf_error_set(err, EISDIR, "%s: is a directory", path);
-                _cleanup_close_ int dfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (cur >= 0 && fstat(cur, &st) < 0)
+                return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+        if (cur >= 0 && S_ISDIR(st.st_mode))
+                return sf_error_set(err, EISDIR, "%s: is a directory", path);
+        if (cur >= 0 && S_ISCHR(st.st_mode) && strcmp(path, "/dev/null") == 0) {
+                _cleanup_close_ int dfd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                 if (dfd < 0)
                         return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
-                const char *q = data;
-                size_t n = len;
-                while (n > 0) {
-                        ssize_t w = write(dfd, q, n);
-                        if (w < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return sf_error_set(err, errno, "%s: cannot write: %s", path, strerror(errno));
-                        }
-                        q += w;
-                        n -= (size_t)w;
-                }
-                return 0;
+                return write_all_fd(dfd, path, data, len, err);
         }
+        if (cur >= 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+                return sf_error_set(err, EINVAL,
+                                    "%s: is a %s, not a regular file: not written in place nor replaced (\"-\" writes to standard output)",
+                                    path, file_kind(st.st_mode));
 
         _cleanup_free_ char *dup1 = strdup(path);
         _cleanup_free_ char *dup2 = strdup(path);

@@ -75,7 +75,10 @@ int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
                  struct sf_error **err);
 
 /* Writes data to path atomically: a temporary file in the same directory, fsync,
- * rename, fsync of the directory.  "-" writes to stdout.  mode applies to new files. */
+ * rename, fsync of the directory.  "-" and "/dev/stdout" write to stdout, and
+ * "/dev/null" is written into; any other device, FIFO or socket is refused
+ * (-EINVAL), never written in place nor replaced.  A symbolic link is replaced,
+ * its target untouched.  mode applies to the new file. */
 int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                          struct sf_error **err);
 
