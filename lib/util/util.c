@@ -263,7 +263,31 @@ static const char *file_kind(mode_t m)
         return "special file";
 }
 
+/* Writes into the FIFO the caller's user named (SF_WRITE_INTO_FIFO), which
+ * fstat found as st: opened for writing, waiting for a reader as a pipe's
+ * writer does, then checked to be that same FIFO before anything is written
+ * (the name may have changed since). */
+static int write_into_fifo(const char *path, bool link, const struct stat *st, const void *data, size_t len,
+                           sf_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (link ? 0 : O_NOFOLLOW));
+        if (fd < 0)
+                return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+        struct stat now;
+        if (fstat(fd, &now) < 0)
+                return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+        if (!S_ISFIFO(now.st_mode) || now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+                return sf_error_set(err, EAGAIN, "%s: changed while it was opened: not written", path);
+        return write_all_fd(fd, path, data, len, err);
+}
+
 int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, sf_error **err)
+{
+        return sf_write_file_atomic_flags(path, data, len, mode, 0, err);
+}
+
+int sf_write_file_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
+                               sf_error **err)
 {
         if (strcmp(path, "-") == 0)
                 return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
@@ -271,18 +295,31 @@ int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigne
         /* Open before checking, and open nothing: O_PATH runs no device's open
          * and does not wait for a FIFO's other end, and O_NOFOLLOW looks at the
          * name itself, so what fstat describes is what the name is now.  A
-         * regular file or a symbolic link is replaced by the rename below (the
-         * link's target is left alone); a device or FIFO would be replaced too,
-         * or written in place, neither of which a caller asked for, except
-         * /dev/stdout and /dev/null named as such. */
+         * regular file, or a symbolic link to one or to nothing, is replaced by
+         * the rename below (the link's target is left alone).  A device, FIFO
+         * or socket would be replaced too, or written in place, neither of
+         * which a caller asked for: refused, except /dev/stdout and /dev/null
+         * named as such, and a FIFO where the caller says so. */
         if (strcmp(path, "/dev/stdout") == 0)
                 return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
         _cleanup_close_ int cur = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (cur < 0 && errno != ENOENT)
                 return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
+        bool link = false;
         if (cur >= 0 && fstat(cur, &st) < 0)
                 return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+        if (cur >= 0 && S_ISLNK(st.st_mode)) {
+                /* the link would be replaced, not written through; but one to a
+                 * device or a directory (/dev/stderr) is refused as they are,
+                 * not turned into a file */
+                link = true;
+                _cleanup_close_ int target = open(path, O_PATH | O_CLOEXEC);
+                if (target >= 0 && fstat(target, &st) < 0)
+                        return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+                if (target < 0)
+                        st.st_mode = S_IFLNK; /* dangling: the link is replaced */
+        }
         if (cur >= 0 && S_ISDIR(st.st_mode))
                 return sf_error_set(err, EISDIR, "%s: is a directory", path);
         if (cur >= 0 && S_ISCHR(st.st_mode) && strcmp(path, "/dev/null") == 0) {
@@ -291,6 +328,8 @@ int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigne
                         return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
                 return write_all_fd(dfd, path, data, len, err);
         }
+        if (cur >= 0 && S_ISFIFO(st.st_mode) && (flags & SF_WRITE_INTO_FIFO))
+                return write_into_fifo(path, link, &st, data, len, err);
         if (cur >= 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
                 return sf_error_set(err, EINVAL,
                                     "%s: is a %s, not a regular file: not written in place nor replaced (\"-\" writes to standard output)",
