@@ -13,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 41
+plan 42
 limit=60
 
 STATE=$SCRATCH/state
@@ -203,6 +203,32 @@ grep -q 'x\.so' "$ERR" && fail "the message quotes the name"
 [ ! -e "$OUTD/preload-out.json" ] || fail "an output was written"
 grep -rqs 'x\.so' "$OUTD" && fail "the name reached the output directory"
 done_test "a baseline name that is no syscall (\"/tmp/x.so\") is an error and goes into no output"
+
+# Before Linux 5.6 there is no openat2: the hook opens the one component with
+# O_NOFOLLOW instead.  Here openat2 fails with ENOSYS under a seccomp filter.
+desc="without openat2 (ENOSYS): a symlink or FIFO in the output directory and a symlink as if: are still refused"
+if skip_unless "$desc" seccomp; then
+        printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["openat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}' >"$SCRATCH/no-openat2.json"
+        no_openat2()
+        {
+                state_json c7 "$victim" "$1" >"$SCRATCH/state.json"
+                limit=10
+                sf_in "$SCRATCH/state.json" run -q --profile "$SCRATCH/no-openat2.json" -- "$SYSFENCE" oci-hook \
+                        --state-dir "$STATE" --output-dir "$OUTD" --input-dir "$IND" prestart
+                limit=60
+                expect_rc 1
+                expect_err "$2"
+                expect_no_sanitizer
+                [ ! -e "$STATE/c7" ] || fail "a lock file was left: the recorder was started"
+        }
+        no_openat2 "of:link.json" "$OUTD/link.json is a symbolic link"
+        no_openat2 "of:fifo.json" "$OUTD/fifo.json is a FIFO, not a regular file"
+        no_openat2 "if:outside.json;of:fine.json" "$IND/outside.json is a symbolic link: not followed"
+        no_openat2 "of:theirs.json" "$OUTD/theirs.json exists and is not a profile this hook wrote"
+        [ "$(cat "$SCRATCH/elsewhere.json")" = elsewhere ] || fail "the symlink's target was written"
+        [ ! -e "$OUTD/fine.json" ] || fail "an output was written"
+        done_test "$desc"
+fi
 kill "$victim" 2>/dev/null
 wait "$victim" 2>/dev/null
 
