@@ -181,7 +181,7 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 cli_error("convert", "out of memory");
                 status = EXIT_INVALID;
         }
-        if (status == EXIT_OK && sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
+        if (status == EXIT_OK && sf_write_file_atomic_flags(out, text.s, text.len, 0644, SF_WRITE_INTO_FIFO, &err) < 0)
                 status = cli_fail("convert", &err);
         if (status == EXIT_OK && json) {
                 static const char *const formats[] = { [SF_FORMAT_DOCKER] = "docker", [SF_FORMAT_OCI] = "oci",

@@ -11,15 +11,37 @@
  * exclusive flock on STATE_DIR/<container id> until the profile is written.
  *
  * poststop: waits (bounded) for that lock, so the profile exists when the
- * runtime is done with the container, and reports the recorder's outcome. */
+ * runtime is done with the container, and reports the recorder's outcome.
+ *
+ * The hook runs as root on the node and the annotation comes from whoever
+ * writes the pod, so the annotation names files, not paths: of: a file in the
+ * hook's --output-dir, if: one in its --input-dir (directories the hook's own
+ * configuration names).  Each directory is opened once, at prestart
+ * (O_DIRECTORY|O_NOFOLLOW), and the recorder keeps that fd until it writes:
+ * nothing is resolved again when the container ends.  A name is opened
+ * beneath its directory's fd with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS)
+ * and never through a symlink.  OUTPUT is written to a temporary file in the
+ * directory (O_CREAT|O_EXCL) and renamed over the name: a new name only if it
+ * is still free (RENAME_NOREPLACE), an existing one only if it is a profile the
+ * hook wrote itself, which it knows by the file's device and inode, noted in
+ * STATE_DIR/.written/ when it wrote it (and by its owner, root, and its single
+ * link); a device, FIFO, socket, symlink or anybody else's file is refused.
+ * INPUT must be a regular file of bounded size, opened O_NONBLOCK (a FIFO
+ * cannot hang prestart); its errors name the file and a generic reason, never
+ * what it holds, and a name in it that is no syscall is refused: it would go
+ * into a file root writes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,27 +50,34 @@
 #include "cli.h"
 #include "doc/doc.h"
 #include "profile/merge.h"
+#include "sysfence/arch.h"
 #include "sysfence/record.h"
 
 #define ANNOTATION "io.containers.trace-syscall"
 #define STATE_DIR "/run/sysfence/oci-hook"
+#define OUTPUT_DIR "/var/lib/sysfence/recordings"
+#define INPUT_DIR "/etc/sysfence/baselines"
+#define WRITTEN_DIR ".written" /* in STATE_DIR: no container id starts with '.' */
+#define MAX_BASELINE (4u << 20) /* bytes of an if: profile */
 #define MAX_STATE (1u << 20)   /* bytes of state JSON on stdin */
 #define MAX_REPORT 4096        /* bytes the recorder reports back */
 #define ATTACH_TIMEOUT_MS 30000
 
 static const char usage[] =
         "usage: sysfence oci-hook [--default-action errno|kill|log] [--backend auto|ebpf|ptrace]\n"
-        "                         [--base auto|none|runc|crun] [--state-dir DIR]\n"
-        "                         [--timeout SECONDS] [STAGE]\n"
+        "                         [--base auto|none|runc|crun] [--output-dir DIR] [--input-dir DIR]\n"
+        "                         [--state-dir DIR] [--timeout SECONDS] [STAGE]\n"
         "\n"
         "An OCI runtime hook that records a container's syscalls and writes the profile\n"
-        "that allows them, a drop-in for oci-seccomp-bpf-hook: podman runs it for a\n"
-        "container with the annotation\n"
+        "that allows them, after oci-seccomp-bpf-hook: podman runs it for a container\n"
+        "with the annotation\n"
         "\n"
         "  io.containers.trace-syscall=[if:INPUT;]of:OUTPUT\n"
         "\n"
-        "(absolute paths on the host).  The runtime passes the container's state (JSON)\n"
-        "on standard input.\n"
+        "OUTPUT names a file in --output-dir, INPUT one in --input-dir: file names, not\n"
+        "paths (letters, digits, '.', '_', '-', not starting with '.', at most 255\n"
+        "bytes), as whoever writes the pod chooses them and the hook runs as root.\n"
+        "The runtime passes the container's state (JSON) on standard input.\n"
         "\n"
         "STAGE is the hook stage (default: from the state's status):\n"
         "  prestart, createRuntime  start a recorder for the container's init process\n"
@@ -61,7 +90,9 @@ static const char usage[] =
         "An invalid annotation, an INPUT that cannot be loaded, or a recorder that cannot\n"
         "attach fails the hook: the runtime then refuses to start the container, so\n"
         "nothing runs unrecorded.  OUTPUT is never left half-written, and is not\n"
-        "written for a container that never started (no execve seen).\n"
+        "written for a container that never started (no execve seen).  An existing\n"
+        "OUTPUT is replaced only if it is a profile this hook wrote (noted in the\n"
+        "state directory); a symlink, a device, a FIFO or another file is refused.\n"
         "\n"
         "  --default-action ACT   what the profile does with any other syscall: errno\n"
         "                         (default: fail with EPERM), kill or log\n"
@@ -77,7 +108,11 @@ static const char usage[] =
         "                         and its descendants, traced with PTRACE_SYSCALL;\n"
         "                         auto (default): ebpf where it is built in and loads,\n"
         "                         and the container has a pid namespace, else ptrace\n"
-        "  --state-dir DIR        where recorders keep their lock files (default\n"
+        "  --output-dir DIR       where OUTPUT is written (default\n"
+        "                         " OUTPUT_DIR ", created 0700 if missing)\n"
+        "  --input-dir DIR        where INPUT is read (default " INPUT_DIR ")\n"
+        "  --state-dir DIR        where recorders keep their lock files and the hook\n"
+        "                         notes the profiles it wrote (default\n"
         "                         " STATE_DIR ")\n"
         "  --timeout SECONDS      poststop: how long to wait for the recorder\n"
         "                         (default 30)\n"
@@ -90,15 +125,31 @@ static const char usage[] =
         "annotation or INPUT, or the recording failed; 2 usage error\n"
         "\n"
         "example:\n"
-        "  podman run --annotation io.containers.trace-syscall=of:/tmp/ls.json IMAGE ls /\n"
-        "  podman run --security-opt seccomp=/tmp/ls.json IMAGE ls /\n";
+        "  podman run --annotation io.containers.trace-syscall=of:ls.json IMAGE ls /\n"
+        "  podman run --security-opt seccomp=" OUTPUT_DIR "/ls.json IMAGE ls /\n";
 
 typedef struct hook_opts {
         sf_synth_opts so;
         const char *backend; /* auto, ebpf, ptrace */
         const char *state_dir;
+        const char *output_dir;
+        const char *input_dir;
         unsigned timeout;
 } hook_opts;
+
+/* The directories the hook writes in, opened once at prestart: the recorder
+ * writes OUTPUT through these fds, never through their paths. */
+typedef struct hook_dirs {
+        int out;     /* --output-dir */
+        int written; /* STATE_DIR/.written: one empty file "DEV-INO" per profile written */
+} hook_dirs;
+
+static void hook_dirs_close(hook_dirs *d)
+{
+        closep(&d->out);
+        closep(&d->written);
+        d->out = d->written = -1;
+}
 
 /* What the runtime says of the container. */
 typedef struct hook_state {
@@ -111,10 +162,10 @@ typedef struct hook_state {
         bool config_tried;
 } hook_state;
 
-/* The annotation's value, parsed. */
+/* The annotation's value, parsed: file names (valid_name). */
 typedef struct trace_spec {
-        char *input;  /* NULL: none */
-        char *output;
+        char *input;  /* NULL: none; in --input-dir */
+        char *output; /* in --output-dir */
 } trace_spec;
 
 static void trace_spec_release(trace_spec *t)
@@ -164,8 +215,10 @@ static void annotation_from_bundle(hook_state *s)
         s->annotation = node_str(sf_node_get(bundle_config(s), "annotations"), ANNOTATION);
 }
 
-/* A container id names a file in the state directory: no '/', no leading dot. */
-static bool valid_id(const char *id)
+/* A container id names a file in the state directory, and the annotation's
+ * of: and if: files in their directories: one path component, no '/', no
+ * leading dot (so neither "." nor ".." nor the hook's own temporaries). */
+static bool valid_name(const char *id)
 {
         size_t n = strlen(id);
         if (n == 0 || n > 255 || id[0] == '.')
@@ -214,7 +267,7 @@ static int read_state(hook_state *s)
                 cli_error("oci-hook", "the container state has no \"id\" string");
                 return EXIT_INVALID;
         }
-        if (!valid_id(s->id)) {
+        if (!valid_name(s->id)) {
                 cli_error("oci-hook", "the container state's id \"%s\" is not a container id (letters, digits, '_', '-', '.')",
                           s->id);
                 return EXIT_INVALID;
@@ -256,7 +309,7 @@ static int read_state(hook_state *s)
 /* "[if:INPUT;]of:OUTPUT" (the two in either order).  Prints the problem. */
 static int parse_annotation(const char *value, trace_spec *t)
 {
-        static const char form[] = "expected [if:INPUT;]of:OUTPUT with absolute paths";
+        static const char form[] = "expected [if:INPUT;]of:OUTPUT, file names in the hook's --input-dir and --output-dir";
         if (!*value) {
                 cli_error("oci-hook", "annotation " ANNOTATION " is empty: %s", form);
                 return EXIT_INVALID;
@@ -278,17 +331,14 @@ static int parse_annotation(const char *value, trace_spec *t)
                         cli_error("oci-hook", "annotation " ANNOTATION "=\"%s\": %.3s given twice", value, p);
                         return EXIT_INVALID;
                 }
-                if (n == 3 || p[3] != '/') {
-                        cli_error("oci-hook", "annotation " ANNOTATION "=\"%s\": %.3s \"%.*s\" is not an absolute path (%s)",
-                                  value, p, (int)(n - 3), p + 3, form);
-                        return EXIT_INVALID;
-                }
-                if (n - 3 >= PATH_MAX) {
-                        cli_error("oci-hook", "annotation " ANNOTATION ": %.3s path too long", p);
-                        return EXIT_INVALID;
-                }
                 if (!(*slot = strndup(p + 3, n - 3))) {
                         cli_error("oci-hook", "out of memory");
+                        return EXIT_INVALID;
+                }
+                if (!valid_name(*slot)) {
+                        cli_error("oci-hook",
+                                  "annotation " ANNOTATION "=\"%s\": %.3s \"%.*s\" is not a file name in the hook's %s (letters, digits, '.', '_', '-'; no '/'; not starting with '.'; at most 255 bytes)",
+                                  value, p, (int)(n - 3), p + 3, slot == &t->input ? "--input-dir" : "--output-dir");
                         return EXIT_INVALID;
                 }
                 if (!*e)
@@ -302,33 +352,325 @@ static int parse_annotation(const char *value, trace_spec *t)
         return 0;
 }
 
-/* OUTPUT must be writable where it is: its directory exists, it is no directory. */
-static int check_output(const char *out)
+/* --- files beneath the hook's directories --------------------------------------------- */
+
+static const char *file_kind(mode_t m)
 {
+        if (S_ISDIR(m))
+                return "a directory";
+        if (S_ISLNK(m))
+                return "a symbolic link";
+        if (S_ISCHR(m))
+                return "a character device";
+        if (S_ISBLK(m))
+                return "a block device";
+        if (S_ISFIFO(m))
+                return "a FIFO";
+        if (S_ISSOCK(m))
+                return "a socket";
+        return S_ISREG(m) ? "a regular file" : "a special file";
+}
+
+/* Opens name, one component (valid_name), in the directory dirfd: never through
+ * a symlink, never out of the directory.  An fd, or -errno. */
+static int open_beneath(int dirfd, const char *name, int flags, mode_t mode)
+{
+        struct open_how how = {
+                .flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
+                .mode = (flags & O_CREAT) ? mode : 0,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+        };
+        long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+        if (fd >= 0)
+                return (int)fd;
+        if (errno != ENOSYS)
+                return -errno;
+        /* before Linux 5.6: a name without '/' that is not "." or ".." cannot
+         * leave the directory, and O_NOFOLLOW keeps its one component from
+         * being a symlink, which is what the RESOLVE_* flags would add */
+        if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                return -EINVAL;
+        int r = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+        return r >= 0 ? r : -errno;
+}
+
+/* Opens a directory the hook's configuration names: its path is root's, and
+ * only its last component is checked (a directory, not a symlink).  An fd
+ * above the standard streams (the recorder puts /dev/null on those), or -errno. */
+static int open_config_dir(const char *path)
+{
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fd <= STDERR_FILENO) {
+                int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+                int e = errno;
+                close(fd);
+                if (moved < 0)
+                        return -e;
+                fd = moved;
+        }
+        return fd;
+}
+
+static void written_entry(char *buf, size_t size, const struct stat *st)
+{
+        snprintf(buf, size, "%ju-%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
+}
+
+/* Whether the file st describes is a profile this hook wrote: noted by device
+ * and inode when it was written, and still root's (the hook's) with one link.
+ * An inode number can come back after the file is removed: the owner and the
+ * link count narrow that to a file root made in the output directory. */
+static bool hook_wrote(const hook_dirs *d, const struct stat *st)
+{
+        char entry[64];
+        struct stat e;
+        if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || st->st_nlink != 1)
+                return false;
+        written_entry(entry, sizeof(entry), st);
+        return fstatat(d->written, entry, &e, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(e.st_mode);
+}
+
+enum { OUTPUT_NEW, OUTPUT_REPLACE };
+
+/* What is at OUTPUT now: OUTPUT_NEW (nothing), OUTPUT_REPLACE (a profile the hook
+ * wrote, described in *ret_st), or an error that says why it is left alone.
+ * O_PATH opens nothing (no device's open, no wait on a FIFO). */
+static int output_check(const hook_dirs *d, const char *dir, const char *name, struct stat *ret_st, sf_error **err)
+{
+        _cleanup_close_ int fd = open_beneath(d->out, name, O_PATH, 0);
+        if (fd == -ENOENT)
+                return OUTPUT_NEW;
+        if (fd == -ELOOP)
+                return sf_error_set(err, ELOOP, "%s/%s is a symbolic link: not followed, not replaced", dir, name);
+        if (fd < 0)
+                return sf_error_set(err, -fd, "%s/%s: cannot open: %s", dir, name, strerror(-fd));
         struct stat st;
-        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-                cli_error("oci-hook", "annotation " ANNOTATION ": of:%s is a directory", out);
+        if (fstat(fd, &st) < 0)
+                return sf_error_set(err, errno, "%s/%s: cannot stat: %s", dir, name, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return sf_error_set(err, EINVAL, "%s/%s is %s, not a regular file: not written", dir, name,
+                                    file_kind(st.st_mode));
+        if (!hook_wrote(d, &st))
+                return sf_error_set(err, EEXIST,
+                                    "%s/%s exists and is not a profile this hook wrote: not replaced (remove it, or choose another name)",
+                                    dir, name);
+        *ret_st = st;
+        return OUTPUT_REPLACE;
+}
+
+/* Writes OUTPUT in the output directory: a temporary file there (O_EXCL), fsync,
+ * noted as the hook's, renamed over the name (see output_check), fsync of the
+ * directory.  dir is the directory's path, for messages only. */
+static int output_write(const hook_dirs *d, const char *dir, const char *name, const char *text, sf_error **err)
+{
+        struct stat old;
+        int kind = output_check(d, dir, name, &old, err);
+        if (kind < 0)
+                return kind;
+        char tmp[64];
+        _cleanup_close_ int fd = -1;
+        for (int tries = 0; fd < 0; tries++) {
+                uint64_t rnd;
+                if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+                        rnd = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)tries;
+                snprintf(tmp, sizeof(tmp), ".sysfence-%016jx", (uintmax_t)rnd);
+                fd = open_beneath(d->out, tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+                if (fd == -EEXIST && tries < 16) {
+                        fd = -1;
+                        continue;
+                }
+                if (fd < 0)
+                        return sf_error_set(err, -fd, "%s/%s: cannot create a temporary file in %s: %s", dir, name, dir,
+                                            strerror(-fd));
+        }
+        int r = 0;
+        char entry[64] = "";
+        struct stat st;
+        for (size_t off = 0, len = strlen(text); off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = sf_error_set(err, errno, "%s/%s: cannot write: %s", dir, name, strerror(errno));
+                        goto fail;
+                }
+                off += (size_t)n;
+        }
+        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0) {
+                r = sf_error_set(err, errno, "%s/%s: cannot sync: %s", dir, name, strerror(errno));
+                goto fail;
+        }
+        /* noted before it has the name: a file the hook wrote is always known as such */
+        written_entry(entry, sizeof(entry), &st);
+        int efd = openat(d->written, entry, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (efd < 0) {
+                r = sf_error_set(err, errno, "%s/%s: cannot note it as written by the hook: %s", dir, name,
+                                 strerror(errno));
+                entry[0] = '\0';
+                goto fail;
+        }
+        close(efd);
+        /* what is there may have changed while the container ran */
+        struct stat now;
+        int kind2 = output_check(d, dir, name, &now, err);
+        if (kind2 < 0) {
+                r = kind2;
+                goto fail;
+        }
+        if (kind2 != kind || (kind == OUTPUT_REPLACE && (now.st_dev != old.st_dev || now.st_ino != old.st_ino))) {
+                r = sf_error_set(err, EAGAIN, "%s/%s changed while the profile was written: not replaced", dir, name);
+                goto fail;
+        }
+        if (kind == OUTPUT_NEW) {
+                /* only if the name is still free */
+                r = renameat2(d->out, tmp, d->out, name, RENAME_NOREPLACE);
+                if (r < 0 && errno == EINVAL) {
+                        /* a file system without RENAME_NOREPLACE: link(2) does not replace either */
+                        r = linkat(d->out, tmp, d->out, name, 0);
+                        if (r == 0)
+                                (void)unlinkat(d->out, tmp, 0);
+                }
+        } else
+                r = renameat(d->out, tmp, d->out, name);
+        if (r < 0) {
+                r = sf_error_set(err, errno, "%s/%s: cannot rename into place: %s", dir, name, strerror(errno));
+                goto fail;
+        }
+        if (kind == OUTPUT_REPLACE) {
+                char gone[64];
+                written_entry(gone, sizeof(gone), &old);
+                (void)unlinkat(d->written, gone, 0);
+        }
+        (void)fsync(d->out);
+        return 0;
+fail:
+        (void)unlinkat(d->out, tmp, 0);
+        if (entry[0])
+                (void)unlinkat(d->written, entry, 0);
+        return r;
+}
+
+/* The if: profile's text: a regular file of at most MAX_BASELINE bytes beneath
+ * the input directory.  Prints the problem, which names the file and a
+ * reason, never what the file holds (INPUT may be any file in that directory,
+ * and the annotation's author reads the message). */
+static int baseline_read(int dirfd, const char *dir, const char *name, char **ret_data, size_t *ret_len)
+{
+        _cleanup_close_ int fd = open_beneath(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+        if (fd < 0) {
+                if (fd == -ELOOP)
+                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s/%s is a symbolic link: not followed",
+                                  name, dir, name);
+                else
+                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: cannot read the profile %s/%s: %s", name,
+                                  dir, name, strerror(-fd));
                 return EXIT_INVALID;
         }
-        _cleanup_free_ char *dir = strdup(out);
-        if (!dir) {
-                cli_error("oci-hook", "out of memory");
-                return EXIT_INVALID;
-        }
-        char *slash = strrchr(dir, '/');
-        if (slash == dir)
-                slash[1] = '\0';
-        else
-                *slash = '\0';
-        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                cli_error("oci-hook", "annotation " ANNOTATION ": of:%s: the directory %s does not exist", out, dir);
-                return EXIT_INVALID;
-        }
-        if (access(dir, W_OK) < 0) {
-                cli_error("oci-hook", "annotation " ANNOTATION ": of:%s: cannot write in %s: %s", out, dir,
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: cannot stat %s/%s: %s", name, dir, name,
                           strerror(errno));
                 return EXIT_INVALID;
         }
+        if (!S_ISREG(st.st_mode)) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s/%s is %s, not a regular file", name, dir,
+                          name, file_kind(st.st_mode));
+                return EXIT_INVALID;
+        }
+        if ((uint64_t)st.st_size > MAX_BASELINE) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s/%s is larger than %u bytes", name, dir, name,
+                          MAX_BASELINE);
+                return EXIT_INVALID;
+        }
+        size_t cap = (size_t)st.st_size + 1, len = 0;
+        _cleanup_free_ char *data = malloc(cap + 1);
+        if (!data) {
+                cli_error("oci-hook", "out of memory");
+                return EXIT_INVALID;
+        }
+        /* one byte more than fstat said: a file that grows past it is refused */
+        while (len < cap) {
+                ssize_t n = read(fd, data + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: cannot read %s/%s: %s", name, dir, name,
+                                  strerror(errno));
+                        return EXIT_INVALID;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len == cap) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s/%s grew while it was read", name, dir, name);
+                return EXIT_INVALID;
+        }
+        data[len] = '\0';
+        *ret_data = TAKE_PTR(data);
+        *ret_len = len;
+        return 0;
+}
+
+/* Loads the if: profile.  Every name in it must be a syscall: names go into
+ * the file root writes, and one that is not a syscall ("/path/x.so") would be
+ * copied there as it is. */
+static int baseline_load(int dirfd, const char *dir, const char *name, sf_profile **ret)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = baseline_read(dirfd, dir, name, &data, &len);
+        if (r)
+                return r;
+        sf_buf label = { 0 };
+        sf_buf_printf(&label, "%s/%s", dir, name);
+        if (label.oom) {
+                cli_error("oci-hook", "out of memory");
+                return EXIT_INVALID;
+        }
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_error *err = NULL;
+        sf_diags d = { 0 };
+        r = sf_profile_load_data(data, len, label.s, NULL, &v, &n, &d, &err);
+        /* the findings quote the file: not shown */
+        sf_diags_release(&d);
+        sf_error_free(err);
+        if (r < 0) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s is not a valid profile (sysfence check %s on the node says why)",
+                          name, label.s, label.s);
+                sf_buf_release(&label);
+                return EXIT_INVALID;
+        }
+        if (n != 1) {
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s holds %zu profiles, not one", name, label.s,
+                          n);
+                sf_profiles_free(v, n);
+                sf_buf_release(&label);
+                return EXIT_INVALID;
+        }
+        sf_profile *p = v[0];
+        free(v);
+        for (size_t i = 0; i < p->n_rules; i++)
+                for (size_t j = 0; j < p->rules[i].n_names; j++) {
+                        if (sf_syscall_known(p->rules[i].names[j]))
+                                continue;
+                        /* where, not what: the name itself is the file's content */
+                        const sf_loc *loc = p->rules[i].name_locs ? &p->rules[i].name_locs[j] : NULL;
+                        if (loc && loc->path && loc->path[0])
+                                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s: %s is not a syscall: refused (the names of INPUT go into OUTPUT)",
+                                          name, label.s, loc->path);
+                        else
+                                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s: %ssyscalls[%zu].names[%zu] is not a syscall: refused (the names of INPUT go into OUTPUT)",
+                                          name, label.s, p->format == SF_FORMAT_CRD ? "spec." : "", i, j);
+                        sf_profile_free(p);
+                        sf_buf_release(&label);
+                        return EXIT_INVALID;
+                }
+        sf_buf_release(&label);
+        *ret = p;
         return 0;
 }
 
@@ -361,6 +703,39 @@ static char *lock_path(const hook_opts *o, const char *id)
         sf_buf b = { 0 };
         sf_buf_printf(&b, "%s/%s", o->state_dir, id);
         return sf_buf_steal(&b);
+}
+
+/* Creates and opens the state directory's .written and the output directory.
+ * Prints the problem. */
+static int open_dirs(const hook_opts *o, hook_dirs *d)
+{
+        int r = mkdir_p(o->state_dir);
+        _cleanup_close_ int state = r < 0 ? r : open_config_dir(o->state_dir);
+        if (state < 0) {
+                cli_error("oci-hook", "cannot create the state directory %s: %s", o->state_dir, strerror(-state));
+                return EXIT_INVALID;
+        }
+        if (mkdirat(state, WRITTEN_DIR, 0700) < 0 && errno != EEXIST) {
+                cli_error("oci-hook", "cannot create %s/" WRITTEN_DIR ": %s", o->state_dir, strerror(errno));
+                return EXIT_INVALID;
+        }
+        d->written = open_beneath(state, WRITTEN_DIR, O_RDONLY | O_DIRECTORY, 0);
+        if (d->written >= 0 && d->written <= STDERR_FILENO) {
+                int moved = fcntl(d->written, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+                close(d->written);
+                d->written = moved < 0 ? -errno : moved;
+        }
+        if (d->written < 0) {
+                cli_error("oci-hook", "cannot open %s/" WRITTEN_DIR ": %s", o->state_dir, strerror(-d->written));
+                return EXIT_INVALID;
+        }
+        r = mkdir_p(o->output_dir);
+        d->out = r < 0 ? r : open_config_dir(o->output_dir);
+        if (d->out < 0) {
+                cli_error("oci-hook", "the output directory %s (--output-dir): %s", o->output_dir, strerror(-d->out));
+                return EXIT_INVALID;
+        }
+        return 0;
 }
 
 /* Replaces the lock file's text (the recorder's outcome, read by poststop). */
@@ -450,8 +825,13 @@ static int make_profile(const sf_record *record, const hook_opts *o, const trace
         }
         sf_diags_release(&d);
         sf_profiles_free(rec, n);
-        if (r < 0)
-                return sf_error_wrap(err, "merging if:%s", t->input);
+        if (r < 0) {
+                /* the message may quote INPUT, which the annotation's author
+                 * must not read: a reason of our own instead of a wrap */
+                sf_error_free(*err);
+                *err = NULL;
+                return sf_error_set(err, EINVAL, "the recording cannot be merged with if:%s", t->input);
+        }
         r = sf_profile_emit(merged, SF_FORMAT_DOCKER, ret_text, err);
         sf_profile_free(merged);
         return r;
@@ -475,7 +855,8 @@ static bool executed(const sf_record *record)
 /* The daemon: attach, report, record until the tree is gone, write the profile.
  * Never returns. */
 static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, const hook_opts *o,
-                                                    const trace_spec *t, sf_profile *baseline, const char *lock)
+                                                    const trace_spec *t, sf_profile *baseline, const char *lock,
+                                                    const hook_dirs *dirs)
 {
         /* stdio on /dev/null: the runtime reads the hook's stdout and stderr until
          * every writer is gone */
@@ -487,10 +868,23 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
                 if (null > STDERR_FILENO)
                         close(null);
         }
-        /* nothing the runtime passed stays open but the pipe to the hook */
-        if (report_fd > 3)
-                close_range(3, (unsigned)report_fd - 1, 0);
-        close_range((unsigned)report_fd + 1, ~0u, 0);
+        /* nothing the runtime passed stays open but the pipe to the hook and the
+         * directories (all above the standard streams) */
+        int keep[3] = { report_fd, dirs->out, dirs->written };
+        for (size_t i = 1; i < ARRAY_SIZE(keep); i++)
+                for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+                        int x = keep[j];
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = x;
+                }
+        unsigned from = 3;
+        for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+                if (keep[i] > (int)from)
+                        close_range(from, (unsigned)keep[i] - 1, 0);
+                if (keep[i] >= (int)from)
+                        from = (unsigned)keep[i] + 1;
+        }
+        close_range(from, ~0u, 0);
         if (chdir("/") < 0) {
                 /* not fatal: only paths given as absolute are used */
         }
@@ -564,7 +958,7 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         else if ((r = make_profile(record, o, t, baseline, &text, &log, &err)) < 0)
                 sf_error_wrap(&err, "the profile for %s", t->output);
         if (r == 0)
-                r = sf_write_file_atomic(t->output, text, strlen(text), 0644, &err);
+                r = output_write(dirs, o->output_dir, t->output, text, &err);
         sf_buf out = { 0 };
         if (r == 0)
                 sf_buf_printf(&out, "ok\n%s", log.s ? log.s : "");
@@ -588,13 +982,9 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
 }
 
 /* Starts the daemon and waits for its word.  0 or EXIT_INVALID (printed). */
-static int start_recorder(const hook_state *s, const hook_opts *o, const trace_spec *t, sf_profile *baseline)
+static int start_recorder(const hook_state *s, const hook_opts *o, const trace_spec *t, sf_profile *baseline,
+                          const hook_dirs *dirs)
 {
-        int r = mkdir_p(o->state_dir);
-        if (r < 0) {
-                cli_error("oci-hook", "cannot create the state directory %s: %s", o->state_dir, strerror(-r));
-                return EXIT_INVALID;
-        }
         _cleanup_free_ char *lock = lock_path(o, s->id);
         if (!lock) {
                 cli_error("oci-hook", "out of memory");
@@ -635,7 +1025,7 @@ static int start_recorder(const hook_state *s, const hook_opts *o, const trace_s
                         _exit(1);
                 if (d > 0)
                         _exit(0);
-                recorder_main(p[1], (pid_t)s->pid, o, t, baseline, lock);
+                recorder_main(p[1], (pid_t)s->pid, o, t, baseline, lock, dirs);
         }
         close(p[1]);
         int st;
@@ -725,8 +1115,10 @@ static int prepare_baseline(hook_state *s, const hook_opts *o, const char *file,
         }
         sf_error *err = NULL;
         sf_profile *resolved = NULL;
+        /* the library's messages may quote the file: a generic reason instead */
         if (sf_profile_resolve(*baseline, &tg, &resolved, &err) < 0) {
-                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s", file, sf_error_message(err));
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s cannot be resolved for this node (sysfence check on the node says why)",
+                          file);
                 sf_error_free(err);
                 return EXIT_INVALID;
         }
@@ -742,8 +1134,8 @@ static int prepare_baseline(hook_state *s, const hook_opts *o, const char *file,
         sf_diags_release(&d);
         sf_profile_free(trial);
         if (r < 0) {
-                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s cannot be merged: %s", file,
-                          sf_error_message(err));
+                cli_error("oci-hook", "annotation " ANNOTATION ": if:%s cannot be merged (sysfence merge on the node says why)",
+                          file);
                 sf_error_free(err);
                 return EXIT_INVALID;
         }
@@ -755,9 +1147,8 @@ static int stage_start(hook_state *s, const hook_opts *o)
         if (!s->annotation)
                 return EXIT_OK; /* not asked to record this container */
         trace_spec t = { 0 };
+        hook_dirs dirs = { .out = -1, .written = -1 };
         int r = parse_annotation(s->annotation, &t);
-        if (r == 0)
-                r = check_output(t.output);
         if (r == 0 && s->pid <= 0) {
                 cli_error("oci-hook", "the container state has no \"pid\": the hook runs at prestart or createRuntime");
                 r = EXIT_INVALID;
@@ -766,24 +1157,35 @@ static int stage_start(hook_state *s, const hook_opts *o)
                 cli_error("oci-hook", "the container state's pid %ld is the hook itself", s->pid);
                 r = EXIT_INVALID;
         }
+        if (r == 0)
+                r = open_dirs(o, &dirs);
+        if (r == 0) {
+                /* refused now rather than after the container ran (checked again then) */
+                sf_error *err = NULL;
+                struct stat st;
+                if (output_check(&dirs, o->output_dir, t.output, &st, &err) < 0) {
+                        cli_error("oci-hook", "annotation " ANNOTATION ": of:%s: %s", t.output, sf_error_message(err));
+                        sf_error_free(err);
+                        r = EXIT_INVALID;
+                }
+        }
         sf_profile *baseline = NULL;
         if (r == 0 && t.input) {
-                struct stat st;
-                if (stat(t.input, &st) < 0 || access(t.input, R_OK) < 0) {
-                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: cannot read the profile: %s", t.input,
-                                  strerror(errno));
+                _cleanup_close_ int in = open_config_dir(o->input_dir);
+                if (in < 0) {
+                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: the input directory %s (--input-dir): %s",
+                                  t.input, o->input_dir, strerror(-in));
                         r = EXIT_INVALID;
-                } else if ((r = cli_load_one("oci-hook", t.input, NULL, &baseline)) != 0)
-                        cli_error("oci-hook", "annotation " ANNOTATION ": if:%s is not a usable profile", t.input);
-                else
+                } else if ((r = baseline_load(in, o->input_dir, t.input, &baseline)) == 0)
                         r = prepare_baseline(s, o, t.input, &baseline);
         }
         hook_opts ro = *o;
         if (r == 0 && strcmp(ro.so.base, "auto") == 0)
                 ro.so.base = runtime_of((pid_t)s->pid);
         if (r == 0)
-                r = start_recorder(s, &ro, &t, baseline);
+                r = start_recorder(s, &ro, &t, baseline, &dirs);
         sf_profile_free(baseline);
+        hook_dirs_close(&dirs);
         trace_spec_release(&t);
         return r;
 }
@@ -846,14 +1248,17 @@ int cmd_oci_hook(int argc, char **argv)
         static const struct option opts[] = {
                 { "default-action", required_argument, NULL, 'd' }, { "base", required_argument, NULL, 'b' },
                 { "state-dir", required_argument, NULL, 's' },      { "timeout", required_argument, NULL, 't' },
-                { "backend", required_argument, NULL, 'B' },
-                { "help", no_argument, NULL, 'h' },                 { 0 },
+                { "backend", required_argument, NULL, 'B' },        { "output-dir", required_argument, NULL, 'o' },
+                { "input-dir", required_argument, NULL, 'i' },      { "help", no_argument, NULL, 'h' },
+                { 0 },
         };
         hook_opts o = {
                 .so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER,
                         .base = "auto" },
                 .backend = "auto",
                 .state_dir = STATE_DIR,
+                .output_dir = OUTPUT_DIR,
+                .input_dir = INPUT_DIR,
                 .timeout = 30,
         };
         int c;
@@ -888,6 +1293,13 @@ int cmd_oci_hook(int argc, char **argv)
                         if (optarg[0] != '/')
                                 return cli_usage_error("oci-hook", "--state-dir: \"%s\" is not an absolute path", optarg);
                         o.state_dir = optarg;
+                        break;
+                case 'o':
+                case 'i':
+                        if (optarg[0] != '/')
+                                return cli_usage_error("oci-hook", "--%s: \"%s\" is not an absolute path",
+                                                       c == 'o' ? "output-dir" : "input-dir", optarg);
+                        *(c == 'o' ? &o.output_dir : &o.input_dir) = optarg;
                         break;
                 case 't': {
                         uint64_t v;

@@ -233,46 +233,107 @@ int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
         return 0;
 }
 
+/* Writes all of data to fd; name says which file in the error. */
+static int write_all_fd(int fd, const char *name, const void *data, size_t len, sf_error **err)
+{
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return sf_error_set(err, errno, "%s: cannot write: %s", name, strerror(errno));
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+        if (S_ISCHR(m))
+                return "character device";
+        if (S_ISBLK(m))
+                return "block device";
+        if (S_ISFIFO(m))
+                return "FIFO";
+        if (S_ISSOCK(m))
+                return "socket";
+        return "special file";
+}
+
+/* Writes into the FIFO the caller's user named (SF_WRITE_INTO_FIFO), which
+ * fstat found as st: opened for writing, waiting for a reader as a pipe's
+ * writer does, then checked to be that same FIFO before anything is written
+ * (the name may have changed since). */
+static int write_into_fifo(const char *path, bool link, const struct stat *st, const void *data, size_t len,
+                           sf_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (link ? 0 : O_NOFOLLOW));
+        if (fd < 0)
+                return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+        struct stat now;
+        if (fstat(fd, &now) < 0)
+                return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+        if (!S_ISFIFO(now.st_mode) || now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+                return sf_error_set(err, EAGAIN, "%s: changed while it was opened: not written", path);
+        return write_all_fd(fd, path, data, len, err);
+}
+
 int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode, sf_error **err)
 {
-        if (strcmp(path, "-") == 0) {
-                const char *p = data;
-                while (len > 0) {
-                        ssize_t n = write(STDOUT_FILENO, p, len);
-                        if (n < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return sf_error_set_errno(err, errno, "<stdout>: cannot write");
-                        }
-                        p += n;
-                        len -= (size_t)n;
-                }
-                return 0;
-        }
+        return sf_write_file_atomic_flags(path, data, len, mode, 0, err);
+}
 
-        /* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written in place:
-         * renaming a file over it would replace the device. */
+int sf_write_file_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
+                               sf_error **err)
+{
+        if (strcmp(path, "-") == 0)
+                return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
+
+        /* Open before checking, and open nothing: O_PATH runs no device's open
+         * and does not wait for a FIFO's other end, and O_NOFOLLOW looks at the
+         * name itself, so what fstat describes is what the name is now.  A
+         * regular file, or a symbolic link to one or to nothing, is replaced by
+         * the rename below (the link's target is left alone).  A device, FIFO
+         * or socket would be replaced too, or written in place, neither of
+         * which a caller asked for: refused, except /dev/stdout and /dev/null
+         * named as such, and a FIFO where the caller says so. */
+        if (strcmp(path, "/dev/stdout") == 0)
+                return write_all_fd(STDOUT_FILENO, "<stdout>", data, len, err);
+        _cleanup_close_ int cur = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (cur < 0 && errno != ENOENT)
+                return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
-        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-                if (S_ISDIR(st.st_mode))
-                        return sf_error_set(err, EISDIR, "%s: is a directory", path);
-                _cleanup_close_ int dfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        bool link = false;
+        if (cur >= 0 && fstat(cur, &st) < 0)
+                return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+        if (cur >= 0 && S_ISLNK(st.st_mode)) {
+                /* the link would be replaced, not written through; but one to a
+                 * device or a directory (/dev/stderr) is refused as they are,
+                 * not turned into a file */
+                link = true;
+                _cleanup_close_ int target = open(path, O_PATH | O_CLOEXEC);
+                if (target >= 0 && fstat(target, &st) < 0)
+                        return sf_error_set_errno(err, errno, "%s: cannot stat", path);
+                if (target < 0)
+                        st.st_mode = S_IFLNK; /* dangling: the link is replaced */
+        }
+        if (cur >= 0 && S_ISDIR(st.st_mode))
+                return sf_error_set(err, EISDIR, "%s: is a directory", path);
+        if (cur >= 0 && S_ISCHR(st.st_mode) && strcmp(path, "/dev/null") == 0) {
+                _cleanup_close_ int dfd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                 if (dfd < 0)
                         return sf_error_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
-                const char *q = data;
-                size_t n = len;
-                while (n > 0) {
-                        ssize_t w = write(dfd, q, n);
-                        if (w < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return sf_error_set(err, errno, "%s: cannot write: %s", path, strerror(errno));
-                        }
-                        q += w;
-                        n -= (size_t)w;
-                }
-                return 0;
+                return write_all_fd(dfd, path, data, len, err);
         }
+        if (cur >= 0 && S_ISFIFO(st.st_mode) && (flags & SF_WRITE_INTO_FIFO))
+                return write_into_fifo(path, link, &st, data, len, err);
+        if (cur >= 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+                return sf_error_set(err, EINVAL,
+                                    "%s: is a %s, not a regular file: not written in place nor replaced (\"-\" writes to standard output)",
+                                    path, file_kind(st.st_mode));
 
         _cleanup_free_ char *dup1 = strdup(path);
         _cleanup_free_ char *dup2 = strdup(path);

@@ -75,9 +75,18 @@ int sf_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
                  struct sf_error **err);
 
 /* Writes data to path atomically: a temporary file in the same directory, fsync,
- * rename, fsync of the directory.  "-" writes to stdout.  mode applies to new files. */
+ * rename, fsync of the directory.  "-" and "/dev/stdout" write to stdout, and
+ * "/dev/null" is written into; any other device, FIFO or socket is refused
+ * (-EINVAL), never written in place nor replaced.  A symbolic link is replaced,
+ * its target untouched.  mode applies to the new file. */
 int sf_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
                          struct sf_error **err);
+/* The same; with SF_WRITE_INTO_FIFO an existing FIFO (or a symlink to one, as
+ * bash's >(…) gives) is written into, waiting for its reader: for a command
+ * whose -o documents it (convert). */
+enum { SF_WRITE_INTO_FIFO = 1u << 0 };
+int sf_write_file_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
+                               struct sf_error **err);
 
 /* Checked number parsing: the whole string must be consumed. */
 int sf_parse_u64(const char *s, int base, uint64_t *ret);

@@ -5,14 +5,21 @@
 # files shipped in hooks/, on a busybox container.  The profile recorded from
 # a container lets the same container run under it with the same output, and
 # denies a syscall the recording did not see; if: merges a baseline; a bad
-# annotation keeps the container from starting.
+# annotation keeps the container from starting.  The annotation names files in
+# the hook's --output-dir and --input-dir (here under $SCRATCH), and the hook,
+# root, is not led by it to write or read anything else: no paths, no
+# symlinks, no devices or FIFOs, no file of somebody else replaced, nothing of
+# a baseline quoted, no name that is no syscall copied into OUTPUT.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 32
+plan 42
 limit=60
 
 STATE=$SCRATCH/state
+OUTD=$SCRATCH/out
+IND=$SCRATCH/in
+mkdir -p "$OUTD" "$IND"
 
 # state_json ID PID ANNOTATION-VALUE|- [STATUS]: a runtime's state JSON on stdout.
 state_json()
@@ -32,7 +39,7 @@ P
 hook()
 {
         state_json "$2" "$3" "$4" >"$SCRATCH/state.json"
-        sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" "$1"
+        sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --output-dir "$OUTD" --input-dir "$IND" "$1"
 }
 
 # names FILE: every syscall a profile allows, one a line.
@@ -101,32 +108,143 @@ bad_annotation()
 }
 bad_annotation "" "annotation io.containers.trace-syscall is empty"
 bad_annotation "output.json" '"output.json" is neither if:INPUT nor of:OUTPUT'
-bad_annotation "of:rel/p.json" 'of: "rel/p.json" is not an absolute path'
-bad_annotation "if:/etc/hostname" "has no of:OUTPUT"
-bad_annotation "of:$SCRATCH/a.json;of:$SCRATCH/b.json" "of: given twice"
-bad_annotation "of:$SCRATCH/no/such/dir/p.json" "the directory $SCRATCH/no/such/dir does not exist"
-bad_annotation "of:$SCRATCH" "of:$SCRATCH is a directory"
+bad_annotation "of:rel/p.json" 'of: "rel/p.json" is not a file name in the hook'"'"'s --output-dir'
+bad_annotation "of:.hidden.json" 'of: ".hidden.json" is not a file name'
+bad_annotation "if:base.json" "has no of:OUTPUT"
+bad_annotation "of:a.json;of:b.json" "of: given twice"
+mkdir -p "$OUTD/sub"
+bad_annotation "of:sub" "of:sub: $OUTD/sub is a directory, not a regular file"
 done_test "invalid annotations: exit 1 with the problem named"
 
-bad_annotation "if:$SCRATCH/missing.json;of:$SCRATCH/p.json" "if:$SCRATCH/missing.json: cannot read the profile: No such file or directory"
-printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$SCRATCH/broken.json"
-bad_annotation "if:$SCRATCH/broken.json;of:$SCRATCH/p.json" "if:$SCRATCH/broken.json is not a usable profile"
-[ ! -e "$SCRATCH/p.json" ] || fail "an output was written"
+bad_annotation "if:missing.json;of:p.json" "if:missing.json: cannot read the profile $IND/missing.json: No such file or directory"
+printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$IND/broken.json"
+bad_annotation "if:broken.json;of:p.json" "if:broken.json: $IND/broken.json is not a valid profile"
+[ ! -e "$OUTD/p.json" ] || fail "an output was written"
 done_test "an unreadable or invalid if: baseline: exit 1, no output"
+
+# --- what the annotation may name: files in the hook's directories -----------------
+# A process for the hook to attach to if it wrongly accepted the annotation
+# (never the test's own shell); each of these must fail before it attaches.
+sleep 300 &
+victim=$!
+
+# refused ANNOTATION EXPECTED-STDERR: the hook at prestart (within 10 s) refuses it
+refused()
+{
+        state_json c6 "$victim" "$1" >"$SCRATCH/state.json"
+        limit=10
+        sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --output-dir "$OUTD" --input-dir "$IND" prestart
+        limit=60
+        expect_rc 1
+        expect_err "$2"
+        expect_no_sanitizer
+        [ ! -e "$STATE/c6" ] || fail "a lock file was left: the recorder was started"
+}
+
+refused "of:$OUTD/../escape.json" "of: \"$OUTD/../escape.json\" is not a file name in the hook's --output-dir"
+refused "of:$SCRATCH/escape.json" "of: \"$SCRATCH/escape.json\" is not a file name"
+refused "of:../escape.json" 'of: "../escape.json" is not a file name'
+refused "of:..;if:base.json" 'of: ".." is not a file name'
+[ ! -e "$SCRATCH/escape.json" ] || fail "a file was written outside the output directory"
+[ -z "$(ls "$OUTD" | grep -v '^sub$')" ] || fail "something was written in the output directory: $(ls "$OUTD")"
+done_test "of: with '/' or '..' is refused (exit 1), nothing written anywhere"
+
+printf 'theirs\n' >"$OUTD/theirs.json"
+chown 65534 "$OUTD/theirs.json" && chmod 0600 "$OUTD/theirs.json"
+before=$(stat -c '%a %u %i' "$OUTD/theirs.json")
+refused "of:theirs.json" "of:theirs.json: $OUTD/theirs.json exists and is not a profile this hook wrote: not replaced"
+# root's own file, not written by the hook, is not replaced either
+printf 'roots\n' >"$OUTD/roots.json"
+refused "of:roots.json" "$OUTD/roots.json exists and is not a profile this hook wrote"
+[ "$(stat -c '%a %u %i' "$OUTD/theirs.json")" = "$before" ] || fail "theirs.json changed: $(stat -c '%a %u %i' "$OUTD/theirs.json"), was $before"
+[ "$(cat "$OUTD/theirs.json")" = theirs ] || fail "the content of theirs.json changed"
+[ "$(cat "$OUTD/roots.json")" = roots ] || fail "the content of roots.json changed"
+done_test "an existing file in the output directory the hook did not write is not replaced (mode, owner, content kept)"
+
+printf 'elsewhere\n' >"$SCRATCH/elsewhere.json"
+ln -s "$SCRATCH/elsewhere.json" "$OUTD/link.json"
+ln -s "$SCRATCH/dangling.json" "$OUTD/dangling.json"
+refused "of:link.json" "of:link.json: $OUTD/link.json is a symbolic link"
+refused "of:dangling.json" "$OUTD/dangling.json is a symbolic link"
+[ "$(cat "$SCRATCH/elsewhere.json")" = elsewhere ] || fail "the symlink's target was written"
+[ ! -e "$SCRATCH/dangling.json" ] || fail "the dangling symlink's target was created"
+[ -L "$OUTD/link.json" ] || fail "the symlink was replaced"
+done_test "a symlink in the output directory is not followed (its target untouched) and not replaced"
+
+mkfifo "$OUTD/fifo.json" "$IND/fifo.json"
+refused "of:fifo.json" "of:fifo.json: $OUTD/fifo.json is a FIFO, not a regular file"
+refused "if:fifo.json;of:fine.json" "if:fifo.json: $IND/fifo.json is a FIFO, not a regular file"
+[ -p "$OUTD/fifo.json" ] || fail "the FIFO was replaced"
+[ ! -e "$OUTD/fine.json" ] || fail "an output was written"
+done_test "a FIFO as of: or if: does not hang the hook (10 s bound) and is refused"
+
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ALLOW"}]}' >"$SCRATCH/outside.json"
+ln -s "$SCRATCH/outside.json" "$IND/outside.json"
+refused "if:$SCRATCH/outside.json;of:fine.json" "if: \"$SCRATCH/outside.json\" is not a file name in the hook's --input-dir"
+refused "if:../outside.json;of:fine.json" 'if: "../outside.json" is not a file name'
+refused "if:outside.json;of:fine.json" "if:outside.json: $IND/outside.json is a symbolic link: not followed"
+[ ! -e "$OUTD/fine.json" ] || fail "an output was written"
+done_test "if: outside --input-dir (a path, '..', a symlink out of it) is refused"
+
+# Files whose content the annotation's author must not see in the message
+printf 'SECRET-1 not a profile at all\n' >"$IND/secret1.json"
+printf '{"defaultAction": "SCMP_ACT_SECRET-2", "syscalls": [{"names": ["SECRET-3"], "action": "SECRET-4"}]}' >"$IND/secret2.json"
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"architecture": "SECRET-5", "subArchitectures": []}]}' >"$IND/secret3.json"
+for f in secret1 secret2 secret3; do
+        refused "if:$f.json;of:fine.json" "if:$f.json: $IND/$f.json is not a valid profile"
+        grep -q SECRET "$ERR" && fail "$f: the message quotes the file: $(grep SECRET "$ERR" | head -c 300)"
+done
+[ ! -e "$OUTD/fine.json" ] || fail "an output was written"
+done_test "an invalid if: baseline: the error names the file, never its content"
+
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "/tmp/x.so"], "action": "SCMP_ACT_ALLOW"}]}' >"$IND/preload.json"
+refused "if:preload.json;of:preload-out.json" "if:preload.json: $IND/preload.json: syscalls[0].names[1] is not a syscall: refused"
+grep -q 'x\.so' "$ERR" && fail "the message quotes the name"
+[ ! -e "$OUTD/preload-out.json" ] || fail "an output was written"
+grep -rqs 'x\.so' "$OUTD" && fail "the name reached the output directory"
+done_test "a baseline name that is no syscall (\"/tmp/x.so\") is an error and goes into no output"
+
+# Before Linux 5.6 there is no openat2: the hook opens the one component with
+# O_NOFOLLOW instead.  Here openat2 fails with ENOSYS under a seccomp filter.
+desc="without openat2 (ENOSYS): a symlink or FIFO in the output directory and a symlink as if: are still refused"
+if skip_unless "$desc" seccomp; then
+        printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["openat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}' >"$SCRATCH/no-openat2.json"
+        no_openat2()
+        {
+                state_json c7 "$victim" "$1" >"$SCRATCH/state.json"
+                limit=10
+                sf_in "$SCRATCH/state.json" run -q --profile "$SCRATCH/no-openat2.json" -- "$SYSFENCE" oci-hook \
+                        --state-dir "$STATE" --output-dir "$OUTD" --input-dir "$IND" prestart
+                limit=60
+                expect_rc 1
+                expect_err "$2"
+                expect_no_sanitizer
+                [ ! -e "$STATE/c7" ] || fail "a lock file was left: the recorder was started"
+        }
+        no_openat2 "of:link.json" "$OUTD/link.json is a symbolic link"
+        no_openat2 "of:fifo.json" "$OUTD/fifo.json is a FIFO, not a regular file"
+        no_openat2 "if:outside.json;of:fine.json" "$IND/outside.json is a symbolic link: not followed"
+        no_openat2 "of:theirs.json" "$OUTD/theirs.json exists and is not a profile this hook wrote"
+        [ "$(cat "$SCRATCH/elsewhere.json")" = elsewhere ] || fail "the symlink's target was written"
+        [ ! -e "$OUTD/fine.json" ] || fail "an output was written"
+        done_test "$desc"
+fi
+kill "$victim" 2>/dev/null
+wait "$victim" 2>/dev/null
 
 # A pid that no longer exists: the recorder cannot attach; the hook says so.
 sh -c 'exit 0' &
 gone=$!
 wait $gone
-hook prestart c2 "$gone" "of:$SCRATCH/gone.json"
+hook prestart c2 "$gone" "of:gone.json"
 expect_rc 1
 expect_err "cannot record the container's process $gone"
-[ ! -e "$SCRATCH/gone.json" ] || fail "an output was written"
+[ ! -e "$OUTD/gone.json" ] || fail "an output was written"
 [ ! -e "$STATE/c2" ] || fail "a lock file was left"
 done_test "a process that cannot be traced: exit 1, no output"
 
 # poststop: nothing recorded for this container: nothing to wait for
-hook poststop c3 0 "of:$SCRATCH/c3.json"
+hook poststop c3 0 "of:c3.json"
 expect_rc 0
 done_test "poststop without a recorder: exit 0"
 
@@ -134,7 +252,7 @@ done_test "poststop without a recorder: exit 0"
 mkdir -p "$STATE"
 printf 'recording 1\n' >"$STATE/c4"
 hold_lock "$STATE/c4"
-state_json c4 0 "of:$SCRATCH/c4.json" stopped >"$SCRATCH/state.json"
+state_json c4 0 "of:c4.json" stopped >"$SCRATCH/state.json"
 sf_in "$SCRATCH/state.json" oci-hook --state-dir "$STATE" --timeout 1
 expect_rc 1
 expect_err "the recorder has not written its profile after 1 s"
@@ -150,7 +268,7 @@ done_test "poststop (stage from the status): waits for the lock, gives up after 
 printf 'ok\n' >"$STATE/c5"
 hold_lock "$STATE/c5"
 release_lock 1
-hook poststop c5 0 "of:$SCRATCH/c5.json"
+hook poststop c5 0 "of:c5.json"
 expect_rc 0
 wait $holder
 [ ! -e "$STATE/c5" ] || fail "the lock file is still there"
@@ -175,7 +293,7 @@ runc_hooked()
 {
         _id=$1 _ann=$2 _args=$3
         shift 3
-        "$PY" -S - "$bundle/config.json" "$SYSFENCE" "$STATE" "$_ann" "$_args" "$@" <<'P'
+        "$PY" -S - "$bundle/config.json" "$SYSFENCE" "$STATE" "$_ann" "--output-dir $OUTD --input-dir $IND $_args" "$@" <<'P'
 import json, os, sys
 cfg, exe, state, ann, extra, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(), sys.argv[6:]
 c = json.load(open(cfg))
@@ -197,15 +315,15 @@ P
 }
 
 id=sf-hook-$$
-runc_hooked "$id" "of:$SCRATCH/runc.json" "" /bin/sh -c 'echo in runc; ls / >/dev/null'
+runc_hooked "$id" "of:runc.json" "" /bin/sh -c 'echo in runc; ls / >/dev/null'
 expect_rc 0
 expect_out "in runc"
 expect_no_sanitizer
-[ -f "$SCRATCH/runc.json" ] || fail "no profile when runc run returned"
-json_ok "$SCRATCH/runc.json" || fail "the profile is not JSON"
-[ "$(json_get "$SCRATCH/runc.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
+[ -f "$OUTD/runc.json" ] || fail "no profile when runc run returned"
+json_ok "$OUTD/runc.json" || fail "the profile is not JSON"
+[ "$(json_get "$OUTD/runc.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
 for s in execve getdents64 exit_group pivot_root; do
-        names "$SCRATCH/runc.json" | grep -qx "$s" || fail "$s is not in the profile"
+        names "$OUTD/runc.json" | grep -qx "$s" || fail "$s is not in the profile"
 done
 [ ! -e "$STATE/$id" ] || fail "the lock file was left after poststop"
 done_test "runc: prestart and poststop hooks record the container (runc's init from prestart on, the workload)"
@@ -229,37 +347,37 @@ P
         rc=$?
 }
 for s in tgkill rt_sigreturn sched_yield; do
-        names "$SCRATCH/runc.json" | grep -qx "$s" || fail "$s (runc's base set, found by --base auto) is not in the profile"
+        names "$OUTD/runc.json" | grep -qx "$s" || fail "$s (runc's base set, found by --base auto) is not in the profile"
 done
 # runc's Go runtime makes some calls at random after the filter is in: several runs
 for i in 1 2 3 4 5; do
-        runc_with "$SCRATCH/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null'
+        runc_with "$OUTD/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null'
         expect_rc 0
         expect_out "in runc"
 done
-runc_with "$SCRATCH/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null; mkdir /tmp/x'
+runc_with "$OUTD/runc.json" /bin/sh -c 'echo in runc; ls / >/dev/null; mkdir /tmp/x'
 [ "$rc" -ne 0 ] || fail "mkdir was not denied"
 expect_err "Operation not permitted"
 done_test "runc: the recorded profile (with runc's base set) runs the same container 5 times; mkdir, not recorded, fails with EPERM"
 
-runc_hooked "$id-k" "of:$SCRATCH/kill.json" "--default-action kill" /bin/true
+runc_hooked "$id-k" "of:kill.json" "--default-action kill" /bin/true
 expect_rc 0
-[ "$(json_get "$SCRATCH/kill.json" 'd["defaultAction"]')" = SCMP_ACT_KILL_PROCESS ] ||
+[ "$(json_get "$OUTD/kill.json" 'd["defaultAction"]')" = SCMP_ACT_KILL_PROCESS ] ||
         fail "the hook's --default-action kill is not the profile's default"
 done_test "runc: --default-action in the hook's args"
 
-runc_hooked "$id-b" "if:$SCRATCH/missing.json;of:$SCRATCH/never.json" "" /bin/sh -c 'echo should not run'
+runc_hooked "$id-b" "if:missing.json;of:never.json" "" /bin/sh -c 'echo should not run'
 [ "$rc" -ne 0 ] || fail "runc started the container"
 grep -q "should not run" "$OUT" && fail "the container ran"
 expect_err "cannot read the profile"
-[ ! -e "$SCRATCH/never.json" ] || fail "an output was written"
+[ ! -e "$OUTD/never.json" ] || fail "an output was written"
 runc delete -f "$id-b" >/dev/null 2>&1
 done_test "runc: a missing if: baseline keeps the container from starting"
 
-HOOK_STAGE=createRuntime runc_hooked "$id-c" "of:$SCRATCH/create.json" "" /bin/sh -c 'echo at createRuntime'
+HOOK_STAGE=createRuntime runc_hooked "$id-c" "of:create.json" "" /bin/sh -c 'echo at createRuntime'
 expect_rc 0
 expect_out "at createRuntime"
-names "$SCRATCH/create.json" | grep -qx execve || fail "execve is not in the profile"
+names "$OUTD/create.json" | grep -qx execve || fail "execve is not in the profile"
 done_test "runc: the hook at createRuntime records the same way"
 
 # OUTPUT's directory goes away while the container runs: poststop reports it
@@ -268,7 +386,7 @@ mkdir "$SCRATCH/vanish"
 # the eBPF recorder takes longer than attaching with ptrace
 (i=0; until grep -qs recording "$STATE/$id-v" || [ $i -ge 300 ]; do sleep 0.05; i=$((i + 1)); done
  rmdir "$SCRATCH/vanish") &
-runc_hooked "$id-v" "of:$SCRATCH/vanish/p.json" "" /bin/sh -c 'sleep 1.5; echo ran'
+runc_hooked "$id-v" "of:p.json" "--output-dir $SCRATCH/vanish" /bin/sh -c 'sleep 1.5; echo ran'
 wait
 expect_out ran
 expect_err "the recording failed"
@@ -276,15 +394,45 @@ expect_err "cannot create a temporary file in $SCRATCH/vanish"
 [ ! -e "$STATE/$id-v" ] || fail "the lock file was left after poststop"
 done_test "runc: a profile that cannot be written is reported by poststop"
 
+# A profile the hook wrote is replaced by the next recording of that name (the
+# hook noted its device and inode), through a temporary file and a rename.
+runc_hooked "$id-t1" "of:twice.json" "" /bin/true
+expect_rc 0
+ino1=$(stat -c %i "$OUTD/twice.json" 2>/dev/null)
+runc_hooked "$id-t2" "of:twice.json" "" /bin/sh -c 'echo second'
+expect_rc 0
+expect_out second
+ino2=$(stat -c %i "$OUTD/twice.json" 2>/dev/null)
+{ [ -n "$ino1" ] && [ -n "$ino2" ] && [ "$ino1" != "$ino2" ]; } || fail "twice.json was not replaced by a new file (inodes $ino1, $ino2)"
+json_ok "$OUTD/twice.json" || fail "the replaced profile is not JSON"
+ls -A "$OUTD" | grep -q '^\.sysfence-' && fail "a temporary file was left: $(ls -A "$OUTD" | grep '^\.sysfence-')"
+ls -A "$STATE/.written" | grep -q -e "-$ino1\$" && fail "the replaced profile is still noted as the hook's"
+ls -A "$STATE/.written" | grep -q -e "-$ino2\$" || fail "the new profile is not noted as the hook's"
+done_test "runc: a profile the hook wrote is replaced by the next recording of that name (a new file, no temporary left)"
+
+# The output directory is opened once, at prestart: swapped for a symlink while
+# the container runs, it still gets the profile, and the symlink's target not.
+mkdir "$SCRATCH/swap" "$SCRATCH/decoy"
+(i=0; until grep -qs recording "$STATE/$id-s" || [ $i -ge 300 ]; do sleep 0.05; i=$((i + 1)); done
+ mv "$SCRATCH/swap" "$SCRATCH/swap.moved"; ln -s "$SCRATCH/decoy" "$SCRATCH/swap") &
+runc_hooked "$id-s" "of:p.json" "--output-dir $SCRATCH/swap" /bin/sh -c 'sleep 1.5; echo ran'
+wait
+expect_rc 0
+expect_out ran
+[ -L "$SCRATCH/swap" ] || fail "the directory was not swapped while the container ran: the test proves nothing"
+[ -f "$SCRATCH/swap.moved/p.json" ] || fail "the profile is not in the directory opened at prestart"
+[ ! -e "$SCRATCH/decoy/p.json" ] || fail "the profile followed the symlink put in the directory's place"
+done_test "runc: --output-dir is resolved once, at prestart: replaced by a symlink while the container runs, the profile still goes into the directory"
+
 # crun (refuses hybrid cgroups: run in a private mount namespace without the
 # unified hierarchy, as crun.sh does)
 # a later hook fails: the container never starts, and no profile is written
-FAILING_HOOK=1 runc_hooked "$id-f" "of:$SCRATCH/failed.json" "" /bin/sh -c 'echo should not run'
+FAILING_HOOK=1 runc_hooked "$id-f" "of:failed.json" "" /bin/sh -c 'echo should not run'
 [ "$rc" -ne 0 ] || fail "runc started the container"
 grep -q "should not run" "$OUT" && fail "the container ran"
 runc delete -f "$id-f" >/dev/null 2>&1
 sleep 0.5
-[ ! -e "$SCRATCH/failed.json" ] || fail "a profile was written for a container that never started"
+[ ! -e "$OUTD/failed.json" ] || fail "a profile was written for a container that never started"
 [ ! -e "$STATE/$id-f" ] || fail "the lock file was left"
 done_test "runc: a container that never starts (a later hook fails) gets no profile and leaves no lock file"
 
@@ -299,9 +447,9 @@ if command -v crun >/dev/null && command -v unshare >/dev/null; then
         {
                 _hooked=$1 _sec=$2
                 shift 2
-                "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$SCRATCH/crun.json" "$_hooked" "$_sec" "$@" <<'P'
+                "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$OUTD" "$_hooked" "$_sec" "$@" <<'P'
 import json, sys
-cfg, exe, state, out, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
+cfg, exe, state, outd, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
 c = json.load(open(cfg))
 c["process"]["terminal"] = False
 c["process"]["args"] = args
@@ -309,8 +457,8 @@ c.pop("hooks", None)
 c.pop("annotations", None)
 c["linux"].pop("seccomp", None)
 if hooked == "1":
-    c["annotations"] = {"io.containers.trace-syscall": "of:" + out}
-    h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state, st]}]
+    c["annotations"] = {"io.containers.trace-syscall": "of:crun.json"}
+    h = lambda st: [{"path": exe, "args": ["sysfence", "oci-hook", "--state-dir", state, "--output-dir", outd, st]}]
     c["hooks"] = {"prestart": h("prestart"), "poststop": h("poststop")}
 if sec != "-":
     c["linux"]["seccomp"] = json.load(open(sec))
@@ -322,12 +470,12 @@ P
         crun_conf 1 - /bin/sh -c 'echo in crun; ls / >/dev/null'
         expect_rc 0
         expect_out "in crun"
-        [ -f "$SCRATCH/crun.json" ] || fail "no profile when crun run returned"
+        [ -f "$OUTD/crun.json" ] || fail "no profile when crun run returned"
         for s in execve getdents64 setresuid; do
-                names "$SCRATCH/crun.json" | grep -qx "$s" || fail "$s is not in the profile"
+                names "$OUTD/crun.json" | grep -qx "$s" || fail "$s is not in the profile"
         done
-        names "$SCRATCH/crun.json" | grep -qx tgkill && fail "runc's base set was added for crun"
-        "$SYSFENCE" convert "$SCRATCH/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
+        names "$OUTD/crun.json" | grep -qx tgkill && fail "runc's base set was added for crun"
+        "$SYSFENCE" convert "$OUTD/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
         crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
         expect_rc 0
         expect_out "in crun"
@@ -349,14 +497,20 @@ fi
 hooks=$SCRATCH/hooks.d
 mkdir -p "$hooks"
 for f in "$SF_SOURCE"/hooks/*.json; do
-        sed "s|\"path\": \"/usr/bin/sysfence\"|\"path\": \"$SYSFENCE\", \"env\": [\"SF_TEST_MARK=$SCRATCH\"]|" "$f" >"$hooks/$(basename "$f")"
+        sed -e "s|\"path\": \"/usr/bin/sysfence\"|\"path\": \"$SYSFENCE\", \"env\": [\"SF_TEST_MARK=$SCRATCH\"]|" \
+                -e "s|\"/var/lib/sysfence/recordings\"|\"$OUTD\"|" -e "s|\"/etc/sysfence/baselines\"|\"$IND\"|" \
+                "$f" >"$hooks/$(basename "$f")"
 done
 grep -q "\"$SYSFENCE\"" "$hooks/sysfence-trace-syscall.json" || fail "hooks/sysfence-trace-syscall.json does not name /usr/bin/sysfence"
+for f in sysfence-trace-syscall.json sysfence-trace-syscall-poststop.json; do
+        grep -q "\"--output-dir\", \"$OUTD\"" "$hooks/$f" || fail "hooks/$f does not give --output-dir /var/lib/sysfence/recordings"
+done
+grep -q "\"--input-dir\", \"$IND\"" "$hooks/sysfence-trace-syscall.json" || fail "hooks/sysfence-trace-syscall.json does not give --input-dir /etc/sysfence/baselines"
 for f in "$hooks"/*.json; do
         json_ok "$f" || fail "$(basename "$f") is not JSON"
 done
 [ "$(cat "$hooks"/*.json | grep -c '"prestart"\|"poststop"')" -ge 2 ] || fail "the hooks lack a prestart or poststop stage"
-done_test "hooks/: the hooks.d files are JSON for prestart and poststop"
+done_test "hooks/: the hooks.d files are JSON for prestart and poststop, with the hook's directories in args"
 
 # pod ANNOTATION|- SECCOMP|- CMD...: podman run (runc) on the busybox rootfs.
 pod()
@@ -376,82 +530,82 @@ work='echo start; ls /bin | wc -l; cat /proc/self/status >/dev/null; echo done'
 pod - - /bin/sh -c "$work"
 expect_rc 0
 cp "$OUT" "$SCRATCH/plain.out"
-pod "of:$SCRATCH/p.json" - /bin/sh -c "$work"
+pod "of:p.json" - /bin/sh -c "$work"
 expect_rc 0
 expect_no_sanitizer
 cmp -s "$OUT" "$SCRATCH/plain.out" || fail "the recorded run printed $(cat "$OUT"), not $(cat "$SCRATCH/plain.out")"
-[ -f "$SCRATCH/p.json" ] || fail "no profile when podman run --rm returned"
-json_ok "$SCRATCH/p.json" || fail "the profile is not JSON"
-[ "$(json_get "$SCRATCH/p.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
-names "$SCRATCH/p.json" | grep -qx execve || fail "execve is not in the profile"
-names "$SCRATCH/p.json" | grep -qx mkdir && fail "mkdir is in the profile, the denial test below would prove nothing"
+[ -f "$OUTD/p.json" ] || fail "no profile when podman run --rm returned"
+json_ok "$OUTD/p.json" || fail "the profile is not JSON"
+[ "$(json_get "$OUTD/p.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
+names "$OUTD/p.json" | grep -qx execve || fail "execve is not in the profile"
+names "$OUTD/p.json" | grep -qx mkdir && fail "mkdir is in the profile, the denial test below would prove nothing"
 [ "$(ls /run/sysfence/oci-hook 2>/dev/null)" = "$locks_before" ] || fail "lock files left: $(ls /run/sysfence/oci-hook)"
 done_test "podman: the annotation records the container; the profile is there when podman run --rm returns"
 
 for i in 1 2 3; do
-        pod - "$SCRATCH/p.json" /bin/sh -c "$work"
+        pod - "$OUTD/p.json" /bin/sh -c "$work"
         expect_rc 0
         cmp -s "$OUT" "$SCRATCH/plain.out" || fail "under the profile it printed $(cat "$OUT"), not $(cat "$SCRATCH/plain.out")"
 done
 done_test "podman: the same container under the recorded profile runs with the same output (3 runs)"
 
-pod - "$SCRATCH/p.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+pod - "$OUTD/p.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
 [ "$rc" -ne 0 ] || fail "the container succeeded"
 grep -q made "$OUT" && fail "mkdir succeeded"
 expect_err "Operation not permitted"
 done_test "podman: one more syscall (mkdir) than recorded is denied with EPERM"
 
 # if: a baseline that allows mkdir and swapon: both end up in the output
-cat >"$SCRATCH/base.json" <<'EOF'
+cat >"$IND/base.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mkdir", "swapon"], "action": "SCMP_ACT_ALLOW"}]}
 EOF
-pod "if:$SCRATCH/base.json;of:$SCRATCH/merged.json" - /bin/sh -c "$work"
+pod "if:base.json;of:merged.json" - /bin/sh -c "$work"
 expect_rc 0
 for s in mkdir swapon execve getdents64; do
-        names "$SCRATCH/merged.json" | grep -qx "$s" || fail "$s is not in the merged profile"
+        names "$OUTD/merged.json" | grep -qx "$s" || fail "$s is not in the merged profile"
 done
 rm -rf "$bundle/rootfs/tmp/new"
-pod - "$SCRATCH/merged.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+pod - "$OUTD/merged.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
 expect_rc 0
 expect_out made
 done_test "podman: if: merges a baseline (its mkdir and swapon are in the output; mkdir now works)"
 
 # if: podman's own default profile (an archMap and includes.caps): resolved for
 # this node and the container's capabilities, then merged
-"$SYSFENCE" profile default --for podman -o "$SCRATCH/podman-default.json"
-pod "if:$SCRATCH/podman-default.json;of:$SCRATCH/pm.json" - /bin/sh -c "$work"
+"$SYSFENCE" profile default --for podman -o "$IND/podman-default.json"
+pod "if:podman-default.json;of:pm.json" - /bin/sh -c "$work"
 expect_rc 0
-[ -f "$SCRATCH/pm.json" ] || fail "no merged profile"
-[ "$(json_get "$SCRATCH/pm.json" '"archMap" in d')" = False ] || fail "the merged profile has an archMap"
+[ -f "$OUTD/pm.json" ] || fail "no merged profile"
+[ "$(json_get "$OUTD/pm.json" '"archMap" in d')" = False ] || fail "the merged profile has an archMap"
 for s in execve getdents64 tgkill clock_adjtime; do
-        names "$SCRATCH/pm.json" | grep -qx "$s" || fail "$s is not in the merged profile"
+        names "$OUTD/pm.json" | grep -qx "$s" || fail "$s is not in the merged profile"
 done
 rm -rf "$bundle/rootfs/tmp/new"
-pod - "$SCRATCH/pm.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
+pod - "$OUTD/pm.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
 expect_rc 0
 expect_out made
 done_test "podman: if: podman's default profile (archMap, includes) is resolved and merged"
 
-rm -f "$SCRATCH/never.json"
-pod "of:relative.json" - /bin/sh -c 'echo should not run'
+rm -f "$OUTD/never.json"
+pod "of:../never.json" - /bin/sh -c 'echo should not run'
 [ "$rc" -ne 0 ] || fail "podman started the container"
 grep -q "should not run" "$OUT" && fail "the container ran"
-expect_err 'io.containers.trace-syscall="of:relative.json": of: "relative.json" is not an absolute path'
+expect_err 'io.containers.trace-syscall="of:../never.json": of: "../never.json" is not a file name'
 done_test "podman: a bad annotation value keeps the container from starting, with the reason"
 
-pod "if:$SCRATCH/missing.json;of:$SCRATCH/never.json" - /bin/sh -c 'echo should not run'
+pod "if:missing.json;of:never.json" - /bin/sh -c 'echo should not run'
 [ "$rc" -ne 0 ] || fail "podman started the container"
 grep -q "should not run" "$OUT" && fail "the container ran"
-expect_err "if:$SCRATCH/missing.json: cannot read the profile"
-[ ! -e "$SCRATCH/never.json" ] || fail "an output was written"
+expect_err "if:missing.json: cannot read the profile $IND/missing.json"
+[ ! -e "$OUTD/never.json" ] || fail "an output was written"
 done_test "podman: a missing if: baseline keeps the container from starting"
 
 # A longer-lived container with threads of work: the recorder follows forks.
-pod "of:$SCRATCH/forks.json" - /bin/sh -c 'for i in 1 2 3 4 5; do (echo $i; uname -s) & done; wait; echo end'
+pod "of:forks.json" - /bin/sh -c 'for i in 1 2 3 4 5; do (echo $i; uname -s) & done; wait; echo end'
 expect_rc 0
 expect_out end
-names "$SCRATCH/forks.json" | grep -qx uname || fail "uname from the forked children is not in the profile"
-names "$SCRATCH/forks.json" | grep -qx wait4 || fail "wait4 is not in the profile"
+names "$OUTD/forks.json" | grep -qx uname || fail "uname from the forked children is not in the profile"
+names "$OUTD/forks.json" | grep -qx wait4 || fail "wait4 is not in the profile"
 done_test "podman: children forked by the workload are recorded"
 
 # podman exec: a process that joins the container later is no descendant of its
@@ -463,30 +617,31 @@ for b in auto ptrace; do
         for f in "$hooks"/*.json; do
                 sed "s|\"oci-hook\", |\"oci-hook\", \"--backend\", \"$b\", |" "$f" >"$hd/$(basename "$f")"
         done
-        rm -f "$SCRATCH/exec-$b.json"
+        rm -f "$OUTD/exec-$b.json"
         timeout 60 podman --hooks-dir "$hd" --runtime runc --cgroup-manager cgroupfs run -d --name "sf-exec-$b-$$" \
                 --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none \
-                --annotation "io.containers.trace-syscall=of:$SCRATCH/exec-$b.json" --rootfs "$bundle/rootfs" \
+                --annotation "io.containers.trace-syscall=of:exec-$b.json" --rootfs "$bundle/rootfs" \
                 /bin/sh -c 'sleep 2; echo end' >/dev/null 2>"$ERR" || fail "podman run -d ($b): $(head -c 300 "$ERR")"
         timeout 30 podman exec "sf-exec-$b-$$" /bin/mkdir -p /tmp/by-exec >/dev/null 2>&1 || fail "podman exec ($b) failed"
         timeout 30 podman wait "sf-exec-$b-$$" >/dev/null 2>&1
         timeout 60 podman rm -f "sf-exec-$b-$$" >/dev/null 2>&1
-        wait_secs 10 test -f "$SCRATCH/exec-$b.json"
-        [ -f "$SCRATCH/exec-$b.json" ] || fail "no profile ($b)"
+        wait_secs 10 test -f "$OUTD/exec-$b.json"
+        [ -f "$OUTD/exec-$b.json" ] || fail "no profile ($b)"
 done
-names "$SCRATCH/exec-auto.json" | grep -qx mkdir || fail "the eBPF recorder missed podman exec's mkdir"
-names "$SCRATCH/exec-ptrace.json" | grep -qx mkdir && fail "the ptrace recorder saw podman exec's mkdir: the test proves nothing"
-names "$SCRATCH/exec-ptrace.json" | grep -qx nanosleep || names "$SCRATCH/exec-ptrace.json" | grep -qx clock_nanosleep ||
+names "$OUTD/exec-auto.json" | grep -qx mkdir || fail "the eBPF recorder missed podman exec's mkdir"
+names "$OUTD/exec-ptrace.json" | grep -qx mkdir && fail "the ptrace recorder saw podman exec's mkdir: the test proves nothing"
+names "$OUTD/exec-ptrace.json" | grep -qx nanosleep || names "$OUTD/exec-ptrace.json" | grep -qx clock_nanosleep ||
         fail "the ptrace recorder missed the workload's sleep"
 done_test "podman: --backend auto (eBPF) records podman exec's processes too; --backend ptrace the init's tree only"
 
 # The profile is replaced atomically: the old one stays whole until the new one is in.
-cp "$SCRATCH/p.json" "$SCRATCH/again.json"
-pod "of:$SCRATCH/again.json" - /bin/sh -c "$work"
+ino1=$(stat -c %i "$OUTD/p.json")
+pod "of:p.json" - /bin/sh -c "$work"
 expect_rc 0
-json_ok "$SCRATCH/again.json" || fail "the rewritten profile is not JSON"
-ls "$SCRATCH" | grep -q '^again.json.' && fail "a temporary file was left: $(ls "$SCRATCH" | grep '^again.json.')"
-done_test "podman: an existing output is replaced whole (no temporary file left)"
+json_ok "$OUTD/p.json" || fail "the rewritten profile is not JSON"
+[ "$(stat -c %i "$OUTD/p.json")" != "$ino1" ] || fail "p.json was written in place, not replaced"
+ls -A "$OUTD" | grep -q '^\.sysfence-' && fail "a temporary file was left: $(ls -A "$OUTD" | grep '^\.sysfence-')"
+done_test "podman: an existing output the hook wrote is replaced whole (no temporary file left)"
 
 # No recorder outlives its container: none of this test's sysfence processes
 # (their command line names its scratch directory, or their environment has
