@@ -166,25 +166,11 @@ static void free_words(char **v, size_t n)
         free(v);
 }
 
-/* OUT atomically, unless it is a device or a pipe (/dev/null, /dev/stdout, a
- * FIFO): renaming a file over one of those would replace it. */
+/* OUT atomically; "-", /dev/stdout, /dev/null and a FIFO (bash's >(...)) are
+ * written into; any other device is refused (lib/util says why). */
 static int write_out(const char *path, const char *text, sf_error **err)
 {
-        struct stat st;
-        if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || S_ISREG(st.st_mode))
-                return sf_write_file_atomic(path, text, strlen(text), 0644, err);
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return sf_error_set_errno(err, errno, "%s: cannot open", path);
-        for (size_t off = 0, len = strlen(text); off < len;) {
-                ssize_t n = write(fd, text + off, len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return sf_error_set_errno(err, errno, "%s: cannot write", path);
-                off += (size_t)n;
-        }
-        return 0;
+        return sf_write_file_atomic_flags(path, text, strlen(text), 0644, SF_WRITE_INTO_FIFO, err);
 }
 
 /* Whether OUT can be written when the recording ends: "-", a device or FIFO,
@@ -200,8 +186,15 @@ static bool writable(const char *opt, const char *path)
                         cli_error("record", "%s %s: is a directory", opt, path);
                         return false;
                 }
-                if (!S_ISREG(st.st_mode))
-                        return true; /* written in place: /dev/null, a FIFO */
+                if (!S_ISREG(st.st_mode)) {
+                        /* what the writer takes in place (lib/util): anything else is refused now,
+                         * before the command runs, not after */
+                        if (S_ISFIFO(st.st_mode) || strcmp(path, "/dev/null") == 0 || strcmp(path, "/dev/stdout") == 0)
+                                return true;
+                        cli_error("record", "%s %s: not a regular file, a FIFO or /dev/null: it is not written", opt,
+                                  path);
+                        return false;
+                }
         }
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");

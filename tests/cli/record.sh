@@ -84,6 +84,10 @@ sf record -o "$SCRATCH/ok.json" --hot "$SCRATCH/no/h.txt" -- touch "$SCRATCH/ran
 expect_rc 1
 expect_err "--hot"
 [ -e "$SCRATCH/ran" ] && fail "the command ran"
+sf record -o /dev/zero -- touch "$SCRATCH/ran"
+expect_rc 1
+expect_err "not a regular file, a FIFO or /dev/null"
+[ -e "$SCRATCH/ran" ] && fail "the command ran"
 sf record -o - -- true
 expect_rc 0
 json_ok "$OUT" || fail "-o -: no profile on stdout"
