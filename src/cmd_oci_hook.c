@@ -354,23 +354,6 @@ static int parse_annotation(const char *value, trace_spec *t)
 
 /* --- files beneath the hook's directories --------------------------------------------- */
 
-static const char *file_kind(mode_t m)
-{
-        if (S_ISDIR(m))
-                return "a directory";
-        if (S_ISLNK(m))
-                return "a symbolic link";
-        if (S_ISCHR(m))
-                return "a character device";
-        if (S_ISBLK(m))
-                return "a block device";
-        if (S_ISFIFO(m))
-                return "a FIFO";
-        if (S_ISSOCK(m))
-                return "a socket";
-        return S_ISREG(m) ? "a regular file" : "a special file";
-}
-
 /* Opens name, one component (valid_name), in the directory dirfd: never through
  * a symlink, never out of the directory.  An fd, or -errno. */
 static int open_beneath(int dirfd, const char *name, int flags, mode_t mode)
@@ -451,7 +434,7 @@ static int output_check(const hook_dirs *d, const char *dir, const char *name, s
                 return sf_error_set(err, errno, "%s/%s: cannot stat: %s", dir, name, strerror(errno));
         if (!S_ISREG(st.st_mode))
                 return sf_error_set(err, EINVAL, "%s/%s is %s, not a regular file: not written", dir, name,
-                                    file_kind(st.st_mode));
+                                    sf_file_kind(st.st_mode));
         if (!hook_wrote(d, &st))
                 return sf_error_set(err, EEXIST,
                                     "%s/%s exists and is not a profile this hook wrote: not replaced (remove it, or choose another name)",
@@ -576,7 +559,7 @@ static int baseline_read(int dirfd, const char *dir, const char *name, char **re
         }
         if (!S_ISREG(st.st_mode)) {
                 cli_error("oci-hook", "annotation " ANNOTATION ": if:%s: %s/%s is %s, not a regular file", name, dir,
-                          name, file_kind(st.st_mode));
+                          name, sf_file_kind(st.st_mode));
                 return EXIT_INVALID;
         }
         if ((uint64_t)st.st_size > MAX_BASELINE) {

@@ -250,17 +250,21 @@ static int write_all_fd(int fd, const char *name, const void *data, size_t len, 
         return 0;
 }
 
-static const char *file_kind(mode_t m)
+const char *sf_file_kind(mode_t m)
 {
+        if (S_ISDIR(m))
+                return "a directory";
+        if (S_ISLNK(m))
+                return "a symbolic link";
         if (S_ISCHR(m))
-                return "character device";
+                return "a character device";
         if (S_ISBLK(m))
-                return "block device";
+                return "a block device";
         if (S_ISFIFO(m))
-                return "FIFO";
+                return "a FIFO";
         if (S_ISSOCK(m))
-                return "socket";
-        return "special file";
+                return "a socket";
+        return S_ISREG(m) ? "a regular file" : "a special file";
 }
 
 /* Writes into the FIFO the caller's user named (SF_WRITE_INTO_FIFO), which
@@ -332,8 +336,8 @@ int sf_write_file_atomic_flags(const char *path, const void *data, size_t len, u
                 return write_into_fifo(path, link, &st, data, len, err);
         if (cur >= 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
                 return sf_error_set(err, EINVAL,
-                                    "%s: is a %s, not a regular file: not written in place nor replaced (\"-\" writes to standard output)",
-                                    path, file_kind(st.st_mode));
+                                    "%s: is %s, not a regular file: not written in place nor replaced (\"-\" writes to standard output)",
+                                    path, sf_file_kind(st.st_mode));
 
         _cleanup_free_ char *dup1 = strdup(path);
         _cleanup_free_ char *dup2 = strdup(path);

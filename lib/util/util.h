@@ -88,6 +88,9 @@ enum { SF_WRITE_INTO_FIFO = 1u << 0 };
 int sf_write_file_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags,
                                struct sf_error **err);
 
+/* "a regular file", "a FIFO", "a character device"...: what st_mode is, for messages. */
+const char *sf_file_kind(mode_t m);
+
 /* Checked number parsing: the whole string must be consumed. */
 int sf_parse_u64(const char *s, int base, uint64_t *ret);
 /* Damerau–Levenshtein-free plain edit distance, capped at cap+1. */
