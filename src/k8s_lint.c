@@ -670,24 +670,35 @@ static void lint_container(linter *l, pod_ctx *pc, const char *list, size_t idx,
         /* no_new_privs: allowPrivilegeEscalation false (which privileged contradicts). */
         bool nnp = ape && ape->kind == SF_NODE_BOOL && !ape->b && !privileged;
 
-        /* The container's field, else its annotation (the API server copies it into
-         * the field), else the pod's field, else the pod's annotation. */
+        /* The container's field, else the pod's.  The alpha annotations confine
+         * nothing: kubelets ignore them since Kubernetes 1.25, and since 1.27 the
+         * API server no longer copies them into the fields. */
         const spec_profile *eff = field.set       ? &field
-                                  : ann.set       ? &ann
                                   : pc->field.set ? &pc->field
-                                  : pc->ann.set   ? &pc->ann
                                                   : NULL;
+        const spec_profile *ignored = eff ? NULL : ann.set ? &ann : pc->ann.set ? &pc->ann : NULL;
         const char *source = eff == &field            ? "container securityContext"
-                             : eff == &ann            ? "container annotation"
                              : eff == &pc->field      ? "pod securityContext"
-                             : eff == &pc->ann        ? "pod annotation"
                              : l->seccomp_default     ? "kubelet --seccomp-default"
+                             : ignored                ? "the alpha annotation is ignored"
                                                       : "no profile";
         if (privileged) {
                 add(l, SEV_WARNING, "privileged", str_of(l, "%s.privileged", sc_path), priv,
                     "drop privileged: true and add only the capabilities it needs",
                     "container \"%s\" is privileged: it runs Unconfined whatever its seccomp profile says", cname);
                 emit_container(l, pc, list, cname, c, "Unconfined", NULL, "privileged", true);
+                return;
+        }
+        if (!eff && ignored) {
+                add(l, SEV_ERROR, "annotation-only", ignored->path, ignored->at,
+                    ignored == &ann ? "set the container's securityContext.seccompProfile (the warning above has it)"
+                                    : "set spec.securityContext.seccompProfile (the warning above has it)",
+                    "container \"%s\" runs %s: its only seccomp setting is a deprecated annotation, which kubelets "
+                    "ignore since Kubernetes 1.25 and the API server no longer copies into the field since 1.27",
+                    cname, l->seccomp_default ? "RuntimeDefault (the kubelet's --seccomp-default), not what the annotation says"
+                                              : "Unconfined");
+                emit_container(l, pc, list, cname, c, l->seccomp_default ? "RuntimeDefault" : "Unconfined", NULL,
+                               source, false);
                 return;
         }
         if (!eff) {
@@ -737,8 +748,7 @@ static void lint_pod(linter *l, const char *kind, const char *name, const sf_nod
         pc.ann_path = str_of(l, "%s.annotations", meta_path);
         parse_field(l, get(get(spec, "securityContext"), "seccompProfile"),
                     str_of(l, "%s.securityContext.seccompProfile", spec_path), &pc.field);
-        /* The deprecated annotations: the API server still copies one into the
-         * field when the field is unset, but kubelets ignore them since 1.25. */
+        /* The deprecated annotations: reported, and they confine nothing. */
         if (pc.annotations && pc.annotations->kind == SF_NODE_OBJ) {
                 for (size_t i = 0; i < pc.annotations->obj.n; i++) {
                         const sf_member *m = &pc.annotations->obj.v[i];
@@ -759,8 +769,8 @@ static void lint_pod(linter *l, const char *kind, const char *name, const sf_nod
                         else if (v && strcmp(v, "unconfined") == 0)
                                 hv = str_of(l, "%s: {type: Unconfined}", hint);
                         add(l, SEV_WARNING, "alpha-annotation", p, &key_at, hv ? hv : hint,
-                            "deprecated annotation \"%s\": kubelets ignore it since Kubernetes 1.25 (the API "
-                            "server copies it into the field only when a pod is created)",
+                            "deprecated annotation \"%s\": it confines nothing (kubelets ignore it since "
+                            "Kubernetes 1.25, the API server no longer copies it into the field since 1.27)",
                             m->key);
                         if (ctr) {
                                 const char *cn = m->key + strlen(CONTAINER_ANNOTATION);

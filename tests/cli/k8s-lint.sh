@@ -68,14 +68,20 @@ expect_out 'Pod/default-pod: container "test-container": RuntimeDefault (pod sec
 done_test "tutorial default-pod: RuntimeDefault, no findings"
 
 sf k8s lint --kubelet-root "$ROOT" k8s-website-alpha-fine-pod.yaml
-expect_rc 0
+expect_rc 1
 has_finding k8s-website-alpha-fine-pod.yaml 11 7 \
         'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' warning \
-        'deprecated annotation "seccomp.security.alpha.kubernetes.io/pod"'
+        'deprecated annotation "seccomp.security.alpha.kubernetes.io/pod": it confines nothing'
+has_finding k8s-website-alpha-fine-pod.yaml 11 49 \
+        'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' error \
+        'container "test-container" runs Unconfined: its only seccomp setting is a deprecated annotation'
 expect_err 'localhostProfile: profiles/fine-grained.json}'
-expect_out 'Localhost "profiles/fine-grained.json" (pod annotation)'
+expect_out 'Unconfined (the alpha annotation is ignored)'
 [ "$(count ': warning: ' "$ERR")" -eq 1 ] || { fail "expected exactly one warning"; show_output; }
-done_test "tutorial alpha pod (flow-style YAML): the deprecated annotation, its field as the hint"
+sf k8s lint --seccomp-default --kubelet-root "$ROOT" k8s-website-alpha-fine-pod.yaml
+expect_rc 1
+expect_out 'RuntimeDefault (kubelet --seccomp-default)'
+done_test "tutorial alpha pod (flow-style YAML): unconfined, exit 1; the deprecated annotation, its field as the hint"
 
 sf k8s lint --kubelet-root "$SCRATCH/empty" k8s-website-audit-pod.yaml k8s-website-fine-pod.yaml \
         k8s-website-alpha-fine-pod.yaml k8s-website-default-pod.yaml
@@ -85,7 +91,7 @@ has_finding k8s-website-audit-pod.yaml 11 25 spec.securityContext.seccompProfile
 has_finding k8s-website-fine-pod.yaml 11 25 spec.securityContext.seccompProfile.localhostProfile error \
         'profile "profiles/fine-grained.json" is not installed'
 has_finding k8s-website-alpha-fine-pod.yaml 11 49 \
-        'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' error 'is not installed'
+        'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' error 'runs Unconfined'
 expect_err "CreateContainerError"
 [ "$(count ': error: ' "$ERR")" -eq 3 ] || { fail "expected 3 errors"; show_output; }
 expect_out 'k8s-website-default-pod.yaml: 1 container, 0 errors, 0 warnings, 0 infos'
@@ -143,15 +149,16 @@ has_finding findings.yaml 8 5 'metadata.annotations["container.seccomp.security.
 has_finding findings.yaml 7 5 'metadata.annotations["container.seccomp.security.alpha.kubernetes.io/legacy"]' \
         warning 'deprecated annotation'
 [ "$(count ': error: ' "$ERR")" -eq 7 ] || { fail "expected 7 errors"; show_output; }
-expect_out 'findings.yaml: 12 containers, 7 errors, 6 warnings, 0 infos'
+expect_out 'findings.yaml: 12 containers, 7 errors, 7 warnings, 0 infos'
 expect_no_sanitizer
 done_test "findings.yaml: unconfined, privileged, Localhost without path, absolute and .. paths, missing, bad type, path without Localhost, annotations"
 
 expect_out 'findings.yaml:22:5: Pod/findings: container "overrides": RuntimeDefault (container securityContext)'
 expect_out 'findings.yaml:20:5: Pod/findings: container "inherits": Unconfined (pod securityContext)'
 grep -qF '"overrides" runs Unconfined' "$ERR" && fail "the container's RuntimeDefault did not override the pod's Unconfined"
-expect_out 'container "legacy": RuntimeDefault (container annotation)'
-done_test "a container's seccompProfile (or its annotation) overrides the pod's"
+# the alpha annotation confines nothing: the pod's Unconfined applies
+expect_out 'container "legacy": Unconfined (pod securityContext)'
+done_test "a container's seccompProfile overrides the pod's; its alpha annotation does not"
 
 expect_out 'findings.yaml:14:5: Pod/findings: init container "init": RuntimeDefault (container securityContext)'
 expect_out 'findings.yaml:70:5: Pod/findings: ephemeral container "debugger": Localhost "profiles/violation.json"'
@@ -237,13 +244,13 @@ done_test "--arch arm64: profiles compiled for an arm64 node (fine-grained.json 
 sf k8s lint --kubelet-root "$ROOT" annotations.yaml
 expect_rc 1
 has_finding annotations.yaml 8 47 'metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' error \
-        'profile "profiles/nowhere.json" is not installed on the node'
+        'container "app" runs Unconfined: its only seccomp setting is a deprecated annotation'
 has_finding annotations.yaml 27 51 'spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"]' \
         error 'the deprecated annotation says Unconfined but seccompProfile says RuntimeDefault'
 has_finding annotations.yaml 28 61 \
         'spec.template.metadata.annotations["container.seccomp.security.alpha.kubernetes.io/app"]' error \
         'unknown seccomp annotation value "not-a-profile"'
-done_test "annotations: a missing profile named by one, one that disagrees with the field, a bad value"
+done_test "annotations: one alone leaves the pod unconfined (an error), one that disagrees with the field, a bad value"
 
 sf k8s lint --kubelet-root "$ROOT" clean.yaml
 expect_rc 0
