@@ -45,10 +45,11 @@ static const char usage[] =
         "                   journal: 'journalctl -k'; FILE or -: a file or standard input\n"
         "                   in any of these formats (also dmesg output).  Default: auditd\n"
         "                   when its log is readable, else kmsg.  (Name a file ./kmsg.)\n"
-        "  -f, --follow     keep reading and print each record as it comes (with --json:\n"
-        "                   one JSON object per line) until interrupted.  With kmsg, as\n"
-        "                   root, new records come from the audit netlink multicast group,\n"
-        "                   which loses none\n"
+        "  -f, --follow     print each record as it comes, from now on (with --since T,\n"
+        "                   the source's records from T first), until interrupted; with\n"
+        "                   --json one JSON object per line.  With kmsg, as root, new\n"
+        "                   records come from the audit netlink multicast group, which\n"
+        "                   loses none\n"
         "  --pid P          only records of process P\n"
         "  --comm C         only records whose comm (command name) is C\n"
         "  --since T        only records from T on: seconds since the epoch, or a time ago:\n"
@@ -681,8 +682,9 @@ static void kernel_log_note(void)
                        "'sysfence audit --follow' as root)");
 }
 
-/* kmsg, --follow: the records already in the kernel log, then every new one
- * from the audit netlink group when we may join it, else the kernel log. */
+/* kmsg, --follow: with --since, the records already in the kernel log from
+ * then; then every new one from the audit netlink group when we may join it,
+ * else the kernel log. */
 static int source_kmsg(audit_state *s)
 {
         _cleanup_close_ int kfd = -1, nfd = -1;
@@ -697,16 +699,27 @@ static int source_kmsg(audit_state *s)
         }
         /* Join the group first: a record made while the kernel log is read
          * then comes from both, and its serial drops the second copy. */
+        /* --follow starts at now: the kernel log's older records only when asked */
+        if (!s->has_since && lseek(kfd, 0, SEEK_END) < 0) {
+                cli_error(CMD, KMSG ": cannot seek to its end: %s", strerror(errno));
+                return EXIT_INVALID;
+        }
         if (sf_audit_netlink_open(&nfd, &err) < 0) {
-                cli_error(CMD, "source: " KMSG " (%s)", sf_error_message(err));
+                cli_error(CMD, "source: " KMSG "%s (%s)", s->has_since ? "" : ", from now on", sf_error_message(err));
                 sf_error_free(err);
                 kernel_log_note();
                 read_kmsg(s, kfd, true);
                 return EXIT_OK;
         }
-        cli_error(CMD, "source: the records in " KMSG ", then the audit netlink multicast group (lossless)");
+        if (s->has_since)
+                cli_error(CMD, "source: the records in " KMSG " since --since, then the audit netlink multicast group "
+                               "(lossless)");
+        else
+                cli_error(CMD, "source: the audit netlink multicast group (lossless), from now on (--since T shows "
+                               "the kernel log's records from T first)");
         s->dedupe = true;
-        read_kmsg(s, kfd, false);
+        if (s->has_since)
+                read_kmsg(s, kfd, false);
         s->dedupe = false;
         if (s->nserials > 1)
                 qsort(s->serials, s->nserials, sizeof(*s->serials), cmp_u64);
@@ -750,6 +763,11 @@ static int source_file(audit_state *s, const char *path)
                 cli_error(CMD, "%s: is a directory", path);
                 return EXIT_INVALID;
         }
+        /* --follow starts at now, as tail -f -n 0 does, unless --since asks for older records */
+        if (s->follow && !s->has_since && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_END) < 0) {
+                cli_error(CMD, "%s: cannot seek to its end: %s", path, strerror(errno));
+                return EXIT_INVALID;
+        }
         return read_lines(s, fd, path, s->follow) < 0 ? EXIT_INVALID : EXIT_OK;
 }
 
@@ -760,8 +778,10 @@ static int source_journal(audit_state *s)
                 cli_error(CMD, "cannot make a pipe: %s", strerror(errno));
                 return EXIT_INVALID;
         }
+        /* following, from now on (-n 0) unless --since asks for older records */
+        bool from_now = s->follow && !s->has_since;
         char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
-                         s->follow ? (char *)"-f" : NULL, NULL };
+                         s->follow ? (char *)"-f" : NULL, from_now ? (char *)"-n" : NULL, (char *)"0", NULL };
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);

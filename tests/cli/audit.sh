@@ -14,7 +14,7 @@ D=$SF_SOURCE/tests/data/audit
 TZ=UTC
 export TZ
 
-plan 41
+plan 43
 
 # total N: the table's last line says N records.
 expect_total()
@@ -305,6 +305,24 @@ for _ in range(int(sys.argv[2])):
 EOF
 }
 
+# --follow starts at now: a followed file's records from before are not
+# replayed unless --since asks for them.
+cp "$D/audit.log" "$SCRATCH/grow.log"
+old=$(grep -c 'type=SECCOMP' "$SCRATCH/grow.log")
+"$SYSFENCE" audit --follow --raw --source "$SCRATCH/grow.log" >"$SCRATCH/grow.out" 2>"$SCRATCH/grow.err" &
+gpid=$!
+wait_secs 10 grep -q 'source' "$SCRATCH/grow.err"
+sleep 0.5
+grep 'type=SECCOMP' "$D/audit.log" | head -1 | sed 's/comm="gen"/comm="newer"/' >>"$SCRATCH/grow.log"
+wait_secs 10 grep -q newer "$SCRATCH/grow.out"
+kill -TERM "$gpid" 2>/dev/null
+wait "$gpid"
+[ "$(grep -c newer "$SCRATCH/grow.out")" = 1 ] || fail "the appended record: $(head -c 300 "$SCRATCH/grow.out")"
+[ "$(wc -l <"$SCRATCH/grow.out")" = 1 ] || fail "$(wc -l <"$SCRATCH/grow.out") records printed, the $old old ones replayed"
+timeout 2 "$SYSFENCE" audit --follow --raw --since 0 --source "$SCRATCH/grow.log" >"$SCRATCH/since.out" 2>/dev/null
+[ "$(wc -l <"$SCRATCH/since.out")" -eq $((old + 1)) ] || fail "--since 0: $(wc -l <"$SCRATCH/since.out") records, expected $((old + 1))"
+done_test "--follow FILE starts at now; --since replays the file's older records first"
+
 live=yes
 if missing root audit-read; then
         live=no
@@ -313,7 +331,8 @@ elif [ "$(uname -m)" != x86_64 ] || [ ! -r /dev/kmsg ]; then
 fi
 
 if [ "$live" = no ]; then
-        for d in "--source kmsg reads the kernel log and says it is rate-limited" \
+        for d in "--follow --source kmsg starts at now: an older record of the kernel log is not replayed" \
+                "--source kmsg reads the kernel log and says it is rate-limited" \
                 "--follow as root: the source is the audit netlink group" \
                 "--follow: all 200 records of a burst arrive" \
                 "--follow --to-profile: written when stopped"; do
@@ -325,6 +344,20 @@ else
         expect_err "10 records per 5 s"
         expect_no_sanitizer
         done_test "--source kmsg reads the kernel log and says it is rate-limited"
+
+        # an old record, in the kernel log before --follow starts: not shown
+        old=sfo-$$
+        probe "$old" 1 || fail "the probe failed ($?)"
+        wait_secs 5 sh -c "dmesg 2>/dev/null | grep -q 'comm=\"$old\"'"
+        "$SYSFENCE" audit --follow --source kmsg --comm "$old" --raw >"$SCRATCH/old.out" 2>"$SCRATCH/old.err" &
+        opid=$!
+        wait_secs 10 grep -q 'source:' "$SCRATCH/old.err"
+        sleep 0.5
+        kill -TERM "$opid" 2>/dev/null
+        wait "$opid"
+        grep -q "from now on" "$SCRATCH/old.err" || fail "stderr does not say from now on: $(head -c 300 "$SCRATCH/old.err")"
+        [ -s "$SCRATCH/old.out" ] && fail "an old record was replayed: $(head -c 200 "$SCRATCH/old.out")"
+        done_test "--follow --source kmsg starts at now: an older record of the kernel log is not replayed"
 
         comm=sfa-$$
         FO=$SCRATCH/follow.out
