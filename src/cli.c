@@ -2,12 +2,36 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "arch/caps.h"
 #include "cli.h"
 #include "sysfence/bpf.h"
 
 const char *cli_prog = "sysfence";
+
+void (*cli_error_log)(const char *line);
+
+static void syslog_error(const char *line)
+{
+        syslog(LOG_ERR, "%s", line);
+}
+
+void cli_syslog_open(void)
+{
+        openlog("sysfence", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        cli_error_log = syslog_error;
+}
+
+void cli_syslog_info(const char *fmt, ...)
+{
+        if (!cli_error_log)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        vsyslog(LOG_INFO, fmt, ap);
+        va_end(ap);
+}
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -17,6 +41,15 @@ void cli_error(const char *cmd, const char *fmt, ...)
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+        if (cli_error_log) {
+                char line[2048];
+                int k = snprintf(line, sizeof(line), "%s%s", cmd ? cmd : "", cmd ? ": " : "");
+                va_start(ap, fmt);
+                if (k >= 0 && (size_t)k < sizeof(line))
+                        vsnprintf(line + k, sizeof(line) - (size_t)k, fmt, ap);
+                va_end(ap);
+                cli_error_log(line);
+        }
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

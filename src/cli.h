@@ -31,6 +31,13 @@ extern const char *cli_prog; /* "sysfence" */
 /* The command table of main.c (for the completion script). */
 const cli_command *cli_commands(size_t *ret_n);
 
+/* Where cli_error also sends each message ("CMD: msg"), when set: the hooks'
+ * syslog, since a runtime shows a failing hook only as "exit status 1". */
+extern void (*cli_error_log)(const char *line);
+/* For the hooks: every cli_error also goes to syslog (LOG_DAEMON, the journal
+ * where it runs), and cli_syslog_info logs one line there. */
+void cli_syslog_open(void);
+void cli_syslog_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "sysfence CMD: msg" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For a usage error: the message, then "try 'sysfence CMD --help'"; returns EXIT_USAGE. */

@@ -120,7 +120,11 @@ int cmd_oci_precompile(int argc, char **argv)
                 switch (c) {
                 case 'o': out = optarg; break;
                 case 'C': crun_only = true; break;
-                case 'H': hook = true; break;
+                case 'H':
+                        /* a failing hook shows in podman as "exit status 1" alone */
+                        hook = true;
+                        cli_syslog_open();
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("oci-precompile", "invalid option");
                 }
@@ -242,9 +246,10 @@ int cmd_oci_precompile(int argc, char **argv)
         if (text.oom)
                 cli_error("oci-precompile", "out of memory");
         else if (hook) {
-                if (fwrite(text.s, 1, text.len, stdout) == text.len && fflush(stdout) == 0)
+                if (fwrite(text.s, 1, text.len, stdout) == text.len && fflush(stdout) == 0) {
                         status = EXIT_OK;
-                else
+                        cli_syslog_info("oci-precompile: %zu instructions in " ANNOTATION, prog->len);
+                } else
                         cli_error("oci-precompile", "cannot write the config to standard output");
         } else if (sf_write_file_atomic(out, text.s, text.len, 0644, &err) < 0)
                 cli_fail("oci-precompile", &err);

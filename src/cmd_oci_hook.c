@@ -316,7 +316,12 @@ static int parse_annotation(const char *value, trace_spec *t)
         }
         for (const char *p = value;;) {
                 const char *e = strchrnul(p, ';');
+                /* spaces around each part and its value are trimmed, as oci-seccomp-bpf-hook does */
+                while (p < e && (*p == ' ' || *p == '\t'))
+                        p++;
                 size_t n = (size_t)(e - p);
+                while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+                        n--;
                 char **slot = NULL;
                 if (n >= 3 && strncmp(p, "if:", 3) == 0)
                         slot = &t->input;
@@ -331,14 +336,18 @@ static int parse_annotation(const char *value, trace_spec *t)
                         cli_error("oci-hook", "annotation " ANNOTATION "=\"%s\": %.3s given twice", value, p);
                         return EXIT_INVALID;
                 }
-                if (!(*slot = strndup(p + 3, n - 3))) {
+                const char *v = p + 3;
+                size_t m = n - 3;
+                while (m && (*v == ' ' || *v == '\t'))
+                        v++, m--;
+                if (!(*slot = strndup(v, m))) {
                         cli_error("oci-hook", "out of memory");
                         return EXIT_INVALID;
                 }
                 if (!valid_name(*slot)) {
                         cli_error("oci-hook",
                                   "annotation " ANNOTATION "=\"%s\": %.3s \"%.*s\" is not a file name in the hook's %s (letters, digits, '.', '_', '-'; no '/'; not starting with '.'; at most 255 bytes)",
-                                  value, p, (int)(n - 3), p + 3, slot == &t->input ? "--input-dir" : "--output-dir");
+                                  value, p, (int)m, v, slot == &t->input ? "--input-dir" : "--output-dir");
                         return EXIT_INVALID;
                 }
                 if (!*e)
@@ -942,6 +951,8 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
                 sf_error_wrap(&err, "the profile for %s", t->output);
         if (r == 0)
                 r = output_write(dirs, o->output_dir, t->output, text, &err);
+        if (r == 0)
+                cli_syslog_info("oci-hook: process %d: profile written to %s/%s", (int)pid, o->output_dir, t->output);
         sf_buf out = { 0 };
         if (r == 0)
                 sf_buf_printf(&out, "ok\n%s", log.s ? log.s : "");
@@ -1245,6 +1256,8 @@ int cmd_oci_hook(int argc, char **argv)
                 .timeout = 30,
         };
         int c;
+        /* podman shows a failing hook only as "exit status 1": its reasons go to syslog too */
+        cli_syslog_open();
         optind = 1;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (c) {

@@ -13,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 43
 limit=60
 
 STATE=$SCRATCH/state
@@ -115,6 +115,43 @@ bad_annotation "of:a.json;of:b.json" "of: given twice"
 mkdir -p "$OUTD/sub"
 bad_annotation "of:sub" "of:sub: $OUTD/sub is a directory, not a regular file"
 done_test "invalid annotations: exit 1 with the problem named"
+
+# Spaces around the parts and values are trimmed (as oci-seccomp-bpf-hook does);
+# the errors also go to syslog, since podman shows a failing hook only as
+# "exit status 1": here a mount namespace of the test's own, whose /dev/log is
+# a socket the test reads.
+if skip_unless "the hook's error goes to syslog; spaces around if:/of: are trimmed" root unshare; then
+        mkdir -p "$SCRATCH/logd"
+        "$PY" -S - "$SCRATCH/logd/log" "$SCRATCH/syslog.txt" <<'P' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "wb", buffering=0) as out:
+    try:
+        while True:
+            out.write(s.recv(4096) + b"\n")
+    except socket.timeout:
+        pass
+P
+        lpid=$!
+        wait_secs 10 test -S "$SCRATCH/logd/log"
+        state_json c9 $$ " if: absent.json ; of: p9.json " >"$SCRATCH/state9.json"
+        timeout -k 5 60 unshare -m sh -c '
+                mount --make-rprivate / && mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 &&
+                touch /dev/log && mount --bind "$1/logd/log" /dev/log &&
+                exec "$2" oci-hook --state-dir "$3" --output-dir "$4" --input-dir "$5" prestart <"$1/state9.json"' \
+                sh "$SCRATCH" "$SYSFENCE" "$STATE" "$OUTD" "$IND" >"$OUT" 2>"$ERR"
+        rc=$?
+        expect_rc 1
+        expect_err "if:absent.json: cannot read the profile $IND/absent.json"
+        wait_secs 10 grep -q 'absent.json' "$SCRATCH/syslog.txt"
+        kill "$lpid" 2>/dev/null
+        wait "$lpid" 2>/dev/null
+        grep -q "sysfence\[[0-9]*\]: oci-hook: annotation io.containers.trace-syscall: if:absent.json: cannot read the profile" "$SCRATCH/syslog.txt" ||
+                fail "syslog got: $(head -c 300 "$SCRATCH/syslog.txt")"
+        done_test "the hook's error goes to syslog; spaces around if:/of: are trimmed"
+fi
 
 bad_annotation "if:missing.json;of:p.json" "if:missing.json: cannot read the profile $IND/missing.json: No such file or directory"
 printf '{"defaultAction": "SCMP_ACT_NOPE"}' >"$IND/broken.json"
