@@ -33,6 +33,8 @@ typedef struct sf_decision {
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
         sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */
         size_t n_rules;
+        size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
+        size_t n_blocks;   /* rules that are not a single EQ: each is a block of its own in the program */
 } sf_decision;
 
 /* A run of syscall numbers [lo, hi] with one decision. */
@@ -61,6 +63,11 @@ typedef struct sf_arch_table {
         sf_decision *d;
         bool *set;
         bool warned_ordering;
+        bool warned_budget;      /* the overlap checks ran out of budget (said once) */
+        uint64_t checks;         /* rule pairs compared for the warnings so far */
+        uint64_t *seen;          /* while building: (name index + 1) << 32 | rule position, hashed by rule */
+        size_t seen_mask, n_seen;
+        long too_big;            /* name index whose decision cannot fit the kernel's limit, or -1 */
 } sf_arch_table;
 
 typedef struct sf_cstate {

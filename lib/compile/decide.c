@@ -135,6 +135,90 @@ static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
         va_end(ap);
 }
 
+/* What the warnings below may cost: rule pairs compared per arch.  They are
+ * quadratic in the rules of one syscall, and the profile is the user's: past
+ * this many comparisons (tens of milliseconds) the rest go unchecked, and one
+ * warning says so.  Real profiles compare a few thousand pairs. */
+#define CHECK_BUDGET (UINT64_C(1) << 22)
+
+/* A decision that needs more instructions than the kernel takes is refused as
+ * soon as its rules show it, before the program is built.  Lower bound: along
+ * the failure path of a decision every block of rules has an instruction of its
+ * own (a rule that is not a single EQ is a block; so is, on a 32-bit word, every
+ * value of a set of EQs), and the program also loads arch and nr, dispatches
+ * the arch and has the bad-arch RET and the fallback RET. */
+#define FIXED_INSNS 5
+
+static bool over_budget(adder *ad, const char *name, uint64_t cost)
+{
+        arch_table *t = ad->t;
+        t->checks += cost;
+        if (t->checks <= CHECK_BUDGET)
+                return false;
+        if (!t->warned_budget) {
+                t->warned_budget = true;
+                warn_rule(ad, "overlap-check-limit",
+                          "%s on %s: too many conditional rules to compare them all; overlapping rules and libseccomp's ordering issue are not reported from here on",
+                          name, sf_arch_short_name(t->arch));
+        }
+        return true;
+}
+
+static uint64_t crule_hash(long idx, const sf_crule *cr)
+{
+        uint64_t h = (uint64_t)idx * 0x9E3779B97F4A7C15ull ^ cr->n ^ (uint64_t)cr->action.kind << 8;
+        if (cr->action.kind == SF_ACT_ERRNO || cr->action.kind == SF_ACT_TRACE)
+                h ^= (uint64_t)cr->action.data << 16;
+        for (unsigned i = 0; i < cr->n; i++) {
+                const sf_cond *c = &cr->c[i];
+                h = (h ^ c->index ^ (uint64_t)c->op << 3) * 0xC2B2AE3D27D4EB4Full;
+                h = (h ^ c->value) * 0x165667B19E3779F9ull;
+                h = (h ^ c->mask) * 0x9E3779B97F4A7C15ull;
+                h ^= h >> 29;
+        }
+        return h ^ h >> 32;
+}
+
+/* The position of a rule equal to cr among idx's rules, or -1 (a hash over all
+ * the decisions of the arch, so that adding a rule costs O(1), not O(rules)). */
+static long seen_find(const arch_table *t, long idx, const sf_crule *cr, size_t *ret_slot)
+{
+        size_t i = (size_t)crule_hash(idx, cr) & t->seen_mask;
+        for (;; i = (i + 1) & t->seen_mask) {
+                uint64_t e = t->seen[i];
+                if (e == 0)
+                        break;
+                if ((long)(e >> 32) - 1 == idx && crule_eq(&t->d[idx].rules[(uint32_t)e], cr))
+                        return (long)(uint32_t)e;
+        }
+        *ret_slot = i;
+        return -1;
+}
+
+static int seen_grow(arch_table *t)
+{
+        size_t cap = t->seen_mask ? (t->seen_mask + 1) * 2 : 1024;
+        uint64_t *v = calloc(cap, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; t->seen_mask && i <= t->seen_mask; i++) {
+                uint64_t e = t->seen[i];
+                if (!e)
+                        continue;
+                long idx = (long)(e >> 32) - 1;
+                if ((uint32_t)e >= t->d[idx].n_rules)
+                        continue; /* an unconditional rule took over: its rules are gone */
+                size_t j = (size_t)crule_hash(idx, &t->d[idx].rules[(uint32_t)e]) & (cap - 1);
+                while (v[j])
+                        j = (j + 1) & (cap - 1);
+                v[j] = e;
+        }
+        free(t->seen);
+        t->seen = v;
+        t->seen_mask = cap - 1;
+        return 0;
+}
+
 static int add_rule(adder *ad, long idx, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
@@ -154,6 +238,7 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                         return 0;
                 }
                 /* unconditional beats conditional, whatever the order */
+                free(d->rules);
                 *d = (sf_decision){ .action = cr->action, .src = cr->src, .is32 = d->is32 };
                 return 0;
         }
@@ -164,7 +249,7 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
          * more than one condition, or when several rules order the same argument
          * (found by the differential test); say so, since runc would load a filter
          * that differs from the profile's meaning. */
-        if (max == UINT64_MAX && !ad->t->warned_ordering) {
+        if (max == UINT64_MAX && !ad->t->warned_ordering && !over_budget(ad, name, d->n_rules)) {
                 bool ordering = false, shared = false;
                 for (unsigned i = 0; i < cr->n; i++)
                         if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
@@ -186,24 +271,46 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                                   name, sf_arch_short_name(ad->t->arch));
                 }
         }
-        for (size_t i = 0; i < d->n_rules; i++) {
-                if (crule_eq(&d->rules[i], cr))
-                        return 0;
-                if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
-                        warn_rule(ad, "overlapping-rules",
-                                  "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
-                                  name, sf_arch_short_name(ad->t->arch));
+        size_t slot = 0;
+        long dup = d->n_rules ? seen_find(ad->t, idx, cr, &slot) : -1;
+        /* the earlier rules up to an equal one (which makes this one a repeat) */
+        size_t upto = dup >= 0 ? (size_t)dup : d->n_rules;
+        if (!ad->t->warned_budget && !over_budget(ad, name, upto))
+                for (size_t i = 0; i < upto; i++)
+                        if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
+                                warn_rule(ad, "overlapping-rules",
+                                          "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
+                                          name, sf_arch_short_name(ad->t->arch));
+        if (dup >= 0)
+                return 0;
+        if (d->n_rules == d->cap_rules) {
+                /* grown geometrically (a copy per rule made profiles quadratic in memory) */
+                size_t cap = d->cap_rules ? d->cap_rules * 2 : 4;
+                sf_crule *v = realloc(d->rules, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                d->rules = v;
+                d->cap_rules = cap;
         }
-        sf_crule *v = sf_arena_alloc(&s->arena, (d->n_rules + 1) * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        if (d->n_rules)
-                memcpy(v, d->rules, d->n_rules * sizeof(*v));
-        v[d->n_rules] = *cr;
-        d->rules = v;
+        if ((ad->t->n_seen + 1) * 2 > ad->t->seen_mask + 1) {
+                if (seen_grow(ad->t) < 0)
+                        return -ENOMEM;
+                seen_find(ad->t, idx, cr, &slot);
+        } else if (!d->n_rules) {
+                seen_find(ad->t, idx, cr, &slot);
+        }
+        ad->t->seen[slot] = (uint64_t)(idx + 1) << 32 | d->n_rules;
+        ad->t->n_seen++;
+        d->rules[d->n_rules] = *cr;
         d->n_rules++;
+        if (!d->is32 && !(cr->n == 1 && cr->c[0].op == SF_OP_EQ))
+                d->n_blocks++;
         d->conditional = true;
         d->action = s->def;
+        if ((d->is32 ? d->n_rules : d->n_blocks) + FIXED_INSNS > SF_BPF_MAX_INSNS) {
+                ad->t->too_big = idx;
+                return -E2BIG;
+        }
         return 0;
 }
 
@@ -267,8 +374,9 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                 ad.name_i = j;
                 for (size_t k = 0; k < n_crs; k++) {
                         crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
-                        if (nr_by_name[idx] >= 0 && add_rule(&ad, idx, &crs[k]) < 0)
-                                return -ENOMEM;
+                        int e = nr_by_name[idx] >= 0 ? add_rule(&ad, idx, &crs[k]) : 0;
+                        if (e < 0)
+                                return e;
                 }
                 uint8_t m = muxes ? s->mux[idx] : 0;
                 long mux_idx = m & 0x80 ? s->ipc_idx : s->socketcall_idx;
@@ -281,16 +389,40 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                         for (unsigned i = 0; i < crs[k].n; i++)
                                 if (crs[k].c[i].index != 0)
                                         cr.c[cr.n++] = crs[k].c[i];
-                        if (add_rule(&ad, mux_idx, &cr) < 0)
-                                return -ENOMEM;
+                        int e = add_rule(&ad, mux_idx, &cr);
+                        if (e < 0)
+                                return e;
                 }
         }
         return 0;
 }
 
+/* Moves the rules of every decision into the arena, at their final size. */
+static int settle(sf_cstate *s, arch_table *t, bool ok)
+{
+        free(t->seen);
+        t->seen = NULL;
+        t->seen_mask = t->n_seen = 0;
+        for (size_t i = 0; i < t->n; i++) {
+                sf_decision *d = &t->d[i];
+                if (!d->cap_rules)
+                        continue;
+                sf_crule *v = ok && d->n_rules ? sf_arena_alloc(&s->arena, d->n_rules * sizeof(*v)) : NULL;
+                if (v)
+                        memcpy(v, d->rules, d->n_rules * sizeof(*v));
+                else if (d->n_rules)
+                        ok = false;
+                free(d->rules);
+                d->rules = v;
+                d->cap_rules = 0;
+        }
+        return ok ? 0 : -ENOMEM;
+}
+
 static int build_table(sf_cstate *s, arch_table *t)
 {
         t->n = sf_syscalls.name_count;
+        t->too_big = -1;
         t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
         t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
         if (!t->d || !t->set)
@@ -299,10 +431,13 @@ static int build_table(sf_cstate *s, arch_table *t)
                 const sf_rule *r = &s->p->rules[i];
                 if (same_action(r->action, s->def))
                         continue; /* libseccomp refuses rules with the default action */
-                if (add_for_arch(s, t, (int)i) < 0)
-                        return -ENOMEM;
+                int e = add_for_arch(s, t, (int)i);
+                if (e < 0) {
+                        settle(s, t, false);
+                        return e;
+                }
         }
-        return 0;
+        return settle(s, t, true);
 }
 
 static bool decision_eq(const sf_decision *a, const sf_decision *b)
@@ -431,7 +566,15 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
         *s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
         for (size_t i = 0; i < n_arches; i++) {
                 tables[i] = (arch_table){ .arch = arches[i] };
-                if (build_table(s, &tables[i]) < 0)
+                int e = build_table(s, &tables[i]);
+                if (e == -E2BIG) {
+                        const sf_decision *d = &tables[i].d[tables[i].too_big];
+                        return sf_error_set(err, E2BIG,
+                                            "%s on %s: more than %zu distinct argument rules, which cannot fit in the kernel's limit of %d instructions; split the profile or drop conditions",
+                                            sf_syscalls.names[tables[i].too_big], sf_arch_short_name(arches[i]),
+                                            d->is32 ? d->n_rules - 1 : d->n_blocks - 1, SF_BPF_MAX_INSNS);
+                }
+                if (e < 0)
                         return sf_error_set(err, ENOMEM, "out of memory");
         }
 
