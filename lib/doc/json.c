@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "doc/doc.h"
 
@@ -375,6 +376,78 @@ static bool match_word(parser *ps, const char *w)
 
 static int parse_value(parser *ps, unsigned depth, sf_node **ret);
 
+/* Objects with more members than this find duplicates with a hash table;
+ * below, a scan of the earlier keys is cheaper. */
+#define SCAN_MAX 16
+
+/* A hash of a key, seeded per process (the kernel's AT_RANDOM bytes) so that a
+ * file cannot be made of keys that all collide. */
+static uint64_t key_hash(const char *k, size_t len)
+{
+        static uint64_t seed;
+        if (!seed) {
+                const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+                uint64_t v = 0x9E3779B97F4A7C15ull;
+                if (r)
+                        memcpy(&v, r, sizeof(v));
+                seed = v | 1;
+        }
+        uint64_t h = seed ^ len;
+        for (size_t i = 0; i < len; i += 8) {
+                uint64_t w = 0;
+                memcpy(&w, k + i, len - i < 8 ? len - i : 8);
+                h = (h ^ w) * 0xC2B2AE3D27D4EB4Full;
+                h ^= h >> 31;
+        }
+        h *= 0x9E3779B97F4A7C15ull;
+        return h ^ h >> 29;
+}
+
+/* The member of the open object (its members are stack[base..]) whose key is
+ * `key`, or NULL; with more than SCAN_MAX members, through *ht (slots hold
+ * stack offsets + 1), which grows with the object. */
+static const sf_member *find_key(parser *ps, size_t base, const char *key, size_t klen, uint32_t **ht,
+                                 size_t *mask, bool *oom)
+{
+        size_t cnt = ps->stack_n - base;
+        if (cnt <= SCAN_MAX) {
+                for (size_t i = base; i < ps->stack_n; i++) {
+                        const sf_member *o = ps->stack[i];
+                        if (strcmp(o->key, key) == 0)
+                                return o;
+                }
+                return NULL;
+        }
+        if (!*ht || (cnt + 1) * 2 > *mask + 1) {
+                size_t cap = 64;
+                while (cap < (cnt + 1) * 4)
+                        cap *= 2;
+                uint32_t *v = calloc(cap, sizeof(*v));
+                if (!v) {
+                        *oom = true;
+                        return NULL;
+                }
+                for (size_t i = 0; i < cnt; i++) {
+                        const sf_member *o = ps->stack[base + i];
+                        size_t j = (size_t)key_hash(o->key, strlen(o->key)) & (cap - 1);
+                        while (v[j])
+                                j = (j + 1) & (cap - 1);
+                        v[j] = (uint32_t)i + 1;
+                }
+                free(*ht);
+                *ht = v;
+                *mask = cap - 1;
+        }
+        size_t j = (size_t)key_hash(key, klen) & *mask;
+        for (; (*ht)[j]; j = (j + 1) & *mask) {
+                const sf_member *o = ps->stack[base + (*ht)[j] - 1];
+                if (strcmp(o->key, key) == 0)
+                        return o;
+        }
+        (*ht)[j] = (uint32_t)cnt + 1; /* the caller pushes this key next, at stack[base + cnt] */
+        return NULL;
+}
+
 static int parse_array(parser *ps, unsigned depth, sf_node **ret)
 {
         const char *open = ps->p;
@@ -432,6 +505,8 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                 return -EINVAL;
         ps->p++;
         size_t base = ps->stack_n;
+        _cleanup_free_ uint32_t *ht = NULL;
+        size_t hmask = 0;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == '}') {
                 ps->p++;
@@ -445,7 +520,7 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                 if (*ps->p != '"')
                         return fail_at(ps, ps->p, "expected a string key in double quotes, found %s",
                                        describe(ps, ps->p, b));
-                if ((ps->stack_n - base) / 2 >= SF_DOC_MAX_ITEMS)
+                if (ps->stack_n - base >= SF_DOC_MAX_ITEMS)
                         return fail_at(ps, ps->p, "more than %d members in one object", SF_DOC_MAX_ITEMS);
                 sf_member *m = sf_arena_alloc(&ps->doc->arena, sizeof(*m));
                 if (!m)
@@ -458,12 +533,13 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                         return -EINVAL;
                 /* Duplicate keys: last-wins in Go and first-wins elsewhere, so a
                  * profile with one means different things to different runtimes. */
-                for (size_t i = base; i < ps->stack_n; i++) {
-                        const sf_member *o = ps->stack[i];
-                        if (strcmp(o->key, m->key) == 0)
-                                return fail_at(ps, keyp, "duplicate key \"%s\" (first at line %u, column %u)",
-                                               m->key, o->line, o->col);
-                }
+                bool oom = false;
+                const sf_member *o = find_key(ps, base, m->key, klen, &ht, &hmask, &oom);
+                if (oom)
+                        return fail_at(ps, keyp, "out of memory");
+                if (o)
+                        return fail_at(ps, keyp, "duplicate key \"%s\" (first at line %u, column %u)", m->key,
+                                       o->line, o->col);
                 skip_ws(ps);
                 if (ps->p >= ps->end || *ps->p != ':')
                         return fail_at(ps, ps->p, "expected ':' after key \"%s\", found %s", m->key,
