@@ -219,6 +219,49 @@ static int seen_grow(arch_table *t)
         return 0;
 }
 
+/* Counts the low word of every condition of a rule that stays in the program.
+ * Each distinct one is the constant of at least one jump of the region: every
+ * condition ends in a 32-bit compare of its low word (a MASKED_EQ of the high
+ * word only excepted), and the compare stays because its outcomes differ. */
+static int count_words(sf_cstate *s, unsigned region, const sf_crule *cr)
+{
+        for (unsigned i = 0; i < cr->n; i++) {
+                const sf_cond *c = &cr->c[i];
+                if (c->op == SF_OP_MASKED_EQ && (uint32_t)c->mask == 0)
+                        continue;
+                uint64_t key = (uint64_t)(region + 1) << 32 | (uint32_t)c->value;
+                if ((s->n_words + 1) * 2 > s->words_mask + 1) {
+                        size_t cap = s->words_mask ? (s->words_mask + 1) * 2 : 1024;
+                        uint64_t *v = calloc(cap, sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        for (size_t k = 0; s->words && k <= s->words_mask; k++) {
+                                if (!s->words[k])
+                                        continue;
+                                size_t j = (size_t)((s->words[k] * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+                                while (v[j])
+                                        j = (j + 1) & (cap - 1);
+                                v[j] = s->words[k];
+                        }
+                        free(s->words);
+                        s->words = v;
+                        s->words_mask = cap - 1;
+                }
+                size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & s->words_mask;
+                while (s->words[j] && s->words[j] != key)
+                        j = (j + 1) & s->words_mask;
+                if (s->words[j])
+                        continue;
+                s->words[j] = key;
+                s->n_words++;
+                if (++s->region_words[region] + FIXED_INSNS > SF_BPF_MAX_INSNS) {
+                        s->too_big_region = region;
+                        return -E2BIG;
+                }
+        }
+        return 0;
+}
+
 static int add_rule(adder *ad, long idx, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
@@ -307,11 +350,14 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                 d->n_blocks++;
         d->conditional = true;
         d->action = s->def;
+        /* the bounds hold only for decisions no later rule makes unconditional */
+        if (ad->t->ends_uncond[idx])
+                return 0;
         if ((d->is32 ? d->n_rules : d->n_blocks) + FIXED_INSNS > SF_BPF_MAX_INSNS) {
                 ad->t->too_big = idx;
                 return -E2BIG;
         }
-        return 0;
+        return count_words(s, ad->t->region, cr);
 }
 
 /* Normalizes one profile condition for the arch; false if it always holds. */
@@ -329,9 +375,9 @@ static bool norm_cond(const sf_arg *a, bool is32, sf_cond *ret)
         return true;
 }
 
-static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
+/* The conjunctions a rule makes on the arch; returns how many. */
+static size_t make_crules(const sf_rule *r, const arch_table *t, sf_crule crs[static SF_PROFILE_MAX_ARGS + 1])
 {
-        const sf_rule *r = &s->p->rules[rule_i];
         bool is32 = !sf_arch_is_64bit(t->arch);
 
         /* Conjunctions: all conditions together, or each alone when an index repeats. */
@@ -339,7 +385,6 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
         for (size_t i = 0; i < r->n_args; i++)
                 for (size_t j = 0; j < i; j++)
                         repeat |= r->args[i].index == r->args[j].index;
-        sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
         size_t n_crs = 0;
         if (!repeat || r->n_args == 0) {
                 sf_crule *cr = &crs[n_crs++];
@@ -363,6 +408,14 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                                 crs[k].c[j] = crs[k].c[j - 1];
                                 crs[k].c[j - 1] = tmp;
                         }
+        return n_crs;
+}
+
+static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
+{
+        const sf_rule *r = &s->p->rules[rule_i];
+        sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
+        size_t n_crs = make_crules(r, t, crs);
 
         adder ad = { .s = s, .t = t, .rule = r, .rule_i = rule_i };
         const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
@@ -425,8 +478,27 @@ static int build_table(sf_cstate *s, arch_table *t)
         t->too_big = -1;
         t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
         t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
-        if (!t->d || !t->set)
+        t->ends_uncond = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->ends_uncond));
+        if (!t->d || !t->set || !t->ends_uncond)
                 return -ENOMEM;
+        /* Which decisions end unconditional, whatever comes before: only the
+         * others can be refused early. */
+        const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
+        for (size_t i = 0; i < s->p->n_rules; i++) {
+                const sf_rule *r = &s->p->rules[i];
+                if (same_action(r->action, s->def))
+                        continue;
+                sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
+                size_t n_crs = make_crules(r, t, crs);
+                bool uncond = false;
+                for (size_t k = 0; k < n_crs; k++)
+                        uncond |= crs[k].n == 0;
+                for (size_t j = 0; uncond && j < r->n_names; j++) {
+                        long idx = s->name_idx[i][j];
+                        if (idx >= 0 && nr_by_name[idx] >= 0)
+                                t->ends_uncond[idx] = true;
+                }
+        }
         for (size_t i = 0; i < s->p->n_rules; i++) {
                 const sf_rule *r = &s->p->rules[i];
                 if (same_action(r->action, s->def))
@@ -564,9 +636,28 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
         *s->default_d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
         *s->badarch_d = (sf_decision){ .action = s->badarch, .src = { -1, -1 } };
         *s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
+        s->too_big_region = -1;
+        int x86_64_table = -1;
+        for (size_t i = 0; i < n_arches; i++)
+                if (arches[i] == SF_ARCH_X86_64)
+                        x86_64_table = (int)i;
         for (size_t i = 0; i < n_arches; i++) {
-                tables[i] = (arch_table){ .arch = arches[i] };
+                /* x32 joins x86_64's region when both are targets (below) */
+                unsigned region = arches[i] == SF_ARCH_X32 && x86_64_table >= 0 ? (unsigned)x86_64_table : (unsigned)i;
+                tables[i] = (arch_table){ .arch = arches[i], .region = region };
                 int e = build_table(s, &tables[i]);
+                if (e == -E2BIG && tables[i].too_big < 0) {
+                        free(s->words);
+                        s->words = NULL;
+                        return sf_error_set(err, E2BIG,
+                                            "on %s, argument conditions compare with more than %d distinct values, each a jump of its own: the program cannot fit in the kernel's limit of %d instructions; split the profile or drop conditions",
+                                            sf_arch_short_name(arches[s->too_big_region]),
+                                            SF_BPF_MAX_INSNS - FIXED_INSNS, SF_BPF_MAX_INSNS);
+                }
+                if (e < 0) {
+                        free(s->words);
+                        s->words = NULL;
+                }
                 if (e == -E2BIG) {
                         const sf_decision *d = &tables[i].d[tables[i].too_big];
                         return sf_error_set(err, E2BIG,
@@ -578,6 +669,8 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                         return sf_error_set(err, ENOMEM, "out of memory");
         }
 
+        free(s->words);
+        s->words = NULL;
         s->regions = sf_arena_alloc(&s->arena, (n_arches + 1) * sizeof(sf_region));
         if (!s->regions)
                 return sf_error_set(err, ENOMEM, "out of memory");
