@@ -34,7 +34,7 @@ typedef struct sf_decision {
         sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */
         size_t n_rules;
         size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
-        size_t n_blocks;   /* rules that are not a single EQ: each is a block of its own in the program */
+        size_t n_blocks;   /* rules that are an instruction of their own at least (decide.c: FIXED_INSNS) */
 } sf_decision;
 
 /* A run of syscall numbers [lo, hi] with one decision. */

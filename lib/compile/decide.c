@@ -7,7 +7,12 @@
  *  - if an argument index repeats in a rule, every condition becomes a rule of
  *    its own (runc, crun, containerd);
  *  - on muxing arches (x86, s390, ppc, mips o32) a socket or SysV IPC rule also
- *    applies to socketcall/ipc with argument 0 replaced by the call number. */
+ *    applies to socketcall/ipc with argument 0 replaced by the call number.
+ * The profile is the user's, so the cost is bounded: adding a rule is O(1)
+ * (arrays grow geometrically, repeats are found by hash), the warnings that
+ * compare rule pairs stop after a budget, and what cannot fit the kernel's 4096
+ * instructions is refused while deciding, by lower bounds on the program's
+ * length, before the lowering builds anything. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -346,14 +351,16 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
         ad->t->n_seen++;
         d->rules[d->n_rules] = *cr;
         d->n_rules++;
-        if (!d->is32 && !(cr->n == 1 && cr->c[0].op == SF_OP_EQ))
-                d->n_blocks++;
         d->conditional = true;
         d->action = s->def;
-        /* the bounds hold only for decisions no later rule makes unconditional */
-        if (ad->t->ends_uncond[idx])
+        /* The bounds hold only for decisions no later rule makes unconditional,
+         * and for rules whose RET differs from the fallback's (else the lowering
+         * may drop their tests, whose outcomes would not matter). */
+        if (ad->t->ends_uncond[idx] || sf_action_ret(cr->action) == sf_action_ret(s->def))
                 return 0;
-        if ((d->is32 ? d->n_rules : d->n_blocks) + FIXED_INSNS > SF_BPF_MAX_INSNS) {
+        if (d->is32 || !(cr->n == 1 && cr->c[0].op == SF_OP_EQ))
+                d->n_blocks++;
+        if (d->n_blocks + FIXED_INSNS > SF_BPF_MAX_INSNS) {
                 ad->t->too_big = idx;
                 return -E2BIG;
         }
@@ -663,7 +670,7 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                         return sf_error_set(err, E2BIG,
                                             "%s on %s: more than %zu distinct argument rules, which cannot fit in the kernel's limit of %d instructions; split the profile or drop conditions",
                                             sf_syscalls.names[tables[i].too_big], sf_arch_short_name(arches[i]),
-                                            d->is32 ? d->n_rules - 1 : d->n_blocks - 1, SF_BPF_MAX_INSNS);
+                                            d->n_blocks - 1, SF_BPF_MAX_INSNS);
                 }
                 if (e < 0)
                         return sf_error_set(err, ENOMEM, "out of memory");
