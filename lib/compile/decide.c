@@ -297,7 +297,12 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
          * more than one condition, or when several rules order the same argument
          * (found by the differential test); say so, since runc would load a filter
          * that differs from the profile's meaning. */
-        if (max == UINT64_MAX && !ad->t->warned_ordering && !over_budget(ad, name, d->n_rules)) {
+        bool orders = false;
+        for (unsigned i = 0; i < cr->n; i++)
+                orders |= cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
+                          cr->c[i].op == SF_OP_GE;
+        if (max == UINT64_MAX && orders && !ad->t->warned_ordering && !ad->t->warned_budget &&
+            !over_budget(ad, name, d->n_rules)) {
                 bool ordering = false, shared = false;
                 for (unsigned i = 0; i < cr->n; i++)
                         if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
