@@ -222,14 +222,35 @@ SF_EXPORT bool sf_syscall_known(const char *name)
         return sf_syscall_index(name) >= 0;
 }
 
+/* The characters of s as bits (folded mod 64), and its length up to 65. */
+static uint64_t char_bits(const char *s, size_t *ret_len)
+{
+        uint64_t m = 0;
+        size_t n = 0;
+        for (; s[n] && n <= 64; n++)
+                m |= UINT64_C(1) << ((unsigned char)s[n] & 63);
+        *ret_len = n;
+        return m;
+}
+
 SF_EXPORT const char *sf_syscall_suggest(const char *name)
 {
         if (!name || sf_syscall_known(name))
                 return NULL;
+        size_t len;
+        uint64_t bits = char_bits(name, &len);
+        if (len > 64)
+                return NULL; /* sf_edit_distance() gives up on such names anyway */
         const char *best = NULL;
         unsigned best_d = 3;  /* suggest at most 2 edits away */
         /* Names are in strcmp order, so a strict < keeps the first of a tie. */
         for (uint32_t i = 0; i < sf_syscalls.name_count && best_d > 1; i++) {
+                /* Two edits change the length by at most 2 and the set of characters
+                 * by at most 4: most names are ruled out without the distance. */
+                size_t l;
+                uint64_t b = char_bits(sf_syscalls.names[i], &l);
+                if ((l > len ? l - len : len - l) > 2 || __builtin_popcountll(b ^ bits) > 4)
+                        continue;
                 unsigned d = sf_edit_distance(name, sf_syscalls.names[i], 2);
                 if (d < best_d) {
                         best_d = d;

@@ -33,6 +33,8 @@ typedef struct sf_decision {
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
         sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */
         size_t n_rules;
+        size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
+        size_t n_blocks;   /* rules that are an instruction of their own at least (decide.c: FIXED_INSNS) */
 } sf_decision;
 
 /* A run of syscall numbers [lo, hi] with one decision. */
@@ -61,6 +63,13 @@ typedef struct sf_arch_table {
         sf_decision *d;
         bool *set;
         bool warned_ordering;
+        bool warned_budget;      /* the overlap checks ran out of budget (said once) */
+        uint64_t checks;         /* rule pairs compared for the warnings so far */
+        uint64_t *seen;          /* while building: (name index + 1) << 32 | rule position, hashed by rule */
+        size_t seen_mask, n_seen;
+        long too_big;            /* name index whose decision cannot fit the kernel's limit, or -1 */
+        bool *ends_uncond;       /* per name: some rule makes it unconditional on this arch */
+        unsigned region;         /* the region (tables of x86_64 and x32 share one) */
 } sf_arch_table;
 
 typedef struct sf_cstate {
@@ -79,6 +88,12 @@ typedef struct sf_cstate {
         long socketcall_idx, ipc_idx;
         sf_arch_table *tables;     /* one per target arch, in the arena */
         size_t n_tables;
+        /* While deciding: the distinct low words that conditions compare with, per
+         * region (region << 32 | word), a bound on the program's length. */
+        uint64_t *words;
+        size_t words_mask, n_words;
+        size_t region_words[SF_ARCH__COUNT];
+        long too_big_region;       /* the region that cannot fit, or -1 */
 } sf_cstate;
 
 /* Whether argument value v satisfies c (v already cut to the arch's word). */

@@ -7,7 +7,12 @@
  *  - if an argument index repeats in a rule, every condition becomes a rule of
  *    its own (runc, crun, containerd);
  *  - on muxing arches (x86, s390, ppc, mips o32) a socket or SysV IPC rule also
- *    applies to socketcall/ipc with argument 0 replaced by the call number. */
+ *    applies to socketcall/ipc with argument 0 replaced by the call number.
+ * The profile is the user's, so the cost is bounded: adding a rule is O(1)
+ * (arrays grow geometrically, repeats are found by hash), the warnings that
+ * compare rule pairs stop after a budget, and what cannot fit the kernel's 4096
+ * instructions is refused while deciding, by lower bounds on the program's
+ * length, before the lowering builds anything. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +140,133 @@ static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
         va_end(ap);
 }
 
+/* What the warnings below may cost: rule pairs compared per arch.  They are
+ * quadratic in the rules of one syscall, and the profile is the user's: past
+ * this many comparisons (tens of milliseconds) the rest go unchecked, and one
+ * warning says so.  Real profiles compare a few thousand pairs. */
+#define CHECK_BUDGET (UINT64_C(1) << 22)
+
+/* A decision that needs more instructions than the kernel takes is refused as
+ * soon as its rules show it, before the program is built.  Lower bound: along
+ * the failure path of a decision every block of rules has an instruction of its
+ * own (a rule that is not a single EQ is a block; so is, on a 32-bit word, every
+ * value of a set of EQs), and the program also loads arch and nr, dispatches
+ * the arch and has the bad-arch RET and the fallback RET. */
+#define FIXED_INSNS 5
+
+static bool over_budget(adder *ad, const char *name, uint64_t cost)
+{
+        arch_table *t = ad->t;
+        t->checks += cost;
+        if (t->checks <= CHECK_BUDGET)
+                return false;
+        if (!t->warned_budget) {
+                t->warned_budget = true;
+                warn_rule(ad, "overlap-check-limit",
+                          "%s on %s: too many conditional rules to compare them all; overlapping rules and libseccomp's ordering issue are not reported from here on",
+                          name, sf_arch_short_name(t->arch));
+        }
+        return true;
+}
+
+static uint64_t crule_hash(long idx, const sf_crule *cr)
+{
+        uint64_t h = (uint64_t)idx * 0x9E3779B97F4A7C15ull ^ cr->n ^ (uint64_t)cr->action.kind << 8;
+        if (cr->action.kind == SF_ACT_ERRNO || cr->action.kind == SF_ACT_TRACE)
+                h ^= (uint64_t)cr->action.data << 16;
+        for (unsigned i = 0; i < cr->n; i++) {
+                const sf_cond *c = &cr->c[i];
+                h = (h ^ c->index ^ (uint64_t)c->op << 3) * 0xC2B2AE3D27D4EB4Full;
+                h = (h ^ c->value) * 0x165667B19E3779F9ull;
+                h = (h ^ c->mask) * 0x9E3779B97F4A7C15ull;
+                h ^= h >> 29;
+        }
+        return h ^ h >> 32;
+}
+
+/* The position of a rule equal to cr among idx's rules, or -1 (a hash over all
+ * the decisions of the arch, so that adding a rule costs O(1), not O(rules)). */
+static long seen_find(const arch_table *t, long idx, const sf_crule *cr, size_t *ret_slot)
+{
+        size_t i = (size_t)crule_hash(idx, cr) & t->seen_mask;
+        for (;; i = (i + 1) & t->seen_mask) {
+                uint64_t e = t->seen[i];
+                if (e == 0)
+                        break;
+                if ((long)(e >> 32) - 1 == idx && crule_eq(&t->d[idx].rules[(uint32_t)e], cr))
+                        return (long)(uint32_t)e;
+        }
+        *ret_slot = i;
+        return -1;
+}
+
+static int seen_grow(arch_table *t)
+{
+        size_t cap = t->seen_mask ? (t->seen_mask + 1) * 2 : 1024;
+        uint64_t *v = calloc(cap, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; t->seen_mask && i <= t->seen_mask; i++) {
+                uint64_t e = t->seen[i];
+                if (!e)
+                        continue;
+                long idx = (long)(e >> 32) - 1;
+                if ((uint32_t)e >= t->d[idx].n_rules)
+                        continue; /* an unconditional rule took over: its rules are gone */
+                size_t j = (size_t)crule_hash(idx, &t->d[idx].rules[(uint32_t)e]) & (cap - 1);
+                while (v[j])
+                        j = (j + 1) & (cap - 1);
+                v[j] = e;
+        }
+        free(t->seen);
+        t->seen = v;
+        t->seen_mask = cap - 1;
+        return 0;
+}
+
+/* Counts the low word of every condition of a rule that stays in the program.
+ * Each distinct one is the constant of at least one jump of the region: every
+ * condition ends in a 32-bit compare of its low word (a MASKED_EQ of the high
+ * word only excepted), and the compare stays because its outcomes differ. */
+static int count_words(sf_cstate *s, unsigned region, const sf_crule *cr)
+{
+        for (unsigned i = 0; i < cr->n; i++) {
+                const sf_cond *c = &cr->c[i];
+                if (c->op == SF_OP_MASKED_EQ && (uint32_t)c->mask == 0)
+                        continue;
+                uint64_t key = (uint64_t)(region + 1) << 32 | (uint32_t)c->value;
+                if ((s->n_words + 1) * 2 > s->words_mask + 1) {
+                        size_t cap = s->words_mask ? (s->words_mask + 1) * 2 : 1024;
+                        uint64_t *v = calloc(cap, sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        for (size_t k = 0; s->words && k <= s->words_mask; k++) {
+                                if (!s->words[k])
+                                        continue;
+                                size_t j = (size_t)((s->words[k] * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+                                while (v[j])
+                                        j = (j + 1) & (cap - 1);
+                                v[j] = s->words[k];
+                        }
+                        free(s->words);
+                        s->words = v;
+                        s->words_mask = cap - 1;
+                }
+                size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & s->words_mask;
+                while (s->words[j] && s->words[j] != key)
+                        j = (j + 1) & s->words_mask;
+                if (s->words[j])
+                        continue;
+                s->words[j] = key;
+                s->n_words++;
+                if (++s->region_words[region] + FIXED_INSNS > SF_BPF_MAX_INSNS) {
+                        s->too_big_region = region;
+                        return -E2BIG;
+                }
+        }
+        return 0;
+}
+
 static int add_rule(adder *ad, long idx, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
@@ -154,6 +286,7 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                         return 0;
                 }
                 /* unconditional beats conditional, whatever the order */
+                free(d->rules);
                 *d = (sf_decision){ .action = cr->action, .src = cr->src, .is32 = d->is32 };
                 return 0;
         }
@@ -164,7 +297,12 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
          * more than one condition, or when several rules order the same argument
          * (found by the differential test); say so, since runc would load a filter
          * that differs from the profile's meaning. */
-        if (max == UINT64_MAX && !ad->t->warned_ordering) {
+        bool orders = false;
+        for (unsigned i = 0; i < cr->n; i++)
+                orders |= cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
+                          cr->c[i].op == SF_OP_GE;
+        if (max == UINT64_MAX && orders && !ad->t->warned_ordering && !ad->t->warned_budget &&
+            !over_budget(ad, name, d->n_rules)) {
                 bool ordering = false, shared = false;
                 for (unsigned i = 0; i < cr->n; i++)
                         if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
@@ -186,25 +324,52 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                                   name, sf_arch_short_name(ad->t->arch));
                 }
         }
-        for (size_t i = 0; i < d->n_rules; i++) {
-                if (crule_eq(&d->rules[i], cr))
-                        return 0;
-                if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
-                        warn_rule(ad, "overlapping-rules",
-                                  "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
-                                  name, sf_arch_short_name(ad->t->arch));
+        size_t slot = 0;
+        long dup = d->n_rules ? seen_find(ad->t, idx, cr, &slot) : -1;
+        /* the earlier rules up to an equal one (which makes this one a repeat) */
+        size_t upto = dup >= 0 ? (size_t)dup : d->n_rules;
+        if (!ad->t->warned_budget && !over_budget(ad, name, upto))
+                for (size_t i = 0; i < upto; i++)
+                        if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
+                                warn_rule(ad, "overlapping-rules",
+                                          "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
+                                          name, sf_arch_short_name(ad->t->arch));
+        if (dup >= 0)
+                return 0;
+        if (d->n_rules == d->cap_rules) {
+                /* grown geometrically (a copy per rule made profiles quadratic in memory) */
+                size_t cap = d->cap_rules ? d->cap_rules * 2 : 4;
+                sf_crule *v = realloc(d->rules, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                d->rules = v;
+                d->cap_rules = cap;
         }
-        sf_crule *v = sf_arena_alloc(&s->arena, (d->n_rules + 1) * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        if (d->n_rules)
-                memcpy(v, d->rules, d->n_rules * sizeof(*v));
-        v[d->n_rules] = *cr;
-        d->rules = v;
+        if ((ad->t->n_seen + 1) * 2 > ad->t->seen_mask + 1) {
+                if (seen_grow(ad->t) < 0)
+                        return -ENOMEM;
+                seen_find(ad->t, idx, cr, &slot);
+        } else if (!d->n_rules) {
+                seen_find(ad->t, idx, cr, &slot);
+        }
+        ad->t->seen[slot] = (uint64_t)(idx + 1) << 32 | d->n_rules;
+        ad->t->n_seen++;
+        d->rules[d->n_rules] = *cr;
         d->n_rules++;
         d->conditional = true;
         d->action = s->def;
-        return 0;
+        /* The bounds hold only for decisions no later rule makes unconditional,
+         * and for rules whose RET differs from the fallback's (else the lowering
+         * may drop their tests, whose outcomes would not matter). */
+        if (ad->t->ends_uncond[idx] || sf_action_ret(cr->action) == sf_action_ret(s->def))
+                return 0;
+        if (d->is32 || !(cr->n == 1 && cr->c[0].op == SF_OP_EQ))
+                d->n_blocks++;
+        if (d->n_blocks + FIXED_INSNS > SF_BPF_MAX_INSNS) {
+                ad->t->too_big = idx;
+                return -E2BIG;
+        }
+        return count_words(s, ad->t->region, cr);
 }
 
 /* Normalizes one profile condition for the arch; false if it always holds. */
@@ -222,9 +387,9 @@ static bool norm_cond(const sf_arg *a, bool is32, sf_cond *ret)
         return true;
 }
 
-static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
+/* The conjunctions a rule makes on the arch; returns how many. */
+static size_t make_crules(const sf_rule *r, const arch_table *t, sf_crule crs[static SF_PROFILE_MAX_ARGS + 1])
 {
-        const sf_rule *r = &s->p->rules[rule_i];
         bool is32 = !sf_arch_is_64bit(t->arch);
 
         /* Conjunctions: all conditions together, or each alone when an index repeats. */
@@ -232,7 +397,6 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
         for (size_t i = 0; i < r->n_args; i++)
                 for (size_t j = 0; j < i; j++)
                         repeat |= r->args[i].index == r->args[j].index;
-        sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
         size_t n_crs = 0;
         if (!repeat || r->n_args == 0) {
                 sf_crule *cr = &crs[n_crs++];
@@ -256,6 +420,14 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                                 crs[k].c[j] = crs[k].c[j - 1];
                                 crs[k].c[j - 1] = tmp;
                         }
+        return n_crs;
+}
+
+static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
+{
+        const sf_rule *r = &s->p->rules[rule_i];
+        sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
+        size_t n_crs = make_crules(r, t, crs);
 
         adder ad = { .s = s, .t = t, .rule = r, .rule_i = rule_i };
         const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
@@ -267,8 +439,9 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                 ad.name_i = j;
                 for (size_t k = 0; k < n_crs; k++) {
                         crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
-                        if (nr_by_name[idx] >= 0 && add_rule(&ad, idx, &crs[k]) < 0)
-                                return -ENOMEM;
+                        int e = nr_by_name[idx] >= 0 ? add_rule(&ad, idx, &crs[k]) : 0;
+                        if (e < 0)
+                                return e;
                 }
                 uint8_t m = muxes ? s->mux[idx] : 0;
                 long mux_idx = m & 0x80 ? s->ipc_idx : s->socketcall_idx;
@@ -281,28 +454,74 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                         for (unsigned i = 0; i < crs[k].n; i++)
                                 if (crs[k].c[i].index != 0)
                                         cr.c[cr.n++] = crs[k].c[i];
-                        if (add_rule(&ad, mux_idx, &cr) < 0)
-                                return -ENOMEM;
+                        int e = add_rule(&ad, mux_idx, &cr);
+                        if (e < 0)
+                                return e;
                 }
         }
         return 0;
 }
 
+/* Moves the rules of every decision into the arena, at their final size. */
+static int settle(sf_cstate *s, arch_table *t, bool ok)
+{
+        free(t->seen);
+        t->seen = NULL;
+        t->seen_mask = t->n_seen = 0;
+        for (size_t i = 0; i < t->n; i++) {
+                sf_decision *d = &t->d[i];
+                if (!d->cap_rules)
+                        continue;
+                sf_crule *v = ok && d->n_rules ? sf_arena_alloc(&s->arena, d->n_rules * sizeof(*v)) : NULL;
+                if (v)
+                        memcpy(v, d->rules, d->n_rules * sizeof(*v));
+                else if (d->n_rules)
+                        ok = false;
+                free(d->rules);
+                d->rules = v;
+                d->cap_rules = 0;
+        }
+        return ok ? 0 : -ENOMEM;
+}
+
 static int build_table(sf_cstate *s, arch_table *t)
 {
         t->n = sf_syscalls.name_count;
+        t->too_big = -1;
         t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
         t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
-        if (!t->d || !t->set)
+        t->ends_uncond = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->ends_uncond));
+        if (!t->d || !t->set || !t->ends_uncond)
                 return -ENOMEM;
+        /* Which decisions end unconditional, whatever comes before: only the
+         * others can be refused early. */
+        const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
+        for (size_t i = 0; i < s->p->n_rules; i++) {
+                const sf_rule *r = &s->p->rules[i];
+                if (same_action(r->action, s->def))
+                        continue;
+                sf_crule crs[SF_PROFILE_MAX_ARGS + 1];
+                size_t n_crs = make_crules(r, t, crs);
+                bool uncond = false;
+                for (size_t k = 0; k < n_crs; k++)
+                        uncond |= crs[k].n == 0;
+                for (size_t j = 0; uncond && j < r->n_names; j++) {
+                        long idx = s->name_idx[i][j];
+                        if (idx >= 0 && nr_by_name[idx] >= 0)
+                                t->ends_uncond[idx] = true;
+                }
+        }
         for (size_t i = 0; i < s->p->n_rules; i++) {
                 const sf_rule *r = &s->p->rules[i];
                 if (same_action(r->action, s->def))
                         continue; /* libseccomp refuses rules with the default action */
-                if (add_for_arch(s, t, (int)i) < 0)
-                        return -ENOMEM;
+                int e = add_for_arch(s, t, (int)i);
+                if (e < 0) {
+                        settle(s, t, false);
+                        return e;
+                }
         }
-        return 0;
+        return settle(s, t, true);
 }
 
 static bool decision_eq(const sf_decision *a, const sf_decision *b)
@@ -429,12 +648,41 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
         *s->default_d = (sf_decision){ .action = s->def, .src = { -1, -1 } };
         *s->badarch_d = (sf_decision){ .action = s->badarch, .src = { -1, -1 } };
         *s->enosys_d = (sf_decision){ .action = { SF_ACT_ERRNO, ENOSYS }, .src = { -1, -1 } };
+        s->too_big_region = -1;
+        int x86_64_table = -1;
+        for (size_t i = 0; i < n_arches; i++)
+                if (arches[i] == SF_ARCH_X86_64)
+                        x86_64_table = (int)i;
         for (size_t i = 0; i < n_arches; i++) {
-                tables[i] = (arch_table){ .arch = arches[i] };
-                if (build_table(s, &tables[i]) < 0)
+                /* x32 joins x86_64's region when both are targets (below) */
+                unsigned region = arches[i] == SF_ARCH_X32 && x86_64_table >= 0 ? (unsigned)x86_64_table : (unsigned)i;
+                tables[i] = (arch_table){ .arch = arches[i], .region = region };
+                int e = build_table(s, &tables[i]);
+                if (e == -E2BIG && tables[i].too_big < 0) {
+                        free(s->words);
+                        s->words = NULL;
+                        return sf_error_set(err, E2BIG,
+                                            "on %s, argument conditions compare with more than %d distinct values, each a jump of its own: the program cannot fit in the kernel's limit of %d instructions; split the profile or drop conditions",
+                                            sf_arch_short_name(arches[s->too_big_region]),
+                                            SF_BPF_MAX_INSNS - FIXED_INSNS, SF_BPF_MAX_INSNS);
+                }
+                if (e < 0) {
+                        free(s->words);
+                        s->words = NULL;
+                }
+                if (e == -E2BIG) {
+                        const sf_decision *d = &tables[i].d[tables[i].too_big];
+                        return sf_error_set(err, E2BIG,
+                                            "%s on %s: more than %zu distinct argument rules, which cannot fit in the kernel's limit of %d instructions; split the profile or drop conditions",
+                                            sf_syscalls.names[tables[i].too_big], sf_arch_short_name(arches[i]),
+                                            d->n_blocks - 1, SF_BPF_MAX_INSNS);
+                }
+                if (e < 0)
                         return sf_error_set(err, ENOMEM, "out of memory");
         }
 
+        free(s->words);
+        s->words = NULL;
         s->regions = sf_arena_alloc(&s->arena, (n_arches + 1) * sizeof(sf_region));
         if (!s->regions)
                 return sf_error_set(err, ENOMEM, "out of memory");

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "doc/doc.h"
 
@@ -23,10 +24,34 @@ typedef struct parser {
         sf_diags *diags;
         size_t nodes;
         sf_buf tmp;       /* string decoding scratch */
-        void **stack;     /* child scratch shared by all containers */
+        void **stack;     /* child scratch shared by all arrays */
         size_t stack_n, stack_cap;
+        sf_member *mem;   /* member scratch shared by all objects */
+        size_t mem_n, mem_cap;
+        const char *interned[1024]; /* short keys and numbers seen, shared (a profile repeats them) */
         bool failed;
 } parser;
+
+#define INTERN_MAX 24
+
+/* A copy of s in the arena, shared with an earlier equal one when s is short:
+ * "index", "value", "op" and small numbers come back hundreds of thousands of
+ * times in a large profile, 16 bytes each. */
+static const char *intern(parser *ps, const char *s, size_t n)
+{
+        if (n > INTERN_MAX)
+                return sf_arena_strndup(&ps->doc->arena, s, n);
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char)s[i]) * 16777619u;
+        const char **slot = &ps->interned[(h ^ h >> 10) & 1023];
+        if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
+                return *slot;
+        char *c = sf_arena_strndup(&ps->doc->arena, s, n);
+        if (c)
+                *slot = c;
+        return c;
+}
 
 /* Columns count characters, not bytes (UTF-8 continuation bytes are skipped).
  * Values come in order, so counting on from the last one keeps this O(n) even
@@ -123,6 +148,20 @@ static int push(parser *ps, void *item)
         return 0;
 }
 
+static int push_member(parser *ps, const sf_member *m)
+{
+        if (ps->mem_n == ps->mem_cap) {
+                size_t cap = ps->mem_cap ? ps->mem_cap * 2 : 64;
+                sf_member *v = realloc(ps->mem, cap * sizeof(*v));
+                if (!v)
+                        return fail_at(ps, ps->p, "out of memory");
+                ps->mem = v;
+                ps->mem_cap = cap;
+        }
+        ps->mem[ps->mem_n++] = *m;
+        return 0;
+}
+
 /* Returns the number of bytes of the UTF-8 sequence at p, or 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {
@@ -203,7 +242,7 @@ static int hex4(parser *ps, const char *at, uint32_t *ret)
 }
 
 /* Parses the string at ps->p (on the opening quote); the result is in the arena. */
-static int parse_string(parser *ps, const char **ret_s, size_t *ret_len)
+static int parse_string(parser *ps, bool shared, const char **ret_s, size_t *ret_len)
 {
         /* The common case, plain ASCII without escapes, is copied once. */
         const char *q = ps->p + 1;
@@ -211,7 +250,7 @@ static int parse_string(parser *ps, const char **ret_s, size_t *ret_len)
                 q++;
         if (q < ps->end && *q == '"' && (size_t)(q - ps->p - 1) <= SF_DOC_MAX_STRING) {
                 size_t n = (size_t)(q - ps->p - 1);
-                char *s = sf_arena_strndup(&ps->doc->arena, ps->p + 1, n);
+                const char *s = shared ? intern(ps, ps->p + 1, n) : sf_arena_strndup(&ps->doc->arena, ps->p + 1, n);
                 if (!s)
                         return fail_at(ps, ps->p, "out of memory");
                 ps->p = q + 1;
@@ -348,7 +387,7 @@ static int parse_number(parser *ps, sf_node **ret)
         }
         if ((size_t)(p - s) > 1024)
                 return fail_at(ps, s, "number longer than 1024 characters");
-        n->num.text = sf_arena_strndup(&ps->doc->arena, s, (size_t)(p - s));
+        n->num.text = intern(ps, s, (size_t)(p - s));
         if (!n->num.text)
                 return fail_at(ps, s, "out of memory");
         n->num.is_int = is_int;
@@ -374,6 +413,78 @@ static bool match_word(parser *ps, const char *w)
 }
 
 static int parse_value(parser *ps, unsigned depth, sf_node **ret);
+
+/* Objects with more members than this find duplicates with a hash table;
+ * below, a scan of the earlier keys is cheaper. */
+#define SCAN_MAX 16
+
+/* A hash of a key, seeded per process (the kernel's AT_RANDOM bytes) so that a
+ * file cannot be made of keys that all collide. */
+static uint64_t key_hash(const char *k, size_t len)
+{
+        static uint64_t seed;
+        if (!seed) {
+                const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+                uint64_t v = 0x9E3779B97F4A7C15ull;
+                if (r)
+                        memcpy(&v, r, sizeof(v));
+                seed = v | 1;
+        }
+        uint64_t h = seed ^ len;
+        for (size_t i = 0; i < len; i += 8) {
+                uint64_t w = 0;
+                memcpy(&w, k + i, len - i < 8 ? len - i : 8);
+                h = (h ^ w) * 0xC2B2AE3D27D4EB4Full;
+                h ^= h >> 31;
+        }
+        h *= 0x9E3779B97F4A7C15ull;
+        return h ^ h >> 29;
+}
+
+/* The member of the open object (its members are stack[base..]) whose key is
+ * `key`, or NULL (its members are mem[base..]); with more than SCAN_MAX members,
+ * through *ht (slots hold offsets + 1), which grows with the object. */
+static const sf_member *find_key(parser *ps, size_t base, const char *key, size_t klen, uint32_t **ht,
+                                 size_t *mask, bool *oom)
+{
+        size_t cnt = ps->mem_n - base;
+        if (cnt <= SCAN_MAX) {
+                for (size_t i = base; i < ps->mem_n; i++) {
+                        const sf_member *o = &ps->mem[i];
+                        if (strcmp(o->key, key) == 0)
+                                return o;
+                }
+                return NULL;
+        }
+        if (!*ht || (cnt + 1) * 2 > *mask + 1) {
+                size_t cap = 64;
+                while (cap < (cnt + 1) * 4)
+                        cap *= 2;
+                uint32_t *v = calloc(cap, sizeof(*v));
+                if (!v) {
+                        *oom = true;
+                        return NULL;
+                }
+                for (size_t i = 0; i < cnt; i++) {
+                        const sf_member *o = &ps->mem[base + i];
+                        size_t j = (size_t)key_hash(o->key, strlen(o->key)) & (cap - 1);
+                        while (v[j])
+                                j = (j + 1) & (cap - 1);
+                        v[j] = (uint32_t)i + 1;
+                }
+                free(*ht);
+                *ht = v;
+                *mask = cap - 1;
+        }
+        size_t j = (size_t)key_hash(key, klen) & *mask;
+        for (; (*ht)[j]; j = (j + 1) & *mask) {
+                const sf_member *o = &ps->mem[base + (*ht)[j] - 1];
+                if (strcmp(o->key, key) == 0)
+                        return o;
+        }
+        (*ht)[j] = (uint32_t)cnt + 1; /* the caller pushes this key next, at mem[base + cnt] */
+        return NULL;
+}
 
 static int parse_array(parser *ps, unsigned depth, sf_node **ret)
 {
@@ -431,7 +542,9 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
         if (!n)
                 return -EINVAL;
         ps->p++;
-        size_t base = ps->stack_n;
+        size_t base = ps->mem_n;
+        _cleanup_free_ uint32_t *ht = NULL;
+        size_t hmask = 0;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == '}') {
                 ps->p++;
@@ -445,31 +558,32 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                 if (*ps->p != '"')
                         return fail_at(ps, ps->p, "expected a string key in double quotes, found %s",
                                        describe(ps, ps->p, b));
-                if ((ps->stack_n - base) / 2 >= SF_DOC_MAX_ITEMS)
+                if (ps->mem_n - base >= SF_DOC_MAX_ITEMS)
                         return fail_at(ps, ps->p, "more than %d members in one object", SF_DOC_MAX_ITEMS);
-                sf_member *m = sf_arena_alloc(&ps->doc->arena, sizeof(*m));
-                if (!m)
-                        return fail_at(ps, ps->p, "out of memory");
+                /* built here and pushed once its value is parsed (nested objects use
+                 * the scratch above it meanwhile) */
+                sf_member mm = { 0 }, *m = &mm;
                 const char *keyp = ps->p;
                 m->line = ps->line;
                 m->col = col_of(ps, keyp);
                 size_t klen;
-                if (parse_string(ps, &m->key, &klen) < 0)
+                if (parse_string(ps, true, &m->key, &klen) < 0)
                         return -EINVAL;
                 /* Duplicate keys: last-wins in Go and first-wins elsewhere, so a
                  * profile with one means different things to different runtimes. */
-                for (size_t i = base; i < ps->stack_n; i++) {
-                        const sf_member *o = ps->stack[i];
-                        if (strcmp(o->key, m->key) == 0)
-                                return fail_at(ps, keyp, "duplicate key \"%s\" (first at line %u, column %u)",
-                                               m->key, o->line, o->col);
-                }
+                bool oom = false;
+                const sf_member *o = find_key(ps, base, m->key, klen, &ht, &hmask, &oom);
+                if (oom)
+                        return fail_at(ps, keyp, "out of memory");
+                if (o)
+                        return fail_at(ps, keyp, "duplicate key \"%s\" (first at line %u, column %u)", m->key,
+                                       o->line, o->col);
                 skip_ws(ps);
                 if (ps->p >= ps->end || *ps->p != ':')
                         return fail_at(ps, ps->p, "expected ':' after key \"%s\", found %s", m->key,
                                        describe(ps, ps->p, b));
                 ps->p++;
-                if (parse_value(ps, depth + 1, &m->val) < 0 || push(ps, m) < 0)
+                if (parse_value(ps, depth + 1, &m->val) < 0 || push_member(ps, m) < 0)
                         return -EINVAL;
                 skip_ws(ps);
                 if (ps->p < ps->end && *ps->p == ',') {
@@ -487,14 +601,13 @@ static int parse_object(parser *ps, unsigned depth, sf_node **ret)
                         return fail_at(ps, open, "unterminated object (expected '}')");
                 return fail_at(ps, ps->p, "expected ',' or '}' after a member, found %s", describe(ps, ps->p, b));
         }
-        size_t cnt = ps->stack_n - base;
+        size_t cnt = ps->mem_n - base;
         n->obj.v = sf_arena_alloc(&ps->doc->arena, cnt * sizeof(sf_member));
         if (!n->obj.v)
                 return fail_at(ps, open, "out of memory");
-        for (size_t i = 0; i < cnt; i++)
-                n->obj.v[i] = *(sf_member *)ps->stack[base + i];
+        memcpy(n->obj.v, ps->mem + base, cnt * sizeof(sf_member));
         n->obj.n = cnt;
-        ps->stack_n = base;
+        ps->mem_n = base;
         *ret = n;
         return 0;
 }
@@ -515,7 +628,7 @@ static int parse_value(parser *ps, unsigned depth, sf_node **ret)
                 return parse_array(ps, depth, ret);
         case '"': {
                 n = new_node(ps, SF_NODE_STR, ps->p);
-                if (!n || parse_string(ps, &n->str.s, &n->str.len) < 0)
+                if (!n || parse_string(ps, false, &n->str.s, &n->str.len) < 0)
                         return -EINVAL;
                 *ret = n;
                 return 0;
@@ -580,6 +693,7 @@ int sf_json_parse(const char *data, size_t len, const char *file, sf_doc *doc, s
                 }
         }
         free(ps.stack);
+        free(ps.mem);
         sf_buf_release(&ps.tmp);
         return r < 0 ? -EINVAL : 0;
 }

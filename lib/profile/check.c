@@ -101,7 +101,11 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                         const char *name = r->names[j];
                         const char *path = sf_rule_name_path(r, j, pathbuf, sizeof(pathbuf));
                         if (!sf_syscall_known(name)) {
-                                const char *s = sf_syscall_suggest(name);
+                                /* a hint only for the findings that are kept: past the
+                                 * limit they are only counted, and a profile can hold
+                                 * 65,536 unknown names */
+                                bool kept = d && d->n < (d->max ? d->max : 1000);
+                                const char *s = kept ? sf_syscall_suggest(name) : NULL;
                                 if (s)
                                         snprintf(hint, sizeof(hint), "did you mean \"%s\"?", s);
                                 add(d, p, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "unknown-syscall",

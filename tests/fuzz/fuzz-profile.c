@@ -5,8 +5,15 @@
  *   - the canonical Docker JSON loads again and writes out to the same bytes;
  *   - every compiled program passes the kernel's checks (sf_bpf_validate);
  *   - a syscall the kernel's action cache would allow is allowed by the program.
- * A broken property aborts, so libFuzzer keeps the input as a crash. */
+ * A broken property aborts, so libFuzzer keeps the input as a crash.
+ *
+ * Structured mode: an input whose first byte is 0x01 is not a profile but a
+ * recipe for a large one of a hostile shape (many argument rules on one
+ * syscall, many rules, one object with many keys, many unknown names), so the
+ * fuzzer reaches sizes where cost, not correctness, breaks; run with
+ * -malloc_limit_mb to catch an allocation that grows with the square. */
 #include <linux/audit.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,9 +156,107 @@ static void check_compile(const sf_profile *p, const uint8_t *data, size_t size)
         sf_diags_release(&diags);
 }
 
+/* A growing text for the structured mode (aborts on ENOMEM: libFuzzer reports it). */
+typedef struct text {
+        char *s;
+        size_t n, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+        for (;;) {
+                va_list ap;
+                va_start(ap, fmt);
+                int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+                va_end(ap);
+                if (k < 0)
+                        fail("vsnprintf", NULL);
+                if (t->s && t->n + (size_t)k < t->cap) {
+                        t->n += (size_t)k;
+                        return;
+                }
+                size_t cap = t->cap ? t->cap * 2 : 4096;
+                while (cap < t->n + (size_t)k + 1)
+                        cap *= 2;
+                char *v = realloc(t->s, cap);
+                if (!v)
+                        fail("out of memory", NULL);
+                t->s = v;
+                t->cap = cap;
+        }
+}
+
+static const char *const names[] = { "read", "write", "open", "close", "socket", "ioctl", "mmap", "clone",
+                                     "execve", "futex", "sendto", "personality" };
+static const char *const ops[] = { "SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",
+                                   "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+
+/* The recipe: shape, a count (two bytes), then seed bytes used in turn for
+ * values, operators, indexes, actions and names. */
+static char *expand(const uint8_t *d, size_t n, size_t *ret_len)
+{
+        if (n < 4)
+                return NULL;
+        unsigned shape = d[1] % 4, count = (unsigned)d[2] << 8 | d[3];
+        const uint8_t *seed = d + 4;
+        size_t n_seed = n - 4, at = 0;
+#define SEED() (n_seed ? seed[at++ % n_seed] : (uint8_t)at++)
+        text t = { 0 };
+        if (shape == 2) { /* one object, many keys; a seed byte may repeat one */
+                count %= 65540;
+                put(&t, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":{");
+                for (unsigned i = 0; i < count; i++) {
+                        uint8_t b = SEED();
+                        put(&t, "%s\"k%u\":%u", i ? "," : "", b == 0xff && i ? i / 2 : i, b);
+                }
+                put(&t, "}}");
+        } else {
+                /* unknown names: 1024 rules (4096 names), since check's duplicate-name and
+                 * conflicting-actions tests still compare every pair of names */
+                count %= shape == 3 ? 1025 : 16390;
+                put(&t, "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86\"],\"syscalls\":[");
+                for (unsigned i = 0; i < count; i++) {
+                        uint8_t b = SEED();
+                        put(&t, "%s{\"names\":[", i ? "," : "");
+                        if (shape == 3) /* unknown names, typos of known ones */
+                                for (unsigned k = 0; k < 4; k++)
+                                        put(&t, "%s\"%sq%u\"", k ? "," : "", names[SEED() % 12], i * 4 + k);
+                        else
+                                put(&t, "\"%s\"", shape == 0 ? "read" : names[b % 12]);
+                        put(&t, "],\"action\":\"%s\"", b & 1 ? "SCMP_ACT_ALLOW" : "SCMP_ACT_LOG");
+                        if (shape != 3) {
+                                unsigned n_args = 1 + SEED() % 6;
+                                put(&t, ",\"args\":[");
+                                for (unsigned a = 0; a < n_args; a++) {
+                                        uint64_t v = (uint64_t)SEED() << (SEED() % 8 * 8) | i;
+                                        put(&t, "%s{\"index\":%u,\"value\":%llu,\"valueTwo\":%u,\"op\":\"%s\"}",
+                                            a ? "," : "", shape == 0 ? 0 : SEED() % 6, (unsigned long long)v,
+                                            SEED(), ops[SEED() % 7]);
+                                }
+                                put(&t, "]");
+                        }
+                        put(&t, "}");
+                }
+                put(&t, "]}");
+        }
+#undef SEED
+        *ret_len = t.n;
+        return t.s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+        uint8_t *recipe = NULL;
+        if (size && data[0] == 0x01) {
+                size_t len = 0;
+                recipe = (uint8_t *)expand(data, size, &len);
+                if (!recipe)
+                        return 0;
+                data = recipe;
+                size = len;
+        }
         /* Bit 4 of the first byte picks the parser: it is set in '{' and '[' and
          * clear in letters, '-', '#' and whitespace, so the seeds start in their own
          * parser and one mutation sends them to the other. */
@@ -167,6 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         fail("loading failed without an error", NULL);
                 sf_error_free(err);
                 sf_diags_release(&diags);
+                free(recipe);
                 return 0;
         }
         for (size_t i = 0; i < n; i++) {
@@ -177,5 +283,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         sf_profiles_free(v, n);
         sf_diags_release(&diags);
+        free(recipe);
         return 0;
 }
