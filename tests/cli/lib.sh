@@ -133,7 +133,8 @@ feature()
                 [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ] || why="one CPU"
                 ;;
         *)
-                why=$("$SF_PROBE" "$1" 2>&1) && return 0
+                "$SF_PROBE" "$1" >"$SCRATCH/probe.out" 2>&1 && return 0
+                why=$(head -n 1 "$SCRATCH/probe.out")
                 [ -n "$why" ] || why="the probe of $1 failed"
                 ;;
         esac
