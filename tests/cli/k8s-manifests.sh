@@ -10,7 +10,7 @@ SCHEMA=$SF_SOURCE/tests/k8s-schema
 REAL=$MANIFESTS
 K8S=$SF_SOURCE/tests/data/k8s
 
-plan 23
+plan 24
 
 # validate FILE...: the schema validator; its report in $SCRATCH/validate.out.
 validate()
@@ -80,6 +80,19 @@ ldd "$SYSFENCE" | awk '$1 ~ /^lib/ { print $1 }' | while read -r lib; do
 done >"$SCRATCH/libs"
 [ -s "$SCRATCH/libs" ] && fail "sysfence links libraries the runtime image lacks (it installs libyaml-0-2): $(cat "$SCRATCH/libs")"
 done_test "deploy/Containerfile: Debian 12 build and runtime stages, /usr/bin/sysfence running the agent; libyaml is all it links"
+
+# What the build stage copies is enough for its meson setup (it lacked
+# meson_options.txt once, and the image could not be built at all).
+mkdir -p "$SCRATCH/cf/src"
+sed -n 's/^COPY \([^-][^ ]*\( [^ ]*\)*\) [^ ]*$/\1/p' "$CF" | tr ' ' '\n' | while read -r f; do
+        [ -n "$f" ] || continue
+        mkdir -p "$SCRATCH/cf/src/$(dirname "$f")"
+        cp -r "$SF_SOURCE/$f" "$SCRATCH/cf/src/$(dirname "$f")/" || echo "$f"
+done >"$SCRATCH/cf/missing"
+[ -s "$SCRATCH/cf/missing" ] && fail "the Containerfile copies what the checkout lacks: $(cat "$SCRATCH/cf/missing")"
+(cd "$SCRATCH/cf/src" && meson setup "$SCRATCH/cf/build" --prefix=/usr -Debpf=disabled) >"$SCRATCH/cf/setup.log" 2>&1 ||
+        fail "meson setup on what the Containerfile copies fails: $(grep -m1 -i error "$SCRATCH/cf/setup.log")"
+done_test "deploy/Containerfile copies all its meson setup reads (the build stage configures from exactly those files)"
 
 sf k8s manifests
 cmp -s "$OUT" "$SCRATCH/default.yaml" || fail "two runs differ"
