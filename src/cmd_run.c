@@ -4,6 +4,7 @@
  * before execve, with no_new_privs.  Any failure before the exec is fatal: the
  * command never runs unconfined. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,6 +90,8 @@ typedef struct denial {
 } denial;
 typedef struct killer {
         pid_t pid;
+        pid_t marker;     /* the barrier's process (see audit_barrier) */
+        bool marker_seen;
         sf_audit_record rec;
         bool found;
         denial denied[MAX_DENIALS];
@@ -127,6 +130,10 @@ static void on_record(void *ctx, const sf_audit_record *rec)
 {
         killer *k = ctx;
         uint32_t act = rec->code & SECCOMP_RET_ACTION_FULL;
+        if (k->marker > 0 && rec->pid == k->marker) {
+                k->marker_seen = true;
+                return;
+        }
         if (rec->pid != k->pid && !(act == SECCOMP_RET_ERRNO && descends(rec->pid, k->pid)))
                 return;
         if (act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_KILL_PROCESS) {
@@ -145,6 +152,59 @@ static void on_record(void *ctx, const sf_audit_record *rec)
                 }
                 k->denied[k->n_denied++] = (denial){ .arch = rec->arch, .name = rec->syscall_name,
                                                                    .nr = rec->syscall, .count = 1 };
+        }
+}
+
+/* The kernel hands audit records to the netlink group from one queue, in
+ * order, through its kauditd thread (late on a busy machine): a record of our
+ * own made after the command ended comes after all of the command's.  A child
+ * logs one getppid (a LOG filter) and every record is read until it arrives,
+ * for 2 s at most.  A few milliseconds, as root only. */
+static void audit_barrier(int audit_fd, killer *k)
+{
+        /* no LOG record to wait for where the kernel logs no LOG action */
+        char logged[256] = " ";
+        int fd = open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, logged + 1, sizeof(logged) - 3) : -1;
+        if (fd >= 0)
+                close(fd);
+        if (n <= 0)
+                return;
+        logged[n + 1] = ' ';
+        logged[n + 2] = 0;
+        for (char *c = logged; *c; c++)
+                if (*c == '\n')
+                        *c = ' ';
+        if (!strstr(logged, " log "))
+                return;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return;
+        if (pid == 0) {
+                struct sock_filter f[] = {
+                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_LOG),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                };
+                struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+                    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+                        syscall(__NR_getppid);
+                syscall(__NR_exit_group, 0);
+        }
+        k->marker = pid;
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (!k->marker_seen) {
+                int rd = sf_audit_netlink_read(audit_fd, 200, on_record, k);
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+                if ((rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) || ms >= 2000)
+                        break;
         }
 }
 
@@ -389,9 +449,9 @@ int cmd_run(int argc, char **argv)
                         }
                 }
         }
-        /* what came just before the exit */
-        while (audit_fd >= 0 && sf_audit_netlink_read(audit_fd, 50, on_record, &k) > 0)
-                ;
+        /* everything the command made reaches us before the barrier's record */
+        if (audit_fd >= 0 && !quiet)
+                audit_barrier(audit_fd, &k);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
 
