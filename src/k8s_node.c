@@ -524,7 +524,8 @@ static int agent_sync(agent *a)
         if (k8s_state_load(a->dirfd, &st, &msg) < 0) {
                 /* Unknown ownership: remove nothing, and start a new record. */
                 if (!a->state_warned)
-                        agent_log("%s; it is replaced, and files it listed are no longer removed", msg);
+                        agent_log("%s/%s; not trusted: it is replaced, and no file it lists is removed", a->dir,
+                                  msg);
                 a->state_warned = true;
                 k8s_state_release(&st);
                 free(TAKE_PTR(msg));
