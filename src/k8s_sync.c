@@ -693,7 +693,11 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
         }
         if (lr == 0 && !snapshot_name_ok(snap)) {
                 sf_buf b = { 0 };
-                k8s_name_escape(&b, snap);
+                for (const unsigned char *p = (const unsigned char *)snap; *p; p++) /* printable, one line */
+                        if (*p > ' ' && *p < 0x7f && *p != '\\' && *p != '"')
+                                sf_buf_putc(&b, (char)*p);
+                        else
+                                sf_buf_printf(&b, "\\x%02x", *p);
                 sf_buf_printf(m, "%s/..data: points to \"%s\", not to a ..<timestamp> dir beside it; refusing to follow it",
                               dir, b.s ? b.s : "");
                 sf_buf_release(&b);

@@ -391,6 +391,7 @@ json_ok "$FD/.sysfence-agent.json" || fail "no state file"
 done_test "a forged state entry (the right sha256, another file's inode) removes nothing; said once; the record holds device and inode"
 
 # the same forgery with admin.json's own inode, in a state file too large to be the agent's
+cp "$SEED/violation.json" "$FD/admin.json"
 forge "$FD" admin.json admin.json 8400000
 rm "$SCRATCH/hsrc/a.json"
 sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
