@@ -54,7 +54,11 @@ static const char agent_usage[] =
         "..data symlink swapped to a new timestamped directory) with inotify, validates\n"
         "and compiles each profile for this node before it installs it, writes\n"
         "atomically, never replaces a good copy by an invalid profile, and removes only\n"
-        "files it installed (listed in ROOT/seccomp/NAME/" K8S_STATE_NAME ").\n"
+        "files it installed (listed in ROOT/seccomp/NAME/" K8S_STATE_NAME " by sha256,\n"
+        "device and inode).  ROOT/seccomp and NAME must not be symlinks, a key is read\n"
+        "only as a regular file (never through a symlink), ..data only as a symlink to\n"
+        "a ..name beside it; key names must be ConfigMap keys.  Files keep the source's\n"
+        "mode, at most 0644.\n"
         "One line on stderr per event: installed, updated, removed, rejected.\n"
         "\n"
         "  --source DIR        the ConfigMap volume (or a plain directory)\n"
@@ -293,7 +297,7 @@ int k8s_install(int argc, char **argv)
         k8s_dir_clean_tmp(dirfd);
         size_t written = 0;
         for (size_t i = 0; i < n; i++) {
-                r = k8s_write_at(dirfd, items[i].name, items[i].prep.bytes, items[i].prep.len);
+                r = k8s_write_at(dirfd, items[i].name, items[i].prep.bytes, items[i].prep.len, 0644);
                 if (r < 0) {
                         cli_error(o.cmd, "%s/%s: cannot write: %s", dir, items[i].name, strerror(-r));
                         status = EXIT_INVALID;
@@ -428,6 +432,26 @@ static bool in_source(const k8s_source *src, const char *name)
         return false;
 }
 
+/* A key's file in the making: written to a temporary, then renamed. */
+typedef struct pending {
+        bool existed;            /* a file had its name */
+        bool staged;             /* tmp is written and not yet renamed */
+        bool was_owned;          /* the record named it before (was) */
+        k8s_owned was;           /* that record (name not set) */
+        char tmp[K8S_TMP_NAME];
+        struct stat st;          /* of tmp: the inode the name gets */
+} pending;
+
+static void write_failed(agent *a, k8s_entry *e, int r)
+{
+        e->verdict = K8S_FAILED;
+        free(e->error);
+        sf_buf eb = { 0 };
+        sf_buf_printf(&eb, "%s/%s: cannot write: %s", a->dir, e->name, strerror(-r));
+        e->error = sf_buf_steal(&eb);
+        agent_log("failed %s: %s", e->name, e->error ? e->error : strerror(-r));
+}
+
 /* One pass: make the kubelet's dir hold the source's profiles.  Returns the
  * number of keys not installed and current, or -1 when the pass could not run
  * or could not write (the source unreadable, a full disk): try again later. */
@@ -444,6 +468,7 @@ static int agent_sync(agent *a)
         k8s_prepared *prep = calloc(n ? n : 1, sizeof(*prep));
         k8s_state st = { 0 };
         int lockfd = -1, bad = 0, result = -1;
+        pending *pend = NULL;
         bool io_failed = false; /* try again later, even if nothing changes */
         bool changed = false;
         if (!ent || !prep)
@@ -456,11 +481,12 @@ static int agent_sync(agent *a)
                 if (!(e->name = strdup(k->name)))
                         goto oom;
                 memcpy(e->src_sha, k->sha, sizeof(e->src_sha));
+                e->mode = k->mode;
                 const k8s_entry *c = cache_find(a, k);
-                if (!k8s_name_ok(k->name)) {
+                if (k->reject) {
+                        /* k->name is escaped: it cannot forge a log line */
                         sf_buf eb = { 0 };
-                        sf_buf_printf(&eb, "%s/%s: the key cannot name a file (at most 253 bytes)", a->o.source,
-                                      k->name);
+                        sf_buf_printf(&eb, "%s/%s: %s", a->o.source, k->name, k->reject);
                         e->verdict = K8S_REJECTED;
                         if (!(e->error = sf_buf_steal(&eb)))
                                 goto oom;
@@ -482,8 +508,9 @@ static int agent_sync(agent *a)
                 if (r < 0)
                         goto oom;
                 if (r == 1) {
+                        /* the reason without the text: others read the log and the state */
                         e->verdict = K8S_REJECTED;
-                        e->error = TAKE_PTR(prep[i].error);
+                        e->error = TAKE_PTR(prep[i].reason);
                         /* logged below, once the dir says whether a good copy stays */
                 } else {
                         e->verdict = K8S_INSTALLED;
@@ -501,7 +528,8 @@ static int agent_sync(agent *a)
         if (k8s_state_load(a->dirfd, &st, &msg) < 0) {
                 /* Unknown ownership: remove nothing, and start a new record. */
                 if (!a->state_warned)
-                        agent_log("%s; it is replaced, and files it listed are no longer removed", msg);
+                        agent_log("%s/%s; not trusted: it is replaced, and no file it lists is removed", a->dir,
+                                  msg);
                 a->state_warned = true;
                 k8s_state_release(&st);
                 free(TAKE_PTR(msg));
@@ -510,26 +538,26 @@ static int agent_sync(agent *a)
         if (!(st.source = strdup(a->o.source)))
                 goto oom;
 
-        /* which files must be written; claim those not yet ours first, so that a
-         * kill between the write and the record cannot orphan a file */
-        bool *need = calloc(n ? n : 1, sizeof(bool));
-        bool *existed = calloc(n ? n : 1, sizeof(bool));
-        if (!need || !existed) {
-                free(need);
-                free(existed);
+        /* Which files must be written.  Each is written to a temporary first, and
+         * the record claims the temporary's inode (the file's once renamed) and
+         * the one it replaces before any rename: a kill at any point leaves the
+         * name on a file the record proves the agent's. */
+        pend = calloc(n ? n : 1, sizeof(*pend));
+        if (!pend)
                 goto oom;
-        }
         bool claimed = false;
         for (size_t i = 0; i < n; i++) {
+                pending *pe = &pend[i];
                 char have[K8S_SHA_HEX] = "";
                 struct stat now = { 0 };
                 int hr;
                 if (ent[i].verdict == K8S_REJECTED) {
                         /* nothing to write: only whether a copy stays matters */
-                        existed[i] = fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
+                        pe->existed = !src.v[i].reject &&
+                                      fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
                         if (!cache_find(a, &src.v[i]))
                                 agent_log("rejected %s: %s%s", ent[i].name, ent[i].error,
-                                          existed[i] ? " (the installed copy stays)" : "");
+                                          pe->existed ? " (the installed copy stays)" : "");
                         continue;
                 }
                 if (ent[i].id_ok && fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -539,41 +567,25 @@ static int agent_sync(agent *a)
                 } else {
                         hr = k8s_hash_at(a->dirfd, ent[i].name, have, &now);
                         ent[i].id = now;
-                        ent[i].id_ok = hr == 0 && strcmp(have, ent[i].sha) == 0 && S_ISREG(now.st_mode);
+                        ent[i].id_ok = hr == 0 && strcmp(have, ent[i].sha) == 0 && S_ISREG(now.st_mode) &&
+                                       (now.st_mode & 07777) == ent[i].mode;
                 }
-                existed[i] = hr != -ENOENT;
+                pe->existed = hr != -ENOENT;
+                k8s_fid found = { 0 };
+                if (hr == 0)
+                        k8s_fid_set(&found, have, &now);
                 k8s_owned *ow = k8s_state_owned(&st, ent[i].name);
-                if (hr == 0 && strcmp(have, ent[i].sha) == 0) {
+                bool mine = ow && hr == 0 && k8s_owned_is(ow, &found);
+                if (hr == 0 && strcmp(have, ent[i].sha) == 0 && (now.st_mode & 07777) == ent[i].mode) {
                         /* current; a file someone else put there with these bytes stays theirs */
-                        if (ow)
-                                k8s_state_own(&st, ent[i].name, ent[i].sha, NULL);
+                        if (mine) {
+                                k8s_state_own(&st, ent[i].name, &found, NULL); /* the name is there: no allocation */
+                        } else if (ow) {
+                                agent_log("no longer claims %s: it is not the file the agent installed", ent[i].name);
+                                k8s_state_disown(&st, ent[i].name);
+                        }
                         continue;
                 }
-                need[i] = true;
-                /* the record names both the bytes there now (if they are the
-                 * agent's) and those about to replace them */
-                const char *prev = ow && hr == 0 && k8s_owned_is(ow, have) ? have : NULL;
-                if (k8s_state_own(&st, ent[i].name, ent[i].sha, prev) < 0) {
-                        free(need);
-                        free(existed);
-                        goto oom;
-                }
-                claimed = true;
-        }
-        if (claimed) {
-                int r = k8s_state_save(a->dirfd, &st, &a->saved);
-                if (r < 0) {
-                        agent_log("%s/" K8S_STATE_NAME ": cannot write: %s", a->dir, strerror(-r));
-                        free(need);
-                        free(existed);
-                        goto out;
-                }
-        }
-
-        /* 3. write */
-        for (size_t i = 0; i < n; i++) {
-                if (!need[i])
-                        continue;
                 if (!prep[i].bytes) {
                         /* a cached verdict, and the file went missing or stale: prepare again */
                         sf_buf disp = { 0 };
@@ -581,30 +593,62 @@ static int agent_sync(agent *a)
                         int r = disp.oom ? -ENOMEM
                                          : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, &prep[i], NULL);
                         sf_buf_release(&disp);
-                        if (r != 0) {
-                                free(need);
-                                free(existed);
+                        if (r != 0)
                                 goto oom;
-                        }
                 }
-                int r = k8s_write_at(a->dirfd, ent[i].name, prep[i].bytes, prep[i].len);
+                int r = k8s_tmp_write(a->dirfd, prep[i].bytes, prep[i].len, ent[i].mode, pe->tmp, &pe->st);
                 if (r < 0) {
-                        ent[i].verdict = K8S_FAILED;
+                        write_failed(a, &ent[i], r);
                         io_failed = true;
-                        sf_buf eb = { 0 };
-                        sf_buf_printf(&eb, "%s/%s: cannot write: %s", a->dir, ent[i].name, strerror(-r));
-                        ent[i].error = sf_buf_steal(&eb);
-                        agent_log("failed %s: %s", ent[i].name, ent[i].error ? ent[i].error : strerror(-r));
+                        continue;
+                }
+                pe->staged = true;
+                if (ow) {
+                        pe->was_owned = true;
+                        pe->was = *ow;
+                        pe->was.name = NULL;
+                }
+                k8s_fid cur;
+                k8s_fid_set(&cur, ent[i].sha, &pe->st);
+                /* the bytes there now stay claimed only if the record proves them the agent's */
+                if (k8s_state_own(&st, ent[i].name, &cur, mine ? &found : NULL) < 0)
+                        goto oom;
+                claimed = true;
+        }
+        if (claimed) {
+                int r = k8s_state_save(a->dirfd, &st, &a->saved);
+                if (r < 0) {
+                        agent_log("%s/" K8S_STATE_NAME ": cannot write: %s", a->dir, strerror(-r));
+                        goto out;
+                }
+        }
+
+        /* 3. rename each temporary to its name */
+        for (size_t i = 0; i < n; i++) {
+                pending *pe = &pend[i];
+                if (!pe->staged)
+                        continue;
+                pe->staged = false;
+                int r = k8s_tmp_commit(a->dirfd, pe->tmp, ent[i].name);
+                if (r < 0) {
+                        write_failed(a, &ent[i], r);
+                        io_failed = true;
+                        /* the claim is on an inode that never got the name: back to the old one */
+                        if (pe->was_owned)
+                                k8s_state_own(&st, ent[i].name, &pe->was.cur, pe->was.prev.sha[0] ? &pe->was.prev : NULL);
+                        else
+                                k8s_state_disown(&st, ent[i].name);
                         continue;
                 }
                 changed = true;
                 touched_add(a, ent[i].name);
+                ent[i].id = pe->st;
                 ent[i].id_ok = fstatat(a->dirfd, ent[i].name, &ent[i].id, AT_SYMLINK_NOFOLLOW) == 0;
-                k8s_state_own(&st, ent[i].name, ent[i].sha, NULL); /* the name is there: no allocation */
-                agent_log("%s %s", existed[i] ? "updated" : "installed", ent[i].name);
+                k8s_fid cur;
+                k8s_fid_set(&cur, ent[i].sha, &pe->st);
+                k8s_state_own(&st, ent[i].name, &cur, NULL); /* the name is there: no allocation */
+                agent_log("%s %s", pe->existed ? "updated" : "installed", ent[i].name);
         }
-        free(need);
-        free(existed);
 
         /* 4. remove what the agent installed and the source no longer has */
         for (size_t i = 0; i < st.n_owned;) {
@@ -616,8 +660,12 @@ static int agent_sync(agent *a)
                 /* only the very bytes the agent wrote: a file someone changed since,
                  * or one whose name was claimed by a write a kill cut short, stays */
                 char have[K8S_SHA_HEX];
-                int hr = k8s_hash_at(a->dirfd, name, have, NULL);
-                if ((hr == 0 && !k8s_owned_is(&st.owned[i], have)) || hr == -EISDIR || hr == -EBADFD) {
+                struct stat now;
+                int hr = k8s_hash_at(a->dirfd, name, have, &now);
+                k8s_fid found = { 0 };
+                if (hr == 0)
+                        k8s_fid_set(&found, have, &now);
+                if ((hr == 0 && !k8s_owned_is(&st.owned[i], &found)) || hr == -EISDIR || hr == -EBADFD) {
                         agent_log("left %s: it is not the file the agent installed", name);
                         changed = true;
                         k8s_state_disown(&st, name);
@@ -664,6 +712,11 @@ static int agent_sync(agent *a)
 oom:
         agent_log("out of memory");
 out:
+        /* temporaries of a pass cut short (the record could not be saved) */
+        for (size_t i = 0; pend && i < n; i++)
+                if (pend[i].staged)
+                        unlinkat(a->dirfd, pend[i].tmp, 0);
+        free(pend);
         if (lockfd >= 0)
                 close(lockfd);
         k8s_state_release(&st);
@@ -767,8 +820,11 @@ int k8s_agent(int argc, char **argv)
                 wd_src = inotify_add_watch(ifd, a.o.source,
                                            IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE |
                                                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
-                /* someone deleting or overwriting an installed file: put it back */
-                int wd_dir = inotify_add_watch(ifd, a.dir,
+                /* someone deleting or overwriting an installed file: put it back.
+                 * Watched through the fd: the path might be swapped for a symlink since. */
+                char self[64];
+                snprintf(self, sizeof(self), "/proc/self/fd/%d", a.dirfd);
+                int wd_dir = inotify_add_watch(ifd, self,
                                                IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ONLYDIR);
                 if (wd_src < 0 || wd_dir < 0) {
                         cli_error(a.o.cmd, "%s: cannot watch: %s", wd_src < 0 ? a.o.source : a.dir, strerror(errno));
@@ -866,7 +922,10 @@ int k8s_status(int argc, char **argv)
         int dirfd = -1;
         _cleanup_free_ char *dir = NULL;
         k8s_state st = { 0 };
-        if (k8s_dir_open(o.root, o.subdir, false, &dirfd, &dir, &msg) < 0)
+        int dr = k8s_dir_open(o.root, o.subdir, false, &dirfd, &dir, &msg);
+        if (dr < 0 && dr != -ENOENT)
+                cli_error(o.cmd, "%s", msg ? msg : strerror(-dr)); /* e.g. a symlink: not the agent's dir */
+        if (dr < 0)
                 free(TAKE_PTR(msg)); /* every profile is then missing */
         else if (k8s_state_load(dirfd, &st, &msg) < 0)
                 free(TAKE_PTR(msg)); /* no verdicts to reuse: decide each here */
@@ -880,7 +939,11 @@ int k8s_status(int argc, char **argv)
                 char want[K8S_SHA_HEX] = "";
                 _cleanup_free_ char *error = NULL;
                 const k8s_entry *e = k8s_state_entry(&st, k->name);
-                if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict != K8S_FAILED) {
+                if (k->reject) {
+                        sf_buf eb = { 0 };
+                        sf_buf_printf(&eb, "%s/%s: %s", o.source, k->name, k->reject); /* the name is escaped */
+                        error = sf_buf_steal(&eb);
+                } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict != K8S_FAILED) {
                         /* the agent's verdict on this very text */
                         if (e->verdict == K8S_REJECTED)
                                 error = strdup(e->error ? e->error : "invalid");
@@ -903,22 +966,19 @@ int k8s_status(int argc, char **argv)
                                 return EXIT_INVALID;
                         }
                         if (r == 1)
-                                error = TAKE_PTR(p.error);
+                                error = TAKE_PTR(p.reason); /* the profile's text is not repeated */
                         else
                                 memcpy(want, p.sha, sizeof(want));
                         k8s_prepared_release(&p);
                 }
                 char have[K8S_SHA_HEX] = "";
-                int hr = dirfd >= 0 ? k8s_hash_at(dirfd, k->name, have, NULL) : -ENOENT;
-                if (!k8s_name_ok(k->name)) {
-                        what = "rejected";
-                        free(error);
-                        error = strdup("the key cannot name a file");
-                } else if (error)
+                struct stat now = { 0 };
+                int hr = dirfd >= 0 && !k->reject ? k8s_hash_at(dirfd, k->name, have, &now) : -ENOENT;
+                if (error || k->reject)
                         what = "rejected";
                 else if (hr == -ENOENT)
                         what = "missing";
-                else if (hr < 0 || strcmp(have, want) != 0)
+                else if (hr < 0 || strcmp(have, want) != 0 || (now.st_mode & 07777) != k->mode)
                         what = "stale";
                 else
                         current++;

@@ -145,6 +145,62 @@ static char *first_error(const sf_diags *d, size_t from, const char *display, co
         return one_line(sf_buf_steal(&b));
 }
 
+/* The loader's diagnostics quote the bad value, and a rejected key's text is a
+ * pod author's: for the log, status and the world-readable state file, only
+ * where (file:line:col), the JSON path (the loader builds it from the schema's
+ * field names and indexes, never from a value; anything else is dropped) and
+ * the kind of error. */
+static bool path_is_schema(const char *p)
+{
+        for (; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("._[]", *p)))
+                        return false;
+        return true;
+}
+
+static const char *kind_of(const char *id)
+{
+        static const struct {
+                const char *id, *what;
+        } kinds[] = {
+                { "invalid", "invalid value" },
+                { "json-syntax", "not valid JSON" },
+                { "yaml-syntax", "not valid YAML" },
+                { "unknown-syscall", "unknown syscall name (strict)" },
+                { "too-large", "too large" },
+                { "empty", "no profile in the file" },
+                { "duplicate-name", "two profiles with one name" },
+                { "notify-without-listener", "SCMP_ACT_NOTIFY without a listener" },
+                { "notify-default", "SCMP_ACT_NOTIFY as the default action" },
+                { "conflicting-actions", "one syscall with conflicting actions" },
+        };
+        for (size_t i = 0; id && i < ARRAY_SIZE(kinds); i++)
+                if (strcmp(kinds[i].id, id) == 0)
+                        return kinds[i].what;
+        return "invalid profile";
+}
+
+static char *quiet_reason(const sf_diags *d, size_t from, const char *display, const sf_error *err)
+{
+        sf_buf b = { 0 };
+        for (size_t i = from; i < d->n; i++) {
+                const sf_diag *g = &d->v[i];
+                if (g->severity != SF_SEV_ERROR)
+                        continue;
+                sf_buf_puts(&b, display);
+                if (g->line)
+                        sf_buf_printf(&b, ":%u:%u", g->line, g->col);
+                if (g->path && g->path[0] && strlen(g->path) <= 200 && path_is_schema(g->path))
+                        sf_buf_printf(&b, ": %s", g->path);
+                sf_buf_printf(&b, ": error: %s", kind_of(g->id));
+                return sf_buf_steal(&b);
+        }
+        sf_buf_printf(&b, "%s: error: %s", display,
+                      err && err->code == E2BIG ? "too large to compile for this node" : "invalid profile");
+        return sf_buf_steal(&b);
+}
+
 static bool is_runtime_json(const sf_profile *p, const char *data, size_t len)
 {
         /* The runtimes read the Docker/OCI object as JSON with Go's encoding/json,
@@ -177,16 +233,19 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
 
         if (sf_profile_load_data(data, len, display, &lo, &v, &n, d, &err) < 0) {
                 out.error = first_error(d, from, display, err);
+                out.reason = quiet_reason(d, from, display, err);
                 goto done;
         }
         if (n != 1) {
                 sf_buf b = { 0 };
                 sf_buf_printf(&b, "%s: holds %zu profiles; give one per file", display, n);
                 out.error = sf_buf_steal(&b);
+                out.reason = out.error ? strdup(out.error) : NULL;
                 goto done;
         }
         if (sf_compile(v[0], co, &prog, d, &err) < 0) {
                 out.error = first_error(d, from, display, err);
+                out.reason = quiet_reason(d, from, display, err);
                 goto done;
         }
         if (is_runtime_json(v[0], data, len)) {
@@ -198,6 +257,7 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
                 }
         } else if (sf_profile_emit(v[0], SF_FORMAT_DOCKER, &out.bytes, &err) < 0) {
                 out.error = first_error(d, d->n, display, err);
+                out.reason = quiet_reason(d, d->n, display, err);
                 goto done;
         } else {
                 out.len = strlen(out.bytes);
@@ -209,7 +269,7 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
         k8s_sha256_hex(out.bytes, out.len, out.sha);
         r = 0;
 done:
-        if (r == 1 && !out.error)
+        if (r == 1 && (!out.error || !out.reason))
                 r = -ENOMEM;
         sf_error_free(err);
         sf_prog_free(prog);
@@ -227,12 +287,13 @@ void k8s_prepared_release(k8s_prepared *p)
 {
         free(p->bytes);
         free(p->error);
+        free(p->reason);
         *p = (k8s_prepared){ 0 };
 }
 
 /* --- files ---------------------------------------------------------------------- */
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode)
 {
         struct stat st;
         if (fstat(fd, &st) < 0)
@@ -281,6 +342,8 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
         buf[len] = 0;
         *ret_len = len;
         *ret = buf;
+        if (ret_mode)
+                *ret_mode = st.st_mode;
         return 0;
 }
 
@@ -300,7 +363,7 @@ int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat 
                 return -errno;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        int r = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
+        int r = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len, NULL);
         if (r < 0)
                 return r;
         k8s_sha256_hex(data, len, out);
@@ -312,16 +375,43 @@ bool k8s_name_ok(const char *name)
         return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 253;
 }
 
-int k8s_write_at(int dirfd, const char *name, const void *data, size_t len)
+static bool key_char(char c)
 {
-        char tmp[64];
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+               c == '_';
+}
+
+bool k8s_key_name_ok(const char *name)
+{
+        /* the API server's rule for ConfigMap keys; the kubelet's own entries
+         * (..data, ..<timestamp>) and our temporaries are dot-named */
+        size_t n = 0;
+        for (; name[n]; n++)
+                if (!key_char(name[n]) || n >= K8S_KEY_MAX)
+                        return false;
+        return n > 0 && name[0] != '.';
+}
+
+void k8s_name_escape(sf_buf *b, const char *name)
+{
+        /* injective: the backslash is escaped too, so two names never read alike */
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+                if (key_char((char)*p))
+                        sf_buf_putc(b, (char)*p);
+                else
+                        sf_buf_printf(b, "\\x%02x", *p);
+        }
+}
+
+int k8s_tmp_write(int dirfd, const void *data, size_t len, mode_t mode, char tmp[K8S_TMP_NAME], struct stat *ret_st)
+{
         int fd = -1;
         for (int tries = 0; fd < 0 && tries < 100; tries++) {
                 uint64_t rnd = 0;
                 if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
                         rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)tries ^ (uint64_t)(uintptr_t)&rnd;
-                snprintf(tmp, sizeof(tmp), K8S_TMP_PREFIX "%016llx", (unsigned long long)rnd);
-                fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+                snprintf(tmp, K8S_TMP_NAME, K8S_TMP_PREFIX "%016llx", (unsigned long long)rnd);
+                fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
                 if (fd < 0 && errno != EEXIST)
                         return -errno;
         }
@@ -340,16 +430,33 @@ int k8s_write_at(int dirfd, const char *name, const void *data, size_t len)
                 p += k;
                 len -= (size_t)k;
         }
-        /* 0644 whatever the umask: the runtime reads it as another user may */
-        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+        /* the mode asked for whatever the umask; never more than 0644 (set-id,
+         * sticky or writable by others would only be a hazard) */
+        if (r == 0 && (fchmod(fd, mode & 0644) < 0 || fsync(fd) < 0 || fstat(fd, ret_st) < 0))
                 r = -errno;
         if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
                 r = -errno;
         if (r < 0)
                 unlinkat(dirfd, tmp, 0);
         return r;
+}
+
+int k8s_tmp_commit(int dirfd, const char *tmp, const char *name)
+{
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                int e = errno;
+                unlinkat(dirfd, tmp, 0);
+                return -e;
+        }
+        return 0;
+}
+
+int k8s_write_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+        char tmp[K8S_TMP_NAME];
+        struct stat st;
+        int r = k8s_tmp_write(dirfd, data, len, mode, tmp, &st);
+        return r < 0 ? r : k8s_tmp_commit(dirfd, tmp, name);
 }
 
 void k8s_dir_sync(int dirfd)
@@ -357,56 +464,80 @@ void k8s_dir_sync(int dirfd)
         (void)fsync(dirfd);
 }
 
-static int mkdir_at(int dirfd, const char *name)
+/* dirfd/name as a directory, created 0755 when create and missing; never
+ * through a symlink (someone who can write the parent could otherwise point the
+ * agent's writes anywhere).  Errors name path and say why. */
+static int open_dir_at(int dirfd, const char *name, const char *path, bool create, sf_buf *m)
 {
-        if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        bool made = false;
+        if (create) {
+                if (mkdirat(dirfd, name, 0755) == 0)
+                        made = true;
+                else if (errno != EEXIST) {
+                        int e = errno;
+                        sf_buf_printf(m, "%s: cannot create: %s", path, strerror(e));
+                        return -e;
+                }
+        }
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                int e = errno;
+                struct stat st;
+                /* O_NOFOLLOW|O_DIRECTORY on a symlink: ELOOP, or ENOTDIR on some kernels */
+                if ((e == ELOOP || e == ENOTDIR) && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISLNK(st.st_mode)) {
+                        sf_buf_printf(m, "%s: is a symlink; refusing to follow it (make it a real directory)", path);
+                        return -ELOOP;
+                }
+                sf_buf_printf(m, "%s: cannot open: %s", path, strerror(e));
+                return -e;
+        }
+        /* 0755 whatever the umask: the runtime reads the profiles in it */
+        if (made && fchmod(fd, 0755) < 0) {
+                int e = errno;
+                close(fd);
+                sf_buf_printf(m, "%s: cannot set its mode: %s", path, strerror(e));
+                return -e;
+        }
+        return fd;
 }
 
 int k8s_dir_open(const char *root, const char *subdir, bool create, int *ret_fd, char **ret_path, char **ret_msg)
 {
         sf_buf m = { 0 };
+        sf_buf spath = { 0 };
         sf_buf path = { 0 };
+        sf_buf_printf(&spath, "%s/seccomp", root);
         sf_buf_printf(&path, "%s/seccomp/%s", root, subdir);
+        /* the root is the operator's (a hostPath mount): a symlink there is theirs */
         _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int sfd = -1;
         int fd = -1, r = 0;
+        if (spath.oom || path.oom) {
+                r = -ENOMEM;
+                sf_buf_puts(&m, "out of memory");
+                goto fail;
+        }
         if (rfd < 0) {
                 r = -errno;
                 sf_buf_printf(&m, "%s: cannot open the kubelet root: %s", root, strerror(errno));
                 goto fail;
         }
-        if (create && (r = mkdir_at(rfd, "seccomp")) < 0) {
-                sf_buf_printf(&m, "%s/seccomp: cannot create: %s", root, strerror(-r));
+        if ((sfd = open_dir_at(rfd, "seccomp", spath.s, create, &m)) < 0) {
+                r = sfd;
                 goto fail;
         }
-        sfd = openat(rfd, "seccomp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (sfd < 0) {
-                r = -errno;
-                sf_buf_printf(&m, "%s/seccomp: cannot open: %s", root, strerror(errno));
-                goto fail;
-        }
-        if (create && (r = mkdir_at(sfd, subdir)) < 0) {
-                sf_buf_printf(&m, "%s: cannot create: %s", path.s ? path.s : subdir, strerror(-r));
-                goto fail;
-        }
-        fd = openat(sfd, subdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                sf_buf_printf(&m, "%s: cannot open: %s", path.s ? path.s : subdir, strerror(errno));
-                goto fail;
-        }
-        if (path.oom) {
-                close(fd);
-                r = -ENOMEM;
+        if ((fd = open_dir_at(sfd, subdir, path.s, create, &m)) < 0) {
+                r = fd;
                 goto fail;
         }
         sf_buf_release(&m);
+        sf_buf_release(&spath);
         *ret_fd = fd;
         *ret_path = sf_buf_steal(&path);
         return 0;
 fail:
+        sf_buf_release(&spath);
         sf_buf_release(&path);
         *ret_msg = sf_buf_steal(&m);
         return r;
@@ -494,6 +625,55 @@ static const k8s_key *source_find(const k8s_source *s, const char *name)
         return NULL;
 }
 
+/* Where ..data points: the kubelet makes it a symlink to one of its own
+ * timestamped dirs beside it (..2026_11_24_02_26_06.759640016).  Anything else
+ * (a path, "../..", an absolute target, a real directory) is not its layout and
+ * would let whoever wrote the volume make the agent read elsewhere. */
+static bool snapshot_name_ok(const char *t)
+{
+        return strncmp(t, "..", 2) == 0 && t[2] && !strchr(t, '/') && strcmp(t, "..data") != 0;
+}
+
+/* One key as read, or as refused (name escaped, not read). */
+static int key_add(k8s_source *s, size_t *cap, const char *name, char *data, size_t len, mode_t mode,
+                   const char *reject, const k8s_source *prev)
+{
+        if (s->n >= K8S_MAX_KEYS) {
+                free(data);
+                return -E2BIG;
+        }
+        if (s->n == *cap) {
+                size_t nc = *cap ? 2 * *cap : 16;
+                k8s_key *nv = realloc(s->v, nc * sizeof(*nv));
+                if (!nv) {
+                        free(data);
+                        return -ENOMEM;
+                }
+                s->v = nv;
+                *cap = nc;
+        }
+        k8s_key *k = &s->v[s->n];
+        *k = (k8s_key){ .data = data, .len = len, .mode = mode & 0644, .reject = reject };
+        if (reject) {
+                sf_buf b = { 0 };
+                k8s_name_escape(&b, name);
+                k->name = sf_buf_steal(&b);
+        } else {
+                k->name = strdup(name);
+        }
+        if (!k->name) {
+                free(data);
+                return -ENOMEM;
+        }
+        const k8s_key *was = reject ? NULL : source_find(prev, k->name);
+        if (was && was->len == len && was->data && memcmp(was->data, data, len) == 0)
+                memcpy(k->sha, was->sha, sizeof(k->sha));
+        else
+                k8s_sha256_hex(data ? data : "", len, k->sha);
+        s->n++;
+        return 0;
+}
+
 static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, k8s_source *s, sf_buf *m)
 {
         /* The kubelet removes a timestamped dir only once ..data points elsewhere:
@@ -502,20 +682,37 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
         char snap[256];
         int datafd = -1;
         int lr = read_link(srcfd, "..data", snap, sizeof(snap));
-        if (lr == 0)
-                datafd = openat(srcfd, snap, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        else if (lr == -EINVAL) /* ..data is a real directory: take it as it is */
-                datafd = openat(srcfd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (lr == 0 && datafd < 0 && errno == ENOENT)
-                return -EAGAIN; /* swapped and removed between the two calls */
-        if ((lr == 0 || lr == -EINVAL) && datafd < 0) {
-                int e = errno;
-                sf_buf_printf(m, "%s/..data: cannot open: %s", dir, strerror(e));
-                return -e;
+        if (lr == -EINVAL) {
+                sf_buf_printf(m, "%s/..data: not a symlink (the kubelet's ..data is a symlink to a ..<timestamp> dir)",
+                              dir);
+                return -EINVAL;
         }
-        if (lr < 0 && lr != -ENOENT && lr != -EINVAL) {
+        if (lr < 0 && lr != -ENOENT) {
                 sf_buf_printf(m, "%s/..data: cannot read the link: %s", dir, strerror(-lr));
                 return lr;
+        }
+        if (lr == 0 && !snapshot_name_ok(snap)) {
+                sf_buf b = { 0 };
+                for (const unsigned char *p = (const unsigned char *)snap; *p; p++) /* printable, one line */
+                        if (*p > ' ' && *p < 0x7f && *p != '\\' && *p != '"')
+                                sf_buf_putc(&b, (char)*p);
+                        else
+                                sf_buf_printf(&b, "\\x%02x", *p);
+                sf_buf_printf(m, "%s/..data: points to \"%s\", not to a ..<timestamp> dir beside it; refusing to follow it",
+                              dir, b.s ? b.s : "");
+                sf_buf_release(&b);
+                return -EINVAL;
+        }
+        if (lr == 0) {
+                datafd = openat(srcfd, snap, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (datafd < 0 && errno == ENOENT)
+                        return -EAGAIN; /* swapped and removed between the two calls */
+                if (datafd < 0) {
+                        int e = errno;
+                        sf_buf_printf(m, "%s/%s: cannot open (..data points to it): %s", dir, snap,
+                                      e == ELOOP || e == ENOTDIR ? "not a directory" : strerror(e));
+                        return -e;
+                }
         }
         s->configmap = datafd >= 0;
         if (datafd < 0)
@@ -534,61 +731,61 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
         errno = 0;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
-                        continue;
-                /* ConfigMap snapshots hold real files; a plain directory may hold symlinks. */
-                int fd = openat(dirfd(d), de->d_name,
-                                O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (s->configmap ? O_NOFOLLOW : 0));
-                if (fd < 0) {
+                        continue; /* the kubelet's (..data, ..<timestamp>), never a key */
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT && s->configmap) {
                                 r = -EAGAIN;
                                 break;
                         }
-                        continue; /* removed meanwhile, a dangling link, … */
+                        continue; /* removed meanwhile */
                 }
+                /* ConfigMap snapshots hold real files; in a plain directory a
+                 * symlink could name any file on the node: never followed */
+                const char *reject = NULL;
+                if (S_ISLNK(st.st_mode))
+                        reject = "a symlink (not followed)";
+                else if (!S_ISREG(st.st_mode))
+                        continue; /* items with paths below the volume, sockets: not keys */
+                else if (!k8s_key_name_ok(de->d_name))
+                        reject = "not a ConfigMap key name ([-._a-zA-Z0-9], at most 253 bytes)";
                 char *data = NULL;
                 size_t len = 0;
-                int rr = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
-                close(fd);
-                if (rr == -EISDIR || rr == -EBADFD)
-                        continue; /* items with paths below the volume, sockets: not keys */
-                if (rr < 0) {
-                        sf_buf_printf(m, "%s/%s: cannot read: %s", dir, de->d_name,
-                                      rr == -EFBIG ? "larger than 16 MiB" : strerror(-rr));
-                        r = rr;
-                        break;
-                }
-                if (s->n >= K8S_MAX_KEYS) {
-                        free(data);
-                        sf_buf_printf(m, "%s: more than %d keys", dir, K8S_MAX_KEYS);
-                        r = -E2BIG;
-                        break;
-                }
-                if (s->n == cap) {
-                        size_t nc = cap ? 2 * cap : 16;
-                        k8s_key *nv = realloc(s->v, nc * sizeof(*nv));
-                        if (!nv) {
-                                free(data);
-                                r = -ENOMEM;
-                                break;
+                mode_t mode = 0;
+                if (!reject) {
+                        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+                        if (fd < 0) {
+                                if (errno == ENOENT && s->configmap) {
+                                        r = -EAGAIN;
+                                        break;
+                                }
+                                if (errno == ENOENT)
+                                        continue;
+                                if (errno == ELOOP) { /* became a symlink since the stat */
+                                        reject = "a symlink (not followed)";
+                                } else {
+                                        r = -errno;
+                                        sf_buf_printf(m, "%s/%s: cannot open: %s", dir, de->d_name, strerror(errno));
+                                        break;
+                                }
+                        } else {
+                                int rr = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len, &mode);
+                                close(fd);
+                                if (rr == -EISDIR || rr == -EBADFD)
+                                        continue; /* swapped for a non-file since the stat */
+                                if (rr < 0) {
+                                        sf_buf_printf(m, "%s/%s: cannot read: %s", dir, de->d_name,
+                                                      rr == -EFBIG ? "larger than 16 MiB" : strerror(-rr));
+                                        r = rr;
+                                        break;
+                                }
                         }
-                        s->v = nv;
-                        cap = nc;
                 }
-                k8s_key *k = &s->v[s->n];
-                k->name = strdup(de->d_name);
-                if (!k->name) {
-                        free(data);
-                        r = -ENOMEM;
+                r = key_add(s, &cap, de->d_name, data, len, mode, reject, prev);
+                if (r == -E2BIG)
+                        sf_buf_printf(m, "%s: more than %d keys", dir, K8S_MAX_KEYS);
+                if (r < 0)
                         break;
-                }
-                k->data = data;
-                k->len = len;
-                const k8s_key *was = source_find(prev, k->name);
-                if (was && was->len == len && memcmp(was->data, data, len) == 0)
-                        memcpy(k->sha, was->sha, sizeof(k->sha));
-                else
-                        k8s_sha256_hex(data, len, k->sha);
-                s->n++;
         }
         closedir(d);
         if (r == -ENOMEM)
@@ -673,12 +870,24 @@ const k8s_entry *k8s_state_entry(const k8s_state *s, const char *name)
         return NULL;
 }
 
-bool k8s_owned_is(const k8s_owned *o, const char *have)
+void k8s_fid_set(k8s_fid *have, const char *sha, const struct stat *st)
 {
-        return (o->sha[0] && strcmp(o->sha, have) == 0) || (o->prev[0] && strcmp(o->prev, have) == 0);
+        snprintf(have->sha, sizeof(have->sha), "%s", sha);
+        have->dev = st->st_dev;
+        have->ino = st->st_ino;
 }
 
-int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *prev)
+static bool fid_is(const k8s_fid *f, const k8s_fid *have)
+{
+        return f->sha[0] && strcmp(f->sha, have->sha) == 0 && f->dev == have->dev && f->ino == have->ino;
+}
+
+bool k8s_owned_is(const k8s_owned *o, const k8s_fid *have)
+{
+        return fid_is(&o->cur, have) || fid_is(&o->prev, have);
+}
+
+int k8s_state_own(k8s_state *s, const char *name, const k8s_fid *cur, const k8s_fid *prev)
 {
         k8s_owned *o = k8s_state_owned(s, name);
         if (!o) {
@@ -691,8 +900,8 @@ int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *p
                         return -ENOMEM;
                 s->n_owned++;
         }
-        snprintf(o->sha, sizeof(o->sha), "%s", sha ? sha : "");
-        snprintf(o->prev, sizeof(o->prev), "%s", prev ? prev : "");
+        o->cur = *cur;
+        o->prev = prev ? *prev : (k8s_fid){ 0 };
         return 0;
 }
 
@@ -712,12 +921,12 @@ static const char *str_of(const sf_node *n)
         return n && n->kind == SF_NODE_STR ? n->str.s : NULL;
 }
 
-static bool sha_ok(const char *s)
+static bool sha_ok(const char *s, bool empty_ok)
 {
         if (!s)
                 return false;
         size_t n = strlen(s);
-        if (n != 0 && n != 64)
+        if (n != 64 && !(empty_ok && n == 0))
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (!strchr("0123456789abcdef", s[i]))
@@ -725,27 +934,71 @@ static bool sha_ok(const char *s)
         return true;
 }
 
+static bool u64_of(const sf_node *n, uint64_t *ret)
+{
+        if (!n || n->kind != SF_NODE_NUM || !n->num.is_int || n->num.neg || n->num.overflow)
+                return false;
+        *ret = n->num.mag;
+        return true;
+}
+
+/* {"sha256": …, "device": …, "inode": …}: all three, or it proves nothing */
+static bool fid_parse(const sf_node *obj, const char *prefix, k8s_fid *ret)
+{
+        char k[32];
+        snprintf(k, sizeof(k), "%ssha256", prefix);
+        const char *sha = str_of(sf_node_get(obj, k));
+        uint64_t dev, ino;
+        snprintf(k, sizeof(k), "%sdevice", prefix);
+        bool ok = u64_of(sf_node_get(obj, k), &dev);
+        snprintf(k, sizeof(k), "%sinode", prefix);
+        ok = ok && u64_of(sf_node_get(obj, k), &ino);
+        if (!ok || !sha_ok(sha, false) || (dev_t)dev != dev || (ino_t)ino != ino)
+                return false;
+        snprintf(ret->sha, sizeof(ret->sha), "%s", sha);
+        ret->dev = (dev_t)dev;
+        ret->ino = (ino_t)ino;
+        return true;
+}
+
+/* What status prints from the file: one line of printable text, bounded. */
+static bool text_ok(const char *s, size_t max)
+{
+        size_t n = 0;
+        for (; s[n]; n++)
+                if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= max)
+                        return false;
+        return true;
+}
+
 static int state_parse(const sf_node *root, k8s_state *s)
 {
-        if (!root || root->kind != SF_NODE_OBJ)
+        /* Anyone who can write the dir can write this file: a record that does
+         * not parse exactly as this agent writes it is not trusted at all. */
+        uint64_t version;
+        if (!root || root->kind != SF_NODE_OBJ || !u64_of(sf_node_get(root, "version"), &version) || version != 2)
                 return -EINVAL;
         const char *src = str_of(sf_node_get(root, "source"));
         if (src && !(s->source = strdup(src)))
                 return -ENOMEM;
         const sf_node *owned = sf_node_get(root, "owned");
-        if (!owned || owned->kind != SF_NODE_ARR)
+        if (!owned || owned->kind != SF_NODE_ARR || owned->arr.n > K8S_MAX_KEYS)
                 return -EINVAL;
         for (size_t i = 0; i < owned->arr.n; i++) {
-                const char *name = str_of(sf_node_get(owned->arr.v[i], "name"));
-                const char *sha = str_of(sf_node_get(owned->arr.v[i], "sha256"));
-                const char *prev = str_of(sf_node_get(owned->arr.v[i], "previous_sha256"));
-                if (!name || !k8s_name_ok(name) || !sha_ok(sha) || (prev && !sha_ok(prev)))
+                const sf_node *e = owned->arr.v[i];
+                const char *name = str_of(sf_node_get(e, "name"));
+                k8s_fid cur = { 0 }, prev = { 0 };
+                const sf_node *pn = sf_node_get(e, "previous");
+                if (!name || !k8s_key_name_ok(name) || k8s_state_owned(s, name) || !fid_parse(e, "", &cur) ||
+                    (pn && !fid_parse(pn, "", &prev)))
                         return -EINVAL;
-                if (k8s_state_own(s, name, sha, prev) < 0)
+                if (k8s_state_own(s, name, &cur, pn ? &prev : NULL) < 0)
                         return -ENOMEM;
         }
         const sf_node *prof = sf_node_get(root, "profiles");
-        if (prof && prof->kind == SF_NODE_ARR) {
+        if (prof && (prof->kind != SF_NODE_ARR || prof->arr.n > K8S_MAX_KEYS))
+                return -EINVAL;
+        if (prof) {
                 s->entries = calloc(prof->arr.n ? prof->arr.n : 1, sizeof(*s->entries));
                 if (!s->entries)
                         return -ENOMEM;
@@ -756,7 +1009,8 @@ static int state_parse(const sf_node *root, k8s_state *s)
                         const char *src_sha = str_of(sf_node_get(e, "source_sha256"));
                         const char *sha = str_of(sf_node_get(e, "sha256"));
                         const char *error = str_of(sf_node_get(e, "error"));
-                        if (!name || !st || !sha_ok(src_sha) || (sha && !sha_ok(sha)))
+                        if (!name || !st || !text_ok(name, 4 * K8S_KEY_MAX) || !sha_ok(src_sha, false) ||
+                            (sha && !sha_ok(sha, true)) || (error && !text_ok(error, 4096)))
                                 return -EINVAL;
                         k8s_entry *x = &s->entries[s->n_entries];
                         if (strcmp(st, "installed") == 0)
@@ -780,18 +1034,22 @@ static int state_parse(const sf_node *root, k8s_state *s)
 int k8s_state_load(int dirfd, k8s_state *ret, char **ret_msg)
 {
         sf_buf m = { 0 };
-        _cleanup_close_ int fd = openat(dirfd, K8S_STATE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_close_ int fd = openat(dirfd, K8S_STATE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 && errno == ENOENT) {
                 *ret = (k8s_state){ 0 };
                 return 0;
         }
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        int r = fd < 0 ? -errno : read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len);
+        int r = fd < 0 ? -errno : read_fd(fd, K8S_STATE_MAX, &data, &len, NULL);
         if (r < 0) {
-                sf_buf_printf(&m, K8S_STATE_NAME ": cannot read: %s", strerror(-r));
+                const char *why = r == -EFBIG      ? "larger than any state file of this agent"
+                                  : r == -ELOOP    ? "a symlink"
+                                  : r == -EBADFD || r == -EISDIR ? "not a regular file"
+                                                                 : strerror(-r);
+                sf_buf_printf(&m, K8S_STATE_NAME ": cannot read: %s", why);
                 *ret_msg = sf_buf_steal(&m);
-                return r;
+                return r == -ENOMEM ? r : -EINVAL;
         }
         sf_doc doc = { 0 };
         sf_diags d = { 0 };
@@ -813,18 +1071,28 @@ int k8s_state_load(int dirfd, k8s_state *ret, char **ret_msg)
         return 0;
 }
 
+static void fid_emit(sf_buf *b, const k8s_fid *f)
+{
+        sf_buf_printf(b, "\"sha256\": \"%s\", \"device\": %llu, \"inode\": %llu", f->sha, (unsigned long long)f->dev,
+                      (unsigned long long)f->ino);
+}
+
 int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
 {
         sf_buf b = { 0 };
-        sf_buf_puts(&b, "{\n  \"version\": 1,\n  \"source\": ");
+        sf_buf_puts(&b, "{\n  \"version\": 2,\n  \"source\": ");
         cli_json_str(&b, s->source);
         sf_buf_puts(&b, ",\n  \"owned\": [");
         for (size_t i = 0; i < s->n_owned; i++) {
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
                 cli_json_str(&b, s->owned[i].name);
-                sf_buf_printf(&b, ", \"sha256\": \"%s\"", s->owned[i].sha);
-                if (s->owned[i].prev[0])
-                        sf_buf_printf(&b, ", \"previous_sha256\": \"%s\"", s->owned[i].prev);
+                sf_buf_puts(&b, ", ");
+                fid_emit(&b, &s->owned[i].cur);
+                if (s->owned[i].prev.sha[0]) {
+                        sf_buf_puts(&b, ", \"previous\": {");
+                        fid_emit(&b, &s->owned[i].prev);
+                        sf_buf_putc(&b, '}');
+                }
                 sf_buf_putc(&b, '}');
         }
         sf_buf_puts(&b, s->n_owned ? "\n  ],\n  \"profiles\": [" : "],\n  \"profiles\": [");
@@ -852,7 +1120,7 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
                 sf_buf_release(&b);
                 return 0;
         }
-        int r = k8s_write_at(dirfd, K8S_STATE_NAME, b.s, b.len);
+        int r = k8s_write_at(dirfd, K8S_STATE_NAME, b.s, b.len, 0644);
         if (r == 0 && last) {
                 sf_buf_release(last);
                 *last = b;

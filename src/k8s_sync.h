@@ -5,11 +5,15 @@
  *    (that is the validation), and turned into the bytes the kubelet's runtime
  *    reads (the file as given when it is already runtime JSON, else Docker JSON);
  *  - a source is read as a ConfigMap volume (DIR/..data -> ..<timestamp>/, one
- *    snapshot at a time) or as a plain directory;
+ *    snapshot at a time) or as a plain directory; its keys and bytes come from
+ *    pod authors, so nothing there is followed (symlinks, ..data pointing
+ *    outside), and a key's name or text never reaches a log line as written;
  *  - files are written into the kubelet's seccomp dir atomically under dot-named
- *    temporaries, so the kubelet never sees a partial profile;
- *  - the agent's state file (.sysfence-agent.json) says which files it owns and
- *    what it decided for each key; status reads it.
+ *    temporaries, so the kubelet never sees a partial profile, every write
+ *    relative to a directory fd opened without following a symlink;
+ *  - the agent's state file (.sysfence-agent.json) says which files it owns (by
+ *    name, sha256, device and inode) and what it decided for each key; status
+ *    reads it.
  */
 #ifndef SF_K8S_SYNC_H
 #define SF_K8S_SYNC_H
@@ -26,6 +30,9 @@
 #define K8S_TMP_PREFIX ".sysfence-tmp."
 #define K8S_MAX_KEYS 4096
 #define K8S_SHA_HEX 65 /* 64 hex digits and a NUL */
+#define K8S_KEY_MAX 253 /* a ConfigMap key's length limit */
+#define K8S_STATE_MAX (8u << 20) /* a larger state file is not one this agent wrote */
+#define K8S_TMP_NAME 40
 
 void k8s_sha256_hex(const void *data, size_t len, char out[K8S_SHA_HEX]);
 
@@ -36,6 +43,10 @@ typedef struct k8s_prepared {
         size_t len;
         char sha[K8S_SHA_HEX]; /* of bytes */
         char *error;
+        /* the same rejection without a byte of the profile's text (no quoted
+         * value): "file:line:col: path: error: <kind>", for the agent's log,
+         * status and the state file, which others than the profile's author read */
+        char *reason;
 } k8s_prepared;
 
 /* Loads and compiles data (named display in messages) for co's target.  Returns
@@ -47,10 +58,12 @@ void k8s_prepared_release(k8s_prepared *p);
 
 /* One key of a source, read from one snapshot. */
 typedef struct k8s_key {
-        char *name;
-        char *data;
+        char *name;            /* as given; escaped (k8s_name_escape) when reject is set */
+        char *data;            /* NULL when reject is set */
         size_t len;
         char sha[K8S_SHA_HEX]; /* of data */
+        mode_t mode;           /* to install with: the source's permission bits, at most 0644 */
+        const char *reject;    /* why the key is not read (a static string), or NULL */
 } k8s_key;
 
 typedef struct k8s_source {
@@ -60,6 +73,9 @@ typedef struct k8s_source {
 } k8s_source;
 
 /* Reads every key (regular files whose names do not start with '.') of dir.
+ * DIR/..data, when there, must be a symlink to one name ..<something> in dir;
+ * keys are opened without following a symlink (a symlinked key, or one whose
+ * name is not a ConfigMap key, is listed with reject set and not read).
  * Retries when the kubelet swaps ..data while it reads.  A key whose bytes equal
  * those it had in prev (may be NULL) takes its hash from there: the kubelet
  * rewrites every key at each update, and comparing is cheaper than hashing.
@@ -67,7 +83,9 @@ typedef struct k8s_source {
 int k8s_source_read(const char *dir, const k8s_source *prev, k8s_source *ret, char **ret_msg);
 void k8s_source_release(k8s_source *s);
 
-/* <root>/seccomp/<subdir>: opened (created with create), its path in *ret_path. */
+/* <root>/seccomp/<subdir>: opened (created 0755 with create), its path in
+ * *ret_path.  Neither seccomp nor subdir may be a symlink (-ELOOP); every later
+ * access goes through the returned fd, never through the path again. */
 int k8s_dir_open(const char *root, const char *subdir, bool create, int *ret_fd, char **ret_path, char **ret_msg);
 /* Takes the lock every writer of the dir holds while it writes (blocks while
  * another has it); returns the lock's fd (close it to unlock) or -errno. */
@@ -75,9 +93,15 @@ int k8s_dir_lock(int dirfd, bool *ret_waited);
 /* Removes temporaries left by a writer that was killed (call with the lock held). */
 void k8s_dir_clean_tmp(int dirfd);
 
-/* name's bytes written atomically in dirfd: a dot-named temporary, fsync, rename.
- * The directory is not synced: call k8s_dir_sync() once after a batch. */
-int k8s_write_at(int dirfd, const char *name, const void *data, size_t len);
+/* name's bytes written atomically in dirfd with mode: a dot-named temporary,
+ * fsync, rename.  The directory is not synced: call k8s_dir_sync() once after a
+ * batch. */
+int k8s_write_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+/* The two halves: the temporary written and synced (its name in tmp, its stat
+ * in *ret_st: the inode the file will have once renamed), then renamed to name
+ * (the temporary is removed if that fails). */
+int k8s_tmp_write(int dirfd, const void *data, size_t len, mode_t mode, char tmp[K8S_TMP_NAME], struct stat *ret_st);
+int k8s_tmp_commit(int dirfd, const char *tmp, const char *name);
 void k8s_dir_sync(int dirfd);
 /* The sha256 of dirfd/name (not following a symlink) and, if ret_st, the stat
  * of the very file read; -errno (-ENOENT: absent). */
@@ -86,6 +110,11 @@ int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat 
 bool k8s_same_file(const struct stat *a, const struct stat *b);
 /* Whether a name may be installed: not empty, no '/', not dot-named, short. */
 bool k8s_name_ok(const char *name);
+/* Whether name is a ConfigMap key the agent installs: [-._a-zA-Z0-9]+, at most
+ * 253 bytes, not dot-named (those are the kubelet's own). */
+bool k8s_key_name_ok(const char *name);
+/* name with every byte outside [-._a-zA-Z0-9] as \xHH: safe in one log line. */
+void k8s_name_escape(sf_buf *b, const char *name);
 
 /* The agent's record: the files it owns, and its verdict on each key. */
 typedef enum k8s_verdict {
@@ -99,20 +128,31 @@ typedef struct k8s_entry {
         char src_sha[K8S_SHA_HEX];
         char sha[K8S_SHA_HEX]; /* what the agent installs for src_sha ("" when rejected) */
         k8s_verdict verdict;
-        char *error;           /* rejected or failed: why */
+        mode_t mode;           /* what the agent installs it with */
+        char *error;           /* rejected or failed: why (never the key's text) */
         /* the agent's memory, not saved: the installed file as last found current,
          * so that an unchanged file is not read again at every sync */
         struct stat id;
         bool id_ok;
 } k8s_entry;
 
-/* A file the agent installed.  Before a write the record names the bytes about
- * to be written (sha) and those there before (prev): a kill at any point leaves
- * the file holding one of the two, so the agent still knows it for its own. */
+/* One file as the agent wrote it: its bytes and the inode that holds them.  A
+ * file is the agent's only if all three match: the same bytes put there by
+ * someone else (or a forged record) are not. */
+typedef struct k8s_fid {
+        char sha[K8S_SHA_HEX]; /* "" for none */
+        dev_t dev;
+        ino_t ino;
+} k8s_fid;
+
+/* A file the agent installed.  Before a rename the record names the file about
+ * to take the name (the written temporary's inode) and the one there before
+ * (prev): a kill at any point leaves the name on one of the two, so the agent
+ * still knows it for its own. */
 typedef struct k8s_owned {
         char *name;
-        char sha[K8S_SHA_HEX];  /* what was (or is being) installed */
-        char prev[K8S_SHA_HEX]; /* while a write is under way: what it replaces, else "" */
+        k8s_fid cur;  /* what was (or is being) installed */
+        k8s_fid prev; /* while a write is under way: what it replaces, else sha "" */
 } k8s_owned;
 
 typedef struct k8s_state {
@@ -123,8 +163,10 @@ typedef struct k8s_state {
         size_t n_entries;
 } k8s_state;
 
-/* Reads dirfd/.sysfence-agent.json; an absent file is an empty state.  A
- * corrupt one is an error (-EINVAL, message in *ret_msg). */
+/* Reads dirfd/.sysfence-agent.json; an absent file is an empty state.  One
+ * that is not a regular file, larger than K8S_STATE_MAX, not valid, of another
+ * version or naming a file twice is an error (-EINVAL, message in *ret_msg):
+ * the caller then owns nothing it cannot prove it wrote. */
 int k8s_state_load(int dirfd, k8s_state *ret, char **ret_msg);
 /* Writes the state atomically; with last, skips the write when the text equals
  * *last (and keeps the new text there). */
@@ -132,10 +174,12 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last);
 void k8s_state_release(k8s_state *s);
 k8s_owned *k8s_state_owned(const k8s_state *s, const char *name);
 const k8s_entry *k8s_state_entry(const k8s_state *s, const char *name);
-/* Records name as the agent's, holding sha (prev: see k8s_owned; may be NULL). */
-int k8s_state_own(k8s_state *s, const char *name, const char *sha, const char *prev);
-/* Whether the file holding `have` is the one the agent installed under o. */
-bool k8s_owned_is(const k8s_owned *o, const char *have);
+/* Records name as the agent's, as cur (prev: see k8s_owned; may be NULL). */
+int k8s_state_own(k8s_state *s, const char *name, const k8s_fid *cur, const k8s_fid *prev);
+/* Whether have (a file found under o's name) is the one the agent installed. */
+bool k8s_owned_is(const k8s_owned *o, const k8s_fid *have);
+/* have's fields from a file's sha and stat. */
+void k8s_fid_set(k8s_fid *have, const char *sha, const struct stat *st);
 void k8s_state_disown(k8s_state *s, const char *name);
 
 const char *k8s_verdict_name(k8s_verdict v);

@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 
 KILLS=${SF_K8S_KILLS:-200}
-plan 33
+plan 42
 
 ROOT=$SCRATCH/kubelet
 CM=$SCRATCH/cm
@@ -322,6 +322,176 @@ expect_rc 2
 sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" --subdir ../x
 expect_rc 2
 done_test "usage errors exit 2; a missing source exits 1"
+
+# --- hostile input: the kubelet dir, the state file, the source ---------------------------------
+
+# a symlink where the agent's dir should be: refused, nothing written where it points
+HR=$SCRATCH/hroot
+mkdir -p "$HR/seccomp" "$SCRATCH/elsewhere" "$SCRATCH/hsrc"
+echo keep >"$SCRATCH/elsewhere/keep"
+ln -s "$SCRATCH/elsewhere" "$HR/seccomp/sysfence"
+cp "$SEED/audit.json" "$SCRATCH/hsrc/a.json"
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR"
+expect_rc 1
+expect_err "$HR/seccomp/sysfence: is a symlink; refusing to follow it"
+[ "$(ls -A "$SCRATCH/elsewhere")" = keep ] || fail "written through the symlink: $(ls -A "$SCRATCH/elsewhere" | tr '\n' ' ')"
+sf k8s status --source "$SCRATCH/hsrc" --kubelet-root "$HR"
+expect_rc 1
+expect_err "$HR/seccomp/sysfence: is a symlink"
+done_test "a symlinked seccomp/SUBDIR is refused, named in the error; the dir it points to is unchanged"
+
+HR2=$SCRATCH/hroot2
+mkdir -p "$HR2" "$SCRATCH/elsewhere2"
+ln -s "$SCRATCH/elsewhere2" "$HR2/seccomp"
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
+expect_rc 1
+expect_err "$HR2/seccomp: is a symlink; refusing to follow it"
+[ -z "$(ls -A "$SCRATCH/elsewhere2")" ] || fail "created through the symlink: $(ls -A "$SCRATCH/elsewhere2" | tr '\n' ' ')"
+sf k8s install "$SEED/audit.json" --kubelet-root "$HR2"
+expect_rc 1
+[ -z "$(ls -A "$SCRATCH/elsewhere2")" ] || fail "k8s install wrote through the symlink"
+rm -rf "$HR2"
+mkdir -p "$HR2"
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
+expect_rc 0
+[ "$(stat -c %a "$HR2/seccomp") $(stat -c %a "$HR2/seccomp/sysfence")" = "755 755" ] ||
+        fail "modes: $(stat -c %a "$HR2/seccomp" "$HR2/seccomp/sysfence" | tr '\n' ' ')"
+done_test "a symlinked seccomp/ is refused by the agent and by install; missing, both dirs are created 0755"
+
+# a forged record: a file the agent never wrote, with its very sha256
+FD=$HR2/seccomp/sysfence
+cp "$SEED/violation.json" "$FD/admin.json"
+forge()
+{
+        "$PY" -S -c '
+import hashlib, json, os, sys
+d, name, like = sys.argv[1:4]
+p = os.path.join(d, ".sysfence-agent.json")
+s = json.load(open(p))
+st = os.stat(os.path.join(d, like))
+s["owned"].append({"name": name, "sha256": hashlib.sha256(open(os.path.join(d, name), "rb").read()).hexdigest(),
+                   "device": st.st_dev, "inode": st.st_ino})
+text = json.dumps(s)
+if len(sys.argv) > 4:
+    text = text[:-1] + " " * int(sys.argv[4]) + "}"
+open(p, "w").write(text)
+' "$@"
+}
+forge "$FD" admin.json a.json
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
+expect_rc 0
+same "$SEED/violation.json" "$FD/admin.json" || fail "admin.json, named in a forged record with its sha256, was removed"
+expect_err "left admin.json: it is not the file the agent installed"
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
+expect_rc 0
+[ -s "$ERR" ] && fail "said again: $(cat "$ERR")"
+json_ok "$FD/.sysfence-agent.json" || fail "no state file"
+[ "$(json_get "$FD/.sysfence-agent.json" '[(o["name"], o["device"] > 0, o["inode"] > 0) for o in d["owned"]]')" = \
+  "[('a.json', True, True)]" ] || fail "state: $(cat "$FD/.sysfence-agent.json")"
+done_test "a forged state entry (the right sha256, another file's inode) removes nothing; said once; the record holds device and inode"
+
+# the same forgery with admin.json's own inode, in a state file too large to be the agent's
+cp "$SEED/violation.json" "$FD/admin.json"
+forge "$FD" admin.json admin.json 8400000
+rm "$SCRATCH/hsrc/a.json"
+sf k8s agent --once --source "$SCRATCH/hsrc" --kubelet-root "$HR2"
+expect_rc 0
+same "$SEED/violation.json" "$FD/admin.json" || fail "admin.json was removed on the word of an 8 MB state file"
+[ -e "$FD/a.json" ] || fail "a.json was removed though the record of it was not trusted"
+expect_err "not trusted"
+[ "$(stat -c %s "$FD/.sysfence-agent.json")" -lt 10000 ] || fail "the oversized state was kept"
+done_test "a state file larger than any the agent writes is not trusted: nothing is removed, a new record is started"
+
+# ..data pointing out of the volume: refused
+mkdir -p "$SCRATCH/evil/etc" "$SCRATCH/evil/x/cm"
+cp "$SEED/audit.json" "$SCRATCH/evil/etc/passwd.json"
+for target in ../../etc "$SCRATCH/evil/etc"; do
+        rm -f "$SCRATCH/evil/x/cm/..data"
+        ln -s "$target" "$SCRATCH/evil/x/cm/..data"
+        sf k8s agent --once --source "$SCRATCH/evil/x/cm" --kubelet-root "$HR2" --subdir evil
+        expect_rc 1
+        expect_err "$SCRATCH/evil/x/cm/..data: points to"
+        gone "$HR2/seccomp/evil/passwd.json" || fail "..data -> $target: a file from outside the volume was installed"
+        sf k8s status --source "$SCRATCH/evil/x/cm" --kubelet-root "$HR2" --subdir evil
+        expect_rc 1
+done
+done_test "..data pointing to ../../etc or to an absolute path is refused; nothing from there is read"
+
+# plain directory: a key that is a symlink to a file elsewhere is not read
+mkdir -p "$SCRATCH/plain2"
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "comment": "root:x:0:0"}' >"$SCRATCH/passwd"
+ln -s "$SCRATCH/passwd" "$SCRATCH/plain2/link.json"
+cp "$SEED/audit.json" "$SCRATCH/plain2/ok.json"
+sf k8s agent --once --source "$SCRATCH/plain2" --kubelet-root "$HR2" --subdir p2
+expect_rc 1
+gone "$HR2/seccomp/p2/link.json" || fail "the symlinked key was read and installed"
+expect_err "rejected link.json: $SCRATCH/plain2/link.json: a symlink (not followed)"
+same "$SEED/audit.json" "$HR2/seccomp/p2/ok.json" || fail "ok.json not installed"
+grep -qr 'root:x' "$HR2/seccomp/p2" "$ERR" && fail "the link's target was read"
+done_test "in a plain directory a key that is a symlink is not followed: rejected, its target never read"
+
+# the source's mode, at most 0644
+mkdir -p "$SCRATCH/modes"
+for m in 600 640 755; do
+        cp "$SEED/audit.json" "$SCRATCH/modes/m$m.json"
+        chmod "$m" "$SCRATCH/modes/m$m.json"
+done
+sf k8s agent --once --source "$SCRATCH/modes" --kubelet-root "$HR2" --subdir modes
+expect_rc 0
+got=$(cd "$HR2/seccomp/modes" && stat -c '%n:%a' m600.json m640.json m755.json | tr '\n' ' ')
+[ "$got" = "m600.json:600 m640.json:640 m755.json:644 " ] || fail "modes installed: $got"
+chmod 644 "$HR2/seccomp/modes/m600.json"
+sf k8s status --source "$SCRATCH/modes" --kubelet-root "$HR2" --subdir modes
+expect_rc 1
+expect_out "stale m600.json"
+sf k8s agent --once --source "$SCRATCH/modes" --kubelet-root "$HR2" --subdir modes
+expect_rc 0
+[ "$(stat -c %a "$HR2/seccomp/modes/m600.json")" = 600 ] || fail "the mode was not put back"
+done_test "a 0600 source is installed 0600 (0640 stays, 0755 becomes 0644); a changed mode is stale and put back"
+
+# key names outside the ConfigMap charset: rejected, escaped wherever they appear
+mkdir -p "$SCRATCH/keynames"
+nl='
+'
+cp "$SEED/audit.json" "$SCRATCH/keynames/bad name.json"
+cp "$SEED/audit.json" "$SCRATCH/keynames/new${nl}sysfence k8s agent: installed forged.json"
+cp "$SEED/audit.json" "$SCRATCH/keynames/fine.json"
+sf k8s agent --once --source "$SCRATCH/keynames" --kubelet-root "$HR2" --subdir names
+expect_rc 1
+expect_err 'rejected bad\x20name.json: '
+expect_err 'rejected new\x0asysfence\x20k8s\x20agent\x3a\x20installed\x20forged.json: '
+grep -q '^sysfence k8s agent: installed forged.json' "$ERR" && fail "a key name forged a log line"
+[ "$(grep -c . "$ERR")" -eq 3 ] || fail "expected 3 log lines: $(cat "$ERR")"
+[ "$(ls "$HR2/seccomp/names")" = fine.json ] || fail "installed: $(ls "$HR2/seccomp/names" | tr '\n' ' ')"
+sf k8s status --source "$SCRATCH/keynames" --kubelet-root "$HR2" --subdir names
+expect_rc 1
+expect_out 'rejected new\x0asysfence\x20k8s\x20agent'
+grep -q '^sysfence k8s agent: installed' "$OUT" && fail "status printed the raw name"
+LC_ALL=C grep -q "$(printf '[\001-\011\013-\037]')" "$HR2/seccomp/names/.sysfence-agent.json" && fail "control bytes in the state"
+done_test "key names with a space or a newline are rejected, and escaped in the log, status and state"
+
+# an invalid key's text is quoted nowhere
+mkdir -p "$SCRATCH/marker"
+printf '{"defaultAction": "SCMP_ACT_MARK3R_SECRET"}' >"$SCRATCH/marker/action.json"
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["MARK3R_SECRET"]}' >"$SCRATCH/marker/arch.json"
+printf '{"defaultAction": MARK3R_SECRET}' >"$SCRATCH/marker/syntax.json"
+printf 'kind: SeccompProfile\nspec:\n  defaultAction: [MARK3R_SECRET\n' >"$SCRATCH/marker/yaml"
+sf k8s agent --once --source "$SCRATCH/marker" --kubelet-root "$HR2" --subdir marker
+expect_rc 1
+cp "$ERR" "$SCRATCH/marker.log"
+[ "$(grep -c '^.*rejected .*:[0-9]*:[0-9]*: .*error: ' "$SCRATCH/marker.log")" -eq 4 ] ||
+        fail "expected 4 rejections with line:col: $(cat "$SCRATCH/marker.log")"
+sf k8s status --source "$SCRATCH/marker" --kubelet-root "$HR2" --subdir marker
+cp "$OUT" "$SCRATCH/marker.status"
+sf k8s status --json --source "$SCRATCH/marker" --kubelet-root "$HR2" --subdir marker
+cat "$OUT" >>"$SCRATCH/marker.status"
+expect_rc 1
+for f in "$SCRATCH/marker.log" "$SCRATCH/marker.status" "$HR2/seccomp/marker/.sysfence-agent.json"; do
+        grep -q MARK3R "$f" && fail "${f##*/} quotes the profile: $(grep MARK3R "$f" | head -2)"
+done
+grep -q 'action.json:1:19: defaultAction: error: invalid value' "$SCRATCH/marker.log" ||
+        fail "no line:column and reason: $(grep action.json "$SCRATCH/marker.log")"
+done_test "an invalid key's text is quoted nowhere (log, status, state file): the escaped name, line:column and a generic reason"
 
 # --- SIGKILL at random moments, with a checker reading every installed file --------------------
 
