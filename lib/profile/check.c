@@ -235,6 +235,7 @@ enum { L_PLAIN, L_ALONE, L_COND, L__COUNT };
 typedef struct entry {
         uint32_t rule, pos, next, id;
         uint64_t arches; /* L_COND: arch_bits() */
+        uint64_t action; /* action_key() */
 } entry;
 
 #define NONE UINT32_MAX
@@ -308,10 +309,11 @@ static void earlier_release(earlier *w)
         }
 }
 
-static void earlier_push(earlier *w, int l, uint32_t id, uint32_t rule, uint32_t pos, uint64_t arches)
+static void earlier_push(earlier *w, int l, uint32_t id, uint32_t rule, uint32_t pos, uint64_t arches,
+                         sf_action a)
 {
         uint32_t x = (uint32_t)w->n++;
-        w->e[x] = (entry){ rule, pos, NONE, id, arches };
+        w->e[x] = (entry){ rule, pos, NONE, id, arches, action_key(a) };
         if (w->tail[l][id] == NONE)
                 w->head[l][id] = x;
         else
@@ -425,6 +427,7 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                 static const sf_rule unrestricted;
                 bool plain_ok = have_earlier && can_coexist(&unrestricted, r);
                 bool r_plain = restricts_nothing(r);
+                uint64_t r_arches = arch_bits(r), r_action = action_key(r->action);
                 for (size_t j = 0; j < r->n_names; j++) {
                         const char *name = r->names[j];
                         const sf_rule *q = NULL;
@@ -434,7 +437,7 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                                 const entry *best = NULL;
                                 if (plain_ok)
                                         for (uint32_t x = w.head[L_PLAIN][id]; x != NONE && !best; x = w.e[x].next)
-                                                if (!same_action(p->rules[w.e[x].rule].action, r->action))
+                                                if (w.e[x].action != r_action)
                                                         best = &w.e[x];
                                 /* the first rule of the other list that conflicts, if before best */
                                 int l = r_plain ? L_ALONE : L_COND;
@@ -442,8 +445,11 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                                         const entry *e = &w.e[x];
                                         if (best && e->rule > best->rule)
                                                 break;
+                                        /* can_coexist() needs an arch where both apply */
+                                        if (e->action == r_action || (!r_plain && !(e->arches & r_arches)))
+                                                continue;
                                         const sf_rule *c = &p->rules[e->rule];
-                                        if (!same_action(c->action, r->action) && (r_plain || can_coexist(c, r))) {
+                                        if (r_plain || can_coexist(c, r)) {
                                                 best = e;
                                                 break;
                                         }
@@ -483,7 +489,7 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                         continue;
                 /* r is an earlier rule for the rules after it */
                 bool alone = !r_plain && can_coexist(r, &unrestricted);
-                uint64_t arches = r_plain ? 0 : arch_bits(r);
+                uint64_t arches = r_plain ? 0 : r_arches;
                 for (size_t j = 0; j < r->n_names; j++) {
                         uint32_t id = names.of[names.at[i] + j];
                         if (in_rule[id] == UINT32_MAX - i)
@@ -491,13 +497,13 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                         in_rule[id] = UINT32_MAX - (uint32_t)i;
                         if (r_plain) {
                                 if (earlier_first(&w, L_PLAIN, id, r->action))
-                                        earlier_push(&w, L_PLAIN, id, (uint32_t)i, (uint32_t)j, 0);
+                                        earlier_push(&w, L_PLAIN, id, (uint32_t)i, (uint32_t)j, 0, r->action);
                                 continue;
                         }
                         if (!earlier_same_cond(&w, p, id, r, arches, (uint32_t)w.n))
-                                earlier_push(&w, L_COND, id, (uint32_t)i, (uint32_t)j, arches);
+                                earlier_push(&w, L_COND, id, (uint32_t)i, (uint32_t)j, arches, r->action);
                         if (alone && earlier_first(&w, L_ALONE, id, r->action))
-                                earlier_push(&w, L_ALONE, id, (uint32_t)i, (uint32_t)j, 0);
+                                earlier_push(&w, L_ALONE, id, (uint32_t)i, (uint32_t)j, 0, r->action);
                 }
         }
         if (have_earlier)
