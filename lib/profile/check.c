@@ -333,6 +333,9 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
         bool strict = opts && opts->strict;
         ids names = { 0 };
         bool have_ids = p->n_rules < UINT32_MAX && ids_build(p, &names);
+        /* per name id, the last rule it was seen in: i + 1 while looking for
+         * duplicates, UINT32_MAX - i while recording earlier rules (rules are
+         * at most SF_PROFILE_MAX_RULES, so the two never meet) */
         uint32_t *in_rule = have_ids ? calloc(names.n + 1, sizeof(*in_rule)) : NULL;
         earlier w = { 0 };
         bool have_earlier = false;
