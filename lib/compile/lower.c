@@ -31,23 +31,51 @@ struct ir {
         bool jt_first;    /* place jt right after this jump (arch dispatch) */
 };
 
-#define HBUCKETS 4096
+/* The node table starts at this many buckets and doubles when it holds twice
+ * as many nodes, so a lookup stays O(1) whatever the program's size. */
+#define HBUCKETS_MIN 4096
 
 typedef struct lower {
         sf_cstate *s;
-        ir *buckets[HBUCKETS];
+        ir **buckets;
+        size_t n_buckets; /* a power of two */
         unsigned region;
         size_t n_nodes;
 } lower;
 
 static bool is_jump(uint16_t code) { return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA; }
 
-static ir *node(lower *l, uint16_t code, uint32_t k, ir *jt, ir *jf, sf_src src)
+static uint64_t node_hash(uint16_t code, uint32_t k, const ir *jt, const ir *jf, unsigned region)
 {
         uint64_t h = ((uint64_t)code * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)k * 0xC2B2AE3D27D4EB4Full) ^
-                     (uint64_t)(uintptr_t)jt * 31 ^ (uint64_t)(uintptr_t)jf * 17 ^ l->region * 0x165667B19E3779F9ull;
-        h ^= h >> 29;
-        size_t b = (size_t)(h % HBUCKETS);
+                     (uint64_t)(uintptr_t)jt * 31 ^ (uint64_t)(uintptr_t)jf * 17 ^ region * 0x165667B19E3779F9ull;
+        return h ^ (h >> 29);
+}
+
+/* Doubles the node table; a failure keeps the old one (lookups only get slower). */
+static void grow(lower *l)
+{
+        size_t nb = l->n_buckets * 2;
+        ir **b = calloc(nb, sizeof(*b));
+        if (!b)
+                return;
+        for (size_t i = 0; i < l->n_buckets; i++)
+                for (ir *n = l->buckets[i], *next; n; n = next) {
+                        next = n->hnext;
+                        size_t x = (size_t)(node_hash(n->code, n->k, n->jt, n->jf, n->region) & (nb - 1));
+                        n->hnext = b[x];
+                        b[x] = n;
+                }
+        free(l->buckets);
+        l->buckets = b;
+        l->n_buckets = nb;
+}
+
+static ir *node(lower *l, uint16_t code, uint32_t k, ir *jt, ir *jf, sf_src src)
+{
+        if (l->n_nodes >= 2 * l->n_buckets)
+                grow(l);
+        size_t b = (size_t)(node_hash(code, k, jt, jf, l->region) & (l->n_buckets - 1));
         for (ir *n = l->buckets[b]; n; n = n->hnext)
                 if (n->code == code && n->k == k && n->jt == jt && n->jf == jf && n->region == l->region)
                         return n;
@@ -154,14 +182,13 @@ static ir *rule_conj(lower *l, const sf_region *rg, const sf_crule *cr, ir *t, i
 }
 
 /* Consecutive rules with one EQ on the same argument and the same action form a
- * set: load the high word once, then test the low words one after another. */
-static size_t eq_run(const sf_crule *v, size_t n, size_t i)
+ * set: load the high word once, then test the low words one after another.
+ * Whether rule b can join the set of rule a (both a single EQ). */
+static bool single_eq(const sf_crule *r) { return r->n == 1 && r->c[0].op == SF_OP_EQ; }
+static bool same_set(const sf_crule *a, const sf_crule *b)
 {
-        size_t j = i;
-        while (j < n && v[j].n == 1 && v[j].c[0].op == SF_OP_EQ && v[j].c[0].index == v[i].c[0].index &&
-               v[j].action.kind == v[i].action.kind && v[j].action.data == v[i].action.data)
-                j++;
-        return j;
+        return single_eq(b) && b->c[0].index == a->c[0].index && b->action.kind == a->action.kind &&
+               b->action.data == a->action.data;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -215,8 +242,10 @@ static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
         size_t i = d->n_rules;
         while (i > 0) {
                 size_t start = i - 1;
-                if (d->rules[start].n == 1 && d->rules[start].c[0].op == SF_OP_EQ) {
-                        while (start > 0 && eq_run(d->rules, i, start - 1) == i)
+                /* the set grows back while the rule before it joins: joining is an
+                 * equivalence, so comparing with the set's last rule is enough */
+                if (single_eq(&d->rules[start])) {
+                        while (start > 0 && same_set(&d->rules[i - 1], &d->rules[start - 1]))
                                 start--;
                 }
                 if (i - start > 1) {
@@ -588,13 +617,19 @@ static ir *fresh(lower *l, const ir *like)
 /* Makes the order a valid program: a load's successor must follow it directly
  * (else a JA is put between), and a conditional jump reaches at most 255 ahead
  * (else a copy of the target RET, or a JA to the target, is put right after it). */
+/* Each repair is made at the first instruction that needs one, as a scan from the
+ * start would find it.  An insertion after i moves only what follows i, so the
+ * only instructions before it that it can break are jumps of at most 256 ahead
+ * past it: the scan goes on from 256 before i, not from the start. */
 static int fix_layout(lower *l, order *o)
 {
+        for (size_t i = 0; i < o->n; i++)
+                o->v[i]->pos = (int)i;
+        size_t from = 0;
         for (;;) {
-                for (size_t i = 0; i < o->n; i++)
-                        o->v[i]->pos = (int)i;
                 bool changed = false;
-                for (size_t i = 0; i < o->n && !changed; i++) {
+                size_t i = from;
+                for (; i < o->n && !changed; i++) {
                         ir *n = o->v[i];
                         uint16_t cls = BPF_CLASS(n->code);
                         if (cls == BPF_RET)
@@ -629,6 +664,11 @@ static int fix_layout(lower *l, order *o)
                         return 0;
                 if (o->n > 4 * SF_BPF_MAX_INSNS)
                         return -E2BIG;
+                /* the loop stepped past the repaired instruction (i - 1); the new
+                 * one is at i and everything after it moved by one */
+                for (size_t k = i; k < o->n; k++)
+                        o->v[k]->pos = (int)k;
+                from = i - 1 > 256 ? i - 1 - 256 : 0;
         }
 }
 
@@ -638,6 +678,12 @@ int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err)
         if (!l)
                 return sf_error_set(err, ENOMEM, "out of memory");
         l->s = s;
+        l->n_buckets = HBUCKETS_MIN;
+        l->buckets = calloc(l->n_buckets, sizeof(*l->buckets));
+        if (!l->buckets) {
+                free(l);
+                return sf_error_set(err, ENOMEM, "out of memory");
+        }
         int r = 0;
         order o = { 0 };
 
@@ -712,6 +758,7 @@ int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err)
 out:
         free(o.v);
         free(roots);
+        free(l->buckets);
         free(l);
         return r;
 }
