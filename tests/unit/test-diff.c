@@ -5,7 +5,8 @@
  * differs is a failure.
  *
  * Usage: test-diff [--random N] [--seed S] [PROFILE...]
- * Without profiles it takes every file under $SF_SHARED/profiles. */
+ * The profiles are the arguments (meson passes the real ones from Debian's
+ * packages, the tutorial's and tests/data/good/every-operator.json). */
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
