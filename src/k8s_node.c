@@ -22,17 +22,23 @@
 
 static const char install_usage[] =
         "usage: sysfence k8s install PROFILE... [--kubelet-root DIR] [--subdir NAME]\n"
-        "                            [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--json]\n"
+        "                            [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
+        "                            [--json]\n"
         "       sysfence k8s install - --name NAME.json [OPTIONS]   (the profile on standard input)\n"
         "\n"
         "Validate and compile each profile for this node, then write it atomically to\n"
         "DIR/seccomp/NAME/BASENAME and print the localhostProfile that names it\n"
         "(NAME/BASENAME).  If any profile is invalid, nothing is installed.  A profile\n"
         "that is not already runtime JSON (SeccompProfile YAML, an OCI config.json) is\n"
-        "installed as Docker JSON, the form the kubelet's runtime reads.\n"
+        "installed as Docker JSON, the form the kubelet's runtime reads.  One with\n"
+        "archMap or includes/excludes is installed resolved for this node (its arch,\n"
+        "kernel and --caps): containerd ignores them and would apply every rule; the\n"
+        "rules left out are named.\n"
         "\n"
         "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
         "  --subdir NAME       the directory under DIR/seccomp (default " DEFAULT_SUBDIR ")\n"
+        "  --as-given          keep archMap and includes/excludes (a runtime that evaluates\n"
+        "                      them itself: CRI-O)\n"
         "  --name FILE         the installed file's name, for one profile (needed for -)\n"
         "  --arch LIST         arches to compile for (default: this node's)\n"
         "  --caps LIST         capabilities for includes/excludes (default: default)\n"
@@ -47,7 +53,7 @@ static const char install_usage[] =
 
 static const char agent_usage[] =
         "usage: sysfence k8s agent --source DIR [--kubelet-root DIR] [--subdir NAME] [--once]\n"
-        "                          [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict]\n"
+        "                          [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
         "\n"
         "The node agent (run by the DaemonSet): keep every key of a ConfigMap volume\n"
         "installed under ROOT/seccomp/NAME.  It follows the kubelet's updates (the\n"
@@ -66,6 +72,7 @@ static const char agent_usage[] =
         "  --subdir NAME       the directory under ROOT/seccomp (default " DEFAULT_SUBDIR ")\n"
         "  --once              sync once and exit: 0 if every profile is installed\n"
         "  --arch, --caps, --kernel, --strict  as for compile\n"
+        "  --as-given          as for install: archMap and includes/excludes kept (CRI-O)\n"
         "  -h, --help          show this help\n"
         "\n"
         "SIGTERM or SIGINT: exit 0.  SIGHUP: check every profile again.\n";
@@ -83,6 +90,7 @@ static const char status_usage[] =
         "  --subdir NAME       the directory under ROOT/seccomp (default " DEFAULT_SUBDIR ")\n"
         "  --json              print the result as JSON\n"
         "  --arch, --caps, --kernel, --strict  as for compile (the agent's options)\n"
+        "  --as-given          as the agent was given\n"
         "  -h, --help          show this help\n";
 
 typedef struct node_opts {
@@ -92,6 +100,7 @@ typedef struct node_opts {
         sf_compile_opts co;
         sf_arch arches[SF_ARCH__COUNT];
         bool json, once;
+        bool as_given; /* --as-given: archMap and includes/excludes kept (CRI-O) */
 } node_opts;
 
 /* Parses the options the three commands share: -1 and the index of the first
@@ -104,7 +113,8 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                 { "json", no_argument, NULL, 'j' },               { "arch", required_argument, NULL, 'a' },
                 { "caps", required_argument, NULL, 'c' },         { "kernel", required_argument, NULL, 'k' },
                 { "strict", no_argument, NULL, 's' },             { "help", no_argument, NULL, 'h' },
-                { "name", required_argument, NULL, 'N' },         { 0 },
+                { "name", required_argument, NULL, 'N' },         { "as-given", no_argument, NULL, 'G' },
+                { 0 },
         };
         o->root = DEFAULT_ROOT;
         o->subdir = DEFAULT_SUBDIR;
@@ -136,6 +146,7 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                         o->json = true;
                         break;
                 case 's': o->co.strict = true; break;
+                case 'G': o->as_given = true; break;
                 case 'N':
                         if (source || once)
                                 return cli_usage_error(o->cmd, "--name is for install");
@@ -241,7 +252,7 @@ int k8s_install(int argc, char **argv)
                         continue;
                 }
                 sf_diags d = { 0 };
-                int r = k8s_prepare(it->file, data, len, &o.co, &it->prep, &d);
+                int r = k8s_prepare(it->file, data, len, &o.co, o.as_given, &it->prep, &d);
                 if (r < 0) {
                         sf_diags_release(&d);
                         cli_error(o.cmd, "out of memory");
@@ -503,7 +514,7 @@ static int agent_sync(agent *a)
                 }
                 sf_buf disp = { 0 };
                 sf_buf_printf(&disp, "%s/%s", a->o.source, k->name);
-                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, &prep[i], NULL);
+                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, &prep[i], NULL);
                 sf_buf_release(&disp);
                 if (r < 0)
                         goto oom;
@@ -591,7 +602,7 @@ static int agent_sync(agent *a)
                         sf_buf disp = { 0 };
                         sf_buf_printf(&disp, "%s/%s", a->o.source, src.v[i].name);
                         int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, &prep[i], NULL);
+                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, &prep[i], NULL);
                         sf_buf_release(&disp);
                         if (r != 0)
                                 goto oom;
@@ -953,7 +964,7 @@ int k8s_status(int argc, char **argv)
                         sf_buf disp = { 0 };
                         sf_buf_printf(&disp, "%s/%s", o.source, k->name);
                         k8s_prepared p = { 0 };
-                        int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &o.co, &p, NULL);
+                        int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &o.co, o.as_given, &p, NULL);
                         sf_buf_release(&disp);
                         if (r < 0) {
                                 cli_error(o.cmd, "out of memory");

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "arch/caps.h"
 #include "cli.h"
 #include "doc/doc.h"
 #include "k8s_sync.h"
@@ -217,8 +218,47 @@ static bool is_runtime_json(const sf_profile *p, const char *data, size_t len)
         return r == 0;
 }
 
-int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, k8s_prepared *ret,
-                sf_diags *diags)
+/* Whether p has what containerd ignores in a Localhost profile. */
+static bool conditional(const sf_profile *p)
+{
+        bool c = p->n_arch_map > 0;
+        for (size_t i = 0; i < p->n_rules && !c; i++)
+                c = p->rules[i].includes.present || p->rules[i].excludes.present;
+        return c;
+}
+
+/* The warning for a resolved profile: the rules it leaves out because of a
+ * capability the target lacks (includes.caps) or holds (excludes.caps). */
+static void note_resolved(const sf_profile *p, const sf_target *t, const char *display, sf_diags *d)
+{
+        sf_buf names = { 0 };
+        size_t n = 0;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                bool by_caps = (r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps);
+                if (!by_caps)
+                        continue;
+                for (size_t k = 0; k < r->n_names; k++, n++)
+                        if (n < 12)
+                                sf_buf_printf(&names, "%s%s", n ? ", " : "", r->names[k]);
+        }
+        if (n > 12)
+                sf_buf_printf(&names, ", and %zu more", n - 12);
+        char caps[32];
+        snprintf(caps, sizeof(caps), "%s", t->caps == sf_caps_default() ? "the default capabilities" : "--caps");
+        sf_diags_add(d, SF_SEV_WARNING, "resolved-for-node", display, "", 0, 0,
+                     n ? "a container given other capabilities gets exactly this; give --caps for another set, or "
+                         "--as-given where the runtime evaluates includes/excludes itself (CRI-O)"
+                       : NULL,
+                     "containerd ignores archMap and includes/excludes, and would apply every rule: installed resolved "
+                     "for %s, kernel %u.%u, %s%s%s",
+                     sf_arch_short_name(t->arch), t->kernel_major, t->kernel_minor, caps,
+                     n ? "; left out, as they depend on other capabilities: " : "", n ? names.s : "");
+        sf_buf_release(&names);
+}
+
+int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                k8s_prepared *ret, sf_diags *diags)
 {
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
@@ -248,7 +288,22 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
                 out.reason = quiet_reason(d, from, display, err);
                 goto done;
         }
-        if (is_runtime_json(v[0], data, len)) {
+        if (!as_given && conditional(v[0])) {
+                sf_target t = co->target;
+                if (co->n_arches)
+                        t.arch = co->arches[0];
+                sf_profile *res = NULL;
+                if (sf_profile_resolve(v[0], &t, &res, &err) < 0 || sf_profile_prune_shadowed(res, NULL, &err) < 0 ||
+                    sf_profile_emit(res, SF_FORMAT_DOCKER, &out.bytes, &err) < 0) {
+                        sf_profile_free(res);
+                        out.error = first_error(d, d->n, display, err);
+                        out.reason = quiet_reason(d, d->n, display, err);
+                        goto done;
+                }
+                sf_profile_free(res);
+                out.len = out.bytes ? strlen(out.bytes) : 0;
+                note_resolved(v[0], &t, display, d);
+        } else if (is_runtime_json(v[0], data, len)) {
                 out.bytes = malloc(len + 1);
                 if (out.bytes) {
                         memcpy(out.bytes, data, len);

@@ -51,9 +51,13 @@ typedef struct k8s_prepared {
 
 /* Loads and compiles data (named display in messages) for co's target.  Returns
  * 0 with ret->bytes, or 1 with ret->error (and every finding in d, if not NULL);
- * -ENOMEM on allocation failure. */
-int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, k8s_prepared *ret,
-                sf_diags *d);
+ * -ENOMEM on allocation failure.  A profile with archMap or includes/excludes
+ * is installed resolved for the node (co's target: its arch, or co->arches[0],
+ * its capabilities and kernel), as containerd applies every rule of such a file
+ * (it reads the plain OCI struct); as_given keeps it as it is (CRI-O evaluates
+ * them itself).  What the resolution leaves out is a warning in d. */
+int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                k8s_prepared *ret, sf_diags *d);
 void k8s_prepared_release(k8s_prepared *p);
 
 /* One key of a source, read from one snapshot. */

@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 11
+plan 12
 
 ROOT=$SCRATCH/kubelet
 DIR=$ROOT/seccomp/sysfence
@@ -26,11 +26,38 @@ for f in "$@"; do
         json_ok "$DIR/$b" || fail "$b: not JSON"
         case $b in
         crd-flow.yaml | oci-config.json | bom.json) ;;
-        *) cmp -s "$f" "$DIR/$b" || fail "$b: the bytes differ from the profile's" ;;
+        *)
+                installed_form "$f" "$SCRATCH/want.json"
+                cmp -s "$SCRATCH/want.json" "$DIR/$b" || fail "$b: the bytes differ from the profile's (or its form for this node)"
+                ;;
         esac
         [ "$(stat -c %a "$DIR/$b")" = 644 ] || fail "$b: mode $(stat -c %a "$DIR/$b")"
 done
-done_test "each profile is installed (mode 0644), bytes as given when it is runtime JSON"
+done_test "each profile is installed (mode 0644), bytes as given when it is plain runtime JSON"
+
+# What containerd ignores (archMap, includes/excludes) is resolved for the
+# node: the file installed decides, read as containerd reads it (every rule),
+# what the original decides under Docker's semantics with the default
+# capabilities; what depends on other capabilities is named; --as-given keeps it.
+mkdir "$SCRATCH/r4" "$SCRATCH/r5"
+sf k8s install --kubelet-root "$SCRATCH/r4" "$REAL/moby-default.json"
+expect_rc 0
+expect_err "containerd ignores archMap and includes/excludes, and would apply every rule: installed resolved for"
+expect_err "left out, as they depend on other capabilities: "
+expect_err "mount"
+I=$SCRATCH/r4/seccomp/sysfence/moby-default.json
+"$PY" -S -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(1 if d.get("archMap") or any(r.get("includes") or r.get("excludes") for r in d["syscalls"]) else 0)' "$I" ||
+        fail "the installed file still has archMap or includes/excludes"
+"$SYSFENCE" compile -q "$REAL/moby-default.json" --caps default -o "$SCRATCH/docker.bpf" &&
+        "$SYSFENCE" compile -q "$I" --caps all -o "$SCRATCH/containerd.bpf" &&
+        cmp -s "$SCRATCH/docker.bpf" "$SCRATCH/containerd.bpf" ||
+        fail "the installed file, whatever the capabilities, decides otherwise than the original under Docker semantics"
+sf k8s install --kubelet-root "$SCRATCH/r5" --as-given "$REAL/moby-default.json"
+expect_rc 0
+cmp -s "$REAL/moby-default.json" "$SCRATCH/r5/seccomp/sysfence/moby-default.json" || fail "--as-given changed the bytes"
+done_test "archMap and includes/excludes resolved for the node (the capability-gated rules named); --as-given keeps them"
 
 [ "$(json_get "$DIR/crd-flow.yaml" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "crd-flow.yaml: not converted"
 json_get "$DIR/oci-config.json" '"ociVersion" in d' | grep -qx False || fail "oci-config.json: still a whole config"

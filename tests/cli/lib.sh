@@ -98,6 +98,25 @@ finish()
         [ "$tap_failed" -eq 0 ]
 }
 
+# installed_form FILE OUT: what k8s install and the agent write for FILE on
+# this node: FILE itself, or, where it has archMap or includes/excludes (which
+# containerd ignores), its plain form resolved for this node's arch, kernel and
+# the default capabilities (as sysfence convert writes it).
+installed_form()
+{
+        # an arches list of names no node has counts for nothing (check warns of it)
+        if "$PY" -S -c 'import json, sys
+known = set("amd64 x86 x32 arm64 arm ppc64le ppc64 ppc s390x s390 riscv64 mips mipsel mips64 mipsel64 mips64n32 mipsel64n32 parisc parisc64".split())
+d = json.load(open(sys.argv[1]))
+def cond(c):
+    return bool(c) and bool(c.get("caps") or c.get("minKernel") or [a for a in c.get("arches") or [] if a in known])
+sys.exit(0 if d.get("archMap") or any(cond(r.get("includes")) or cond(r.get("excludes")) for r in d.get("syscalls") or []) else 1)' "$1" 2>/dev/null; then
+                "$SYSFENCE" convert "$1" --caps default -o "$2" 2>/dev/null
+        else
+                cp "$1" "$2"
+        fi
+}
+
 # --- machine features -----------------------------------------------------------
 # Machines of one kind differ (on some VMs int $0x80 faults): a test that needs
 # a feature asks for it, runs where it is there, and is a skip that says why
