@@ -1060,8 +1060,11 @@ static int load_root(loader *l, sf_store *store, const sf_node *root, sf_profile
         return 0;
 }
 
-SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *name, const sf_load_opts *opts,
-                                   sf_profile ***ret_profiles, size_t *ret_n, sf_diags *diags, sf_error **err)
+/* With owned, the caller's buffer holding data is freed once it is parsed: the
+ * document holds copies of everything, so a 16 MiB file is not kept beside its
+ * tree and the profiles built from it (the peak of a large load). */
+static int load_data(const char *data, size_t len, const char *name, const sf_load_opts *opts, char **owned,
+                     sf_profile ***ret_profiles, size_t *ret_n, sf_diags *diags, sf_error **err)
 {
         static const sf_load_opts no_opts;
         sf_diags local = { 0 };
@@ -1092,6 +1095,11 @@ SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *nam
                                      "the file starts with a UTF-8 byte order mark: Go's encoding/json refuses it, "
                                      "so runc, containerd, CRI-O and podman cannot load the file as it is");
                 r = sf_json_parse(data, len, name, &doc, d);
+        }
+        if (owned) {
+                free(*owned);
+                *owned = NULL;
+                data = NULL;
         }
         /* The profiles point into the document's strings: the store takes its arena. */
         store->arena = doc.arena;
@@ -1165,6 +1173,12 @@ SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *nam
         return r == -ENOMEM ? -ENOMEM : -EINVAL;
 }
 
+SF_EXPORT int sf_profile_load_data(const char *data, size_t len, const char *name, const sf_load_opts *opts,
+                                   sf_profile ***ret_profiles, size_t *ret_n, sf_diags *diags, sf_error **err)
+{
+        return load_data(data, len, name, opts, NULL, ret_profiles, ret_n, diags, err);
+}
+
 SF_EXPORT int sf_profile_load_file(const char *path, const sf_load_opts *opts, sf_profile ***ret_profiles,
                                    size_t *ret_n, sf_diags *diags, sf_error **err)
 {
@@ -1178,8 +1192,8 @@ SF_EXPORT int sf_profile_load_file(const char *path, const sf_load_opts *opts, s
                                      strchr((*err)->msg, ':') ? strchr((*err)->msg, ':') + 2 : (*err)->msg);
                 return r;
         }
-        return sf_profile_load_data(data, len, strcmp(path, "-") == 0 ? "<stdin>" : path, opts, ret_profiles,
-                                    ret_n, diags, err);
+        return load_data(data, len, strcmp(path, "-") == 0 ? "<stdin>" : path, opts, &data, ret_profiles, ret_n,
+                         diags, err);
 }
 
 const char *sf_rule_name_path(const sf_rule *r, size_t j, char *buf, size_t size)
