@@ -169,6 +169,7 @@ static const char *kind_of(const char *id)
                 { "json-syntax", "not valid JSON" },
                 { "yaml-syntax", "not valid YAML" },
                 { "unknown-syscall", "unknown syscall name (strict)" },
+                { "newer-syscall", "a syscall newer than the runtimes' libseccomp (strict)" },
                 { "too-large", "too large" },
                 { "empty", "no profile in the file" },
                 { "duplicate-name", "two profiles with one name" },

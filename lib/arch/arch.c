@@ -222,6 +222,32 @@ SF_EXPORT bool sf_syscall_known(const char *name)
         return sf_syscall_index(name) >= 0;
 }
 
+/* Syscalls of newer kernels than the libseccomp the tables come from knows
+ * (Debian 12's 2.5.4 stops at futex_requeue, Linux 6.7), with the Linux
+ * release that added them: facts from the kernel's syscall tables.  runc and
+ * crun, linked with such a libseccomp, skip these names in a profile. */
+SF_EXPORT const char *sf_syscall_newer(const char *name, const char **ret_tables)
+{
+        static const struct {
+                const char *name, *linux;
+        } newer[] = {
+                { "statmount", "6.8" },         { "listmount", "6.8" },      { "lsm_get_self_attr", "6.8" },
+                { "lsm_set_self_attr", "6.8" }, { "lsm_list_modules", "6.8" }, { "mseal", "6.10" },
+                { "uretprobe", "6.11" },        { "setxattrat", "6.13" },    { "getxattrat", "6.13" },
+                { "listxattrat", "6.13" },      { "removexattrat", "6.13" }, { "open_tree_attr", "6.15" },
+                { "file_getattr", "6.17" },     { "file_setattr", "6.17" },
+        };
+        if (sf_syscall_known(name))
+                return NULL;
+        for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
+                if (strcmp(newer[i].name, name) == 0) {
+                        if (ret_tables)
+                                *ret_tables = "libseccomp " SF_LIBSECCOMP_VERSION;
+                        return newer[i].linux;
+                }
+        return NULL;
+}
+
 /* The characters of s as bits (folded mod 64), and its length up to 65. */
 static uint64_t char_bits(const char *s, size_t *ret_len)
 {

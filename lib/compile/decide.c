@@ -613,11 +613,20 @@ int sf_decide_prepare(sf_cstate *s, sf_error **err)
                         /* runtimes skip names they do not know, so do we (check says so too) */
                         char path[128];
                         bool strict = s->opts->strict;
-                        sf_diags_add(s->diags, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "unknown-syscall", p->file,
-                                     sf_rule_name_path(r, j, path, sizeof(path)), r->name_locs[j].line,
-                                     r->name_locs[j].col, NULL,
-                                     strict ? "unknown syscall \"%s\"" : "unknown syscall \"%s\" is skipped",
-                                     r->names[j]);
+                        const char *tables = NULL, *since = sf_syscall_newer(r->names[j], &tables);
+                        if (since)
+                                sf_diags_add(s->diags, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "newer-syscall", p->file,
+                                             sf_rule_name_path(r, j, path, sizeof(path)), r->name_locs[j].line,
+                                             r->name_locs[j].col, NULL,
+                                             "syscall \"%s\" (Linux %s) is newer than %s: skipped, as runc and crun "
+                                             "skip it",
+                                             r->names[j], since, tables);
+                        else
+                                sf_diags_add(s->diags, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "unknown-syscall", p->file,
+                                             sf_rule_name_path(r, j, path, sizeof(path)), r->name_locs[j].line,
+                                             r->name_locs[j].col, NULL,
+                                             strict ? "unknown syscall \"%s\"" : "unknown syscall \"%s\" is skipped",
+                                             r->names[j]);
                         if (strict)
                                 return sf_error_set(err, EINVAL, "%s: %s: unknown syscall \"%s\"", p->file, path,
                                                     r->names[j]);

@@ -14,7 +14,7 @@ FIXTURES=$(dirname "$SF_MOBY")/fixtures
 n_real=$(ls "$REAL"/* "$SEED"/* "$FIXTURES"/*.json 2>/dev/null | wc -l)
 n_expect=$(grep -c . "$BAD/EXPECT")
 n_good=$(ls "$GOOD" | wc -l)
-plan $((n_real + 2 + n_expect + 1 + n_good + 1 + 11 + 9 + 3))
+plan $((n_real + 2 + n_expect + 1 + n_good + 2 + 11 + 9 + 3))
 
 # --- real profiles -------------------------------------------------------------
 
@@ -88,6 +88,21 @@ done
 sf check exclude-unknown-arch.json
 expect_err 'exclude-unknown-arch.json:1:122: syscalls[0].excludes.arches[0]: warning: unknown architecture "amd65": it matches no node, so it excludes nothing (did you mean "amd64"?)'
 done_test "an unknown arch in excludes.arches is a warning that says it excludes nothing"
+
+# A syscall newer than the runtimes' libseccomp is said to be so, not "did you mean".
+printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "getxattrat", "mseal"], "action": "SCMP_ACT_ALLOW"}]}' >"$SCRATCH/newer.json"
+sf check "$SCRATCH/newer.json"
+expect_rc 0
+expect_err 'syscalls[0].names[1]: warning: syscall "getxattrat" (Linux 6.13) is newer than libseccomp'
+expect_err 'whose tables runc and crun use: they skip it, so the profile cannot allow it there'
+expect_err 'syscall "mseal" (Linux 6.10) is newer than libseccomp'
+grep -q 'did you mean' "$ERR" && fail "a newer syscall got a spelling hint: $(cat "$ERR")"
+sf check --strict "$SCRATCH/newer.json"
+expect_rc 1
+sf compile "$SCRATCH/newer.json" -o /dev/null
+expect_rc 0
+expect_err 'syscall "getxattrat" (Linux 6.13) is newer than libseccomp'
+done_test "syscalls newer than the runtimes' libseccomp (getxattrat, mseal): said so, no spelling hint"
 
 # --- hostile inputs, generated here --------------------------------------------
 
