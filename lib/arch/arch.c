@@ -222,6 +222,10 @@ SF_EXPORT bool sf_syscall_known(const char *name)
         return sf_syscall_index(name) >= 0;
 }
 
+#ifndef SF_LIBSECCOMP_VERSION
+#define SF_LIBSECCOMP_VERSION "of this build" /* meson passes the version */
+#endif
+
 /* Syscalls of newer kernels than the libseccomp the tables come from knows
  * (Debian 12's 2.5.4 stops at futex_requeue, Linux 6.7), with the Linux
  * release that added them: facts from the kernel's syscall tables.  runc and
@@ -229,7 +233,7 @@ SF_EXPORT bool sf_syscall_known(const char *name)
 SF_EXPORT const char *sf_syscall_newer(const char *name, const char **ret_tables)
 {
         static const struct {
-                const char *name, *linux;
+                const char *name, *since; /* the Linux release that added it */
         } newer[] = {
                 { "statmount", "6.8" },         { "listmount", "6.8" },      { "lsm_get_self_attr", "6.8" },
                 { "lsm_set_self_attr", "6.8" }, { "lsm_list_modules", "6.8" }, { "mseal", "6.10" },
@@ -243,7 +247,7 @@ SF_EXPORT const char *sf_syscall_newer(const char *name, const char **ret_tables
                 if (strcmp(newer[i].name, name) == 0) {
                         if (ret_tables)
                                 *ret_tables = "libseccomp " SF_LIBSECCOMP_VERSION;
-                        return newer[i].linux;
+                        return newer[i].since;
                 }
         return NULL;
 }
