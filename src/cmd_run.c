@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -434,21 +435,32 @@ int cmd_run(int argc, char **argv)
         sigaction(SIGHUP, &fwd, NULL);
         sf_signals_restore(&old_mask);
 
-        /* Wait, reading the audit stream meanwhile (its buffer is bounded). */
+        /* Wait, reading the audit stream meanwhile (its buffer is bounded): woken
+         * by a record or by the child's end (its pidfd), so the wait is not longer
+         * than the command.  Quiet, nothing is named: a plain wait. */
         int st = 0;
         killer k = { .pid = pid };
+        bool reading = audit_fd >= 0 && !quiet;
+        int pfd = reading ? (int)syscall(__NR_pidfd_open, pid, 0) : -1;
         for (;;) {
-                pid_t w = waitpid(pid, &st, audit_fd >= 0 ? WNOHANG : 0);
+                pid_t w = waitpid(pid, &st, reading ? WNOHANG : 0);
                 if (w == pid || (w < 0 && errno != EINTR))
                         break;
-                if (w == 0) {
-                        int rd = sf_audit_netlink_read(audit_fd, 100, on_record, &k);
+                if (w != 0)
+                        continue;
+                struct pollfd fds[2] = { { .fd = audit_fd, .events = POLLIN }, { .fd = pfd, .events = POLLIN } };
+                /* without a pidfd (Linux < 5.3), look again every 10 ms */
+                if (poll(fds, pfd >= 0 ? 2 : 1, pfd >= 0 ? -1 : 10) > 0 && (fds[0].revents & POLLIN)) {
+                        int rd = sf_audit_netlink_read(audit_fd, 0, on_record, &k);
                         if (rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) {
                                 close(audit_fd);
                                 audit_fd = -1;
+                                reading = false;
                         }
                 }
         }
+        if (pfd >= 0)
+                close(pfd);
         /* everything the command made reaches us before the barrier's record */
         if (audit_fd >= 0 && !quiet)
                 audit_barrier(audit_fd, &k);
