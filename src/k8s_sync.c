@@ -245,8 +245,7 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
         }
         if (n > 12)
                 sf_buf_printf(&names, ", and %zu more", n - 12);
-        char caps[32];
-        snprintf(caps, sizeof(caps), "%s", t->caps == sf_caps_default() ? "the default capabilities" : "--caps");
+        const char *caps = t->caps == sf_caps_default() ? "the default capabilities" : "--caps";
         sf_diags_add(d, SF_SEV_WARNING, "resolved-for-node", display, "", 0, 0,
                      n ? "a container given other capabilities gets exactly this; give --caps for another set, or "
                          "--as-given where the runtime evaluates includes/excludes itself (CRI-O)"
