@@ -277,7 +277,7 @@ static int read_state(hook_state *s)
         const sf_node *pid = sf_node_get(root, "pid");
         s->pid = 0;
         if (pid) {
-                if (pid->kind != SF_NODE_NUM || !pid->num.is_int || pid->num.neg || pid->num.overflow ||
+                if (pid->kind != SF_NODE_NUM || !pid->num_is_int || pid->num_neg || pid->num_overflow ||
                     pid->num.mag > INT32_MAX) {
                         cli_error("oci-hook", "the container state's pid %s is not a process id",
                                   pid->kind == SF_NODE_NUM ? pid->num.text : sf_node_kind_name(pid->kind));

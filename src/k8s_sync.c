@@ -991,7 +991,7 @@ static bool sha_ok(const char *s, bool empty_ok)
 
 static bool u64_of(const sf_node *n, uint64_t *ret)
 {
-        if (!n || n->kind != SF_NODE_NUM || !n->num.is_int || n->num.neg || n->num.overflow)
+        if (!n || n->kind != SF_NODE_NUM || !n->num_is_int || n->num_neg || n->num_overflow)
                 return false;
         *ret = n->num.mag;
         return true;

@@ -45,7 +45,7 @@ typedef struct sf_arena {
         size_t used, size;
 } sf_arena;
 
-void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 16-aligned; NULL on ENOMEM */
+void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 8-aligned; NULL on ENOMEM */
 char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 char *sf_arena_strdup(sf_arena *a, const char *s);
 char *sf_arena_printf(sf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
