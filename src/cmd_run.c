@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -35,6 +37,11 @@ static const char usage[] =
         "SCMP_ACT_ERRNO are named too, in one line (the filter gets\n"
         "SECCOMP_FILTER_FLAG_LOG for that; its decisions do not change): those of CMD's\n"
         "process, and of its children while they are still there when their record is read.\n"
+        "Without root they are named by a seccomp user-notification listener instead: the\n"
+        "filter returns SECCOMP_RET_USER_NOTIF where it would return ERRNO and run answers\n"
+        "each call with the errno the profile gives (decisions do not change, CMD's whole\n"
+        "tree is heard; CMD cannot then install a listener of its own).  --quiet, --tsync\n"
+        "or a run already under a seccomp filter turn the listener off.\n"
         "\n"
         "  --profile FILE     a profile in any format check reads\n"
         "  --default[=RT]     the runtime default built in: containerd (default), docker, podman\n"
@@ -55,10 +62,12 @@ static const char usage[] =
         "  sysfence run --default -- ls /\n"
         "  sysfence run --profile violation.json -- true\n";
 
-/* Where the child failed, sent through a CLOEXEC pipe. */
+/* Where the child failed, and its listener, through shared memory. */
 typedef struct child_error {
-        int stage; /* 1: no_new_privs, 2: seccomp, 3: execve */
+        int stage;    /* 1: no_new_privs, 2: seccomp, 3: execve */
         int err;
+        int listener; /* the notify listener's fd (in the table the parent shares), or -1 */
+        int loaded;   /* set once the filter is in place */
 } child_error;
 
 static pid_t child_pid;
@@ -127,6 +136,21 @@ static bool descends(pid_t pid, pid_t root)
         return false;
 }
 
+/* Counts a denied call of (arch, nr) once more. */
+static void count_denial(killer *k, sf_arch arch, long nr, const char *name)
+{
+        for (size_t i = 0; i < k->n_denied; i++)
+                if (k->denied[i].arch == arch && k->denied[i].nr == nr) {
+                        k->denied[i].count++;
+                        return;
+                }
+        if (k->n_denied == MAX_DENIALS) {
+                k->more++;
+                return;
+        }
+        k->denied[k->n_denied++] = (denial){ .arch = arch, .name = name, .nr = nr, .count = 1 };
+}
+
 static void on_record(void *ctx, const sf_audit_record *rec)
 {
         killer *k = ctx;
@@ -142,17 +166,7 @@ static void on_record(void *ctx, const sf_audit_record *rec)
                 k->found = true;
         } else if (act == SECCOMP_RET_ERRNO) {
                 /* the record's code is the action alone: the errno is not in it */
-                for (size_t i = 0; i < k->n_denied; i++)
-                        if (k->denied[i].arch == rec->arch && k->denied[i].nr == rec->syscall) {
-                                k->denied[i].count++;
-                                return;
-                        }
-                if (k->n_denied == MAX_DENIALS) {
-                        k->more++;
-                        return;
-                }
-                k->denied[k->n_denied++] = (denial){ .arch = rec->arch, .name = rec->syscall_name,
-                                                                   .nr = rec->syscall, .count = 1 };
+                count_denial(k, rec->arch, rec->syscall, rec->syscall_name);
         }
 }
 
@@ -228,6 +242,129 @@ static void print_denials(const killer *k)
         if (!b.oom)
                 cli_error("run", "denied by the profile (SCMP_ACT_ERRNO): %s", b.s);
         sf_buf_release(&b);
+}
+
+/* Whether this process already runs under a seccomp filter: a filter of ours
+ * that says USER_NOTIF where it said ERRNO would then lose to an older
+ * filter's ERRNO (the kernel keeps the most restrictive action). */
+static bool under_filter(void)
+{
+        FILE *f = fopen("/proc/self/status", "re");
+        if (!f)
+                return true;
+        char line[256];
+        bool filtered = true;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "Seccomp:", 8) == 0) {
+                        filtered = strtol(line + 8, NULL, 10) != 0;
+                        break;
+                }
+        fclose(f);
+        return filtered;
+}
+
+/* The ERRNO denials without root: the child's filter returns USER_NOTIF where
+ * the profile's returns ERRNO, and each notification is answered with the
+ * errno the profile's own program gives for that call (run on the
+ * notification's seccomp_data, capped at 4095 as the kernel caps it), so the
+ * command sees what it would see. */
+typedef struct listener {
+        int fd;
+        const struct sock_filter *insns; /* the profile's program, as compiled */
+        size_t len;
+        void *req, *resp; /* of the kernel's sizes (SECCOMP_GET_NOTIF_SIZES) */
+        size_t req_size, resp_size;
+} listener;
+
+static int listener_init(listener *l, int fd, const struct sock_fprog *prog)
+{
+        struct seccomp_notif_sizes sz = { 0 };
+        if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+                return -errno;
+        *l = (listener){ .fd = fd, .insns = prog->filter, .len = prog->len };
+        l->req_size = sz.seccomp_notif > sizeof(struct seccomp_notif) ? sz.seccomp_notif : sizeof(struct seccomp_notif);
+        l->resp_size = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp) ? sz.seccomp_notif_resp
+                                                                                : sizeof(struct seccomp_notif_resp);
+        l->req = calloc(1, l->req_size);
+        l->resp = calloc(1, l->resp_size);
+        return l->req && l->resp ? 0 : -ENOMEM;
+}
+
+static void listener_release(listener *l)
+{
+        free(l->req);
+        free(l->resp);
+        if (l->fd >= 0)
+                close(l->fd);
+        l->fd = -1;
+}
+
+/* Answers one notification; k (may be NULL) counts it.  < 0 when the listener
+ * is of no more use. */
+static int listener_answer(listener *l, killer *k)
+{
+        memset(l->req, 0, l->req_size);
+        struct seccomp_notif *req = l->req;
+        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+                return errno == EINTR || errno == ENOENT ? 0 : -errno;
+        uint32_t ret = sf_bpf_run(l->insns, l->len, &req->data, NULL, NULL);
+        unsigned e = ret & SECCOMP_RET_DATA;
+        if (e > 4095)
+                e = 4095;
+        memset(l->resp, 0, l->resp_size);
+        struct seccomp_notif_resp *resp = l->resp;
+        resp->id = req->id;
+        /* only an ERRNO of the profile's becomes a notification */
+        resp->error = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ? -(int)e : -ENOSYS;
+        /* ENOENT: the caller is gone (killed while it waited) */
+        if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR)
+                return -errno;
+        if (k) {
+                sf_arch arch = sf_arch_from_audit(req->data.arch);
+                long nr = req->data.nr;
+                if (arch == SF_ARCH_X86_64 && nr > 0 && (nr & 0x40000000L))
+                        arch = SF_ARCH_X32;
+                count_denial(k, arch, nr, arch != SF_ARCH_NONE ? sf_syscall_name(arch, (int)nr) : NULL);
+        }
+        return 0;
+}
+
+/* CMD has ended but processes of its tree may still run under the filter: a
+ * detached process answers for them, as the profile would, until the last of
+ * them is gone (the listener hangs up), so that they too see the profile's errno. */
+static void listener_hand_over(listener *l)
+{
+        struct pollfd p = { .fd = l->fd, .events = POLLIN };
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
+                return;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return;
+        if (pid == 0) {
+                if (fork() != 0)
+                        _exit(0);
+                setsid();
+                for (int fd = 0; fd < 3; fd++)
+                        close(fd);
+                for (;;) {
+                        p.revents = 0;
+                        if (poll(&p, 1, -1) < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                break;
+                        }
+                        if (p.revents & POLLIN) {
+                                if (listener_answer(l, NULL) < 0)
+                                        break;
+                        } else if (p.revents & (POLLHUP | POLLERR)) {
+                                break;
+                        }
+                }
+                _exit(0);
+        }
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
 }
 
 static unsigned kernel_flags(unsigned profile_flags)
@@ -371,6 +508,8 @@ int cmd_run(int argc, char **argv)
                 fprog.len = (unsigned short)prog->len;
         }
         int status = EXIT_INVALID;
+        _cleanup_close_ int audit_fd = -1;
+        _cleanup_free_ struct sock_filter *notify_insns = NULL;
         _cleanup_free_ char *path = sf_find_exec(cmd[0]);
         if (!path) {
                 cli_error("run", "%s: command not found", cmd[0]);
@@ -379,7 +518,6 @@ int cmd_run(int argc, char **argv)
         }
 
         /* A lossless source for the record of a kill (root only; best effort). */
-        _cleanup_close_ int audit_fd = -1;
         sf_error *aerr = NULL;
         if (sf_audit_netlink_open(&audit_fd, &aerr) < 0)
                 sf_error_free(aerr);
@@ -391,17 +529,32 @@ int cmd_run(int argc, char **argv)
                 cli_error("run", "cannot map memory: %s", strerror(errno));
                 goto out;
         }
-        *shm = (child_error){ 0 };
+        *shm = (child_error){ .listener = -1 };
         unsigned kflags = kernel_flags(flags);
         /* As root, ERRNO denials are logged too, so that run can name them (the
          * kernel logs only kills and LOG otherwise); decisions do not change. */
         if (audit_fd >= 0 && !quiet)
                 kflags |= SECCOMP_FILTER_FLAG_LOG;
+        /* Without the audit stream, a listener hears them (see listener above);
+         * TSYNC cannot be combined with a listener. */
+        struct sock_fprog nprog = { 0 };
+        if (audit_fd < 0 && !quiet && !(kflags & SECCOMP_FILTER_FLAG_TSYNC) && !under_filter()) {
+                size_t changed = 0;
+                sf_error *nerr = NULL;
+                if (sf_bpf_errno_to_notify(fprog.filter, fprog.len, &notify_insns, &changed, &nerr) < 0)
+                        sf_error_free(nerr);
+                else if (changed)
+                        nprog = (struct sock_fprog){ .len = fprog.len, .filter = notify_insns };
+        }
         /* A signal from here on waits until the handlers below can pass it on. */
         sigset_t old_mask;
         sf_signals_block(&old_mask);
         fflush(NULL);
-        pid_t pid = fork();
+        /* With a listener, the child shares our file table until its exec, so
+         * that the listener's fd, made in the child, is ours too: passing it
+         * would take a syscall the filter may deny.  (exec unshares the table,
+         * and the fd is close-on-exec in the child's copy.) */
+        pid_t pid = nprog.filter ? (pid_t)syscall(__NR_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0) : fork();
         if (pid < 0) {
                 cli_error("run", "cannot fork: %s", strerror(errno));
                 sf_signals_restore(&old_mask);
@@ -413,18 +566,33 @@ int cmd_run(int argc, char **argv)
                  * child ends by a fault: let it, without a handler (a sanitizer's)
                  * that would make more denied calls. */
                 sf_child_signals_reset(&old_mask);
-                child_error ce = { 0 };
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                        ce = (child_error){ 1, errno };
-                else if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog) < 0)
-                        ce = (child_error){ 2, errno };
-                else {
-                        /* the filter is in place: the next syscall is the exec */
-                        execve(path, cmd, environ);
-                        ce = (child_error){ 3, errno };
+                int stage = 0, err = 0;
+                long lr = -1;
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                        stage = 1, err = errno;
+                } else {
+                        if (nprog.filter) {
+                                lr = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+                                             kflags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &nprog);
+                                if (lr >= 0)
+                                        __atomic_store_n(&shm->listener, (int)lr, __ATOMIC_RELEASE);
+                        }
+                        /* no listener (a kernel before 5.0): the program as compiled */
+                        if (lr < 0)
+                                lr = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog);
+                        if (lr < 0) {
+                                stage = 2, err = errno;
+                        } else {
+                                /* the filter is in place: said by a store, as the next
+                                 * syscall is the exec */
+                                __atomic_store_n(&shm->loaded, 1, __ATOMIC_RELEASE);
+                                execve(path, cmd, environ);
+                                stage = 3, err = errno;
+                        }
                 }
-                *shm = ce;
-                child_exit(ce.stage == 3 ? 126 : 1);
+                shm->err = err;
+                __atomic_store_n(&shm->stage, stage, __ATOMIC_RELEASE);
+                child_exit(stage == 3 ? 126 : 1);
         }
         child_pid = pid;
         /* Terminal signals reach the child through the process group; others are passed on. */
@@ -439,18 +607,44 @@ int cmd_run(int argc, char **argv)
          * by a record or by the child's end (its pidfd), so the wait is not longer
          * than the command.  Quiet, nothing is named: a plain wait. */
         int st = 0;
+        bool exited = false;
         killer k = { .pid = pid };
+        listener lis = { .fd = -1 };
+        if (nprog.filter) {
+                /* until the child's filter is in place (or it failed before) */
+                while (!__atomic_load_n(&shm->loaded, __ATOMIC_ACQUIRE) && !__atomic_load_n(&shm->stage, __ATOMIC_ACQUIRE)) {
+                        pid_t w = waitpid(pid, &st, WNOHANG);
+                        if (w == pid) {
+                                exited = true;
+                                break;
+                        }
+                        nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+                }
+                int lfd = __atomic_load_n(&shm->listener, __ATOMIC_ACQUIRE);
+                int lr = lfd >= 0 ? listener_init(&lis, lfd, &fprog) : 0;
+                if (lr < 0) {
+                        /* unanswered, the child would wait forever: closed, its calls fail with ENOSYS */
+                        cli_error("run", "cannot serve the notify listener: %s; calls the profile denies get ENOSYS",
+                                  strerror(-lr));
+                        lis.fd = lfd;
+                        listener_release(&lis);
+                }
+        }
         bool reading = audit_fd >= 0 && !quiet;
-        int pfd = reading ? (int)syscall(__NR_pidfd_open, pid, 0) : -1;
-        for (;;) {
-                pid_t w = waitpid(pid, &st, reading ? WNOHANG : 0);
+        int pfd = (reading || lis.fd >= 0) && !exited ? (int)syscall(__NR_pidfd_open, pid, 0) : -1;
+        while (!exited) {
+                pid_t w = waitpid(pid, &st, reading || lis.fd >= 0 ? WNOHANG : 0);
                 if (w == pid || (w < 0 && errno != EINTR))
                         break;
                 if (w != 0)
                         continue;
-                struct pollfd fds[2] = { { .fd = audit_fd, .events = POLLIN }, { .fd = pfd, .events = POLLIN } };
+                struct pollfd fds[3] = { { .fd = reading ? audit_fd : -1, .events = POLLIN },
+                                         { .fd = pfd, .events = POLLIN },
+                                         { .fd = lis.fd, .events = POLLIN } };
                 /* without a pidfd (Linux < 5.3), look again every 10 ms */
-                if (poll(fds, pfd >= 0 ? 2 : 1, pfd >= 0 ? -1 : 10) > 0 && (fds[0].revents & POLLIN)) {
+                if (poll(fds, 3, pfd >= 0 ? -1 : 10) <= 0)
+                        continue;
+                if (fds[0].revents & POLLIN) {
                         int rd = sf_audit_netlink_read(audit_fd, 0, on_record, &k);
                         if (rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) {
                                 close(audit_fd);
@@ -458,9 +652,20 @@ int cmd_run(int argc, char **argv)
                                 reading = false;
                         }
                 }
+                if (fds[2].revents & POLLIN) {
+                        int lr = listener_answer(&lis, &k);
+                        if (lr < 0) {
+                                cli_error("run", "the notify listener failed: %s; calls the profile denies get ENOSYS",
+                                          strerror(-lr));
+                                listener_release(&lis);
+                        }
+                }
         }
         if (pfd >= 0)
                 close(pfd);
+        if (lis.fd >= 0)
+                listener_hand_over(&lis);
+        listener_release(&lis);
         /* everything the command made reaches us before the barrier's record */
         if (audit_fd >= 0 && !quiet)
                 audit_barrier(audit_fd, &k);

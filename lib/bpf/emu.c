@@ -5,6 +5,7 @@
  * Everything here follows the kernel, quirks included, so that a program the
  * emulator accepts and runs behaves the same once loaded. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sysfence/bpf.h"
@@ -380,6 +381,27 @@ out:
 /* The kernel's seccomp_is_const_allow(), run on the program as it was loaded:
  * only nr and arch are known, so any other load, any other instruction, or a
  * RET other than exactly ALLOW makes the syscall go through the filter. */
+SF_EXPORT int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct sock_filter **ret,
+                                     size_t *ret_n, sf_error **err)
+{
+        struct sock_filter *out = malloc((len ? len : 1) * sizeof(*out));
+        if (!out)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        size_t n = 0;
+        for (size_t pc = 0; pc < len; pc++) {
+                out[pc] = insns[pc];
+                /* a constant RET only: a RET A that makes an ERRNO keeps it (the
+                 * kernel applies it; the listener does not hear of it) */
+                if (insns[pc].code == (BPF_RET | BPF_K) && (insns[pc].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+                        out[pc].k = SECCOMP_RET_USER_NOTIF;
+                        n++;
+                }
+        }
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}
+
 SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr)
 {
         uint32_t a = 0;
