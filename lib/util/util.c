@@ -136,6 +136,20 @@ void sf_buf_add(sf_buf *b, const char *s, size_t n)
 void sf_buf_puts(sf_buf *b, const char *s) { sf_buf_add(b, s, strlen(s)); }
 void sf_buf_putc(sf_buf *b, char c) { sf_buf_add(b, &c, 1); }
 
+void sf_buf_json_str(sf_buf *b, const char *s)
+{
+        sf_buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        sf_buf_printf(b, "\\%c", *p);
+                else if (*p < 0x20)
+                        sf_buf_printf(b, "\\u%04x", *p);
+                else
+                        sf_buf_putc(b, (char)*p);
+        }
+        sf_buf_putc(b, '"');
+}
+
 void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap)
 {
         va_list ap2;

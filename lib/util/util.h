@@ -65,6 +65,8 @@ void sf_buf_putc(sf_buf *b, char c);
 void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sf_buf_truncate(sf_buf *b, size_t len);
+/* s as a JSON string (quoted, escaped; NULL as ""). */
+void sf_buf_json_str(sf_buf *b, const char *s);
 char *sf_buf_steal(sf_buf *b);  /* NULL if oom; the buffer is left empty */
 void sf_buf_release(sf_buf *b);
 

@@ -10,9 +10,24 @@
 #include <sys/stat.h>
 
 #include "arch/caps.h"
-#include "cli.h"
 #include "doc/doc.h"
-#include "k8s_sync.h"
+#include "k8s-internal.h"
+
+void k8s_message(sf_diags *d, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        sf_diags_vadd(d, SF_SEV_ERROR, SF_K8S_MESSAGE, "", "", 0, 0, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void k8s_diags_move(sf_diags *to, const sf_diags *from)
+{
+        for (size_t i = 0; i < from->n; i++) {
+                const sf_diag *g = &from->v[i];
+                sf_diags_add(to, g->severity, g->id, g->file, g->path, g->line, g->col, g->hint, "%s", g->msg);
+        }
+}
 
 /* --- SHA-256 (FIPS 180-4): content identity for the state and status ---------- */
 
@@ -425,7 +440,7 @@ int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat 
         return 0;
 }
 
-bool k8s_name_ok(const char *name)
+SF_EXPORT bool sf_k8s_name_ok(const char *name)
 {
         return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 253;
 }
@@ -1136,11 +1151,11 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
 {
         sf_buf b = { 0 };
         sf_buf_puts(&b, "{\n  \"version\": 2,\n  \"source\": ");
-        cli_json_str(&b, s->source);
+        sf_buf_json_str(&b, s->source);
         sf_buf_puts(&b, ",\n  \"owned\": [");
         for (size_t i = 0; i < s->n_owned; i++) {
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-                cli_json_str(&b, s->owned[i].name);
+                sf_buf_json_str(&b, s->owned[i].name);
                 sf_buf_puts(&b, ", ");
                 fid_emit(&b, &s->owned[i].cur);
                 if (s->owned[i].prev.sha[0]) {
@@ -1154,14 +1169,14 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
         for (size_t i = 0; i < s->n_entries; i++) {
                 const k8s_entry *e = &s->entries[i];
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-                cli_json_str(&b, e->name);
+                sf_buf_json_str(&b, e->name);
                 sf_buf_printf(&b, ", \"status\": \"%s\", \"source_sha256\": \"%s\"", k8s_verdict_name(e->verdict),
                               e->src_sha);
                 if (e->sha[0])
                         sf_buf_printf(&b, ", \"sha256\": \"%s\"", e->sha);
                 if (e->error) {
                         sf_buf_puts(&b, ", \"error\": ");
-                        cli_json_str(&b, e->error);
+                        sf_buf_json_str(&b, e->error);
                 }
                 sf_buf_puts(&b, "}");
         }
