@@ -33,6 +33,10 @@
 #define K8S_MAX_KEYS 4096
 #define K8S_SHA_HEX SF_K8S_SHA_HEX
 #define K8S_KEY_MAX 253 /* a ConfigMap key's length limit */
+/* A key's bytes: a ConfigMap holds at most 1 MiB in all (the API server
+ * refuses more) and KEP-6061 caps a profile at 1 MiB, so a larger key is no
+ * ConfigMap's; refused by its size before it is read, it costs nothing. */
+#define K8S_KEY_BYTES_MAX (1u << 20)
 #define K8S_STATE_MAX (8u << 20) /* a larger state file is not one this agent wrote */
 #define K8S_TMP_NAME 40
 

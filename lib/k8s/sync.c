@@ -218,12 +218,12 @@ static char *quiet_reason(const sf_diags *d, size_t from, const char *display, c
         return sf_buf_steal(&b);
 }
 
-static bool is_runtime_json(const sf_profile *p, const char *data, size_t len)
+/* Whether the text is strict JSON (the loader reads YAML too).  Asked before
+ * the profile is loaded, so that the two parse trees are never held at once. */
+static bool is_json_text(const char *data, size_t len)
 {
         /* The runtimes read the Docker/OCI object as JSON with Go's encoding/json,
-         * which refuses a byte order mark; YAML or a whole config.json they do not read. */
-        if (p->format != SF_FORMAT_DOCKER && p->format != SF_FORMAT_OCI)
-                return false;
+         * which refuses a byte order mark. */
         if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
                 return false;
         sf_doc doc = { 0 };
@@ -286,6 +286,15 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
         k8s_prepared out = { 0 };
         int r = 1;
 
+        if (!data && len > K8S_KEY_BYTES_MAX) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "%s: larger than 1 MiB, the most a ConfigMap holds (not read)", display);
+                out.error = sf_buf_steal(&b);
+                out.reason = out.error ? strdup(out.error) : NULL;
+                goto done;
+        }
+
+        bool json_text = is_json_text(data, len);
         if (sf_profile_load_data(data, len, display, &lo, &v, &n, d, &err) < 0) {
                 out.error = first_error(d, from, display, err);
                 out.reason = quiet_reason(d, from, display, err);
@@ -318,7 +327,8 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
                 sf_profile_free(res);
                 out.len = out.bytes ? strlen(out.bytes) : 0;
                 note_resolved(v[0], &t, display, d);
-        } else if (is_runtime_json(v[0], data, len)) {
+        } else if (json_text && (v[0]->format == SF_FORMAT_DOCKER || v[0]->format == SF_FORMAT_OCI)) {
+                /* as the runtimes read it: YAML or a whole config.json they do not */
                 out.bytes = malloc(len + 1);
                 if (out.bytes) {
                         memcpy(out.bytes, data, len);
@@ -736,7 +746,9 @@ static int key_add(k8s_source *s, size_t *cap, const char *name, char *data, siz
                 return -ENOMEM;
         }
         const k8s_key *was = reject ? NULL : source_find(prev, k->name);
-        if (was && was->len == len && was->data && memcmp(was->data, data, len) == 0)
+        if (!reject && !data && len > K8S_KEY_BYTES_MAX)
+                snprintf(k->sha, sizeof(k->sha), "larger-than-%u", K8S_KEY_BYTES_MAX); /* never a sha's hex */
+        else if (was && was->len == len && was->data && memcmp(was->data, data, len) == 0)
                 memcpy(k->sha, was->sha, sizeof(k->sha));
         else
                 k8s_sha256_hex(data ? data : "", len, k->sha);
@@ -839,10 +851,16 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
                                         break;
                                 }
                         } else {
-                                int rr = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len, &mode);
+                                int rr = read_fd(fd, K8S_KEY_BYTES_MAX, &data, &len, &mode);
                                 close(fd);
                                 if (rr == -EISDIR || rr == -EBADFD)
                                         continue; /* swapped for a non-file since the stat */
+                                if (rr == -EFBIG) {
+                                        /* not read: k8s_prepare refuses it by this length */
+                                        data = NULL;
+                                        len = K8S_KEY_BYTES_MAX + 1;
+                                        rr = 0;
+                                }
                                 if (rr < 0) {
                                         sf_buf_printf(m, "%s/%s: cannot read: %s", dir, de->d_name,
                                                       rr == -EFBIG ? "larger than 16 MiB" : strerror(-rr));

@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 15
 
 cd "$SCRATCH" || exit 1
 
@@ -245,5 +245,33 @@ expect_rc 1
 [ "$(grep -c "rejected hostile.json" "$ERR")" -le 1 ] || fail "logged more than once: $(cat "$ERR")"
 grep -q "installed\|updated" "$ERR" && fail "the good keys were written again: $(cat "$ERR")"
 done_test "the agent's next sync (a restart) rejects the same key again without being killed"
+
+# A key larger than a ConfigMap can hold (1 MiB) is refused by its size, unread:
+# a valid profile padded with spaces, beside the good keys; the copy of its
+# earlier, smaller version stays installed.
+cp "$SEED/fine-grained.json" "$SCRATCH/stage/grows.json"
+rm -f "$SCRATCH/stage/hostile.json"
+cm_update "$CM" "$SCRATCH/stage"
+bounded "$AS_AGENT" k8s agent --once --source "$CM" --kubelet-root "$ROOT"
+expect_rc 0
+installed_form "$CM/grows.json" "$SCRATCH/grows-v1.json"
+cmp -s "$SCRATCH/grows-v1.json" "$DIR/grows.json" || fail "grows.json (v1) was not installed"
+"$PY" -S -c 'import sys; t = open(sys.argv[1]).read().rstrip(); sys.stdout.write(t[:-1] + " " * (1 << 20) + t[-1:])' \
+        "$SEED/fine-grained.json" >"$SCRATCH/stage/grows.json"
+cm_update "$CM" "$SCRATCH/stage"
+bounded "$AS_AGENT" k8s agent --once --source "$CM" --kubelet-root "$ROOT"
+ended_cleanly
+expect_rc 1
+[ "$(grep -c "rejected grows.json" "$ERR")" -eq 1 ] || fail "the rejection is not logged once: $(cat "$ERR")"
+grep "rejected grows.json" "$ERR" | grep -q "larger than 1 MiB, the most a ConfigMap holds" ||
+        fail "the rejection does not say why: $(grep rejected "$ERR")"
+cmp -s "$SCRATCH/grows-v1.json" "$DIR/grows.json" || fail "the installed copy of grows.json did not stay"
+for k in audit.json fine-grained.json common.json; do
+        [ -e "$DIR/$k" ] || fail "$k went"
+done
+sf k8s status --source "$CM" --kubelet-root "$ROOT"
+expect_rc 1
+grep -q "rejected grows.json: .*larger than 1 MiB" "$OUT" || fail "k8s status does not say why grows.json is not ready: $(cat "$OUT")"
+done_test "a key over 1 MiB: refused by its size, unread, logged once; its installed copy stays; the others stay"
 
 finish
