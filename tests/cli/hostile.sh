@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 15
+plan 16
 
 cd "$SCRATCH" || exit 1
 
@@ -213,6 +213,31 @@ ended_cleanly
 expect_rc 1
 expect_err "kernel's limit of 4096 instructions"
 done_test "a SeccompProfile (YAML) with 6000 argument rules on one syscall: refused early, bounded"
+
+# The conflicting-actions check compares a rule with a bounded number of the
+# earlier rules with includes/excludes of its names, and says so where it stops;
+# where those earlier rules all have the rule's action there is nothing to compare.
+"$PY" -S - "$SCRATCH" <<'P'
+import json, sys
+d = sys.argv[1]
+def rules(acts):
+    # none of these can apply beside the last rule (CAP_SYS_ADMIN held and not held)
+    return [{"names": ["read"], "action": a, "includes": {"caps": ["CAP_SYS_ADMIN"]},
+             "excludes": {"minKernel": "9.%d" % i}} for i, a in enumerate(acts)]
+last = {"names": ["read"], "action": "SCMP_ACT_LOG", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+one = rules(["SCMP_ACT_LOG"] * 3000) + [last]
+mixed = rules(["SCMP_ACT_ALLOW"] * 3000) + [last]
+for name, r in (("cond-one.json", one), ("cond-mixed.json", mixed)):
+    json.dump({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": r + [{"names": ["execve"], "action": "SCMP_ACT_ALLOW"}]},
+              open("%s/%s" % (d, name), "w"))
+P
+sf_fast check "$SCRATCH/cond-mixed.json"
+expect_rc 0
+expect_err 'syscalls[3000].names[0]: warning: "read" has more than 64 earlier rules with includes/excludes'
+sf_fast check "$SCRATCH/cond-one.json"
+expect_rc 0
+grep -q "earlier rules with includes/excludes" "$ERR" && fail "a rule whose earlier ones share its action is said to be cut: $(grep earlier "$ERR")"
+done_test "conflicting actions: a rule is compared with 64 earlier conditional ones at most, and check says so"
 
 # --- the node agent under the DaemonSet's memory limit -------------------------------------
 
