@@ -208,6 +208,22 @@ def compare(pa, pb):
     return n, diffs
 
 
+def syscall_name(arch, nr):
+    """libseccomp's name for nr on the arch ('' where it has none or is absent)."""
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return ""
+    lib.seccomp_syscall_resolve_num_arch.restype = ctypes.c_char_p
+    lib.seccomp_syscall_resolve_num_arch.argtypes = [ctypes.c_uint32, ctypes.c_int]
+    token = arch
+    if arch == AUDIT_ARCH_X86_64 and nr & X32_BIT and nr != 0xFFFFFFFF:
+        token = 0x4000003E  # SCMP_ARCH_X32
+    n = nr if nr < 0x80000000 else nr - (1 << 32)
+    name = lib.seccomp_syscall_resolve_num_arch(token, n)
+    return name.decode() if name else ""
+
+
 def arch_name(arch, nr):
     if arch == AUDIT_ARCH_X86_64:
         return ("x32", nr & ~X32_BIT) if nr & X32_BIT and nr != 0xFFFFFFFF else ("x86_64", nr)
@@ -228,7 +244,9 @@ def main(argv):
             _, _, arg, ra, rb = ds[0]
             where = " arg%d=%#x" % arg if arg else ""
             more = " (and %d more argument values)" % (len(ds) - 1) if len(ds) > 1 else ""
-            print("%s syscall %d%s: %s %#010x, %s %#010x%s" % (name, num, where, argv[1], ra, argv[2], rb, more))
+            sname = syscall_name(ds[0][1], ds[0][0])
+            print("%s syscall %d%s%s: %s %#010x, %s %#010x%s" % (name, num, " (%s)" % sname if sname else "", where,
+                                                               argv[1], ra, argv[2], rb, more))
         return 1 if diffs else 0
     sys.exit(__doc__)
 
