@@ -132,7 +132,7 @@ run_pod synced
 pid=$(pod_get synced app pid)
 [ "$(pod_get synced app state)" = RUNNING ] || fail "the container does not run: $(cat "$SCRATCH/synced.pod.json")"
 [ "$(seccomp_of "${pid:-0}")" = 2 ] || fail "its process ${pid:-?} has Seccomp: $(seccomp_of "${pid:-0}") (want 2, a filter)"
-done_test "load: the agent follows the ConfigMap's ..data swap into <kubelet-root>/seccomp/sysfence/; a container naming sysfence/deny-mkdir.json starts under a filter"
+done_test "load: the agent follows the ConfigMap's ..data swap into <kubelet-root>/seccomp/sysfence/; a container naming sysfence/deny-chmod.json, which came with the swap, starts under a filter"
 
 # --- 2. apply: the pod's seccompProfile, and the container's, which wins ------------------
 
@@ -173,7 +173,9 @@ wl() { awk -v p="$apid" '$2 == p && $3 != "runc:[2:INIT]"' "$SCRATCH/audit.out";
 wait_secs 5 sh -c "[ \$(awk -v p=\"$apid\" '\$2 == p && \$3 != \"runc:[2:INIT]\"' \"$SCRATCH/audit.out\" | grep -c ' LOG\$') -gt 10 ]"
 kill -TERM "$AUDIT_PID" 2>/dev/null
 wait "$AUDIT_PID"
+arc=$?
 AUDIT_PID=
+[ "$arc" = 0 ] || fail "audit --follow exited $arc on SIGTERM: $(tail -n 3 "$SCRATCH/audit.err")"
 n=$(wl | grep -c ' LOG$')
 [ "${apid:-0}" -gt 0 ] || fail "no pid for the audit container"
 [ "$n" -gt 10 ] || fail "$n LOG records of the workload (pid $apid); the kernel log alone passes 10 per 5 s: $(head -c 300 "$SCRATCH/audit.out")"
@@ -336,9 +338,18 @@ done_test "the alpha annotation alone: lint exits 1 and says Unconfined; on the 
 
 # --- the node leaves nothing behind ----------------------------------------------------------------
 
+# RemovePodSandbox takes its containers with it
+cri rm-pod "$("$PY" -S -c 'import json, sys; print(json.load(open(sys.argv[1]))["pod"])' "$SCRATCH/default.pod.json")" ||
+        fail "RemovePodSandbox failed"
+wait_secs 10 gone "${dpid:-0}" || fail "the RuntimeDefault container's process $dpid still runs after RemovePodSandbox"
 # the agent re-installs what is removed under it
-kill -TERM "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID"
+kill -TERM "$AGENT_PID" 2>/dev/null
+wait "$AGENT_PID"
+arc=$?
 AGENT_PID=
+[ "$arc" = 0 ] || fail "the agent exited $arc on SIGTERM: $(tail -n 3 "$SCRATCH/agent.log")"
+grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/agent.log" "$SCRATCH/audit.err" &&
+        fail "sanitizer report: $(grep -h -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/agent.log" "$SCRATCH/audit.err")"
 node_dir=$NODE
 cg=$NODE_CGROUP
 cpid=$NODE_PID
@@ -350,6 +361,6 @@ for h in /sys/fs/cgroup /sys/fs/cgroup/*; do [ -e "$h/$cg" ] && fail "cgroup $h/
 grep -qF "$node_dir" /proc/self/mountinfo && fail "a mount below $node_dir is left"
 [ -e "$node_dir" ] && fail "$node_dir is left"
 now_cs
-done_test "stopped: no containerd, shim, container process, cgroup, mount or file of the node is left (the seven objectives took $objectives_ms ms, all $(((_now - t_start) * 10)) ms)"
+done_test "stopped: RemovePodSandbox ends its containers; the agent exits 0 on SIGTERM; no containerd, shim, container process, cgroup, mount or file of the node is left (the seven objectives took $objectives_ms ms, all $(((_now - t_start) * 10)) ms)"
 
 finish
