@@ -144,15 +144,18 @@ class Client:
             privileged=privileged, no_new_privs=no_new_privs,
             namespace_options=m["NamespaceOption"](network=2, pid=1, ipc=0),
             seccomp=self.security_profile(seccomp))
+        sandbox = self.sandbox_config(pod)
+        # the kubelet's labels: the pod's, and the container's name
+        labels = dict(sandbox.labels)
+        labels["io.kubernetes.container.name"] = name
         cfg = m["ContainerConfig"](
             metadata=m["ContainerMetadata"](name=name),
             image=m["ImageSpec"](image=image),
             command=list(cmd), args=list(args),
-            labels={"io.kubernetes.container.name": name},
+            labels=labels,
             log_path="%s/0.log" % name,
             linux=m["LinuxContainerConfig"](security_context=sc))
-        return self.rt("CreateContainer", pod_sandbox_id=pod, config=cfg,
-                       sandbox_config=self.sandbox_config(pod)).container_id
+        return self.rt("CreateContainer", pod_sandbox_id=pod, config=cfg, sandbox_config=sandbox).container_id
 
     def start(self, cid):
         self.rt("StartContainer", container_id=cid)
