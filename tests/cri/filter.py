@@ -7,7 +7,8 @@ decide alike (test tooling for the node tests, tests/cri/README).
                                 writes) to OUT.0, OUT.1 ...; print how many.
                                 Root: PTRACE_SEIZE, PTRACE_INTERRUPT, then
                                 PTRACE_SECCOMP_GET_FILTER per index, detach.
-    filter.py compare A B       run both programs in a classic-BPF interpreter
+    filter.py compare A B [--check SYSFENCE]
+                                run both programs in a classic-BPF interpreter
                                 of the kernel's seccomp semantics over every
                                 syscall number of x86_64, i386 and x32 (and
                                 numbers past the tables, -1, a foreign arch),
@@ -16,7 +17,12 @@ decide alike (test tooling for the node tests, tests/cri/README).
                                 around every constant the programs compare an
                                 argument with, one argument at a time; print the
                                 count and the first differences; exit 0 only
-                                if every decision is the same.
+                                if every decision is the same.  With --check,
+                                'SYSFENCE test --bpf' (sysfence's emulator) runs
+                                a sample of the cases on both programs too
+                                (every differing syscall's first case, and some
+                                common calls): exit 2 where the two emulators
+                                disagree, so that neither is taken on trust.
 
 The interpreter is written here from the classic BPF instruction set, on
 purpose apart from sysfence's emulator: the test compares what containerd's
@@ -224,6 +230,51 @@ def syscall_name(arch, nr):
     return name.decode() if name else ""
 
 
+ACTIONS = {"SCMP_ACT_ALLOW": 0x7FFF0000, "SCMP_ACT_LOG": 0x7FFC0000, "SCMP_ACT_TRAP": 0x00030000,
+           "SCMP_ACT_KILL": 0, "SCMP_ACT_KILL_THREAD": 0, "SCMP_ACT_KILL_PROCESS": 0x80000000,
+           "SCMP_ACT_NOTIFY": 0x7FC00000, "SCMP_ACT_ERRNO": 0x00050000, "SCMP_ACT_TRACE": 0x7FF00000}
+SF_ARCH = {AUDIT_ARCH_X86_64: "amd64", AUDIT_ARCH_I386: "x86", AUDIT_ARCH_AARCH64: "arm64"}
+
+
+def sysfence_says(sysfence, path, nr, arch, args):
+    """The return value sysfence's emulator gives for one case."""
+    import json
+    import subprocess
+    a = "x32" if arch == AUDIT_ARCH_X86_64 and nr & X32_BIT and nr != 0xFFFFFFFF else SF_ARCH[arch]
+    argv = [sysfence, "test", "--bpf", path, str(nr)] + [str(v) for v in args] + ["--arch", a, "--json"]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    try:
+        d = json.loads(r.stdout)
+    except ValueError:
+        sys.exit("filter.py: %s: %s" % (" ".join(argv), (r.stderr or r.stdout).strip()[:300]))
+    return ACTIONS[d["action"]] | int(d.get("errno", 0)) | int(d.get("trace", 0))
+
+
+def cross_check(sysfence, pa, pb, a, b, diffs):
+    """Cases where sysfence's emulator and this one disagree, as text."""
+    cases = [(d[0], d[1], d[2]) for d in diffs]
+    seen, sample = set(), []
+    for nr, arch, arg in cases:
+        if (nr, arch) not in seen:
+            seen.add((nr, arch))
+            sample.append((nr, arch, arg))
+    sample = sample[:12] + [(nr, AUDIT_ARCH_X86_64, None) for nr in (0, 1, 59, 231, 0xFFFFFFFF)] + \
+        [(nr, AUDIT_ARCH_I386, None) for nr in (3, 11, 252)] + [(0 | X32_BIT, AUDIT_ARCH_X86_64, None)]
+    bad = []
+    for nr, arch, arg in sample:
+        args = [0] * 6
+        if arg:
+            args[arg[0]] = arg[1]
+        args = args[:arg[0] + 1] if arg else []
+        for path, prog in ((a, pa), (b, pb)):
+            ours = run(prog, nr, arch, args + [0] * (6 - len(args)), set())
+            theirs = sysfence_says(sysfence, path, nr, arch, args)
+            if ours != theirs:
+                bad.append("%s syscall %d %s: filter.py %#010x, sysfence test %#010x" % (
+                    arch_name(arch, nr)[0], arch_name(arch, nr)[1], path, ours, theirs))
+    return len(sample) * 2, bad
+
+
 def arch_name(arch, nr):
     if arch == AUDIT_ARCH_X86_64:
         return ("x32", nr & ~X32_BIT) if nr & X32_BIT and nr != 0xFFFFFFFF else ("x86_64", nr)
@@ -234,12 +285,22 @@ def main(argv):
     if len(argv) == 3 and argv[0] == "dump":
         print(dump(int(argv[1]), argv[2]))
         return 0
-    if len(argv) == 3 and argv[0] == "compare":
-        n, diffs = compare(load(argv[1]), load(argv[2]))
+    if len(argv) in (3, 5) and argv[0] == "compare" and (len(argv) == 3 or argv[3] == "--check"):
+        pa, pb = load(argv[1]), load(argv[2])
+        n, diffs = compare(pa, pb)
+        if len(argv) == 5:
+            checked, bad = cross_check(argv[4], pa, pb, argv[1], argv[2], diffs)
+            if bad:
+                print("the emulators disagree in %d of %d cases:" % (len(bad), checked))
+                print("\n".join(bad[:10]))
+                return 2
+            checked_note = "; sysfence's emulator agrees on the %d cases sampled" % checked
+        else:
+            checked_note = ""
         groups = {}
         for d in diffs:
             groups.setdefault(arch_name(d[1], d[0]), []).append(d)
-        print("%d decisions compared, %d differ, on %d syscalls" % (n, len(diffs), len(groups)))
+        print("%d decisions compared, %d differ, on %d syscalls%s" % (n, len(diffs), len(groups), checked_note))
         for (name, num), ds in sorted(groups.items()):
             _, _, arg, ra, rb = ds[0]
             where = " arg%d=%#x" % arg if arg else ""
