@@ -3,7 +3,13 @@
  * driven by podman's io.containers.trace-syscall annotation.
  *
  * prestart (or createRuntime): the runtime's init process exists and waits to
- * run the workload.  The hook validates the annotation, then starts a detached
+ * run the workload.  Counting starts at its execve of the workload: runc 1.1
+ * (libcontainer/standard_init_linux.go) and crun 1.8 (src/libcrun/container.c)
+ * run these hooks from their rootfs setup, before pivot_root, sethostname and
+ * the remounts, and load the container's filter later, before that execve
+ * (with no_new_privs off before dropping capabilities, else just before
+ * the execve): what they make before the filter is not the workload's and must
+ * not be allowed, what they make after it is the base set (--base).  The hook validates the annotation, then starts a detached
  * recorder (double fork, setsid, stdio on /dev/null: the runtime waits until
  * the hook's stdout and stderr are closed) that attaches to the init and its
  * threads with ptrace and says "attached" over a pipe; only then does the hook
@@ -916,7 +922,10 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         set_state(lock_fd, line);
 
         sf_error *err = NULL;
-        sf_record_opts ro = { .pin = SF_RECORD_PIN_NONE };
+        /* From the workload's execve on: before it, runc and crun (both loading the
+         * filter before that execve) mount, pivot_root, umount2 and sethostname;
+         * what they make between the filter and the execve is the base set. */
+        sf_record_opts ro = { .pin = SF_RECORD_PIN_NONE, .count_from_exec = pid };
         if (strcmp(o->backend, "ptrace") != 0 &&
             (sf_ebpf_recorder_new(&ro, &the_ebpf, &err) < 0 || sf_ebpf_recorder_pidns_of(the_ebpf, pid, &err) < 0)) {
                 sf_ebpf_recorder_free(the_ebpf);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compile/compile-internal.h"
 #include "profile/merge.h"
 #include "profile/profile-internal.h"
 #include "sysfence/bpf.h"
@@ -253,18 +254,15 @@ typedef struct term {
 
 #define MAX_TERMS 64 /* rules the complement of one syscall's denials may take */
 
+/* As the compiler reads the condition (lib/compile/decide.c). */
 static bool arg_holds(const sf_arg *c, uint64_t v)
 {
-        switch (c->op) {
-        case SF_OP_NE: return v != c->value;
-        case SF_OP_LT: return v < c->value;
-        case SF_OP_LE: return v <= c->value;
-        case SF_OP_EQ: return v == c->value;
-        case SF_OP_GE: return v >= c->value;
-        case SF_OP_GT: return v > c->value;
-        case SF_OP_MASKED_EQ: return (v & c->value) == (c->value_two & c->value);
+        sf_cond k = { .index = (uint8_t)c->index, .op = c->op, .value = c->value };
+        if (c->op == SF_OP_MASKED_EQ) {
+                k.mask = c->value;
+                k.value = c->value_two & c->value;
         }
-        return false;
+        return sf_cond_holds(&k, v);
 }
 
 /* The conditions one of which holds wherever c does not: one, or for
@@ -547,6 +545,23 @@ static int unite_name(uniter *u, const sf_profile *p, size_t k, const sf_rule *s
         return 0;
 }
 
+/* Whether an earlier rule of p than rule k gives name another action without
+ * arguments: p's own order decides between them (libseccomp keeps the first),
+ * so rule k's denial does not move ahead of it. */
+static bool decided_earlier(const sf_profile *p, size_t k, const char *name)
+{
+        const sf_rule *late = &p->rules[k];
+        for (size_t i = 0; i < k; i++) {
+                const sf_rule *r = &p->rules[i];
+                if (r->n_args || same_action(r->action, late->action) || same_action(r->action, p->default_action))
+                        continue;
+                for (size_t j = 0; j < r->n_names; j++)
+                        if (strcmp(r->names[j], name) == 0)
+                                return true;
+        }
+        return false;
+}
+
 static int unite_rules(uniter *u)
 {
         const sf_profile *const *in = u->in;
@@ -572,8 +587,8 @@ static int unite_rules(uniter *u)
                 for (size_t i = 0; i < u->n && r == 0; i++)
                         for (size_t k = 0; k < in[i]->n_rules && r == 0; k++) {
                                 const sf_rule *src = &in[i]->rules[k];
-                                bool early = !src->n_args && denies(src->action);
-                                if (u->deny_first && early != (pass == 0))
+                                bool denial = !src->n_args && denies(src->action);
+                                if (u->deny_first && pass == 0 && !denial)
                                         continue;
                                 sf_rule *dst = &t->rules[t->n_rules];
                                 *dst = *src;
@@ -586,8 +601,14 @@ static int unite_rules(uniter *u)
                                 dst->n_names = 0;
                                 sf_buf_truncate(&tail, 0);
                                 rule_key(&tail, src);
-                                for (size_t j = 0; j < src->n_names && r == 0; j++)
+                                for (size_t j = 0; j < src->n_names && r == 0; j++) {
+                                        /* a denial goes first, unless its own input decides
+                                         * the name by an earlier rule */
+                                        if (u->deny_first && denial &&
+                                            (pass == 0) == decided_earlier(in[i], k, src->names[j]))
+                                                continue;
                                         r = unite_name(u, in[i], k, src, j, dst, &key, &tail);
+                                }
                                 /* a rule without names decides nothing */
                                 if (dst->n_names) {
                                         u->org[t->n_rules] = (origin){ .p = in[i], .rule = k };
