@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -881,6 +882,9 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
                 if (null > STDERR_FILENO)
                         close(null);
         }
+        /* syslog's socket is closed below with the rest: glibc must forget it, or
+         * its next message goes to (and then closes) whatever file takes the number */
+        closelog();
         /* nothing the runtime passed stays open but the pipe to the hook and the
          * directories (all above the standard streams) */
         int keep[3] = { report_fd, dirs->out, dirs->written };
@@ -901,6 +905,7 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         if (chdir("/") < 0) {
                 /* not fatal: only paths given as absolute are used */
         }
+        cli_syslog_open();
         /* whatever the runtime left: the recorder waits for its tracees' stops and
          * exits (SIGCHLD), and SIGTERM must reach it */
         sigset_t none;
