@@ -384,7 +384,7 @@ static bool unconditional_in(const sf_profile *p, const char *name, sf_action de
 /* The arguments for which some input denies name by argument rules, as the
  * complement's terms in k->v (MAX_TERMS of room).  The first such input in
  * *ret_by, NULL when none does. */
-static int complement_of(const sf_profile *const *in, size_t n, const char *name, sf_action def, complement *k,
+static int complement_of(const sf_profile *const *in, size_t n, const char *name, complement *k,
                          const sf_profile **ret_by)
 {
         *ret_by = NULL;
@@ -395,7 +395,9 @@ static int complement_of(const sf_profile *const *in, size_t n, const char *name
                 bool checked = false, live = false;
                 for (size_t r = 0; r < in[i]->n_rules && !k->overflow; r++) {
                         const sf_rule *rule = &in[i]->rules[r];
-                        if (!rule->n_args || !denies(rule->action) || same_action(rule->action, def))
+                        /* one with the default action is a no-op to libseccomp, but says
+                         * the same: those arguments are denied */
+                        if (!rule->n_args || !denies(rule->action))
                                 continue;
                         bool named = false;
                         for (size_t j = 0; j < rule->n_names && !named; j++)
@@ -403,7 +405,7 @@ static int complement_of(const sf_profile *const *in, size_t n, const char *name
                         if (!named)
                                 continue;
                         if (!checked) {
-                                live = !unconditional_in(in[i], name, def);
+                                live = !unconditional_in(in[i], name, in[i]->default_action);
                                 checked = true;
                         }
                         if (!live)
@@ -444,6 +446,9 @@ typedef struct uniter {
 static int hold(uniter *u, const sf_profile *allower, const sf_profile *denier, const char *name, bool partly,
                 bool lost)
 {
+        for (size_t i = 0; i < u->n_held; i++)
+                if (u->held[i].allower == allower && u->held[i].denier == denier && strcmp(u->held[i].name, name) == 0)
+                        return 0;
         if (u->n_held == u->cap_held) {
                 size_t cap = u->cap_held ? 2 * u->cap_held : 16;
                 held *v = realloc(u->held, cap * sizeof(*v));
@@ -465,7 +470,7 @@ static int allow_around(uniter *u, const sf_profile *p, size_t k, const sf_rule 
         term v[MAX_TERMS];
         complement c = { .v = v };
         const sf_profile *by;
-        complement_of(u->in, u->n, name, u->t->default_action, &c, &by);
+        complement_of(u->in, u->n, name, &c, &by);
         if (!by)
                 return 0;
         if (key_has(&u->done, name))
@@ -528,6 +533,12 @@ static int unite_name(uniter *u, const sf_profile *p, size_t k, const sf_rule *s
                                 return e < 0 ? e : 0;
                 }
                 if (!uses_conditions(src) && key_add(&u->first, u->a, name, src->action, p) < 0)
+                        return -ENOMEM;
+        } else if (u->deny_first && src->n_args && !denies(src->action)) {
+                /* argument rules allowing what another input denies outright: lost */
+                size_t f = key_slot(&u->first, name);
+                if (u->first.keys[f] && denies(u->first.acts[f]) && u->first.who[f] != p &&
+                    hold(u, p, u->first.who[f], name, false, false) < 0)
                         return -ENOMEM;
         }
         sf_buf_truncate(key, 0);
@@ -755,7 +766,7 @@ static int check_input(checker *c, const sf_profile *x, const sf_prog *px, sf_er
                                 return sf_error_set(err, EINVAL, "internal error: no decision tables");
                         if (vx.bad_arch)
                                 continue;
-                        if (!denies(vx.action) && is_held(c->u, x, name))
+                        if (is_held(c->u, x, name))
                                 continue; /* reported apart */
                         const origin *win = !vm.conditional && vm.src.rule >= 0 ? &c->org[vm.src.rule] : NULL;
                         conflict k = { .loser = x, .name = name, .lose_act = vx.action, .win_act = vm.action };
