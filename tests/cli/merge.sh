@@ -17,7 +17,7 @@ CC=$REAL/containers-common-seccomp.json
 NODE='--caps default --kernel 6.1'
 cd "$D" || exit 1
 
-plan 29
+plan 30
 
 # Every run is also checked for sanitizer reports (in the sanitized build).
 sf()
@@ -192,6 +192,16 @@ expect_action "$SCRATCH/rb2.json" ALLOW sethostname --arch amd64
 expect_action "$SCRATCH/rb2.json" ALLOW socket 16 3 9 --arch amd64
 expect_action "$SCRATCH/rb2.json" ALLOW clone 0x30000011 --arch amd64
 done_test "a baseline's denials stay, for some arguments too; --prefer recorded lets the recording widen it"
+
+sf merge recorded.json baseline-or.json -o "$SCRATCH/ro.json"
+expect_rc 0
+expect_err 'stays denied: socket (only as the baseline allows it)'
+expect_action "$SCRATCH/ro.json" 'ERRNO(97)' socket 16 --arch amd64
+expect_action "$SCRATCH/ro.json" 'ERRNO(97)' socket 17 --arch amd64
+expect_action "$SCRATCH/ro.json" ALLOW socket 2 --arch amd64
+expect_action "$SCRATCH/ro.json" 'ERRNO(1)' socket 1 --arch amd64
+expect_action "$SCRATCH/ro.json" ALLOW sethostname --arch amd64
+done_test "denials the recording's allowance cannot be written around: the syscall keeps the baseline's rules alone, with a warning"
 
 sf merge web.json "$MOBY" -o "$SCRATCH/mixed.json"
 expect_rc 1
