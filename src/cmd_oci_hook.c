@@ -836,6 +836,10 @@ static int make_profile(const sf_record *record, const hook_opts *o, const trace
         for (size_t i = 0; i < d.n; i++) {
                 _cleanup_free_ char *m = sf_diag_format(&d.v[i]);
                 sf_buf_printf(log, "%s\n", m ? m : "out of memory");
+                /* what the workload made that the baseline keeps denied: the one
+                 * thing a user must see, and podman shows no hook's output */
+                if (r == 0 && m && d.v[i].id && strcmp(d.v[i].id, "merge-denied") == 0)
+                        cli_syslog_info("oci-hook: %s: %s", t->output, m);
         }
         sf_diags_release(&d);
         sf_profiles_free(rec, n);
