@@ -296,10 +296,10 @@ SF_EXPORT int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_
         rec->pidfd = -1;
         rec->fail_fd = -1;
         rec->listener = -1;
+        rec->from_exec = opts ? opts->count_from_exec : 0;
         rec->method = opts ? opts->method : SF_RECORD_AUTO;
         /* ptrace by default: a call in a ptrace stop is not interrupted by a
          * signal, one waiting for a notification is (see load_filter) */
-        rec->from_exec = opts ? opts->count_from_exec : 0;
         if (rec->method == SF_RECORD_AUTO)
                 rec->method = SF_RECORD_PTRACE;
         if (rec->method == SF_RECORD_NOTIFY && !notify_supported()) {
