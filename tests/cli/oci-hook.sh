@@ -13,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 44
+plan 45
 limit=60
 
 STATE=$SCRATCH/state
@@ -489,10 +489,11 @@ if command -v crun >/dev/null && command -v unshare >/dev/null; then
                 _hooked=$1 _sec=$2
                 shift 2
                 "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$OUTD" "$_hooked" "$_sec" "$@" <<'P'
-import json, sys
+import json, os, sys
 cfg, exe, state, outd, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
 c = json.load(open(cfg))
 c["process"]["terminal"] = False
+c["process"]["noNewPrivileges"] = os.environ.get("CRUN_NNP", "1") == "1"
 c["process"]["args"] = args
 c.pop("hooks", None)
 c.pop("annotations", None)
@@ -527,8 +528,23 @@ P
         [ "$rc" -ne 0 ] || fail "mkdir was not denied"
         expect_err "Operation not permitted"
         done_test "crun: recorded (crun's base set; no mount, pivot_root, umount2, sethostname), the same container runs under the profile, mkdir fails"
+
+        # no_new_privs off: crun loads the filter before it sets the capabilities
+        CRUN_NNP=0 crun_conf 1 - /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        for s in mount pivot_root umount2 sethostname; do
+                names "$OUTD/crun.json" | grep -qx "$s" && fail "$s (crun's setup, before its filter) is in the profile"
+        done
+        "$SYSFENCE" convert "$OUTD/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
+        for i in 1 2 3; do
+                CRUN_NNP=0 crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
+                expect_rc 0
+                expect_out "in crun"
+        done
+        done_test "crun with no_new_privs off: recorded without its setup, the same container runs under the profile (3 runs)"
 else
         missing crun unshare && skip "crun: recorded (crun's base set; no mount, pivot_root, umount2, sethostname), the same container runs under the profile, mkdir fails"
+        skip "crun with no_new_privs off: recorded without its setup, the same container runs under the profile (3 runs)"
 fi
 
 if missing podman; then
