@@ -92,6 +92,9 @@ int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct s
 /* Whether the kernel's action cache (Linux >= 5.11) would mark (arch, nr) as
  * always allowed: the path to RET ALLOW only reads nr/arch. */
 bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr);
+/* Whether the program decides (arch, nr) without reading the arguments (or
+ * anything but nr and arch), as that same walk; the decision in *ret. */
+bool sf_bpf_const_ret(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr, uint32_t *ret);
 
 /* A readable listing; annotate(ctx, pc) may return text to append to a line. */
 char *sf_bpf_disasm(const struct sock_filter *insns, size_t len,
