@@ -287,13 +287,28 @@ typedef struct matcher {
         size_t n_spec_seen;
 } matcher;
 
-static int compile_text(const char *data, size_t len, const char *name, sf_prog **ret)
+/* An installed profile means what containerd reads in it (DESIGN: the plain
+ * OCI struct): archMap, includes and excludes are dropped and every rule
+ * applies.  The runtime's default, containerd's own Go logic, is evaluated
+ * for the node instead. */
+static void as_containerd_reads(sf_profile *p)
+{
+        p->n_arch_map = 0;
+        for (size_t i = 0; i < p->n_rules; i++) {
+                p->rules[i].includes = (sf_filter_cond){ 0 };
+                p->rules[i].excludes = (sf_filter_cond){ 0 };
+        }
+}
+
+static int compile_text(const char *data, size_t len, const char *name, bool plain, sf_prog **ret)
 {
         sf_profile **ps = NULL;
         size_t n = 0;
         sf_error *err = NULL;
         sf_diags d = { 0 };
         int r = sf_profile_load_data(data, len, name, NULL, &ps, &n, &d, &err);
+        if (r == 0 && n == 1 && plain)
+                as_containerd_reads(ps[0]);
         if (r == 0 && n == 1) {
                 sf_compile_opts co = { 0 };
                 sf_target_default(&co.target);
@@ -307,10 +322,10 @@ static int compile_text(const char *data, size_t len, const char *name, sf_prog 
         return r;
 }
 
-static int add_known(matcher *m, const char *name, const char *data, size_t len, sf_diags *notes)
+static int add_known(matcher *m, const char *name, const char *data, size_t len, bool plain, sf_diags *notes)
 {
         sf_prog *prog = NULL;
-        if (compile_text(data, len, name, &prog) < 0) {
+        if (compile_text(data, len, name, plain, &prog) < 0) {
                 sf_diags_add(notes, SF_SEV_WARNING, "not-a-profile", name, "", 0, 0, NULL,
                              "not a profile sysfence compiles: not compared");
                 return 0;
@@ -369,7 +384,7 @@ static int scan(matcher *m, int dirfd, const char *rel, unsigned depth, sf_diags
                                 ssize_t k = data ? read(ffd, data, (size_t)st.st_size) : -1;
                                 if (k >= 0) {
                                         data[k] = 0;
-                                        r = add_known(m, path.s, data, (size_t)k, notes);
+                                        r = add_known(m, path.s, data, (size_t)k, true, notes);
                                 }
                                 free(data);
                                 close(ffd);
@@ -437,7 +452,7 @@ static char *match_spec(matcher *m, const sf_k8s_container *c, int *ret_r)
         sf_prog *prog = NULL;
         const char *name = "invalid profile";
         if (sf_read_file(c->config, SF_PROFILE_MAX_FILE, &data, &len, &err) == 0 &&
-            compile_text(data, len, c->config, &prog) == 0) {
+            compile_text(data, len, c->config, true, &prog) == 0) {
                 int r;
                 name = match_prog(m, prog->insns, prog->len, &r);
                 if (r < 0) {
@@ -567,7 +582,7 @@ SF_EXPORT int sf_k8s_ps_read(const sf_k8s_ps_opts *o, sf_k8s_ps *ret, sf_error *
         }
         size_t len = 0;
         const char *def = sf_builtin_profile(SF_BUILTIN_DEFAULT, &len);
-        if (def && (r = add_known(&m, "RuntimeDefault", def, len, &ps.notes)) < 0)
+        if (def && (r = add_known(&m, "RuntimeDefault", def, len, false, &ps.notes)) < 0)
                 goto oom;
         if (o->kubelet_root) {
                 sf_buf path = { 0 };

@@ -16,7 +16,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 . "$SF_SOURCE/tests/cri/node.sh"
 
-plan 14
+plan 15
 PODS=$SF_SOURCE/tests/data/cri
 AGENT_PID=
 AUDIT_PID=
@@ -332,8 +332,37 @@ expect_rc 1
 expect_err 'container "app" runs Unconfined: its only seccomp setting is a deprecated annotation'
 done_test "the alpha annotation alone: lint exits 1 and says Unconfined; on the node the container has no filter"
 
-# (The containers of synced, apply, privileged, alpha and moby-running still run
-# here, each under what lint said: checks of what the node runs go here.)
+# The containers of synced, apply, default, privileged, alpha and moby-running
+# still run here: sysfence k8s ps names the filter each really runs under.
+sf k8s ps --state-dir "$NODE/state" --kubelet-root "$KR" --json
+expect_rc 0
+cp "$OUT" "$SCRATCH/ps.json"
+sf k8s ps --state-dir "$NODE/state" --kubelet-root "$KR"
+sed 's/^/# /' "$OUT"
+"$PY" -S - "$SCRATCH/ps.json" <<'P' || fail "k8s ps: $(cat "$OUT")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+by = {(c["pod"], c["container"]): c for c in d["containers"] if c.get("pid", 0) > 0}
+want = {
+    ("synced", "app"): ("equal", "sysfence/deny-chmod.json"),
+    ("default-pod", "test-container"): ("equal", "RuntimeDefault"),
+    ("moby-running", "app"): ("equal", "sysfence/moby-default.json"),
+    ("privileged", "app"): ("unconfined", None),
+    ("alpha", "app"): ("unconfined", None),
+}
+bad = []
+for k, (loaded, prof) in want.items():
+    c = by.get(k)
+    if not c:
+        bad.append("%s/%s not listed" % k)
+    elif c["loaded"] != loaded or c.get("profile") != prof:
+        bad.append("%s/%s: %s %s, want %s %s" % (k + (c["loaded"], c.get("profile"), loaded, prof)))
+    elif c["namespace"] != "default":
+        bad.append("%s/%s: namespace %s" % (k + (c["namespace"],)))
+if bad:
+    sys.exit("; ".join(bad))
+P
+done_test "k8s ps on the node: each running test container with the filter it runs under: the installed profiles and RuntimeDefault (equal), privileged and the alpha-annotated pod UNCONFINED"
 
 # --- the node leaves nothing behind ----------------------------------------------------------------
 
