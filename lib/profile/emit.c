@@ -257,7 +257,11 @@ static void yaml_map(sf_buf *b, const char *key, const char *const *kv, size_t n
 /* What SPO's CRD schema (v1beta1) refuses: argument values are int64 there. */
 static int crd_representable(const sf_profile *p, sf_error **err)
 {
-        for (size_t i = 0; i < p->n_rules; i++)
+        for (size_t i = 0; i < p->n_rules; i++) {
+                if (p->rules[i].action.kind == SF_ACT_ERRNO && p->rules[i].action.data == 0 && p->rules[i].n_names)
+                        return sf_error_set(err, EINVAL,
+                                            "%s: %s: errnoRet 0 cannot be written in a SeccompProfile: the operator drops a zero errnoRet and the rule would return EPERM",
+                                            p->file, p->rules[i].loc.path ? p->rules[i].loc.path : "syscalls");
                 for (size_t k = 0; k < p->rules[i].n_args; k++) {
                         const sf_arg *a = &p->rules[i].args[k];
                         if (a->value > INT64_MAX || a->value_two > INT64_MAX)
@@ -267,6 +271,7 @@ static int crd_representable(const sf_profile *p, sf_error **err)
                                                     k, (uintmax_t)(a->value > INT64_MAX ? a->value : a->value_two),
                                                     (intmax_t)INT64_MAX);
                 }
+        }
         return 0;
 }
 

@@ -520,10 +520,17 @@ static void f_r_errno_ret(loader *l, const sf_node *v, void *ctx)
         rule_ctx *c = ctx;
         c->errno_ret = v;
         uint32_t e;
-        if (errno_value(l, v, &e)) {
-                c->r->action.data = e;
-                c->r->errno_set = true;
+        if (!errno_value(l, v, &e))
+                return;
+        /* The operator's Go type drops a zero errnoRet (omitempty) when it writes
+         * the profile for the node, and the runtime then returns EPERM. */
+        if (e == 0 && l->p->format == SF_FORMAT_CRD) {
+                report(l, SF_SEV_WARNING, v, "leave errnoRet out, or give the errno meant",
+                       "errnoRet 0 is dropped by the Security Profiles Operator (omitempty): the rule returns EPERM (1)");
+                return;
         }
+        c->r->action.data = e;
+        c->r->errno_set = true;
 }
 
 static void f_r_errno(loader *l, const sf_node *v, void *ctx)

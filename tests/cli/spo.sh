@@ -15,7 +15,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 21
+plan 22
 
 D=$SF_SOURCE/tests/data/spo
 SCHEMA=$SF_SOURCE/tests/k8s-schema
@@ -291,6 +291,17 @@ expect_rc 1
 expect_err 'int64'
 [ ! -e big.out.yaml ] || fail "big.out.yaml was written"
 done_test "an object from a cluster: operator-computed annotations dropped, the rest kept; a value the schema cannot hold is an error, not an invalid object"
+
+printf 'apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: z}\nspec:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n  - action: SCMP_ACT_ERRNO\n    errnoRet: 0\n    names: [uname]\n' >errno0.yaml
+sf check errno0.yaml
+expect_err "errno0.yaml:8:15: spec.syscalls[0].errnoRet: warning: errnoRet 0 is dropped by the Security Profiles Operator"
+decides errno0.yaml uname ERRNO\(1\)
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0}]}' >errno0.json
+decides errno0.json uname ERRNO\(0\)
+sf convert errno0.json --to crd -o errno0.out.yaml
+expect_rc 1
+expect_err "errnoRet 0 cannot be written in a SeccompProfile"
+done_test "errnoRet 0: in a SeccompProfile EPERM, as the operator installs it (omitempty), with a warning; not written into one"
 
 n=0
 for f in "$SF_SOURCE"/tests/data/good/* "$SF_SOURCE"/examples/tutorial/profiles/*.json "$SF_MOBY" "$SF_CONTAINERS_COMMON"; do
