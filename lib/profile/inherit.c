@@ -42,6 +42,10 @@
 
 #define MAX_BASES 14     /* the operator's level 15 is the 15th base */
 #define MAX_DIR_FILES 4096
+/* Over all the unions of one file: 1024 documents each on a base of 16384 rules
+ * would otherwise copy 16 M rules. */
+#define MAX_UNION_RULES (4 * SF_PROFILE_MAX_RULES)
+#define MAX_UNION_NAMES (4 * SF_PROFILE_MAX_NAMES)
 
 /* The runtime versions lib/record/base.c measured its sets on: Debian 12's
  * runc 1.1.5 (1.1.5+ds1-1+deb12u1) and crun 1.8.1.  "runc-v1.1.5" is also the
@@ -92,6 +96,7 @@ typedef struct inheritor {
         size_t n_dir;
         bool dir_read;
         sf_profile *runtime[ARRAY_SIZE(runtime_bases)];
+        size_t union_rules, union_names; /* copied so far */
 } inheritor;
 
 __attribute__((format(printf, 5, 6))) static int fail(inheritor *ih, const sf_profile *at, const char *id,
@@ -215,14 +220,12 @@ static int read_dir(inheritor *ih)
                         break;
                 }
                 char **v = realloc(names, (n + 1) * sizeof(*v));
-                if (!v || !(v[n] = strdup(de->d_name))) {
-                        free(v ? v : names);
-                        names = NULL;
-                        n = 0;
+                if (v)
+                        names = v;
+                if (!v || !(names[n] = strdup(de->d_name))) {
                         r = -ENOMEM;
                         break;
                 }
-                names = v;
                 n++;
         }
         if (names)
@@ -316,8 +319,9 @@ static sf_profile *find_base(inheritor *ih, const sf_profile *from, int *ret)
         for (size_t i = 0; i < ARRAY_SIZE(runtime_bases); i++)
                 sf_buf_printf(&known, "%s%s (%s %s)", i ? ", " : "", runtime_bases[i].name, runtime_bases[i].runtime,
                               runtime_bases[i].version);
-        char hint[160];
-        snprintf(hint, sizeof(hint), "give a SeccompProfile named \"%s\" in the same file or in --profiles-dir DIR",
+        char hint[256];
+        snprintf(hint, sizeof(hint),
+                 "give a SeccompProfile named \"%s\" in the same file or in --profiles-dir DIR, or --no-inherit for the object alone",
                  name);
         fail(ih, from, "unknown-base", hint,
              "SeccompProfile \"%s\": unknown base \"%s\": no SeccompProfile of that name in %s%s%s, and sysfence's measured runtime bases are %s",
@@ -377,6 +381,16 @@ static int resolve_one(inheritor *ih, const sf_profile *p, sf_rule **ret_rules, 
         if (total > SF_PROFILE_MAX_RULES)
                 return fail(ih, p, "too-many-rules", NULL, "SeccompProfile \"%s\" with its bases has %zu rules, more than %u",
                             p->name, total, SF_PROFILE_MAX_RULES);
+        size_t names_in = 0;
+        for (size_t k = 1; k < depth; k++)
+                for (size_t i = 0; i < chain[k]->n_rules; i++)
+                        names_in += chain[k]->rules[i].n_names;
+        ih->union_rules += total;
+        ih->union_names += names_in;
+        if (ih->union_rules > MAX_UNION_RULES || ih->union_names > MAX_UNION_NAMES)
+                return fail(ih, p, "too-many-rules", NULL,
+                            "the unions of the file's SeccompProfiles with their bases hold more than %u rules or %u inherited names",
+                            MAX_UNION_RULES, MAX_UNION_NAMES);
         _cleanup_free_ ranked *v = calloc(total + 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
@@ -442,7 +456,7 @@ int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load
                         r = resolve_one(&ih, v[i], &f[i].rules, &f[i].n, &f[i].names);
         /* the rules taken from the directory's files keep their store alive */
         sf_store *store = v[0]->arena_;
-        for (size_t i = 0; r == 0 && i < ih.n_dir; i++)
+        for (size_t i = 0; r == 0 && mode == SF_INHERIT_FLATTEN && i < ih.n_dir; i++)
                 r = sf_store_keep(store, ih.dirv[i]->arena_);
         if (r == 0 && mode == SF_INHERIT_FLATTEN)
                 for (size_t i = 0; i < n; i++)

@@ -15,7 +15,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 22
+plan 23
 
 D=$SF_SOURCE/tests/data/spo
 SCHEMA=$SF_SOURCE/tests/k8s-schema
@@ -146,6 +146,23 @@ sf convert chain15.yaml --name p0
 expect_rc 1
 expect_err 'more than 14 bases in a chain'
 done_test "a chain of 14 bases resolves, 15 is refused as the operator refuses it"
+
+# hostile: 1000 objects on one base of 16000 rules would copy 16 M rules
+"$PY" -S - <<'P' >hostile.yaml
+head = "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+docs = [head + "metadata: {name: big}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n" +
+        "  - {action: SCMP_ACT_ALLOW, names: [read]}\n" * 16000]
+docs += [head + "metadata: {name: p%d}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: big\n" % i
+         for i in range(1000)]
+print("---\n".join(docs))
+P
+limit=30
+sf convert hostile.yaml --name p1 -o hostile.json
+limit=120
+expect_rc 1
+expect_err "more than 65536 rules"
+expect_no_sanitizer
+done_test "1000 objects on a base of 16000 rules: refused (the unions' budget), not 16 M rules copied"
 
 # --- every consumer, and --profiles-dir / --no-inherit --------------------------------
 
