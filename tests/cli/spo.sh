@@ -90,7 +90,16 @@ added=$(edit names base-runc.json | sort -u | grep -vxF -f none.txt)
 for s in $added; do
         decides builtin.json "$s" ALLOW
 done
-done_test "runc-v1.1.5 without an object of that name: sysfence's runc 1.1.5 base set (what record --base runc adds)"
+sed 's/baseProfileName: runc-v1.1.5/baseProfileName: crun-v1.8.1/' team-only.yaml >crun.yaml
+sf convert crun.yaml -o crun.json
+expect_rc 0
+"$SYSFENCE" record -q --base crun -o base-crun.json -- true >/dev/null 2>&1 || fail "record --base crun"
+added=$(edit names base-crun.json | sort -u | grep -vxF -f none.txt)
+[ -n "$added" ] || fail "record --base crun adds nothing"
+for s in $added; do
+        decides crun.json "$s" ALLOW
+done
+done_test "runc-v1.1.5 and crun-v1.8.1 without an object of that name: sysfence's runc 1.1.5 and crun 1.8.1 base sets (what record --base adds)"
 
 # --- errors at the spot -------------------------------------------------------------
 
