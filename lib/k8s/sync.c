@@ -296,12 +296,13 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
 }
 
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
-                k8s_prepared *ret, sf_diags *diags)
+                const char *bases_dir, k8s_prepared *ret, sf_diags *diags)
 {
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
         size_t from = d->n;
-        sf_load_opts lo = { .strict = co->strict };
+        /* a key's base is another key of the same source (bases_dir), or a runtime's */
+        sf_load_opts lo = { .strict = co->strict, .profiles_dir = bases_dir };
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
@@ -695,6 +696,7 @@ void k8s_source_release(k8s_source *s)
                 free(s->v[i].data);
         }
         free(s->v);
+        free(s->keys_dir);
         *s = (k8s_source){ 0 };
 }
 
@@ -820,6 +822,13 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
                 }
         }
         s->configmap = datafd >= 0;
+        sf_buf kd = { 0 };
+        sf_buf_printf(&kd, "%s%s%s", dir, lr == 0 ? "/" : "", lr == 0 ? snap : "");
+        if (!(s->keys_dir = sf_buf_steal(&kd))) {
+                if (datafd >= 0)
+                        close(datafd);
+                return -ENOMEM;
+        }
         if (datafd < 0)
                 datafd = dup(srcfd);
         DIR *d = datafd >= 0 ? fdopendir(datafd) : NULL;

@@ -256,10 +256,20 @@ static int read_dir(inheritor *ih)
                 sf_profile **v = NULL;
                 size_t nv = 0;
                 sf_error *err = NULL;
-                r = sf_profile_load_data(data, len, path, &lo, &v, &nv, ih->d, &err);
+                /* A file that is no profile takes nothing from the others: said
+                 * once, without its findings (it may be another pod author's key). */
+                sf_diags local = { 0 };
+                r = sf_profile_load_data(data, len, path, &lo, &v, &nv, &local, &err);
                 sf_error_free(err);
-                if (r < 0)
+                sf_diags_release(&local);
+                if (r == -ENOMEM)
                         break;
+                if (r < 0) {
+                        sf_diags_add(ih->d, SF_SEV_WARNING, "profiles-dir", path, "", 0, 0, NULL,
+                                     "not a valid profile: not looked at for a base");
+                        r = 0;
+                        continue;
+                }
                 sf_profile **all = realloc(ih->dirv, (ih->n_dir + nv) * sizeof(*all));
                 if (!all) {
                         sf_profiles_free(v, nv);

@@ -15,7 +15,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 23
+plan 24
 
 D=$SF_SOURCE/tests/data/spo
 SCHEMA=$SF_SOURCE/tests/k8s-schema
@@ -416,5 +416,50 @@ expect_rc 0
 runc_with "$K/seccomp/alone/bb.yaml" /bin/busybox echo in runc
 [ "$rc" -ne 0 ] || fail "the object's own rules alone started the container: the test shows nothing"
 done_test "the same object installed alone (--no-inherit) does not start: runc's own calls need the base"
+
+# The node agent: a key's base is another key of the same ConfigMap; a key that
+# is no profile beside them takes nothing from the others.
+. "$(dirname "$0")/kubelet-update.sh"
+stage=$SCRATCH/stage
+mkdir -p "$stage"
+cat >"$stage/app.yaml" <<'Y'
+apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: app
+spec:
+  defaultAction: SCMP_ACT_ERRNO
+  baseProfileName: team-base
+  syscalls:
+  - action: SCMP_ACT_ALLOW
+    names: [read]
+Y
+cat >"$stage/team-base.yaml" <<'Y'
+apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: team-base
+spec:
+  defaultAction: SCMP_ACT_ERRNO
+  syscalls:
+  - action: SCMP_ACT_ALLOW
+    names: [write, exit_group]
+Y
+echo '{"defaultAction": "SCMP_ACT_NOPE"}' >"$stage/broken.json"
+cm_update "$SCRATCH/cm" "$stage"
+mkdir -p "$SCRATCH/agent-root"
+sf k8s agent --once --source "$SCRATCH/cm" --kubelet-root "$SCRATCH/agent-root"
+expect_rc 1
+expect_err "rejected broken.json"
+grep -q "rejected app.yaml" "$ERR" && fail "the key on a base was rejected: $(grep rejected "$ERR")"
+inst=$SCRATCH/agent-root/seccomp/sysfence/app.yaml
+[ -f "$inst" ] || fail "app.yaml was not installed: $(cat "$ERR")"
+for call in read write exit_group; do
+        sf test "$inst" "$call" --expect ALLOW
+        [ "$rc" = 0 ] || fail "the installed app.yaml does not allow $call (from its base): $(cat "$OUT" "$ERR")"
+done
+sf test "$inst" mkdir --expect ERRNO
+expect_rc 0
+done_test "the agent: a key on a base that is another key of the ConfigMap is installed flattened; an invalid key beside them is rejected alone"
 
 finish
