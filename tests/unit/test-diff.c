@@ -4,14 +4,20 @@
  * number of each target arch and boundary argument values.  Any decision that
  * differs is a failure.
  *
- * Usage: test-diff [--random N] [--seed S] [PROFILE...]
+ * Usage: test-diff [--random N] [--overlap N] [--seed S] [PROFILE...]
+ * --random: N random profiles; --overlap: N profiles made of conditional rules
+ * of different actions whose conditions overlap (libseccomp decides those by
+ * its rule tree; see lib/compile/tree.c).
  * The profiles are the arguments (meson passes the real ones from Debian's
  * packages, the tutorial's and tests/data/good/every-operator.json). */
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "compile/compile-internal.h"
 #include "profile/profile-internal.h"
@@ -496,17 +502,20 @@ static size_t profile_numbers(const sf_profile *p, const sf_arch *arches, size_t
 
 typedef struct outcome {
         bool refused_by_libseccomp;
-        bool overlap_warned;
-        bool ordering_warned;
+        bool overlap_warned;   /* overlapping conditional rules of different actions */
+        bool bug_warned;       /* a rule libseccomp < 2.6.1 merges wrongly */
+        bool refuse_warned;    /* a rule sysfence says libseccomp refuses */
+        bool hang_warned;      /* a rule sysfence says libseccomp never returns from */
+        bool hang_confirmed;   /* and libseccomp, in a child, did not return within seconds */
         diffres res;
         size_t our_len, their_len;
         size_t suspects; /* instructions of libseccomp's program scmp_suspects() marks */
 } outcome;
 
 static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, const sf_target *t, bool all_numbers,
-                        size_t combos, outcome *o)
+                        size_t combos, bool compat, outcome *o)
 {
-        sf_compile_opts co = { .target = *t, .arches = arches, .n_arches = n };
+        sf_compile_opts co = { .target = *t, .arches = arches, .n_arches = n, .libseccomp_254 = compat };
         sf_diags d = { 0 };
         sf_prog *prog = NULL;
         sf_error *err = NULL;
@@ -520,8 +529,12 @@ static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, co
         for (size_t i = 0; i < d.n; i++)
                 if (strcmp(d.v[i].id, "overlapping-rules") == 0)
                         o->overlap_warned = true;
-                else if (strcmp(d.v[i].id, "libseccomp-ordering") == 0)
-                        o->ordering_warned = true;
+                else if (strcmp(d.v[i].id, "libseccomp-64bit-merge") == 0)
+                        o->bug_warned = true;
+                else if (strcmp(d.v[i].id, "libseccomp-refuses") == 0)
+                        o->refuse_warned = true;
+                else if (strcmp(d.v[i].id, "libseccomp-hangs") == 0)
+                        o->hang_warned = true;
         sf_diags_release(&d);
         sf_error *verr = NULL;
         if (sf_bpf_validate(prog->insns, prog->len, &verr) < 0) {
@@ -540,7 +553,23 @@ static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, co
         }
         struct sock_filter *b = NULL;
         size_t blen = 0;
-        int r = scmp_build(rp, arches, n, false, &b, &blen);
+        int r;
+        if (o->hang_warned) {
+                /* libseccomp would not return here: see that it does not, in a child */
+                fflush(NULL);
+                pid_t pid = fork();
+                if (pid == 0) {
+                        alarm(3);
+                        _exit(scmp_build(rp, arches, n, false, &b, &blen) == 0 ? 0 : 1);
+                }
+                int status = 0;
+                o->hang_confirmed = pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+                                    WTERMSIG(status) == SIGALRM;
+                sf_profile_free(rp);
+                sf_prog_free(prog);
+                return 0;
+        }
+        r = scmp_build(rp, arches, n, false, &b, &blen);
         if (r == 1) {
                 o->refused_by_libseccomp = true;
         } else if (r == 0) {
@@ -624,13 +653,216 @@ static char *random_profile(void)
         return sf_buf_steal(&b);
 }
 
+/* Rules for a few syscalls whose conditions overlap: small values on the same
+ * and on different arguments, every operator, different actions, now and then
+ * an unconditional rule; the syscalls include socket (multiplexed on x86). */
+static char *overlap_profile(void)
+{
+        static const char *const names[] = { "getpgid", "getpgid", "personality", "socket", "shmget" };
+        static const uint64_t values[] = { 0, 1, 3, 5, 8, 100, 0xffffffff, 0x100000000ull, 0x100000005ull,
+                                           0x200000000ull, UINT64_MAX, 0x8000000000000000ull };
+        static const char *const acts[] = { "\"SCMP_ACT_ALLOW\"", "\"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                                            "\"SCMP_ACT_ERRNO\", \"errnoRet\": 22", "\"SCMP_ACT_TRAP\"",
+                                            "\"SCMP_ACT_KILL\"", "\"SCMP_ACT_LOG\"",
+                                            "\"SCMP_ACT_TRACE\", \"errnoRet\": 3" };
+        const size_t n_values = sizeof(values) / sizeof(values[0]), n_acts = sizeof(acts) / sizeof(acts[0]);
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "{\"defaultAction\": %s, \"syscalls\": [", acts[rnd() % n_acts]);
+        const char *name = names[rnd() % 5], *other = names[rnd() % 5];
+        unsigned nrules = 2 + (unsigned)(rnd() % 4);
+        for (unsigned r = 0; r < nrules; r++) {
+                sf_buf_printf(&b, "%s{\"names\": [\"%s\"], \"action\": %s", r ? ", " : "",
+                              rnd() % 5 ? name : other, acts[rnd() % n_acts]);
+                unsigned na = rnd() % 8 ? 1 + (unsigned)(rnd() % 2) : 0;
+                if (na)
+                        sf_buf_puts(&b, ", \"args\": [");
+                unsigned first = (unsigned)(rnd() % 2);
+                for (unsigned k = 0; k < na; k++)
+                        sf_buf_printf(&b, "%s{\"index\": %u, \"value\": %ju, \"valueTwo\": %ju, \"op\": \"%s\"}",
+                                      k ? ", " : "", k ? (first + 1 + (unsigned)(rnd() % 2)) % 3 : first,
+                                      (uintmax_t)values[rnd() % n_values], (uintmax_t)values[rnd() % n_values],
+                                      ops[rnd() % 7]);
+                sf_buf_puts(&b, na ? "]}" : "}");
+        }
+        sf_buf_puts(&b, "]}");
+        return sf_buf_steal(&b);
+}
+
+typedef struct arch_set {
+        const sf_arch *v;
+        size_t n;
+        const char *name;
+} arch_set;
+
+/* Compares n profiles from gen on the arch sets in turn.  libseccomp older
+ * than 2.6.1 merges some 64-bit LT/LE rules wrongly: where sysfence said so,
+ * a differing decision is that bug (counted apart), and sysfence deciding as
+ * the old libseccomp (libseccomp_254) must then agree with it too.  A rule
+ * sysfence says libseccomp refuses must be refused. */
+static void run_random(size_t n, char *(*gen)(void), const char *what, const arch_set *sets, sf_target t)
+{
+        size_t runs = 0, mism = 0, refused = 0, refused_said = 0, overlap = 0, compared = 0, mism_profiles = 0;
+        size_t bug_profiles = 0, bug_decisions = 0, scmp_bug = 0, scmp_bug_profiles = 0, hangs = 0;
+        char first[768] = "";
+        for (size_t i = 0; i < n; i++) {
+                char *text = gen();
+                sf_profile **v = NULL;
+                size_t nv = 0;
+                sf_error *err = NULL;
+                if (!text || sf_profile_load_data(text, strlen(text), "random.json", NULL, &v, &nv, NULL, &err) < 0) {
+                        snprintf(first, sizeof(first), "random profile failed to load: %s", sf_error_message(err));
+                        mism++;
+                        sf_error_free(err);
+                        free(text);
+                        continue;
+                }
+                const arch_set *as = &sets[i % 4];
+                if (getenv("SF_DIFF_TRACE"))
+                        fprintf(stderr, "# %s on %s\n", text, as->name);
+                outcome o;
+                if (diff_profile(v[0], as->v, as->n, &t, false, 32, false, &o) < 0) {
+                        mism++;
+                        snprintf(first, sizeof(first), "compile failed: %s", text);
+                } else if (o.hang_warned) {
+                        hangs += o.hang_confirmed;
+                        if (!o.hang_confirmed) {
+                                mism++;
+                                mism_profiles++;
+                                snprintf(first, sizeof(first), "%s on %s: sysfence says libseccomp hangs, it returned",
+                                         text, as->name);
+                        }
+                } else if (o.refused_by_libseccomp) {
+                        refused++;
+                        refused_said += o.refuse_warned;
+                } else if (o.refuse_warned) {
+                        mism++;
+                        mism_profiles++;
+                        snprintf(first, sizeof(first), "%s on %s: sysfence says libseccomp refuses a rule, it does not",
+                                 text, as->name);
+                } else {
+                        compared++;
+                        overlap += o.overlap_warned;
+                        runs += o.res.runs;
+                        scmp_bug += o.res.scmp_bug;
+                        scmp_bug_profiles += o.res.scmp_bug > 0;
+                        size_t bad = o.res.mismatches;
+                        char why[320];
+                        snprintf(why, sizeof(why), "%s", o.res.first);
+                        if (bad && o.bug_warned) {
+                                bug_profiles++;
+                                bug_decisions += bad;
+                                outcome c;
+                                bad = 0;
+                                if (diff_profile(v[0], as->v, as->n, &t, false, 32, true, &c) < 0 || c.res.mismatches) {
+                                        bad = c.res.mismatches ? c.res.mismatches : 1;
+                                        snprintf(why, sizeof(why), "as libseccomp 2.5.4: %s", c.res.first);
+                                }
+                        }
+                        mism += bad;
+                        if (bad) {
+                                if (mism_profiles < 5)
+                                        printf("# mismatch: %s on %s: %s\n", text, as->name, why);
+                                mism_profiles++;
+                                if (!*first)
+                                        snprintf(first, sizeof(first), "%s on %s: %s", text, as->name, why);
+                        }
+                }
+                sf_profiles_free(v, nv);
+                free(text);
+        }
+        if (bug_profiles)
+                printf("# warning: %zu profiles hit libseccomp's 64-bit LT/LE merge bug (GHSA-4q85-33p6-j5g6): %zu decisions of libseccomp 2.5.4 differ from sysfence's (and from libseccomp 2.6.1's); sysfence said so for each, and deciding as 2.5.4 it agrees\n",
+                       bug_profiles, bug_decisions);
+        TAP(mism == 0,
+            "%zu %s: %zu compared over %zu runs (%zu with overlapping conditional rules of different actions), %zu mismatches in %zu profiles; %zu hit libseccomp < 2.6.1's 64-bit merge bug (%zu decisions, warned, counted apart); %zu refused by libseccomp (%zu as sysfence said); %zu on which libseccomp hangs (as sysfence said, seen in a child); %zu differing decisions in %zu profiles on paths through code libseccomp mis-generated (a syscall number or argument not loaded; not counted as mismatches)%s%s",
+            n, what, compared, runs, overlap, mism, mism_profiles, bug_profiles, bug_decisions, refused, refused_said,
+            hangs, scmp_bug, scmp_bug_profiles, *first ? "; first: " : "", first);
+}
+
+/* The rows of issue 14's table, measured in the kernel with libseccomp 2.5.4's
+ * filters (getpgid, default ERRNO(33)): each in both rule orders. */
+static void table_cases(void)
+{
+        static const struct {
+                const char *name, *r1, *r2;
+                uint64_t a0, a1;
+                uint32_t want;
+        } rows[] = {
+                { "a0 == 1 ALLOW, a1 == 3 ERRNO(22)", "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ALLOW\"",
+                  "{\"index\": 1, \"value\": 3, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 1, 3,
+                  SECCOMP_RET_ERRNO | 22 },
+                { "a0 == 1 ERRNO(11), a1 == 3 ERRNO(22)", "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                  "{\"index\": 1, \"value\": 3, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 1, 3,
+                  SECCOMP_RET_ERRNO | 22 },
+                { "a0 >= 8 ALLOW, a0 > 100 ERRNO(22)", "{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_GE\"}], \"action\": \"SCMP_ACT_ALLOW\"",
+                  "{\"index\": 0, \"value\": 100, \"op\": \"SCMP_CMP_GT\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 200, 0,
+                  SECCOMP_RET_ERRNO | 22 },
+                { "a0 >= 8 ERRNO(11), a0 > 100 ERRNO(22)", "{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_GE\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                  "{\"index\": 0, \"value\": 100, \"op\": \"SCMP_CMP_GT\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 200, 0,
+                  SECCOMP_RET_ERRNO | 22 },
+                { "a0 != 5 ERRNO(11), a0 == 1 ERRNO(22)", "{\"index\": 0, \"value\": 5, \"op\": \"SCMP_CMP_NE\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                  "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 1, 0,
+                  SECCOMP_RET_ERRNO | 11 },
+                { "a0 == 1 ERRNO(11), a0 <= 5 ERRNO(22)", "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                  "{\"index\": 0, \"value\": 5, \"op\": \"SCMP_CMP_LE\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 1, 0,
+                  SECCOMP_RET_ERRNO | 11 },
+                { "a0 == 1 ALLOW, a0 <= 5 ERRNO(22)", "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ALLOW\"",
+                  "{\"index\": 0, \"value\": 5, \"op\": \"SCMP_CMP_LE\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22", 1, 0,
+                  SECCOMP_RET_ALLOW },
+                { "a0 == 1 ERRNO(11), unconditional ERRNO(22)", "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 11",
+                  NULL, 1, 0, SECCOMP_RET_ERRNO | 22 },
+        };
+        int nr = sf_syscall_nr(SF_ARCH_X86_64, "getpgid");
+        static const sf_arch x86_64[] = { SF_ARCH_X86_64 };
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+                for (int order = 0; order < 2; order++) {
+                        char r1[256], r2[256];
+                        snprintf(r1, sizeof(r1), "{\"names\": [\"getpgid\"], \"args\": [%s}", rows[i].r1);
+                        if (rows[i].r2)
+                                snprintf(r2, sizeof(r2), "{\"names\": [\"getpgid\"], \"args\": [%s}", rows[i].r2);
+                        else
+                                snprintf(r2, sizeof(r2), "{\"names\": [\"getpgid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22}");
+                        char text[768];
+                        snprintf(text, sizeof(text),
+                                 "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 33, \"syscalls\": [%s, %s]}",
+                                 order ? r2 : r1, order ? r1 : r2);
+                        sf_profile **v = NULL;
+                        size_t n = 0;
+                        sf_prog *prog = NULL;
+                        sf_compile_opts co = { .arches = x86_64, .n_arches = 1 };
+                        uint32_t got = 0, scmp = 0;
+                        struct sock_filter *b = NULL;
+                        size_t blen = 0;
+                        struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { rows[i].a0, rows[i].a1 } };
+                        if (sf_profile_load_data(text, strlen(text), "row.json", NULL, &v, &n, NULL, NULL) == 0 &&
+                            sf_compile(v[0], &co, &prog, NULL, NULL) == 0) {
+                                got = sf_bpf_run(prog->insns, prog->len, &d, NULL, NULL);
+                                big_endian_data = false;
+                                if (scmp_build(v[0], x86_64, 1, false, &b, &blen) == 0)
+                                        scmp = sf_bpf_run(b, blen, &d, NULL, NULL);
+                        }
+                        char x[32], y[32], z[32];
+                        TAP(got == rows[i].want && scmp == rows[i].want,
+                            "table: %s (%s order), args (%ju, %ju): sysfence %s, libseccomp %s, measured %s", rows[i].name,
+                            order ? "reverse" : "issue's", (uintmax_t)rows[i].a0, (uintmax_t)rows[i].a1,
+                            sf_ret_name(got, x, sizeof(x)), sf_ret_name(scmp, y, sizeof(y)),
+                            sf_ret_name(rows[i].want, z, sizeof(z)));
+                        free(b);
+                        sf_prog_free(prog);
+                        sf_profiles_free(v, n);
+                }
+}
+
 int main(int argc, char **argv)
 {
-        size_t n_random = 1000;
+        size_t n_random = 1000, n_overlap = 1000;
         int first_file = 1;
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--random") == 0 && i + 1 < argc) {
                         sf_parse_u64(argv[++i], 10, (uint64_t *)&n_random);
+                        first_file = i + 1;
+                } else if (strcmp(argv[i], "--overlap") == 0 && i + 1 < argc) {
+                        sf_parse_u64(argv[++i], 10, (uint64_t *)&n_overlap);
                         first_file = i + 1;
                 } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
                         sf_parse_u64(argv[++i], 0, &rng_state);
@@ -648,11 +880,7 @@ int main(int argc, char **argv)
         static const sf_arch x86_64_only[] = { SF_ARCH_X86_64 };
         static const sf_arch arm[] = { SF_ARCH_AARCH64, SF_ARCH_ARM };
         static const sf_arch be[] = { SF_ARCH_S390X, SF_ARCH_S390, SF_ARCH_PPC64 };
-        struct {
-                const sf_arch *v;
-                size_t n;
-                const char *name;
-        } sets[] = {
+        const arch_set sets[] = {
                 { x86_all, 3, "x86_64+x86+x32" },
                 { x86_64_only, 1, "x86_64" },
                 { arm, 2, "aarch64+arm" },
@@ -661,7 +889,7 @@ int main(int argc, char **argv)
         sf_target t;
         sf_target_default(&t);
 
-        printf("1..%zu\n", n_files * 2 * 4 + 1);
+        printf("1..%zu\n", n_files * 2 * 4 + 2 + 16);
         for (size_t f = 0; f < n_files; f++) {
                 sf_profile **v = NULL;
                 size_t n = 0;
@@ -677,7 +905,7 @@ int main(int argc, char **argv)
                                 sf_target tt = t;
                                 tt.caps = caps ? 0 : tt.caps;
                                 outcome o;
-                                int r = diff_profile(v[0], sets[s].v, sets[s].n, &tt, true, 16, &o);
+                                int r = diff_profile(v[0], sets[s].v, sets[s].n, &tt, true, 16, false, &o);
                                 /* libseccomp's programs for real profiles are sound: the
                                  * detector of its mis-generated code finds nothing there */
                                 TAP(r == 0 && !o.refused_by_libseccomp && o.res.mismatches == 0 &&
@@ -690,55 +918,9 @@ int main(int argc, char **argv)
                 sf_profiles_free(v, n);
         }
 
-        /* random profiles */
-        size_t runs = 0, mism = 0, refused = 0, overlap = 0, ordering = 0, compared = 0, mism_profiles = 0;
-        size_t scmp_bug = 0, scmp_bug_profiles = 0;
-        char first[512] = "";
-        for (size_t i = 0; i < n_random; i++) {
-                char *text = random_profile();
-                sf_profile **v = NULL;
-                size_t n = 0;
-                sf_error *err = NULL;
-                if (!text || sf_profile_load_data(text, strlen(text), "random.json", NULL, &v, &n, NULL, &err) < 0) {
-                        snprintf(first, sizeof(first), "random profile failed to load: %s", sf_error_message(err));
-                        mism++;
-                        sf_error_free(err);
-                        free(text);
-                        continue;
-                }
-                const sf_arch *arches = sets[i % 4].v;
-                size_t na = sets[i % 4].n;
-                outcome o;
-                if (diff_profile(v[0], arches, na, &t, false, 32, &o) < 0) {
-                        mism++;
-                        snprintf(first, sizeof(first), "compile failed: %s", text);
-                } else if (o.refused_by_libseccomp) {
-                        refused++;
-                } else if (o.overlap_warned) {
-                        overlap++;
-                } else if (o.ordering_warned) {
-                        ordering++;
-                } else {
-                        compared++;
-                        runs += o.res.runs;
-                        mism += o.res.mismatches;
-                        scmp_bug += o.res.scmp_bug;
-                        scmp_bug_profiles += o.res.scmp_bug > 0;
-                        if (o.res.mismatches) {
-                                if (mism_profiles < 5)
-                                        printf("# mismatch: %s on %s: %s\n", text, sets[i % 4].name, o.res.first);
-                                mism_profiles++;
-                                if (!*first)
-                                        snprintf(first, sizeof(first), "%s on %s: %s", text, sets[i % 4].name,
-                                                 o.res.first);
-                        }
-                }
-                sf_profiles_free(v, n);
-                free(text);
-        }
-        TAP(mism == 0,
-            "%zu random profiles: %zu compared over %zu runs, %zu mismatches in %zu profiles; %zu refused by libseccomp, %zu with overlapping conditional rules of different actions and %zu with 64-bit ordering comparisons libseccomp mis-compiles (both warned, not compared); %zu differing decisions in %zu profiles on paths through code libseccomp mis-generated (a syscall number or argument not loaded; not counted as mismatches)%s%s",
-            n_random, compared, runs, mism, mism_profiles, refused, overlap, ordering, scmp_bug, scmp_bug_profiles,
-            *first ? "; first: " : "", first);
+        /* random profiles, then profiles made of overlapping conditional rules */
+        run_random(n_random, random_profile, "random profiles", sets, t);
+        run_random(n_overlap, overlap_profile, "profiles of overlapping conditional rules", sets, t);
+        table_cases();
         return n_fail ? 1 : 0;
 }
