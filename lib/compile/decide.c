@@ -163,7 +163,7 @@ static bool over_budget(adder *ad, const char *name, uint64_t cost)
         if (!t->warned_budget) {
                 t->warned_budget = true;
                 warn_rule(ad, "overlap-check-limit",
-                          "%s on %s: too many conditional rules to compare them all; overlapping rules and libseccomp's ordering issue are not reported from here on",
+                          "%s on %s: too many conditional rules to compare them all; overlapping rules are not reported from here on",
                           name, sf_arch_short_name(t->arch));
         }
         return true;

@@ -42,6 +42,8 @@ typedef struct lower {
         unsigned region;
         size_t n_nodes;
         bool too_many;    /* NODES_MAX reached */
+        struct memo_ent *memo; /* tlevel()'s */
+        size_t n_memo, memo_used;
 } lower;
 
 /* A bound on the nodes built: a tree whose 64-bit orderings share subtrees
@@ -177,16 +179,113 @@ static ir *tnode(lower *l, const sf_region *rg, const sf_tnode *n, ir *t, ir *f)
         return ld(l, off, x);
 }
 
+/* Memo of built levels: (pool, first node, fallthrough) → code, so that a
+ * level reached from several places is built once. */
+typedef struct memo_ent {
+        const sf_tnode *pool;
+        int32_t i;
+        ir *fall, *code;
+} memo_ent;
+
+static size_t memo_slot(const lower *l, const sf_tnode *v, int32_t i, const ir *fall)
+{
+        uint64_t h = ((uint64_t)(uintptr_t)v * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)(uint32_t)i * 0xC2B2AE3D27D4EB4Full) ^
+                     ((uint64_t)(uintptr_t)fall * 0x165667B19E3779F9ull);
+        return (size_t)(h ^ h >> 29) & (l->n_memo - 1);
+}
+
+static memo_ent *memo_find(lower *l, const sf_tnode *v, int32_t i, ir *fall)
+{
+        if (l->memo_used * 2 >= l->n_memo) {
+                size_t nm = l->n_memo ? l->n_memo * 2 : 1024;
+                memo_ent *m = calloc(nm, sizeof(*m));
+                if (!m)
+                        return NULL;
+                memo_ent *old = l->memo;
+                size_t n_old = l->n_memo;
+                l->memo = m;
+                l->n_memo = nm;
+                for (size_t k = 0; k < n_old; k++)
+                        if (old[k].code) {
+                                size_t j = memo_slot(l, old[k].pool, old[k].i, old[k].fall);
+                                while (l->memo[j].code)
+                                        j = (j + 1) & (nm - 1);
+                                l->memo[j] = old[k];
+                        }
+                free(old);
+        }
+        size_t j = memo_slot(l, v, i, fall);
+        while (l->memo[j].code && !(l->memo[j].pool == v && l->memo[j].i == i && l->memo[j].fall == fall))
+                j = (j + 1) & (l->n_memo - 1);
+        return &l->memo[j];
+}
+
+static bool same_word(const sf_tnode *a, const sf_tnode *b) { return a->arg == b->arg && a->hi == b->hi; }
+
+static bool word_holds(const sf_tnode *n, uint32_t w)
+{
+        w &= n->mask;
+        return n->op == SF_OP_GT ? w > n->datum : n->op == SF_OP_GE ? w >= n->datum : w == n->datum;
+}
+
 /* A level of the tree, from its last node back: each node's "nothing here"
- * goes on with the node after it, the last one's with `fall`. */
+ * goes on with the node after it, the last one's with `fall`.  Where a node
+ * compares the whole word with EQ and holds, the nodes after it that test the
+ * same word have a known outcome: its subtree goes on with the first of them
+ * that has something for that outcome (what a set of values on one word
+ * needs: the high word matched, the low word not, nothing else can match). */
 static ir *tlevel(lower *l, const sf_region *rg, const sf_tnode *v, int32_t i, ir *fall)
 {
-        int32_t last = i;
-        while (v[last].nxt >= 0)
-                last = v[last].nxt;
-        ir *x = fall;
-        for (int32_t c = last; c >= 0 && x; c = v[c].prv)
-                x = tnode(l, rg, &v[c], outcome(l, rg, v, &v[c], true, x), outcome(l, rg, v, &v[c], false, x));
+        while (v[i].prv >= 0)
+                i = v[i].prv;
+        memo_ent *me = memo_find(l, v, i, fall);
+        if (!me)
+                return NULL;
+        if (me->code)
+                return me->code;
+        size_t n = 0;
+        for (int32_t c = i; c >= 0; c = v[c].nxt)
+                n++;
+        int32_t *idx = malloc(n * sizeof(*idx));
+        ir **rest = malloc((n + 1) * sizeof(*rest));
+        ir *x = NULL;
+        if (!idx || !rest)
+                goto out;
+        n = 0;
+        for (int32_t c = i; c >= 0; c = v[c].nxt)
+                idx[n++] = c;
+        rest[n] = fall;
+        for (size_t k = n; k-- > 0;) {
+                const sf_tnode *c = &v[idx[k]];
+                ir *known = rest[k + 1];
+                if (c->op == SF_OP_EQ && c->mask == UINT32_MAX && c->t >= 0) {
+                        size_t m = k + 1;
+                        while (m < n && same_word(&v[idx[m]], c) && v[idx[m]].mask == UINT32_MAX) {
+                                const sf_tnode *s = &v[idx[m]];
+                                bool h = word_holds(s, c->datum);
+                                if ((h ? s->t : s->f) >= 0 || (h ? s->act_t_flg : s->act_f_flg))
+                                        break;
+                                m++;
+                        }
+                        if (m < n && same_word(&v[idx[m]], c) && v[idx[m]].mask == UINT32_MAX)
+                                known = outcome(l, rg, v, &v[idx[m]], word_holds(&v[idx[m]], c->datum), rest[m + 1]);
+                        else
+                                known = rest[m];
+                }
+                rest[k] = tnode(l, rg, c, outcome(l, rg, v, c, true, known), outcome(l, rg, v, c, false, rest[k + 1]));
+                if (!rest[k])
+                        goto out;
+        }
+        x = rest[0];
+        me = memo_find(l, v, i, fall); /* the table may have grown meanwhile */
+        if (me) {
+                if (!me->code)
+                        l->memo_used++;
+                *me = (memo_ent){ v, i, fall, x };
+        }
+out:
+        free(idx);
+        free(rest);
         return x;
 }
 
@@ -707,6 +806,7 @@ out:
         free(o.v);
         free(roots);
         free(l->buckets);
+        free(l->memo);
         free(l);
         return r;
 }

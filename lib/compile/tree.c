@@ -315,6 +315,22 @@ static bool node_eq(const sf_tnode *a, const sf_tnode *b)
         return a->arg == b->arg && a->hi == b->hi && a->op == b->op && a->datum == b->datum && a->mask == b->mask;
 }
 
+/* Where a node comes in a chain: conditions by argument, a high word before
+ * the low word. */
+static unsigned chain_pos(const sf_tnode *n) { return n->arg * 2u + !n->hi; }
+
+/* Whether a node equal to n can be below x.  Below a node come the nodes of
+ * later conditions and of its own low word, and below the high-word GT of an
+ * ordering its high-word EQ: nothing else of the same place.  Looking below x
+ * for n only finds an equal node or nothing (the pruning's outcome is then
+ * the same without looking), so where none can be there it is skipped: a
+ * level of thousands of values would otherwise be walked for every rule. */
+static bool may_hold(const sf_tnode *x, const sf_tnode *n)
+{
+        unsigned px = chain_pos(x), pn = chain_pos(n);
+        return px < pn || (px == pn && x->hi && x->op == SF_OP_GT);
+}
+
 /* Prunes the existing tree at *existing by the new chain at n (libseccomp's
  * _db_tree_prune): returns how many nodes it freed. */
 static unsigned prune(sf_tree *t, int32_t *existing, int32_t n, iter_state *st)
@@ -360,16 +376,15 @@ static unsigned prune(sf_tree *t, int32_t *existing, int32_t n, iter_state *st)
                                 if (x < 0)
                                         goto next;
                         }
-                        bool same = act_check(t, x, nw.action) == 0;
-                        if (same && (nw.flags & IST_MATCH) && (nw.flags & IST_N_FINISHED) &&
-                            (nw.flags & IST_X_PREFIX)) {
-                                /* the new chain is shorter */
+                        /* (the flags first: the action check walks the whole level) */
+                        bool shorter = (nw.flags & IST_MATCH) && (nw.flags & IST_N_FINISHED) && (nw.flags & IST_X_PREFIX);
+                        bool longer = (nw.flags & IST_MATCH) && (nw.flags & IST_X_FINISHED) && (nw.flags & IST_N_PREFIX);
+                        if ((shorter || longer) && act_check(t, x, nw.action) == 0) {
+                                if (!shorter)
+                                        goto out; /* the new chain is longer */
                                 cnt += tree_remove(t, st->root, x);
                                 if (*st->root < 0)
                                         goto out;
-                        } else if (same && (nw.flags & IST_MATCH) && (nw.flags & IST_X_FINISHED) &&
-                                   (nw.flags & IST_N_PREFIX)) {
-                                goto out; /* the new chain is longer */
                         }
                 } else {
                         /* the existing node sorts first: look for the new one below it;
@@ -380,7 +395,7 @@ static unsigned prune(sf_tree *t, int32_t *existing, int32_t n, iter_state *st)
                         for (int br = 0; br < 2; br++) {
                                 const sf_tnode *side = R(t, below_x ? x : n);
                                 int32_t child = br ? side->f : side->t;
-                                if (child < 0)
+                                if (child < 0 || (below_x && !may_hold(R(t, x), R(t, n))))
                                         continue;
                                 get(t, x);
                                 nx = *st;

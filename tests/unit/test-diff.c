@@ -563,8 +563,10 @@ static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, co
                         _exit(scmp_build(rp, arches, n, false, &b, &blen) == 0 ? 0 : 1);
                 }
                 int status = 0;
-                o->hang_confirmed = pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
-                                    WTERMSIG(status) == SIGALRM;
+                bool waited = pid > 0 && waitpid(pid, &status, 0) == pid;
+                o->hang_confirmed = waited && WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+                /* runc stops at the first rule libseccomp refuses: one before the hang */
+                o->refused_by_libseccomp = waited && WIFEXITED(status) && WEXITSTATUS(status) == 1;
                 sf_profile_free(rp);
                 sf_prog_free(prog);
                 return 0;
@@ -703,7 +705,7 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
 {
         size_t runs = 0, mism = 0, refused = 0, refused_said = 0, overlap = 0, compared = 0, mism_profiles = 0;
         size_t bug_profiles = 0, bug_decisions = 0, scmp_bug = 0, scmp_bug_profiles = 0, hangs = 0;
-        char first[768] = "";
+        char first[4096] = "";
         for (size_t i = 0; i < n; i++) {
                 char *text = gen();
                 sf_profile **v = NULL;
@@ -723,6 +725,9 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
                 if (diff_profile(v[0], as->v, as->n, &t, false, 32, false, &o) < 0) {
                         mism++;
                         snprintf(first, sizeof(first), "compile failed: %s", text);
+                } else if (o.hang_warned && o.refused_by_libseccomp && o.refuse_warned) {
+                        refused++;
+                        refused_said++;
                 } else if (o.hang_warned) {
                         hangs += o.hang_confirmed;
                         if (!o.hang_confirmed) {
@@ -730,6 +735,7 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
                                 mism_profiles++;
                                 snprintf(first, sizeof(first), "%s on %s: sysfence says libseccomp hangs, it returned",
                                          text, as->name);
+                                printf("# mismatch: %s\n", first);
                         }
                 } else if (o.refused_by_libseccomp) {
                         refused++;
@@ -739,6 +745,7 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
                         mism_profiles++;
                         snprintf(first, sizeof(first), "%s on %s: sysfence says libseccomp refuses a rule, it does not",
                                  text, as->name);
+                        printf("# mismatch: %s\n", first);
                 } else {
                         compared++;
                         overlap += o.overlap_warned;
