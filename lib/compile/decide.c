@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* From a resolved profile to what the filter does for every syscall number of
- * every target arch, with libseccomp 2.5's semantics (what runc and crun load):
+ * every target arch, with libseccomp's semantics (what runc and crun load):
  *  - a rule whose action is the default action is skipped (libseccomp refuses it);
- *  - for one syscall, an unconditional rule beats conditional ones whatever the
- *    order, and of two unconditional rules the first wins;
  *  - if an argument index repeats in a rule, every condition becomes a rule of
- *    its own (runc, crun, containerd);
+ *    its own (runc, crun, containerd), added one after the other;
  *  - on muxing arches (x86, s390, ppc, mips o32) a socket or SysV IPC rule also
- *    applies to socketcall/ipc with argument 0 replaced by the call number.
- * The profile is the user's, so the cost is bounded: adding a rule is O(1)
- * (arrays grow geometrically, repeats are found by hash), the warnings that
- * compare rule pairs stop after a budget, and what cannot fit the kernel's 4096
- * instructions is refused while deciding, by lower bounds on the program's
- * length, before the lowering builds anything. */
+ *    applies to socketcall/ipc with argument 0 replaced by the call number, in
+ *    the same step (libseccomp adds both or neither);
+ *  - each step goes into the syscall's rule tree as libseccomp 2.5.4 builds it
+ *    (tree.c says how): an unconditional rule beats conditional ones whatever
+ *    the order, and of two unconditional rules the first wins; where
+ *    conditional rules of different actions overlap, the tree's order decides,
+ *    not the order of the rules.  That order puts a higher argument index
+ *    first, then EQ/NE/MASKED_EQ before LT/LE before GT/GE, then the larger
+ *    value first (LT/LE: the smaller); a rule that ends where another goes on
+ *    beats it when it comes first and is refused when it comes later with a
+ *    different action.  So `a0 == 1 → ALLOW` with `a1 == 3 → ERRNO` gives ERRNO
+ *    for (1, 3), `a0 >= 8 → ALLOW` with `a0 > 100 → ERRNO` ERRNO for 200, and
+ *    `a0 == 1 → ALLOW` with `a0 <= 5 → ERRNO` ALLOW for 1, in either order, as
+ *    measured in the kernel;
+ *  - where libseccomp is wrong sysfence is not, and says what runc and crun do:
+ *    a 64-bit LT/LE merge libseccomp < 2.6.1 puts in the wrong branch is decided
+ *    as 2.6.1 decides it (libseccomp-64bit-merge); a step libseccomp refuses
+ *    (EEXIST, the container fails to start) or never returns from (its tree
+ *    gets a loop, the runtime hangs) is skipped (libseccomp-refuses,
+ *    libseccomp-hangs).
+ * The profile is the user's, so the cost is bounded: repeats are found by hash,
+ * the warnings that compare rule pairs stop after a budget, the tree's walks
+ * have a step budget, and what cannot fit the kernel's 4096 instructions is
+ * refused while deciding, by lower bounds on the program's length, before the
+ * lowering builds anything. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

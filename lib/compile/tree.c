@@ -464,7 +464,11 @@ static int add(sf_tree *t, int32_t *existing, int32_t n)
                                                 xn->src_t = ns;
                                         }
                                         if (br && nn->hi && nn->datum_full < xn->datum_full) {
-                                                t->bug_hit = true;
+                                                /* the high-word EQ of an ordering is false only below
+                                                 * its datum: with 0 the branch is never taken */
+                                                bool ordering = xn->op_orig == SF_OP_LT || xn->op_orig == SF_OP_LE ||
+                                                                xn->op_orig == SF_OP_GT || xn->op_orig == SF_OP_GE;
+                                                t->bug_hit |= !(ordering && xn->datum == 0);
                                                 if (t->compat_254) {
                                                         /* < 2.6.1: the true branch's action is overwritten */
                                                         xn->act_t = nn->act_t;
