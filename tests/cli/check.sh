@@ -331,7 +331,7 @@ sf check "$RT/lt64.json" --arch amd64
 expect_rc 0
 expect_err "lt64.json:7:17: syscalls[2].names[0]: warning: getpgid on amd64: runc and crun on libseccomp older than 2.6.1 decide differently for this rule"
 expect_err "GHSA-4q85-33p6-j5g6"
-sf compile "$RT/lt64.json" --arch amd64 -o lt64.bpf
+sf compile "$RT/lt64.json" --arch amd64 -o "$SCRATCH/lt64.bpf"
 expect_rc 0
 expect_err "runc and crun on libseccomp older than 2.6.1 decide differently"
 sf test "$RT/lt64.json" getpgid 5 --arch amd64
