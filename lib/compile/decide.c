@@ -144,16 +144,30 @@ typedef struct adder {
         int rule_i;
 } adder;
 
+static void say_rule(adder *ad, sf_severity sev, const char *id, const char *fmt, va_list ap)
+{
+        char path[128];
+        const sf_rule *r = ad->rule;
+        sf_diags_vadd(ad->s->diags, sev, id, ad->s->p->file,
+                      sf_rule_name_path(r, ad->name_i, path, sizeof(path)), r->name_locs[ad->name_i].line,
+                      r->name_locs[ad->name_i].col, NULL, fmt, ap);
+}
+
 static void warn_rule(adder *ad, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
 {
-        char path[128];
         va_list ap;
         va_start(ap, fmt);
-        const sf_rule *r = ad->rule;
-        sf_diags_vadd(ad->s->diags, SF_SEV_WARNING, id, ad->s->p->file,
-                      sf_rule_name_path(r, ad->name_i, path, sizeof(path)), r->name_locs[ad->name_i].line,
-                      r->name_locs[ad->name_i].col, NULL, fmt, ap);
+        say_rule(ad, SF_SEV_WARNING, id, fmt, ap);
+        va_end(ap);
+}
+
+static void note_overlap(adder *ad, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_overlap(adder *ad, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        say_rule(ad, SF_SEV_NOTE, "overlapping-rules", fmt, ap);
         va_end(ap);
 }
 
@@ -306,8 +320,7 @@ static int note_rule(adder *ad, long idx, const sf_crule *cr)
         if (!ad->t->warned_budget && !over_budget(ad, name, upto))
                 for (size_t i = 0; i < upto; i++)
                         if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max)) {
-                                warn_rule(ad, "overlapping-rules",
-                                          "%s on %s: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree, whatever the order of the rules (sysfence explain shows which rule wins)",
+                                note_overlap(ad, "%s on %s: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree, whatever the order of the rules (sysfence test PROFILE SYSCALL ARG... shows which rule decides)",
                                           name, sf_arch_short_name(ad->t->arch));
                                 break;
                         }

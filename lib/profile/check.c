@@ -592,7 +592,7 @@ SF_EXPORT void sf_profile_check_runtimes(const sf_profile *p, const sf_arch *arc
                 { "libseccomp-refuses", SF_SEV_ERROR },
                 { "libseccomp-hangs", SF_SEV_ERROR },
                 { "libseccomp-64bit-merge", SF_SEV_WARNING },
-                { "overlapping-rules", SF_SEV_WARNING },
+                { "overlapping-rules", SF_SEV_NOTE },
         };
         sf_compile_opts co = { .arches = arches, .n_arches = n };
         sf_diags cd = { 0 };

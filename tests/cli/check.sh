@@ -317,7 +317,7 @@ RT=$SF_SOURCE/tests/data/runtimes
 for f in overlap overlap-reversed; do
         sf check "$RT/$f.json" --arch amd64
         expect_rc 0
-        expect_err "warning: getpgid on amd64: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree"
+        expect_err "note: getpgid on amd64: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree"
         sf test "$RT/$f.json" getpgid 1 3 --arch amd64
         expect_rc 0
         expect_out "getpgid(0x1, 0x3) on amd64: ERRNO(22)"
