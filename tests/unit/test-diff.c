@@ -113,6 +113,9 @@ static bool valid_action(uint32_t k)
 
 /* libseccomp's program for a resolved profile, added rule by rule as runc does.
  * Returns 1 when libseccomp refuses the profile (runc would fail too). */
+static char *scmp_pfc_text; /* set by scmp_build when scmp_want_pfc: the filter as seccomp_export_pfc() writes it */
+static bool scmp_want_pfc;
+
 static int scmp_build(const sf_profile *p, const sf_arch *arches, size_t n, bool optimize, struct sock_filter **ret,
                       size_t *ret_len)
 {
@@ -164,6 +167,22 @@ static int scmp_build(const sf_profile *p, const sf_arch *arches, size_t n, bool
         if (r < 0) {
                 seccomp_release(ctx);
                 return 1;
+        }
+        if (scmp_want_pfc) {
+                int pfd = memfd_create("pfc", MFD_CLOEXEC);
+                if (pfd >= 0 && seccomp_export_pfc(ctx, pfd) == 0) {
+                        off_t psize = lseek(pfd, 0, SEEK_END);
+                        char *t = psize > 0 ? malloc((size_t)psize + 1) : NULL;
+                        if (t && pread(pfd, t, (size_t)psize, 0) == psize) {
+                                t[psize] = 0;
+                                free(scmp_pfc_text);
+                                scmp_pfc_text = t;
+                        } else {
+                                free(t);
+                        }
+                }
+                if (pfd >= 0)
+                        close(pfd);
         }
         int fd = memfd_create("bpf", MFD_CLOEXEC);
         r = seccomp_export_bpf(ctx, fd);
@@ -239,6 +258,7 @@ static void pool_fill(pool *pl, const sf_profile *p)
 typedef struct diffres {
         size_t runs, mismatches;
         size_t scmp_bug; /* mismatches on a path through libseccomp's mis-generated code */
+        size_t scmp_bug_checked; /* ... where libseccomp's pseudo filter code agrees with sysfence */
         char first[256];
 } diffres;
 
@@ -338,6 +358,190 @@ static bool *scmp_suspects(const struct sock_filter *f, size_t len)
 }
 
 static const bool *scmp_suspect; /* scmp_suspects() of the libseccomp program being compared */
+/* Where libseccomp's program goes through mis-generated code, what libseccomp
+ * meant is its pseudo filter code (seccomp_export_pfc), which it prints from
+ * its rule tree, not from the program: nested `if (COND)` / `else` blocks
+ * (two spaces a level), `action X;`.  A level runs its statements in turn: an
+ * `if` whose taken block decides nothing goes on with the next statement, as
+ * the tree's levels do.  pfc_run() evaluates it. */
+typedef struct pfc_line {
+        int indent;
+        enum { PFC_IF, PFC_ELSE, PFC_ACTION } kind;
+        bool word;        /* an argument word, else arch or syscall */
+        bool arch;
+        bool x32;         /* the block of x32, which shares x86_64's $arch: numbers with 0x40000000 */
+        bool shared;      /* an arch block whose $arch another has too (x86_64 with x32) */
+        unsigned arg;
+        bool hi;
+        uint32_t mask;
+        char op;          /* '=' '>' 'g' (>=) */
+        uint64_t k;
+        uint32_t action;
+} pfc_line;
+
+typedef struct pfc {
+        pfc_line *v;
+        size_t n;
+} pfc;
+
+static pfc scmp_pfc;
+
+static bool pfc_action(const char *s, uint32_t *ret)
+{
+        unsigned x;
+        if (sscanf(s, "ERRNO(%u)", &x) == 1)
+                return *ret = SECCOMP_RET_ERRNO | (x & SECCOMP_RET_DATA), true;
+        if (sscanf(s, "TRACE(%u)", &x) == 1)
+                return *ret = SECCOMP_RET_TRACE | (x & SECCOMP_RET_DATA), true;
+        static const struct {
+                const char *name;
+                uint32_t ret;
+        } names[] = { { "ALLOW;", SECCOMP_RET_ALLOW },        { "KILL_PROCESS;", SECCOMP_RET_KILL_PROCESS },
+                      { "KILL;", SECCOMP_RET_KILL_THREAD },   { "TRAP;", SECCOMP_RET_TRAP },
+                      { "LOG;", SECCOMP_RET_LOG },            { "NOTIFY;", SECCOMP_RET_USER_NOTIF } };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(s, names[i].name) == 0)
+                        return *ret = names[i].ret, true;
+        return false;
+}
+
+static char pfc_last[256];
+
+/* false if a line is not one this reads (then nothing is checked with it) */
+static bool pfc_parse(const char *text, pfc *ret)
+{
+        pfc p = { 0 };
+        size_t cap = 0;
+        bool next_x32 = false;
+        for (const char *l = text; l && *l;) {
+                const char *e = strchr(l, '\n');
+                size_t len = e ? (size_t)(e - l) : strlen(l);
+                char line[256];
+                if (len >= sizeof(line))
+                        goto bad;
+                memcpy(line, l, len);
+                line[len] = 0;
+                if (getenv("SF_DIFF_TRACE"))
+                        snprintf(pfc_last, sizeof(pfc_last), "%s", line);
+                l = e ? e + 1 : NULL;
+                int ind = 0;
+                while (line[ind] == ' ')
+                        ind++;
+                const char *t = line + ind;
+                if (strstr(t, "# filter for arch x32 "))
+                        next_x32 = true;
+                if (*t == '#' || *t == 0)
+                        continue;
+                if (p.n == cap) {
+                        cap = cap ? cap * 2 : 64;
+                        pfc_line *v = realloc(p.v, cap * sizeof(*v));
+                        if (!v)
+                                goto bad;
+                        p.v = v;
+                }
+                pfc_line *x = &p.v[p.n++];
+                *x = (pfc_line){ .indent = ind, .mask = UINT32_MAX };
+                char w[8], op[4];
+                unsigned long long k, mask;
+                unsigned arg;
+                if (strcmp(t, "else") == 0) {
+                        x->kind = PFC_ELSE;
+                } else if (strncmp(t, "action ", 7) == 0) {
+                        x->kind = PFC_ACTION;
+                        if (!pfc_action(t + 7, &x->action))
+                                goto bad;
+                } else if (sscanf(t, "if ($arch == %llu)", &k) == 1) {
+                        *x = (pfc_line){ .indent = ind, .kind = PFC_IF, .arch = true, .op = '=', .k = k, .x32 = next_x32 };
+                        next_x32 = false;
+                        for (size_t j = 0; j + 1 < p.n; j++)
+                                if (p.v[j].arch && p.v[j].k == k)
+                                        p.v[j].shared = x->shared = true;
+                } else if (sscanf(t, "if ($syscall == %llu)", &k) == 1) {
+                        *x = (pfc_line){ .indent = ind, .kind = PFC_IF, .op = '=', .k = k };
+                } else if (sscanf(t, "if ($a%u.%4[a-z0-9] & 0x%llx %3[=>] %llu)", &arg, w, &mask, op, &k) == 5 ||
+                           (mask = UINT32_MAX, sscanf(t, "if ($a%u.%4[a-z0-9] %3[=>] %llu)", &arg, w, op, &k) == 4)) {
+                        *x = (pfc_line){ .indent = ind, .kind = PFC_IF, .word = true, .arg = arg,
+                                         .hi = strcmp(w, "hi32") == 0, .mask = (uint32_t)mask, .k = k,
+                                         .op = strcmp(op, "==") == 0 ? '=' : strcmp(op, ">") == 0 ? '>' : 'g' };
+                        if (arg > 5 || (strcmp(w, "hi32") && strcmp(w, "lo32")))
+                                goto bad;
+                } else if (sscanf(t, "if ($a%u & 0x%llx %3[=>] %llu)", &arg, &mask, op, &k) == 4 ||
+                           (mask = UINT32_MAX, sscanf(t, "if ($a%u %3[=>] %llu)", &arg, op, &k) == 3)) {
+                        /* a 32-bit arch: the argument is its low word */
+                        *x = (pfc_line){ .indent = ind, .kind = PFC_IF, .word = true, .arg = arg, .mask = (uint32_t)mask,
+                                         .k = k, .op = strcmp(op, "==") == 0 ? '=' : strcmp(op, ">") == 0 ? '>' : 'g' };
+                        if (arg > 5)
+                                goto bad;
+                } else {
+                        goto bad;
+                }
+        }
+        *ret = p;
+        return true;
+bad:
+        if (getenv("SF_DIFF_TRACE"))
+                fprintf(stderr, "# pfc line not read: %s\n", pfc_last);
+        free(p.v);
+        return false;
+}
+
+/* Runs the statements of one block from line i (indent ind); *i ends past it.
+ * 1: an action decided (*ret). */
+static int pfc_block(const pfc *p, size_t *i, int ind, const struct seccomp_data *d, uint32_t *ret)
+{
+        while (*i < p->n && p->v[*i].indent == ind) {
+                const pfc_line *x = &p->v[(*i)++];
+                if (x->kind == PFC_ACTION) {
+                        *ret = x->action;
+                        return 1;
+                }
+                if (x->kind == PFC_ELSE)
+                        return -1; /* not where an else can be */
+                bool t;
+                if (x->arch) {
+                        t = d->arch == x->k && (!x->shared || x->x32 == (((uint32_t)d->nr & 0x40000000u) != 0));
+                } else if (!x->word) {
+                        t = (uint32_t)d->nr == x->k;
+                } else {
+                        uint64_t v = d->args[x->arg];
+                        uint32_t wv = (x->hi ? (uint32_t)(v >> 32) : (uint32_t)v) & x->mask;
+                        t = x->op == '=' ? wv == x->k : x->op == '>' ? wv > x->k : wv >= x->k;
+                }
+                int r = 0;
+                /* the taken branch runs, the other is skipped */
+                for (int br = 1; br >= 0; br--) {
+                        if (br == 0) {
+                                if (*i < p->n && p->v[*i].indent == ind && p->v[*i].kind == PFC_ELSE)
+                                        (*i)++;
+                                else
+                                        break;
+                        }
+                        size_t start = *i;
+                        if (t == (br == 1) && r == 0) {
+                                r = pfc_block(p, i, ind + 2, d, ret);
+                                if (r < 0)
+                                        return r;
+                        }
+                        /* skip what is left of the block */
+                        *i = start;
+                        while (*i < p->n && p->v[*i].indent > ind)
+                                (*i)++;
+                }
+                if (r == 1) {
+                        /* skip the rest of this block: an action decided */
+                        while (*i < p->n && p->v[*i].indent >= ind)
+                                (*i)++;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+static bool pfc_run(const pfc *p, const struct seccomp_data *d, uint32_t *ret)
+{
+        size_t i = 0;
+        return p->n && pfc_block(p, &i, 0, d, ret) == 1;
+}
 
 static bool is_audit_arch(uint32_t k)
 {
@@ -347,14 +551,14 @@ static bool is_audit_arch(uint32_t k)
         return false;
 }
 
-static bool scmp_bug_on_path(const struct sock_filter *f, size_t len, const struct seccomp_data *d)
+static bool scmp_bug_on_path(const struct sock_filter *f, size_t len, const bool *suspect, const struct seccomp_data *d)
 {
         uint32_t a = 0;
         int64_t src = -1; /* offset A was last loaded from; -1 after arithmetic */
         const unsigned char *data = (const unsigned char *)d;
         for (size_t pc = 0, steps = 0; pc < len && steps < 4096; steps++) {
                 const struct sock_filter *in = &f[pc];
-                if (scmp_suspect && scmp_suspect[pc])
+                if (suspect && suspect[pc])
                         return true;
                 switch (in->code) {
                 case BPF_LD | BPF_W | BPF_ABS:
@@ -409,9 +613,22 @@ static void compare_one(const sf_prog *a, const struct sock_filter *b, size_t bl
         uint32_t rb = sf_bpf_run(b, blen, d, NULL, NULL);
         d = d0;
         res->runs++;
-        if (ra != rb && scmp_bug_on_path(b, blen, big_endian_data ? &dd : d0)) {
-                res->scmp_bug++;
+        const struct seccomp_data *dx = big_endian_data ? &dd : d0;
+        bool mismatch = false;
+        if (ra != rb && !scmp_bug_on_path(b, blen, scmp_suspect, dx)) {
+                mismatch = true;
         } else if (ra != rb) {
+                /* through mis-generated code: what libseccomp meant decides */
+                uint32_t rc;
+                if (!pfc_run(&scmp_pfc, d0, &rc)) {
+                        res->scmp_bug++;
+                } else {
+                        res->scmp_bug_checked += rc == ra;
+                        mismatch = rc != ra;
+                        rb = rc;
+                }
+        }
+        if (mismatch) {
                 if (res->mismatches++ == 0) {
                         char x[32], y[32];
                         snprintf(res->first, sizeof(res->first),
@@ -581,10 +798,25 @@ static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, co
                 scmp_suspect = suspect;
                 for (size_t i = 0; suspect && i < blen; i++)
                         o->suspects += suspect[i];
+                if (o->suspects) {
+                        /* libseccomp's pseudo filter code, to tell what it meant */
+                        struct sock_filter *again = NULL;
+                        size_t again_len = 0;
+                        scmp_want_pfc = true;
+                        if (scmp_build(rp, arches, n, false, &again, &again_len) == 0 && scmp_pfc_text &&
+                            !pfc_parse(scmp_pfc_text, &scmp_pfc))
+                                fprintf(stderr, "# libseccomp's pseudo filter code did not parse\n");
+                        scmp_want_pfc = false;
+                        free(again);
+                        free(scmp_pfc_text);
+                        scmp_pfc_text = NULL;
+                }
                 uint32_t only[4096];
                 size_t n_only = all_numbers ? 0 : profile_numbers(rp, arches, n, only, 4096);
                 compare_all(prog, b, blen, arches, n, &pl, all_numbers ? NULL : only, n_only, combos, &o->res);
                 scmp_suspect = NULL;
+                free(scmp_pfc.v);
+                scmp_pfc = (pfc){ 0 };
                 free(suspect);
         }
         o->our_len = prog->len;
@@ -704,7 +936,7 @@ typedef struct arch_set {
 static void run_random(size_t n, char *(*gen)(void), const char *what, const arch_set *sets, sf_target t)
 {
         size_t runs = 0, mism = 0, refused = 0, refused_said = 0, overlap = 0, compared = 0, mism_profiles = 0;
-        size_t bug_profiles = 0, bug_decisions = 0, scmp_bug = 0, scmp_bug_profiles = 0, hangs = 0;
+        size_t bug_profiles = 0, bug_decisions = 0, scmp_bug = 0, scmp_bug_profiles = 0, hangs = 0, scmp_checked = 0;
         char first[4096] = "";
         for (size_t i = 0; i < n; i++) {
                 char *text = gen();
@@ -751,6 +983,7 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
                         overlap += o.overlap_warned;
                         runs += o.res.runs;
                         scmp_bug += o.res.scmp_bug;
+                        scmp_checked += o.res.scmp_bug_checked;
                         scmp_bug_profiles += o.res.scmp_bug > 0;
                         size_t bad = o.res.mismatches;
                         char why[320];
@@ -781,9 +1014,9 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
                 printf("# warning: %zu profiles hit libseccomp's 64-bit LT/LE merge bug (GHSA-4q85-33p6-j5g6): %zu decisions of libseccomp 2.5.4 differ from sysfence's (and from libseccomp 2.6.1's); sysfence said so for each, and deciding as 2.5.4 it agrees\n",
                        bug_profiles, bug_decisions);
         TAP(mism == 0,
-            "%zu %s: %zu compared over %zu runs (%zu with overlapping conditional rules of different actions), %zu mismatches in %zu profiles; %zu hit libseccomp < 2.6.1's 64-bit merge bug (%zu decisions, warned, counted apart); %zu refused by libseccomp (%zu as sysfence said); %zu on which libseccomp hangs (as sysfence said, seen in a child); %zu differing decisions in %zu profiles on paths through code libseccomp mis-generated (a syscall number or argument not loaded; not counted as mismatches)%s%s",
+            "%zu %s: %zu compared over %zu runs (%zu with overlapping conditional rules of different actions), %zu mismatches in %zu profiles; %zu hit libseccomp < 2.6.1's 64-bit merge bug (%zu decisions, warned, counted apart); %zu refused by libseccomp (%zu as sysfence said); %zu on which libseccomp hangs (as sysfence said, seen in a child); %zu decisions on paths through code libseccomp mis-generated (a syscall number or argument not loaded) differ from its program and agree with its pseudo filter code (seccomp_export_pfc), %zu could not be checked (in %zu profiles)%s%s",
             n, what, compared, runs, overlap, mism, mism_profiles, bug_profiles, bug_decisions, refused, refused_said,
-            hangs, scmp_bug, scmp_bug_profiles, *first ? "; first: " : "", first);
+            hangs, scmp_checked, scmp_bug, scmp_bug_profiles, *first ? "; first: " : "", first);
 }
 
 /* The rows of issue 14's table, measured in the kernel with libseccomp 2.5.4's
