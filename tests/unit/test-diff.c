@@ -7,7 +7,9 @@
  * Usage: test-diff [--random N] [--overlap N] [--seed S] [PROFILE...]
  * --random: N random profiles; --overlap: N profiles made of conditional rules
  * of different actions whose conditions overlap (libseccomp decides those by
- * its rule tree; see lib/compile/tree.c).
+ * its rule tree; see lib/compile/tree.c).  SF_DIFF_TRACE=1 prints each random
+ * profile (and a pseudo filter code line it cannot read) to stderr.
+ * By hand (issue 14's acceptance): test-diff --random 0 --overlap 20000 --seed 0x5eed
  * The profiles are the arguments (meson passes the real ones from Debian's
  * packages, the tutorial's and tests/data/good/every-operator.json). */
 #include <errno.h>
