@@ -73,7 +73,7 @@ int cli_fail(const char *cmd, sf_error **err)
 void cli_print_diags(const sf_diags *d, bool warnings)
 {
         for (size_t i = 0; i < d->n; i++) {
-                if (d->v[i].severity == SF_SEV_WARNING && !warnings)
+                if (d->v[i].severity != SF_SEV_ERROR && !warnings)
                         continue;
                 _cleanup_free_ char *s = sf_diag_format(&d->v[i]);
                 if (s)
@@ -161,7 +161,7 @@ void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first)
                 sf_buf_puts(b, *first ? "" : ",");
                 *first = false;
                 sf_buf_puts(b, "{\"severity\":");
-                cli_json_str(b, g->severity == SF_SEV_ERROR ? "error" : "warning");
+                cli_json_str(b, g->severity == SF_SEV_ERROR ? "error" : g->severity == SF_SEV_NOTE ? "note" : "warning");
                 sf_buf_puts(b, ",\"id\":");
                 cli_json_str(b, g->id);
                 sf_buf_puts(b, ",\"file\":");

@@ -57,6 +57,7 @@ typedef struct sf_compile_opts {
         size_t n_arches;
         bool enosys_unknown;       /* numbers above the highest known return ENOSYS (runc) */
         bool strict;               /* unknown syscall names are errors */
+        bool libseccomp_254;       /* decide as libseccomp < 2.6.1 does where its 64-bit LT/LE merge is wrong (tests) */
         /* Optional syscall frequencies (per arch, by number) to weight the search. */
         const uint64_t *(*hot)(void *ctx, sf_arch arch, size_t *ret_n);
         void *hot_ctx;

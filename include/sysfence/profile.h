@@ -191,6 +191,10 @@ void sf_profiles_free(sf_profile **v, size_t n);
  * execve not allowed, fields containerd ignores, MASKED_EQ datum bits outside the
  * mask, unknown names (error when opts->strict).  Adds findings to diags. */
 void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *diags);
+/* What runc and crun (libseccomp) do with it on these arches (n 0: this
+ * machine's and the profile's): rules they refuse or hang on (errors), rules
+ * libseccomp < 2.6.1 decides differently, overlapping rules. */
+void sf_profile_check_runtimes(const sf_profile *p, const sf_arch *arches, size_t n, sf_diags *diags);
 
 /* The node a profile is resolved for. */
 typedef struct sf_target {
