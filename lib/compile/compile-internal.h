@@ -63,6 +63,16 @@ typedef struct sf_tree {
         uint64_t steps, budget;
 } sf_tree;
 
+/* A rule as added, packed: its conditions are n entries of its arch table's
+ * pool from `cond` on (a crule holds room for six; most rules have one or two,
+ * and a 16 MiB profile has 98,304 of them). */
+typedef struct sf_prule {
+        uint32_t cond;
+        uint8_t n;
+        sf_action action;
+        sf_src src;
+} sf_prule;
+
 /* What the filter does for one syscall number. */
 typedef struct sf_decision {
         bool present;      /* some rule reached libseccomp's database */
@@ -72,7 +82,8 @@ typedef struct sf_decision {
         bool is32;         /* compare the low words only (the rules' arch is 32-bit) */
         sf_action action;  /* unconditional: the action; conditional: the fallback */
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
-        sf_crule *rules;   /* conditional: the rules as added (for the warnings and the length bounds; the tree decides) */
+        sf_prule *rules;   /* while decide.c builds, conditional: the rules as added (for the warnings
+                            * and the length bounds); freed once the tables are built: the tree decides */
         size_t n_rules;
         size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
         size_t n_blocks;   /* rules that are an instruction of their own at least (decide.c: FIXED_INSNS) */
@@ -114,6 +125,8 @@ typedef struct sf_arch_table {
         bool *ends_uncond;       /* per name: some rule makes it unconditional on this arch */
         unsigned region;         /* the region (tables of x86_64 and x32 share one) */
         uint32_t max_named;      /* the highest number a rule names on this arch (runc's ENOSYS bound) */
+        sf_cond *conds;          /* while building: the pool of the packed rules' conditions */
+        size_t n_conds, cap_conds;
         bool has_named;          /* some rule names a syscall of this arch */
 } sf_arch_table;
 

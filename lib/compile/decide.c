@@ -200,6 +200,14 @@ static bool over_budget(adder *ad, const char *name, uint64_t cost)
         return true;
 }
 
+/* Rule i of idx's decision, unpacked. */
+static void unpack(const arch_table *t, long idx, size_t i, sf_crule *out)
+{
+        const sf_prule *pr = &t->d[idx].rules[i];
+        *out = (sf_crule){ .n = pr->n, .action = pr->action, .src = pr->src };
+        memcpy(out->c, &t->conds[pr->cond], pr->n * sizeof(sf_cond));
+}
+
 static uint64_t crule_hash(long idx, const sf_crule *cr)
 {
         uint64_t h = (uint64_t)idx * 0x9E3779B97F4A7C15ull ^ cr->n ^ (uint64_t)cr->action.kind << 8;
@@ -224,7 +232,11 @@ static long seen_find(const arch_table *t, long idx, const sf_crule *cr, size_t 
                 uint64_t e = t->seen[i];
                 if (e == 0)
                         break;
-                if ((long)(e >> 32) - 1 == idx && crule_eq(&t->d[idx].rules[(uint32_t)e], cr))
+                if ((long)(e >> 32) - 1 != idx)
+                        continue;
+                sf_crule had;
+                unpack(t, idx, (uint32_t)e, &had);
+                if (crule_eq(&had, cr))
                         return (long)(uint32_t)e;
         }
         *ret_slot = i;
@@ -244,7 +256,9 @@ static int seen_grow(arch_table *t)
                 long idx = (long)(e >> 32) - 1;
                 if ((uint32_t)e >= t->d[idx].n_rules)
                         continue; /* an unconditional rule took over: its rules are gone */
-                size_t j = (size_t)crule_hash(idx, &t->d[idx].rules[(uint32_t)e]) & (cap - 1);
+                sf_crule had;
+                unpack(t, idx, (uint32_t)e, &had);
+                size_t j = (size_t)crule_hash(idx, &had) & (cap - 1);
                 while (v[j])
                         j = (j + 1) & (cap - 1);
                 v[j] = e;
@@ -318,22 +332,39 @@ static int note_rule(adder *ad, long idx, const sf_crule *cr)
         /* the earlier rules up to an equal one (which makes this one a repeat) */
         size_t upto = dup >= 0 ? (size_t)dup : d->n_rules;
         if (!ad->t->warned_budget && !over_budget(ad, name, upto))
-                for (size_t i = 0; i < upto; i++)
-                        if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max)) {
+                for (size_t i = 0; i < upto; i++) {
+                        if (same_action(d->rules[i].action, cr->action))
+                                continue;
+                        sf_crule had;
+                        unpack(ad->t, idx, i, &had);
+                        if (crules_may_overlap(&had, cr, max)) {
                                 note_overlap(ad, "%s on %s: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree, whatever the order of the rules (sysfence test PROFILE SYSCALL ARG... shows which rule decides)",
                                           name, sf_arch_short_name(ad->t->arch));
                                 break;
                         }
+                }
         if (dup >= 0)
                 return 0;
         if (d->n_rules == d->cap_rules) {
                 /* grown geometrically (a copy per rule made profiles quadratic in memory) */
                 size_t cap = d->cap_rules ? d->cap_rules * 2 : 4;
-                sf_crule *v = realloc(d->rules, cap * sizeof(*v));
+                sf_prule *v = realloc(d->rules, cap * sizeof(*v));
                 if (!v)
                         return -ENOMEM;
                 d->rules = v;
                 d->cap_rules = cap;
+        }
+        if (ad->t->n_conds + cr->n > ad->t->cap_conds) {
+                size_t cap = ad->t->cap_conds ? ad->t->cap_conds * 2 : 64;
+                while (cap < ad->t->n_conds + cr->n)
+                        cap *= 2;
+                if (cap > UINT32_MAX)
+                        return -E2BIG;
+                sf_cond *v = realloc(ad->t->conds, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                ad->t->conds = v;
+                ad->t->cap_conds = cap;
         }
         if ((ad->t->n_seen + 1) * 2 > ad->t->seen_mask + 1) {
                 if (seen_grow(ad->t) < 0)
@@ -344,7 +375,10 @@ static int note_rule(adder *ad, long idx, const sf_crule *cr)
         }
         ad->t->seen[slot] = (uint64_t)(idx + 1) << 32 | d->n_rules;
         ad->t->n_seen++;
-        d->rules[d->n_rules] = *cr;
+        d->rules[d->n_rules] = (sf_prule){ .cond = (uint32_t)ad->t->n_conds, .n = (uint8_t)cr->n,
+                                           .action = cr->action, .src = cr->src };
+        memcpy(&ad->t->conds[ad->t->n_conds], cr->c, cr->n * sizeof(sf_cond));
+        ad->t->n_conds += cr->n;
         d->n_rules++;
         /* The bounds hold only for decisions no later rule makes unconditional,
          * and for rules whose RET differs from the fallback's (else the lowering
@@ -508,18 +542,24 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
         return 0;
 }
 
-/* Moves the rules of every decision into the arena, at their final size. */
+/* Once the tables are built: the tree's pool joins the arena at its final
+ * size (shrunk in place, not copied: on a 16 MiB profile the pool and a copy
+ * of it were a third of the peak), and the rules as added go: the trees
+ * decide from here on (lookup, lowering), so only their count stays. */
 static int settle(sf_cstate *s, arch_table *t, bool ok)
 {
         free(t->seen);
         t->seen = NULL;
         t->seen_mask = t->n_seen = 0;
+        free(t->conds);
+        t->conds = NULL;
+        t->n_conds = t->cap_conds = 0;
         if (ok && t->tree.n) {
-                sf_tnode *v = sf_arena_alloc(&s->arena, t->tree.n * sizeof(*v));
+                sf_tnode *v = realloc(t->tree.v, t->tree.n * sizeof(*v));
                 if (v)
-                        memcpy(v, t->tree.v, t->tree.n * sizeof(*v));
-                ok = v != NULL;
-                t->nodes = v;
+                        t->tree.v = NULL;
+                ok = v && sf_arena_adopt(&s->arena, v) == 0;
+                t->nodes = ok ? v : NULL;
         }
         sf_tree_release(&t->tree);
         for (size_t i = 0; i < t->n; i++) {
@@ -527,13 +567,8 @@ static int settle(sf_cstate *s, arch_table *t, bool ok)
                 d->pool = t->nodes;
                 if (!d->cap_rules)
                         continue;
-                sf_crule *v = ok && d->n_rules ? sf_arena_alloc(&s->arena, d->n_rules * sizeof(*v)) : NULL;
-                if (v)
-                        memcpy(v, d->rules, d->n_rules * sizeof(*v));
-                else if (d->n_rules)
-                        ok = false;
                 free(d->rules);
-                d->rules = v;
+                d->rules = NULL;
                 d->cap_rules = 0;
         }
         return ok ? 0 : -ENOMEM;

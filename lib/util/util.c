@@ -88,8 +88,30 @@ char *sf_arena_printf(sf_arena *a, const char *fmt, ...)
         return p;
 }
 
+struct sf_arena_owned {
+        void *p;
+        sf_arena_owned *next;
+};
+
+int sf_arena_adopt(sf_arena *a, void *p)
+{
+        if (!p)
+                return 0;
+        sf_arena_owned *o = sf_arena_alloc(a, sizeof(*o));
+        if (!o) {
+                free(p);
+                return -ENOMEM;
+        }
+        *o = (sf_arena_owned){ p, a->owned };
+        a->owned = o;
+        return 0;
+}
+
 void sf_arena_release(sf_arena *a)
 {
+        for (sf_arena_owned *o = a->owned; o; o = o->next)
+                free(o->p); /* the nodes are in the chunks, freed below */
+        a->owned = NULL;
         sf_arena_chunk *c = a->head;
         while (c) {
                 sf_arena_chunk *next = c->next;

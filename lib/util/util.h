@@ -40,9 +40,11 @@ static inline void closep(int *fd)
 
 /* A bump allocator: everything is freed at once by sf_arena_release(). */
 typedef struct sf_arena_chunk sf_arena_chunk;
+typedef struct sf_arena_owned sf_arena_owned;
 typedef struct sf_arena {
         sf_arena_chunk *head;
         size_t used, size;
+        sf_arena_owned *owned; /* malloc'd blocks freed with the arena (sf_arena_adopt) */
 } sf_arena;
 
 void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 8-aligned; NULL on ENOMEM */
@@ -50,6 +52,9 @@ char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 char *sf_arena_strdup(sf_arena *a, const char *s);
 char *sf_arena_printf(sf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_arena_release(sf_arena *a);
+/* The arena frees p (malloc'd) when it is released: a block built by realloc
+ * joins the arena without a copy.  -ENOMEM (and p is freed) if it cannot. */
+int sf_arena_adopt(sf_arena *a, void *p);
 
 /* A growable NUL-terminated byte string.  On allocation failure it latches `oom`
  * and further appends are ignored, so callers check once at the end. */
