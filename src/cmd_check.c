@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sysfence/artifact.h"
 
 static const char usage[] =
-        "usage: sysfence check [--strict] [--json] [--quiet] [--werror] FILE...\n"
+        "usage: sysfence check [--strict] [--kep6061] [--json] [--quiet] [--werror] FILE...\n"
         "\n"
         "Check seccomp profiles: Docker/moby JSON, OCI linux.seccomp, OCI config.json,\n"
         "and Security Profiles Operator SeccompProfile YAML (one or many documents).\n"
@@ -13,6 +14,9 @@ static const char usage[] =
         "FILE may be - for standard input.\n"
         "\n"
         "  --strict    unknown syscall names are errors, not warnings\n"
+        "  --kep6061   also what a KEP-6061 runtime refuses in a pulled profile (NOTIFY,\n"
+        "              listenerPath/listenerMetadata, over 1 MiB, a syscall in over 128\n"
+        "              entries): errors; what it ignores (archMap, includes): warnings\n"
         "  --json      print the findings as JSON on stdout\n"
         "  -q, --quiet print errors only\n"
         "  --werror    warnings fail the check too\n"
@@ -24,10 +28,11 @@ int cmd_check(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "strict", no_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+                { "kep6061", no_argument, NULL, 'K' },
                 { "quiet", no_argument, NULL, 'q' },  { "werror", no_argument, NULL, 'W' },
                 { "help", no_argument, NULL, 'h' },   { 0 },
         };
-        bool json = false, quiet = false, werror = false;
+        bool json = false, quiet = false, werror = false, kep6061 = false;
         sf_load_opts lo = { 0 };
         int c;
         optind = 1;
@@ -35,6 +40,7 @@ int cmd_check(int argc, char **argv)
                 switch (c) {
                 case 's': lo.strict = true; break;
                 case 'j': json = true; break;
+                case 'K': kep6061 = true; break;
                 case 'q': quiet = true; break;
                 case 'W': werror = true; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -55,10 +61,19 @@ int cmd_check(int argc, char **argv)
                 sf_profile **v = NULL;
                 size_t n = 0;
                 sf_error *err = NULL;
-                int r = sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
+                /* --kep6061 needs the file's size: read it here */
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                int r = kep6061 ? sf_read_file(argv[i], SF_PROFILE_MAX_FILE, &data, &len, &err) : 0;
                 if (r == 0)
-                        for (size_t k = 0; k < n; k++)
+                        r = kep6061 ? sf_profile_load_data(data, len, file, &lo, &v, &n, &d, &err)
+                                    : sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
+                if (r == 0)
+                        for (size_t k = 0; k < n; k++) {
                                 sf_profile_check(v[k], &lo, &d);
+                                if (kep6061)
+                                        sf_kep6061_check(v[k], len, &d);
+                        }
                 if (r < 0 && d.errors == 0) /* an I/O error, not a finding */
                         sf_diags_add(&d, SF_SEV_ERROR, "io", file, "", 0, 0, NULL, "%s", sf_error_message(err));
                 sf_error_free(err);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile/profile-internal.h"
 #include "sysfence/artifact.h"
 #include "util/util.h"
 
@@ -78,7 +79,9 @@ static void check_entries(const sf_profile *p, sf_diags *d)
                 }
                 if (over) {
                         const sf_rule *r = &p->rules[over->rule];
-                        add(d, p, SF_SEV_ERROR, "kep6061-entries", &r->name_locs[over->idx], NULL,
+                        char path[64];
+                        add(d, p, SF_SEV_ERROR, "kep6061-entries", &r->name_locs[over->idx],
+                            sf_rule_name_path(r, over->idx, path, sizeof(path)),
                             "merge the entries, or give the conditions fewer entries",
                             "\"%s\" is named by %zu entries: KEP-6061 runtimes refuse more than %u", v[i].name,
                             entries, SF_ARTIFACT_MAX_ENTRIES_PER_SYSCALL);
