@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sysfence/artifact.h"
 #include "util/util.h"
@@ -13,6 +14,9 @@
 #define SF_DIGEST_LEN (7 + 64)
 void sf_sha256_digest(const void *data, size_t len, char out[SF_DIGEST_LEN + 1]);
 bool sf_digest_valid(const char *s);
+/* Standard base64 (padded) into out: the byte count, or -1 if s is not base64
+ * or does not fit. */
+ssize_t sf_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap);
 
 /* One HTTP response: status, body (at most the caller's max bytes) and the
  * headers the registry protocol needs. */

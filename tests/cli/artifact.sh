@@ -235,7 +235,16 @@ if command -v skopeo >/dev/null 2>&1; then
         skopeo inspect --raw "oci:$SCRATCH/layout:v1" >lraw.json 2>skopeo.err || fail "skopeo: $(head -c 300 skopeo.err)"
         [ "$(sha256 lraw.json)" = "$DIGEST" ] || fail "skopeo reads another manifest from the layout"
 fi
-done_test "oci:DIR layout round trip, two tags, read by skopeo"
+[ -f "layout/blobs/sha256/$(sha256sum "$REAL/moby-default.json" | cut -d' ' -f1)" ] ||
+        fail "moby's default is not stored under its sha256sum"
+# SHA-256 is sysfence's own: lengths around the padding boundaries (55, 56, 63, 64 mod 64)
+for n in 54 55 62 63; do
+        { head -c -2 "$SMALL"; head -c "$n" /dev/zero | tr '\0' ' '; echo "}"; } >pad.json
+        sf artifact push -q pad.json "oci:$SCRATCH/pad:t"
+        [ -f "pad/blobs/sha256/$(sha256sum pad.json | cut -d' ' -f1)" ] ||
+                fail "a $(wc -c <pad.json)-byte profile is not stored under its sha256sum"
+done
+done_test "oci:DIR layout round trip, two tags, read by skopeo; blobs named by their sha256sum"
 
 LB="layout/blobs/sha256/${LAYER#sha256:}"
 sed 's/read/rexd/' "$LB" >tampered && cat tampered >"$LB"
