@@ -69,7 +69,7 @@ static int curl_load(sf_error **err)
                 return 0;
         if (state < 0)
                 return sf_error_set(err, -state, "libcurl could not be loaded");
-        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        void *h = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
         if (!h) {
                 state = -ENOENT;
                 return sf_error_set(err, ENOENT, "registries are spoken to with libcurl, and libcurl.so.4 cannot be "

@@ -159,8 +159,18 @@ expect_err "blob $LAYER: the content does not match its digest"
 sf artifact pull "$R:1" -o new.json --plain-http
 [ -e new.json ] && fail "new.json was written"
 ls .new.json* >/dev/null 2>&1 && fail "a temporary file was left behind"
+# longer than the manifest says: the download stops at the manifest's size
+{ cat blob.orig; echo '    '; } >"$BLOB"
+sf artifact pull "$R:1" -o keep.json --plain-http
+expect_rc 1
+expect_err "blob $LAYER is larger than the $(wc -c <"$SMALL") bytes its manifest says: refused, nothing written"
+head -c 100 blob.orig >"$BLOB"
+sf artifact pull "$R:1" -o keep.json --plain-http
+expect_rc 1
+expect_err "blob $LAYER has 100 bytes, its manifest says $(wc -c <"$SMALL")"
+[ "$(cat keep.json)" = old ] || fail "keep.json was changed"
 cp blob.orig "$BLOB"
-done_test "a tampered blob in the registry is refused, naming the digest; nothing is written"
+done_test "a tampered, longer or shorter blob in the registry is refused, naming the digest; nothing is written"
 
 # The manifest itself edited in storage: pulled by digest, refused.
 MBLOB=$(blob_file plain "$DIGEST")
