@@ -421,10 +421,14 @@ int sf_registry_request(sf_registry *r, const char *method, const char *url, con
                         const void *body, size_t len, size_t max, sf_http_resp *resp, sf_error **err)
 {
         _cleanup_free_ char *abs = NULL;
+        size_t on = strlen(r->origin);
         if (url[0] == '/') {
                 if (asprintf(&abs, "%s%s", r->origin, url) < 0)
                         return sf_error_set(err, ENOMEM, "out of memory");
                 url = abs;
+        } else if (strncmp(url, r->origin, on) != 0 || url[on] != '/') {
+                /* an upload Location elsewhere would get the credentials */
+                return sf_error_set(err, EACCES, "%s: the registry sends sysfence to another host: refused", r->host);
         }
         for (;;) {
                 *resp = (sf_http_resp){ 0 };
