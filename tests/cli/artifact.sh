@@ -431,6 +431,10 @@ expect_err "not sha256: and 64 lower-case hex digits"
 sf artifact pull "$R:1" --plain-http
 expect_rc 2
 expect_err "pull needs -o FILE"
+for ref in "127.0.0.1:$P/Profiles/x:1" "127.0.0.1:$P/profiles//x:1" "127.0.0.1:$P/x:-bad" "oci:" "host_x/y:1" "127.0.0.1:99999999/x:1"; do
+        sf artifact inspect "$ref" --plain-http
+        [ "$rc" = 2 ] || fail "\"$ref\" gave exit $rc, not a usage error"
+done
 done_test "bad references and a pull without -o are usage errors"
 
 finish
