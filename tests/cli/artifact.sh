@@ -92,9 +92,45 @@ put_manifest()
                 --data-binary @"$4" "http://127.0.0.1:$1/v2/$2/manifests/$3"
 }
 
-if ! command -v docker-registry >/dev/null 2>&1; then
+# --- KEP-6061's rules, no registry needed --------------------------------------------
+
+sf check --kep6061 "$D/notify.json"
+expect_rc 1
+expect_err "notify.json:3:19: listenerPath: error: listenerPath: KEP-6061 runtimes refuse it"
+expect_err "notify.json:4:23: listenerMetadata: error: listenerMetadata: KEP-6061 runtimes refuse it"
+expect_err "notify.json:7:5: syscalls[1]: error: SCMP_ACT_NOTIFY: KEP-6061 runtimes refuse it"
+sf check "$D/notify.json"
+grep -q kep6061 "$ERR" && fail "check without --kep6061 reports KEP-6061 findings"
+done_test "check --kep6061: NOTIFY and the listener fields, at the spot"
+
+"$PY" -S -c 'import json
+print(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}] +
+    [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(129)]}, indent=1))' >many.json
+sf check --kep6061 many.json
+expect_rc 1
+expect_err "many.json:"
+expect_err "syscalls[129].names[0]: error: \"read\" is named by 129 entries: KEP-6061 runtimes refuse more than 128"
+"$PY" -S -c 'import json
+print(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}] +
+    [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(128)]}, indent=1))' >just.json
+sf check --kep6061 just.json
+expect_rc 0
+done_test "check --kep6061: a syscall in 129 entries is refused, in 128 it is not"
+
+{ head -c -2 "$SMALL"; "$PY" -S -c 'print(" " * (1024 * 1024))'; echo "}"; } >huge.json
+json_ok huge.json || fail "the test's padded profile is not JSON"
+sf check --kep6061 huge.json
+expect_rc 1
+expect_err "the file has $(wc -c <huge.json) bytes: KEP-6061 runtimes refuse a profile over 1048576"
+sf check huge.json
+expect_rc 0
+done_test "check --kep6061: a profile over 1 MiB"
+
+# --- a registry --------------------------------------------------------------------
+
+if ! command -v docker-registry >/dev/null 2>&1 || _listed SF_TEST_MISSING docker-registry; then
         missing=docker-registry why="docker-registry (Debian's distribution 2.8) is not installed"
-        skip_rest "a local registry"
+        skip_rest "needs a local registry"
 fi
 start_registry plain || exit 1
 P=$port
@@ -279,37 +315,6 @@ fi
 
 # --- KEP-6061's rules -------------------------------------------------------------------
 
-sf check --kep6061 "$D/notify.json"
-expect_rc 1
-expect_err "notify.json:3:19: listenerPath: error: listenerPath: KEP-6061 runtimes refuse it"
-expect_err "notify.json:4:23: listenerMetadata: error: listenerMetadata: KEP-6061 runtimes refuse it"
-expect_err "notify.json:7:5: syscalls[1]: error: SCMP_ACT_NOTIFY: KEP-6061 runtimes refuse it"
-sf check "$D/notify.json"
-grep -q kep6061 "$ERR" && fail "check without --kep6061 reports KEP-6061 findings"
-done_test "check --kep6061: NOTIFY and the listener fields, at the spot"
-
-"$PY" -S -c 'import json
-print(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}] +
-    [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(129)]}, indent=1))' >many.json
-sf check --kep6061 many.json
-expect_rc 1
-expect_err "many.json:"
-expect_err "syscalls[129].names[0]: error: \"read\" is named by 129 entries: KEP-6061 runtimes refuse more than 128"
-"$PY" -S -c 'import json
-print(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "exit_group"], "action": "SCMP_ACT_ALLOW"}] +
-    [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(128)]}, indent=1))' >just.json
-sf check --kep6061 just.json
-expect_rc 0
-done_test "check --kep6061: a syscall in 129 entries is refused, in 128 it is not"
-
-{ head -c -2 "$SMALL"; "$PY" -S -c 'print(" " * (1024 * 1024))'; echo "}"; } >huge.json
-json_ok huge.json || fail "the test's padded profile is not JSON"
-sf check --kep6061 huge.json
-expect_rc 1
-expect_err "the file has $(wc -c <huge.json) bytes: KEP-6061 runtimes refuse a profile over 1048576"
-sf check huge.json
-expect_rc 0
-done_test "check --kep6061: a profile over 1 MiB"
 
 sf artifact push "$D/notify.json" "$R:notify" --plain-http
 expect_rc 1
