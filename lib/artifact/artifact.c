@@ -441,8 +441,8 @@ static int registry_inspect(sf_registry *reg, const sf_artifact_ref *ref, sf_art
                                          resp.digest, digest);
         }
         if (r == 0) {
+                size_t len = resp.body.len; /* a NUL inside is the parser's to refuse */
                 char *body = resp.body.s ? sf_buf_steal(&resp.body) : strdup("");
-                size_t len = body ? strlen(body) : 0;
                 r = body ? check_manifest(url, body, len, digest, ret, err) : sf_error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         free(body);
