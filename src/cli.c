@@ -151,16 +151,7 @@ void cli_json_ret(sf_buf *b, uint32_t ret)
 
 void cli_json_str(sf_buf *b, const char *s)
 {
-        sf_buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        sf_buf_printf(b, "\\%c", *p);
-                else if (*p < 0x20)
-                        sf_buf_printf(b, "\\u%04x", *p);
-                else
-                        sf_buf_putc(b, (char)*p);
-        }
-        sf_buf_putc(b, '"');
+        sf_buf_json_str(b, s);
 }
 
 void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first)

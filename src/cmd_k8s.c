@@ -1,9 +1,1002 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sysfence k8s: the Kubernetes subcommands' table. */
+/* sysfence k8s: the Kubernetes subcommands.  Each parses its options, calls
+ * the library's node side (include/sysfence/k8s.h) and prints what it returns. */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
-#include "k8s.h"
+#include "sysfence/k8s.h"
+#include "sysfence/record.h"
+
+#ifndef SYSFENCE_VERSION
+#define SYSFENCE_VERSION "unknown"
+#endif
+
+#define DEFAULT_ROOT SF_K8S_DEFAULT_ROOT
+#define DEFAULT_SUBDIR SF_K8S_DEFAULT_SUBDIR
+#define DEFAULT_NAMESPACE "sysfence"
+#define DEFAULT_IMAGE "localhost/sysfence:" SYSFENCE_VERSION
+
+static const char install_usage[] =
+        "usage: sysfence k8s install PROFILE... [--kubelet-root DIR] [--subdir NAME]\n"
+        "                            [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
+        "                            [--json]\n"
+        "       sysfence k8s install - --name NAME.json [OPTIONS]   (the profile on standard input)\n"
+        "\n"
+        "Validate and compile each profile for this node, then write it atomically to\n"
+        "DIR/seccomp/NAME/BASENAME and print the localhostProfile that names it\n"
+        "(NAME/BASENAME).  If any profile is invalid, nothing is installed.  A profile\n"
+        "that is not already runtime JSON (SeccompProfile YAML, an OCI config.json) is\n"
+        "installed as Docker JSON, the form the kubelet's runtime reads.  One with\n"
+        "archMap or includes/excludes is installed resolved for this node (its arch,\n"
+        "kernel and --caps): containerd ignores them and would apply every rule; the\n"
+        "rules left out are named.\n"
+        "\n"
+        "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
+        "  --subdir NAME       the directory under DIR/seccomp (default " DEFAULT_SUBDIR ")\n"
+        "  --as-given          keep archMap and includes/excludes (a runtime that evaluates\n"
+        "                      them itself: CRI-O)\n"
+        "  --name FILE         the installed file's name, for one profile (needed for -)\n"
+        "  --arch LIST         arches to compile for (default: this node's)\n"
+        "  --caps LIST         capabilities for includes/excludes (default: default)\n"
+        "  --kernel X.Y        kernel version for minKernel (default: this node's)\n"
+        "  --strict            unknown syscall names are errors\n"
+        "  --json              print the result as JSON\n"
+        "  -h, --help          show this help\n"
+        "\n"
+        "example:\n"
+        "  sysfence k8s install nginx.json redis.json\n"
+        "  # then in the pod spec: seccompProfile: {type: Localhost, localhostProfile: sysfence/nginx.json}\n";
+
+static const char agent_usage[] =
+        "usage: sysfence k8s agent --source DIR [--kubelet-root DIR] [--subdir NAME] [--once]\n"
+        "                          [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
+        "\n"
+        "The node agent (run by the DaemonSet): keep every key of a ConfigMap volume\n"
+        "installed under ROOT/seccomp/NAME.  It follows the kubelet's updates (the\n"
+        "..data symlink swapped to a new timestamped directory) with inotify, validates\n"
+        "and compiles each profile for this node before it installs it, writes\n"
+        "atomically, never replaces a good copy by an invalid profile, and removes only\n"
+        "files it installed (listed in ROOT/seccomp/NAME/" SF_K8S_STATE_NAME " by sha256,\n"
+        "device and inode).  ROOT/seccomp and NAME must not be symlinks, a key is read\n"
+        "only as a regular file (never through a symlink), ..data only as a symlink to\n"
+        "a ..name beside it; key names must be ConfigMap keys.  Files keep the source's\n"
+        "mode, at most 0644.\n"
+        "One line on stderr per event: installed, updated, removed, rejected.\n"
+        "\n"
+        "  --source DIR        the ConfigMap volume (or a plain directory)\n"
+        "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
+        "  --subdir NAME       the directory under ROOT/seccomp (default " DEFAULT_SUBDIR ")\n"
+        "  --once              sync once and exit: 0 if every profile is installed\n"
+        "  --arch, --caps, --kernel, --strict  as for compile\n"
+        "  --as-given          as for install: archMap and includes/excludes kept (CRI-O)\n"
+        "  -h, --help          show this help\n"
+        "\n"
+        "SIGTERM or SIGINT: exit 0.  SIGHUP: check every profile again.\n";
+
+static const char status_usage[] =
+        "usage: sysfence k8s status --source DIR [--kubelet-root DIR] [--subdir NAME] [--json]\n"
+        "                           [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict]\n"
+        "\n"
+        "Exit 0 only when every profile in the source is installed and current (the\n"
+        "installed file is what the agent installs for it); else exit 1 and list what\n"
+        "is missing, stale or rejected.  The DaemonSet's readiness probe.\n"
+        "\n"
+        "  --source DIR        the ConfigMap volume (or a plain directory)\n"
+        "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
+        "  --subdir NAME       the directory under ROOT/seccomp (default " DEFAULT_SUBDIR ")\n"
+        "  --json              print the result as JSON\n"
+        "  --arch, --caps, --kernel, --strict  as for compile (the agent's options)\n"
+        "  --as-given          as the agent was given\n"
+        "  -h, --help          show this help\n";
+
+static const char lint_usage[] =
+        "usage: sysfence k8s lint [--kubelet-root DIR] [--profiles-dir DIR] [--seccomp-default]\n"
+        "                         [--runtime runc|crun] [--arch A] [--json] [-q] FILE...\n"
+        "\n"
+        "Check the seccomp settings of Kubernetes manifests (YAML, one or many documents,\n"
+        "or JSON; List kinds too): Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
+        "ReplicationController, Job, CronJob and PodTemplate, every container, init\n"
+        "container and ephemeral container.  For each container it works out the\n"
+        "profile it runs under (the container's seccompProfile overrides the pod's) and\n"
+        "reports, as \"file:line:col: path: error|warning|info: message (hint)\":\n"
+        "no profile (Unconfined), explicit Unconfined, privileged containers (seccomp\n"
+        "is ignored), Localhost without localhostProfile, absolute or \"..\" paths, the\n"
+        "deprecated alpha annotations, a Localhost profile missing on the node, and a\n"
+        "Localhost profile that is invalid or denies what the container runtime needs\n"
+        "after it has loaded the filter.  Localhost profiles are looked up only where\n"
+        "--kubelet-root or --profiles-dir says.  FILE may be - for standard input.\n"
+        "\n"
+        "  --kubelet-root DIR   look for Localhost profiles in DIR/seccomp/ (the node's\n"
+        "                       /var/lib/kubelet)\n"
+        "  --profiles-dir DIR   look for Localhost profiles in DIR/ (e.g. a checkout)\n"
+        "  --seccomp-default    the kubelet runs with --seccomp-default: a container\n"
+        "                       without a profile gets RuntimeDefault, not Unconfined\n"
+        "  --runtime RT         the node's runtime, runc (default) or crun: whose needs\n"
+        "                       a Localhost profile must allow\n"
+        "  --arch A             the nodes' architecture (default: this machine's), e.g.\n"
+        "                       arm64: what Localhost profiles are compiled for\n"
+        "  --json               print the containers and findings as JSON on stdout\n"
+        "  -q, --quiet          print errors only\n"
+        "  -h, --help           show this help\n"
+        "\n"
+        "exit status: 0 no errors, 1 errors found, 2 usage error\n";
+
+static const char manifests_usage[] =
+        "usage: sysfence k8s manifests [--namespace N] [--image I] [--from DIR]\n"
+        "\n"
+        "Print, as multi-document YAML, what runs the node agent on every node: a\n"
+        "Namespace, a ConfigMap with the profiles, and a DaemonSet that keeps them\n"
+        "installed under /var/lib/kubelet/seccomp/" DEFAULT_SUBDIR "/ (so pods name them\n"
+        "\"localhostProfile: " DEFAULT_SUBDIR "/FILE\") and is ready only when the node holds\n"
+        "every one.  The output is deterministic: keep it in git, apply it with\n"
+        "'kubectl apply -f -'.\n"
+        "\n"
+        "  --namespace N   the namespace (default " DEFAULT_NAMESPACE ")\n"
+        "  --image I       the agent's image (default " DEFAULT_IMAGE ",\n"
+        "                  built from deploy/Containerfile)\n"
+        "  --from DIR      put DIR/*.json and DIR/*.yaml (the SeccompProfiles that\n"
+        "                  record --format crd writes) in the ConfigMap, each validated and compiled\n"
+        "                  first (default: an empty ConfigMap, to fill later)\n"
+        "  -h, --help      show this help\n"
+        "\n"
+        "exit status: 0 printed, 1 a profile is invalid, 2 usage error\n";
+
+static const char patch_usage[] =
+        "usage: sysfence k8s pod-patch PROFILE [--subdir DIR] [--container NAME] [--template] [--json]\n"
+        "\n"
+        "Validate PROFILE, then print the patch that makes a pod run under it once the\n"
+        "agent has installed it, as localhostProfile DIR/<file name of PROFILE>: at the\n"
+        "pod level (spec.securityContext), or with --container at that container's\n"
+        "(which overrides the pod's).  'kubectl patch --type strategic' applies it.\n"
+        "\n"
+        "  --subdir DIR      the agent's --subdir (default " DEFAULT_SUBDIR ")\n"
+        "  --container NAME  bind it to one container\n"
+        "  --template        for a workload (Deployment, DaemonSet, …): under spec.template\n"
+        "  --json            JSON instead of YAML\n"
+        "  -h, --help        show this help\n"
+        "\n"
+        "exit status: 0 printed, 1 the profile is invalid, 2 usage error\n";
+
+typedef struct node_opts {
+        const char *cmd;
+        sf_k8s_node_opts node;
+        const char *source;
+        const char *name; /* install: the file name of a profile read from stdin */
+        sf_arch arches[SF_ARCH__COUNT];
+        bool json, once;
+} node_opts;
+
+/* Parses the options the three commands share: -1 and the index of the first
+ * operand in *ret_first, or the exit status to leave with (--help, usage errors). */
+static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bool source, bool once, int *ret_first)
+{
+        static const struct option opts[] = {
+                { "kubelet-root", required_argument, NULL, 'R' }, { "subdir", required_argument, NULL, 'S' },
+                { "source", required_argument, NULL, 'D' },       { "once", no_argument, NULL, 'O' },
+                { "json", no_argument, NULL, 'j' },               { "arch", required_argument, NULL, 'a' },
+                { "caps", required_argument, NULL, 'c' },         { "kernel", required_argument, NULL, 'k' },
+                { "strict", no_argument, NULL, 's' },             { "help", no_argument, NULL, 'h' },
+                { "name", required_argument, NULL, 'N' },         { "as-given", no_argument, NULL, 'G' },
+                { 0 },
+        };
+        o->node.root = DEFAULT_ROOT;
+        o->node.subdir = DEFAULT_SUBDIR;
+        sf_target_default(&o->node.co.target);
+        int c, r;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                if ((r = cli_compile_opts(o->cmd, c, optarg, &o->node.co, o->arches)) >= 0) {
+                        if (r)
+                                return r;
+                        continue;
+                }
+                switch (c) {
+                case 'R': o->node.root = optarg; break;
+                case 'S': o->node.subdir = optarg; break;
+                case 'D':
+                        if (!source)
+                                return cli_usage_error(o->cmd, "--source is for agent and status");
+                        o->source = optarg;
+                        break;
+                case 'O':
+                        if (!once)
+                                return cli_usage_error(o->cmd, "--once is for agent");
+                        o->once = true;
+                        break;
+                case 'j':
+                        if (once)
+                                return cli_usage_error(o->cmd, "--json is for install and status");
+                        o->json = true;
+                        break;
+                case 's': o->node.co.strict = true; break;
+                case 'G': o->node.as_given = true; break;
+                case 'N':
+                        if (source || once)
+                                return cli_usage_error(o->cmd, "--name is for install");
+                        o->name = optarg;
+                        break;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cli_usage_error(o->cmd, "invalid option");
+                }
+        }
+        if (!sf_k8s_name_ok(o->node.subdir))
+                return cli_usage_error(o->cmd, "--subdir \"%s\": give one directory name, not a path", o->node.subdir);
+        if (!o->node.root[0])
+                return cli_usage_error(o->cmd, "--kubelet-root is empty");
+        if (source && !o->source)
+                return cli_usage_error(o->cmd, "no --source given (the ConfigMap volume)");
+        if (source && optind < argc)
+                return cli_usage_error(o->cmd, "unexpected argument \"%s\"", argv[optind]);
+        *ret_first = optind;
+        return -1;
+}
+
+/* Prints findings the library returned, in order: a finding about a file as
+ * cli_print_diags does, a message of its own as cli_error. */
+static void print_notes(const char *cmd, const sf_diags *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                const sf_diag *g = &d->v[i];
+                if (strcmp(g->id, SF_K8S_MESSAGE) == 0) {
+                        cli_error(cmd, "%s", g->msg);
+                        continue;
+                }
+                sf_diags one = { .v = (sf_diag *)g, .n = 1, .errors = g->severity == SF_SEV_ERROR,
+                                 .warnings = g->severity == SF_SEV_WARNING };
+                cli_print_diags(&one, true);
+        }
+        size_t shown = d->errors + d->warnings;
+        if (shown > d->n)
+                fprintf(stderr, "%s: %zu more findings not shown\n", cli_prog, shown - d->n);
+}
+
+/* --- install ----------------------------------------------------------------------- */
+
+static void json_error(sf_buf *js, bool *first, const char *file, const char *msg)
+{
+        sf_buf_puts(js, *first ? "" : ",");
+        *first = false;
+        sf_buf_puts(js, "{\"severity\":\"error\",\"file\":");
+        cli_json_str(js, file);
+        sf_buf_puts(js, ",\"message\":");
+        cli_json_str(js, msg);
+        sf_buf_puts(js, "}");
+}
+
+static int k8s_install(int argc, char **argv)
+{
+        node_opts o = { .cmd = "k8s install" };
+        int first, pr = parse_opts(argc, argv, &o, install_usage, false, false, &first);
+        if (pr >= 0)
+                return pr;
+        if (first >= argc)
+                return cli_usage_error(o.cmd, "no profile given");
+        size_t n = (size_t)(argc - first);
+        sf_k8s_install_item *items = calloc(n, sizeof(*items));
+        if (!items) {
+                cli_error(o.cmd, "out of memory");
+                return EXIT_INVALID;
+        }
+        sf_buf js = { 0 };
+        bool js_first = true;
+        _cleanup_free_ char *dir = NULL;
+        int status = EXIT_OK;
+        for (size_t i = 0; i < n; i++) {
+                sf_k8s_install_item *it = &items[i];
+                it->file = argv[first + (int)i];
+                const char *slash = strrchr(it->file, '/');
+                it->name = slash ? slash + 1 : it->file;
+                /* "-" is standard input, never a file named "-": its name comes from --name */
+                if (strcmp(it->file, "-") == 0) {
+                        if (!o.name) {
+                                status = cli_usage_error(o.cmd, "a profile on standard input (-) needs --name "
+                                                                "NAME.json: the installed file's name");
+                                goto out;
+                        }
+                        it->name = o.name;
+                } else if (o.name && n == 1) {
+                        it->name = o.name;
+                }
+                if (o.name && n > 1) {
+                        status = cli_usage_error(o.cmd, "--name names one profile; %zu given", n);
+                        goto out;
+                }
+                if (!sf_k8s_name_ok(it->name)) {
+                        status = cli_usage_error(o.cmd, "%s: the installed file is named after the profile's file, "
+                                                        "and \"%s\" cannot name one (no dot-names)",
+                                                 it->file, it->name);
+                        goto out;
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(items[j].name, it->name) == 0) {
+                                status = cli_usage_error(o.cmd, "%s and %s would both be installed as \"%s\"",
+                                                         items[j].file, it->file, it->name);
+                                goto out;
+                        }
+        }
+        /* Every profile is validated before anything is written: all or nothing. */
+        size_t invalid = 0;
+        sf_error *err = NULL;
+        int r = sf_k8s_install(&o.node, items, n, &invalid, &dir, &err);
+        if (r == -ENOMEM && !dir) {
+                status = cli_fail(o.cmd, &err);
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const sf_k8s_install_item *it = &items[i];
+                if (o.json) {
+                        cli_json_diags(&js, &it->diags, &js_first);
+                        if (it->error)
+                                json_error(&js, &js_first, it->file, it->error);
+                } else {
+                        cli_print_diags(&it->diags, true);
+                        if (it->error)
+                                cli_error(o.cmd, "%s", it->error);
+                }
+        }
+        if (r == 1) {
+                if (o.json)
+                        printf("{\"installed\":[],\"findings\":[%s]}\n", js.s ? js.s : "");
+                cli_error(o.cmd, "nothing installed: %zu of %zu profile%s invalid", invalid, n,
+                          n == 1 ? " is" : "s are");
+                status = EXIT_INVALID;
+                goto out;
+        }
+        if (r < 0)
+                status = cli_fail(o.cmd, &err);
+        if (!dir)
+                goto out;
+        if (o.json) {
+                sf_buf b = { 0 };
+                sf_buf_puts(&b, "{\"installed\":[");
+                for (size_t i = 0, k = 0; i < n; i++) {
+                        if (!items[i].installed)
+                                continue;
+                        sf_buf_puts(&b, k++ ? ",{\"file\":" : "{\"file\":");
+                        cli_json_str(&b, items[i].file);
+                        sf_buf p = { 0 };
+                        sf_buf_printf(&p, "%s/%s", dir, items[i].name);
+                        sf_buf_puts(&b, ",\"path\":");
+                        cli_json_str(&b, p.s);
+                        sf_buf_truncate(&p, 0);
+                        sf_buf_printf(&p, "%s/%s", o.node.subdir, items[i].name);
+                        sf_buf_puts(&b, ",\"localhostProfile\":");
+                        cli_json_str(&b, p.s);
+                        sf_buf_release(&p);
+                        sf_buf_printf(&b, ",\"sha256\":\"%s\"}", items[i].sha);
+                }
+                sf_buf_printf(&b, "],\"findings\":[%s]}\n", js.s ? js.s : "");
+                if (b.s)
+                        fputs(b.s, stdout);
+                sf_buf_release(&b);
+        } else {
+                for (size_t i = 0; i < n; i++)
+                        if (items[i].installed)
+                                printf("%s/%s\n", o.node.subdir, items[i].name);
+        }
+out:
+        sf_k8s_install_items_release(items, n);
+        free(items);
+        sf_buf_release(&js);
+        return status;
+}
+
+/* --- the agent ------------------------------------------------------------------------ */
+
+static void agent_log(void *ctx, int level, const char *msg)
+{
+        (void)ctx;
+        (void)level;
+        /* one write per line, so that lines of concurrent writers never mix */
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "%s k8s agent: %s\n", cli_prog, msg);
+        if (!b.oom)
+                (void)!write(STDERR_FILENO, b.s, b.len);
+        sf_buf_release(&b);
+}
+
+static void exit_on_signal(int sig)
+{
+        (void)sig;
+        _exit(EXIT_OK);
+}
+
+static int k8s_agent(int argc, char **argv)
+{
+        node_opts o = { .cmd = "k8s agent" };
+        int first, pr = parse_opts(argc, argv, &o, agent_usage, true, true, &first);
+        if (pr >= 0)
+                return pr;
+        /* Until the signalfd takes over (or with --once), SIGTERM and SIGINT
+         * still exit 0: whatever was written so far was written atomically. */
+        struct sigaction sa = { .sa_handler = exit_on_signal };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sf_k8s_agent *a = NULL;
+        sf_error *err = NULL;
+        if (sf_k8s_agent_new(&o.node, o.source, agent_log, NULL, &a, &err) < 0)
+                return cli_fail(o.cmd, &err);
+        int status = EXIT_OK;
+        if (o.once) {
+                status = sf_k8s_agent_sync(a) == 0 ? EXIT_OK : EXIT_INVALID;
+        } else {
+                /* Signals arrive as reads, between syncs: a sync is never cut half-way. */
+                sigset_t mask;
+                sigemptyset(&mask);
+                sigaddset(&mask, SIGTERM);
+                sigaddset(&mask, SIGINT);
+                sigaddset(&mask, SIGHUP);
+                sigprocmask(SIG_BLOCK, &mask, NULL);
+                int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+                if (sfd < 0) {
+                        cli_error(o.cmd, "cannot set up inotify and signals: %s", strerror(errno));
+                        status = EXIT_INVALID;
+                } else {
+                        if (sf_k8s_agent_run(a, sfd, &err) < 0)
+                                status = cli_fail(o.cmd, &err);
+                        close(sfd);
+                }
+        }
+        sf_k8s_agent_free(a);
+        return status;
+}
+
+/* --- status ------------------------------------------------------------------------------ */
+
+static int k8s_status(int argc, char **argv)
+{
+        node_opts o = { .cmd = "k8s status" };
+        int first, pr = parse_opts(argc, argv, &o, status_usage, true, false, &first);
+        if (pr >= 0)
+                return pr;
+        sf_k8s_status st = { 0 };
+        sf_error *err = NULL;
+        if (sf_k8s_status_read(&o.node, o.source, &st, &err) < 0)
+                return cli_fail(o.cmd, &err);
+        if (st.warning)
+                cli_error(o.cmd, "%s", st.warning);
+        sf_buf js = { 0 };
+        sf_buf txt = { 0 };
+        for (size_t i = 0; i < st.n; i++) {
+                const sf_k8s_status_entry *e = &st.v[i];
+                const char *what = sf_k8s_state_name(e->state);
+                if (e->state != SF_K8S_CURRENT) {
+                        sf_buf_printf(&txt, "%s %s", what, e->name);
+                        if (e->error)
+                                sf_buf_printf(&txt, ": %s", e->error);
+                        if (e->state == SF_K8S_REJECTED && e->installed[0])
+                                sf_buf_puts(&txt, " (an older copy is installed)");
+                        sf_buf_putc(&txt, '\n');
+                }
+                sf_buf_puts(&js, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+                cli_json_str(&js, e->name);
+                sf_buf_printf(&js, ", \"status\": \"%s\"", what);
+                if (e->want[0])
+                        sf_buf_printf(&js, ", \"sha256\": \"%s\"", e->want);
+                if (e->installed[0])
+                        sf_buf_printf(&js, ", \"installed_sha256\": \"%s\"", e->installed);
+                if (e->error) {
+                        sf_buf_puts(&js, ", \"error\": ");
+                        cli_json_str(&js, e->error);
+                }
+                sf_buf_puts(&js, "}");
+        }
+        bool ready = st.current == st.n;
+        if (o.json) {
+                printf("{\n  \"ready\": %s,\n  \"source\": ", ready ? "true" : "false");
+                sf_buf b = { 0 };
+                cli_json_str(&b, o.source);
+                sf_buf_puts(&b, ",\n  \"dir\": ");
+                sf_buf p = { 0 };
+                sf_buf_printf(&p, "%s/seccomp/%s", o.node.root, o.node.subdir);
+                cli_json_str(&b, p.s);
+                sf_buf_release(&p);
+                printf("%s,\n  \"profiles\": [%s%s]\n}\n", b.s ? b.s : "", js.s ? js.s : "", st.n ? "\n  " : "");
+                sf_buf_release(&b);
+        } else {
+                if (txt.s)
+                        fputs(txt.s, stdout);
+                printf("%s: %zu of %zu profile%s installed and current in %s/seccomp/%s\n",
+                       ready ? "ready" : "not ready", st.current, st.n, st.n == 1 ? "" : "s", o.node.root,
+                       o.node.subdir);
+        }
+        sf_buf_release(&js);
+        sf_buf_release(&txt);
+        sf_k8s_status_release(&st);
+        return ready ? EXIT_OK : EXIT_INVALID;
+}
+
+/* --- manifests, pod-patch ------------------------------------------------------------------ */
+
+static int k8s_manifests(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "namespace", required_argument, NULL, 'n' },
+                { "image", required_argument, NULL, 'i' },
+                { "from", required_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        const char *ns = DEFAULT_NAMESPACE, *image = DEFAULT_IMAGE, *from = NULL;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'n': ns = optarg; break;
+                case 'i': image = optarg; break;
+                case 'f': from = optarg; break;
+                case 'h': fputs(manifests_usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("k8s manifests", "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error("k8s manifests", "unexpected argument \"%s\"", argv[optind]);
+        if (!sf_k8s_dns_label(ns))
+                return cli_usage_error("k8s manifests",
+                                       "--namespace: \"%s\" is not a namespace name (lower-case letters, digits "
+                                       "and -, at most 63)",
+                                       ns);
+        bool image_ok = *image && strlen(image) <= 512;
+        for (const char *p = image; *p; p++)
+                if ((unsigned char)*p <= ' ' || *p == 0x7f)
+                        image_ok = false;
+        if (!image_ok)
+                return cli_usage_error("k8s manifests", "--image: \"%s\" is not an image reference", image);
+
+        sf_diags d = { 0 };
+        _cleanup_free_ char *yaml = NULL;
+        int r = sf_k8s_manifests(ns, image, from, &yaml, &d);
+        print_notes("k8s manifests", &d);
+        sf_diags_release(&d);
+        if (r < 0)
+                cli_error("k8s manifests", "out of memory");
+        if (r)
+                return EXIT_INVALID;
+        fputs(yaml, stdout);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+}
+
+static int k8s_pod_patch(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "subdir", required_argument, NULL, 's' },
+                { "container", required_argument, NULL, 'c' },
+                { "template", no_argument, NULL, 't' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        const char *subdir = DEFAULT_SUBDIR, *container = NULL;
+        bool json = false, tmpl = false;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's': subdir = optarg; break;
+                case 'c': container = optarg; break;
+                case 't': tmpl = true; break;
+                case 'j': json = true; break;
+                case 'h': fputs(patch_usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("k8s pod-patch", "invalid option");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error("k8s pod-patch", "no profile given");
+        if (optind + 1 < argc)
+                return cli_usage_error("k8s pod-patch", "one profile at a time");
+        if (*subdir && !sf_k8s_plain_subdir(subdir))
+                return cli_usage_error("k8s pod-patch",
+                                       "--subdir: \"%s\" is not a relative path without \".\" or \"..\"", subdir);
+        if (container && (!*container || strlen(container) > 63))
+                return cli_usage_error("k8s pod-patch", "--container: \"%s\" is not a container name", container);
+        const char *file = argv[optind];
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        if (!sf_k8s_configmap_key(base))
+                return cli_usage_error("k8s pod-patch",
+                                       "\"%s\" cannot be a ConfigMap key, so the agent cannot install it under that "
+                                       "name (letters, digits, -, _ and .)",
+                                       base);
+        sf_diags d = { 0 };
+        int r = sf_k8s_profile_validate(file, NULL, &d);
+        print_notes("k8s pod-patch", &d);
+        sf_diags_release(&d);
+        if (r)
+                return EXIT_INVALID;
+        _cleanup_free_ char *patch = NULL;
+        if (sf_k8s_pod_patch(subdir, base, container, tmpl, json, &patch) < 0) {
+                cli_error("k8s pod-patch", "out of memory");
+                return EXIT_INVALID;
+        }
+        fputs(patch, stdout);
+        return fflush(stdout) != 0 ? EXIT_INVALID : EXIT_OK;
+}
+
+/* --- lint --------------------------------------------------------------------------------- */
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+        return n == 1 ? one : many;
+}
+
+static void lint_json_findings(sf_buf *json, const sf_k8s_lint_result *res)
+{
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const sf_k8s_finding *f = &res->findings[i];
+                sf_buf_puts(json, i == 0 ? "{\"severity\":" : ",{\"severity\":");
+                cli_json_str(json, sf_k8s_sev_name(f->sev));
+                sf_buf_puts(json, ",\"id\":");
+                cli_json_str(json, f->id);
+                sf_buf_puts(json, ",\"file\":");
+                cli_json_str(json, f->file);
+                sf_buf_puts(json, ",\"path\":");
+                cli_json_str(json, f->path);
+                sf_buf_printf(json, ",\"line\":%u,\"column\":%u,\"message\":", f->line, f->col);
+                cli_json_str(json, f->msg);
+                if (f->hint) {
+                        sf_buf_puts(json, ",\"hint\":");
+                        cli_json_str(json, f->hint);
+                }
+                sf_buf_puts(json, "}");
+        }
+}
+
+static void lint_json_containers(sf_buf *b, const sf_k8s_lint_result *res)
+{
+        for (size_t i = 0; i < res->n_containers; i++) {
+                const sf_k8s_lint_container *c = &res->containers[i];
+                sf_buf_puts(b, i == 0 ? "{" : ",{");
+                sf_buf_puts(b, "\"kind\":");
+                cli_json_str(b, c->kind);
+                sf_buf_puts(b, ",\"name\":");
+                cli_json_str(b, c->name);
+                sf_buf_puts(b, ",\"list\":");
+                cli_json_str(b, c->list);
+                sf_buf_puts(b, ",\"container\":");
+                cli_json_str(b, c->container);
+                sf_buf_printf(b, ",\"line\":%u,\"column\":%u,\"type\":", c->line, c->col);
+                cli_json_str(b, c->type);
+                if (c->lp) {
+                        sf_buf_puts(b, ",\"localhostProfile\":");
+                        cli_json_str(b, c->lp);
+                }
+                sf_buf_puts(b, ",\"source\":");
+                cli_json_str(b, c->source);
+                sf_buf_printf(b, ",\"privileged\":%s}", c->privileged ? "true" : "false");
+        }
+}
+
+static void lint_print(const sf_k8s_lint_result *res, bool quiet)
+{
+        /* Each file's containers, its findings, its summary, in that order
+         * on a terminal or in one stream (2>&1). */
+        for (size_t i = 0; !quiet && i < res->n_containers; i++) {
+                const sf_k8s_lint_container *c = &res->containers[i];
+                printf("%s:%u:%u: %s/%s: %s \"%s\": %s%s%s%s (%s)\n", res->file, c->line, c->col, c->kind, c->name,
+                       strcmp(c->list, "containers") == 0       ? "container"
+                       : strcmp(c->list, "initContainers") == 0 ? "init container"
+                                                                : "ephemeral container",
+                       c->container, c->type, c->lp ? " \"" : "", c->lp ? c->lp : "", c->lp ? "\"" : "", c->source);
+        }
+        fflush(stdout);
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const sf_k8s_finding *f = &res->findings[i];
+                if (quiet && f->sev != SF_K8S_ERROR)
+                        continue;
+                fputs(f->file, stderr);
+                if (f->line)
+                        fprintf(stderr, ":%u:%u", f->line, f->col);
+                fputs(": ", stderr);
+                if (*f->path)
+                        fprintf(stderr, "%s: ", f->path);
+                fprintf(stderr, "%s: %s", sf_k8s_sev_name(f->sev), f->msg);
+                if (f->hint)
+                        fprintf(stderr, " (%s)", f->hint);
+                fputc('\n', stderr);
+        }
+        if (!quiet) {
+                size_t e = res->errors, w = res->warnings, inf = res->infos;
+                printf("%s: %zu container%s, %zu error%s, %zu warning%s, %zu info%s\n", res->file, res->n_containers,
+                       plural(res->n_containers, "", "s"), e, plural(e, "", "s"), w, plural(w, "", "s"), inf,
+                       plural(inf, "", "s"));
+                fflush(stdout);
+        }
+}
+
+static int k8s_lint(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "kubelet-root", required_argument, NULL, 'k' },
+                { "profiles-dir", required_argument, NULL, 'p' },
+                { "seccomp-default", no_argument, NULL, 'd' },
+                { "runtime", required_argument, NULL, 'r' },
+                { "arch", required_argument, NULL, 'a' },
+                { "json", no_argument, NULL, 'j' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        sf_k8s_lint_opts lo = { .runtime = "runc", .arch = sf_arch_native() };
+        bool json = false, quiet = false;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'k': lo.kubelet_root = optarg; break;
+                case 'p': lo.profiles_dir = optarg; break;
+                case 'd': lo.seccomp_default = true; break;
+                case 'r':
+                        if (!sf_record_base(optarg))
+                                return cli_usage_error("k8s lint", "--runtime: \"%s\" is not runc or crun", optarg);
+                        lo.runtime = optarg;
+                        break;
+                case 'a':
+                        if (cli_parse_arch("k8s lint", optarg, &lo.arch))
+                                return EXIT_USAGE;
+                        break;
+                case 'j': json = true; break;
+                case 'q': quiet = true; break;
+                case 'h': fputs(lint_usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("k8s lint", "invalid option");
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error("k8s lint", "no manifest given");
+        const char *dirs[2] = { lo.kubelet_root, lo.profiles_dir };
+        for (int i = 0; i < 2; i++) {
+                struct stat st;
+                if (dirs[i] && (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode)))
+                        return cli_usage_error("k8s lint", "%s: \"%s\" is not a directory",
+                                               i ? "--profiles-dir" : "--kubelet-root", dirs[i]);
+        }
+        sf_k8s_linter *l = NULL;
+        if (sf_k8s_linter_new(&lo, &l) < 0) {
+                cli_error("k8s lint", "out of memory");
+                return EXIT_INVALID;
+        }
+        sf_buf json_b = { 0 };
+        bool oom = false;
+        if (json)
+                sf_buf_puts(&json_b, "{\"files\":[");
+        for (int i = optind; i < argc && !oom; i++) {
+                sf_k8s_lint_result res;
+                if (sf_k8s_lint_file(l, argv[i], &res) < 0) {
+                        oom = true;
+                        break;
+                }
+                if (json) {
+                        sf_buf_puts(&json_b, i == optind ? "{\"file\":" : ",{\"file\":");
+                        cli_json_str(&json_b, res.file);
+                        sf_buf_printf(&json_b, ",\"documents\":%zu,\"containers\":[", res.documents);
+                        lint_json_containers(&json_b, &res);
+                        sf_buf_printf(&json_b, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"findings\":[",
+                                      res.errors, res.warnings, res.infos);
+                        lint_json_findings(&json_b, &res);
+                        sf_buf_puts(&json_b, "]}");
+                } else {
+                        lint_print(&res, quiet);
+                }
+        }
+        size_t errors, warnings, infos, unchecked;
+        sf_k8s_linter_totals(l, &errors, &warnings, &infos, &unchecked);
+        if (unchecked && !json && !oom)
+                fprintf(stderr,
+                        "sysfence k8s lint: note: %zu Localhost profile%s not looked up (give --kubelet-root DIR or "
+                        "--profiles-dir DIR to check that %s and %s valid)\n",
+                        unchecked, plural(unchecked, " was", "s were"), plural(unchecked, "it exists", "they exist"),
+                        plural(unchecked, "is", "are"));
+        int status = errors ? EXIT_INVALID : EXIT_OK;
+        if (json && !oom) {
+                sf_buf_printf(&json_b, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"localhost_unchecked\":%zu}\n",
+                              errors, warnings, infos, unchecked);
+                if (!json_b.oom)
+                        fputs(json_b.s, stdout);
+        }
+        if (json_b.oom || oom) {
+                cli_error("k8s lint", "out of memory");
+                status = EXIT_INVALID;
+        }
+        sf_buf_release(&json_b);
+        sf_k8s_linter_free(l);
+        if (fflush(stdout) != 0)
+                return EXIT_INVALID;
+        return status;
+}
+
+/* --- ps ------------------------------------------------------------------------------------ */
+
+static const char ps_usage[] =
+        "usage: sysfence k8s ps [--state-dir DIR] [--crio-storage DIR] [--kubelet-root DIR] [--all] [--json]\n"
+        "\n"
+        "Every container of this node (root: their filters are read with ptrace) with\n"
+        "its pod, namespace and name, the profile its spec asks for, and the filter its\n"
+        "process really runs under, named by the installed profile (under\n"
+        "DIR/seccomp/, compiled for this node) or containerd's default that makes the\n"
+        "same decisions for every syscall: \"sysfence/nginx.json (equal)\",\n"
+        "\"RuntimeDefault (equal)\", \"UNCONFINED\", \"unknown filter (N instructions)\".\n"
+        "Containers are read from containerd's shim bundles\n"
+        "(STATE/io.containerd.runtime.v2.task/NS/ID/config.json and init.pid) and CRI-O's\n"
+        "(STORAGE/overlay-containers/ID/userdata/), no CRI client needed.\n"
+        "\n"
+        "  --state-dir DIR     containerd's state dir (default /run/containerd)\n"
+        "  --crio-storage DIR  CRI-O's run storage (default /run/containers/storage)\n"
+        "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
+        "  --all               list the pods' sandbox (pause) containers too\n"
+        "  --json              print the containers as JSON\n"
+        "  -h, --help          show this help\n"
+        "\n"
+        "exit status: 0 listed, 1 the state dirs cannot be read, 2 usage error\n";
+
+static const char *or_dash(const char *s)
+{
+        return s && *s ? s : "-";
+}
+
+/* The LOADED column: what the process runs under. */
+static void ps_loaded(sf_buf *b, const sf_k8s_ps_row *r)
+{
+        switch (r->loaded) {
+        case SF_K8S_LOADED_MATCH: sf_buf_printf(b, "%s (equal)", r->match); break;
+        case SF_K8S_LOADED_UNKNOWN:
+                if (r->n_filters > 1)
+                        sf_buf_printf(b, "unknown filter (%u stacked, %zu instructions)", r->n_filters, r->insns);
+                else
+                        sf_buf_printf(b, "unknown filter (%zu instructions)", r->insns);
+                break;
+        case SF_K8S_LOADED_NONE: sf_buf_puts(b, "UNCONFINED"); break;
+        case SF_K8S_LOADED_STRICT: sf_buf_puts(b, "strict mode"); break;
+        case SF_K8S_LOADED_UNREADABLE: sf_buf_printf(b, "a filter, unreadable: %s", r->why); break;
+        case SF_K8S_LOADED_STOPPED: sf_buf_puts(b, "not running"); break;
+        }
+}
+
+static const char *const loaded_key[] = {
+        [SF_K8S_LOADED_MATCH] = "equal",       [SF_K8S_LOADED_UNKNOWN] = "unknown",
+        [SF_K8S_LOADED_NONE] = "unconfined",   [SF_K8S_LOADED_STRICT] = "strict",
+        [SF_K8S_LOADED_UNREADABLE] = "unreadable", [SF_K8S_LOADED_STOPPED] = "not-running",
+};
+
+static void ps_json(sf_buf *b, const sf_k8s_ps *ps)
+{
+        sf_buf_puts(b, "{\"containers\":[");
+        for (size_t i = 0; i < ps->n; i++) {
+                const sf_k8s_ps_row *r = &ps->v[i];
+                const sf_k8s_container *c = r->c;
+                sf_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+                cli_json_str(b, c->id);
+                const char *keys[] = { "runtime_namespace", "namespace", "pod", "container", "type" };
+                const char *vals[] = { c->ns, c->pod_ns, c->pod, c->name, c->type };
+                for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+                        sf_buf_printf(b, ",\"%s\":", keys[k]);
+                        if (vals[k])
+                                cli_json_str(b, vals[k]);
+                        else
+                                sf_buf_puts(b, "null");
+                }
+                sf_buf_printf(b, ",\"pid\":%d,\"spec\":", (int)c->pid);
+                cli_json_str(b, r->spec);
+                sf_buf_puts(b, ",\"loaded\":");
+                cli_json_str(b, loaded_key[r->loaded]);
+                if (r->match) {
+                        sf_buf_puts(b, ",\"profile\":");
+                        cli_json_str(b, r->match);
+                }
+                sf_buf_printf(b, ",\"filters\":%u", r->n_filters);
+                if (r->insns)
+                        sf_buf_printf(b, ",\"instructions\":%zu", r->insns);
+                if (r->why) {
+                        sf_buf_puts(b, ",\"error\":");
+                        cli_json_str(b, r->why);
+                }
+                sf_buf_puts(b, ",\"text\":");
+                sf_buf t = { 0 };
+                ps_loaded(&t, r);
+                cli_json_str(b, t.s);
+                sf_buf_release(&t);
+                sf_buf_puts(b, "}");
+        }
+        sf_buf_printf(b, "],\"profiles_compared\":%zu}\n", ps->n_profiles);
+}
+
+static void ps_table(sf_buf *b, const sf_k8s_ps *ps)
+{
+        enum { COLS = 5 };
+        static const char *const head[COLS] = { "NAMESPACE", "POD", "CONTAINER", "SPEC", "LOADED" };
+        size_t w[COLS];
+        for (size_t k = 0; k < COLS; k++)
+                w[k] = strlen(head[k]);
+        sf_buf *cells = calloc(ps->n * COLS + 1, sizeof(*cells));
+        if (!cells) {
+                b->oom = true;
+                return;
+        }
+        for (size_t i = 0; i < ps->n; i++) {
+                const sf_k8s_ps_row *r = &ps->v[i];
+                sf_buf *row = &cells[i * COLS];
+                sf_buf_puts(&row[0], or_dash(r->c->pod_ns));
+                sf_buf_puts(&row[1], or_dash(r->c->pod));
+                /* a container no CRI named: its runtime id */
+                if (r->c->name && *r->c->name)
+                        sf_buf_puts(&row[2], r->c->name);
+                else
+                        sf_buf_printf(&row[2], "%.12s", r->c->id);
+                if (r->c->type && strcmp(r->c->type, "sandbox") == 0)
+                        sf_buf_puts(&row[2], " (sandbox)");
+                sf_buf_puts(&row[3], r->spec);
+                ps_loaded(&row[4], r);
+                for (size_t k = 0; k < COLS; k++)
+                        if (row[k].len > w[k])
+                                w[k] = row[k].len;
+        }
+        for (size_t i = 0; i <= ps->n; i++)
+                for (size_t k = 0; k < COLS; k++) {
+                        const char *v = i == 0 ? head[k] : cells[(i - 1) * COLS + k].s;
+                        if (k + 1 < COLS)
+                                sf_buf_printf(b, "%-*s  ", (int)w[k], v ? v : "");
+                        else
+                                sf_buf_printf(b, "%s\n", v ? v : "");
+                }
+        for (size_t i = 0; i < ps->n * COLS; i++)
+                sf_buf_release(&cells[i]);
+        free(cells);
+}
+
+static int k8s_ps(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "state-dir", required_argument, NULL, 's' },  { "crio-storage", required_argument, NULL, 'c' },
+                { "kubelet-root", required_argument, NULL, 'R' }, { "all", no_argument, NULL, 'a' },
+                { "json", no_argument, NULL, 'j' },              { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        sf_k8s_ps_opts o = { .inv = { .containerd_state = "/run/containerd", .crio_storage = "/run/containers/storage" },
+                             .kubelet_root = DEFAULT_ROOT };
+        bool json = false;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's': o.inv.containerd_state = optarg; break;
+                case 'c': o.inv.crio_storage = optarg; break;
+                case 'R': o.kubelet_root = optarg; break;
+                case 'a': o.sandboxes = true; break;
+                case 'j': json = true; break;
+                case 'h': fputs(ps_usage, stdout); return EXIT_OK;
+                default: return cli_usage_error("k8s ps", "invalid option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error("k8s ps", "unexpected argument \"%s\"", argv[optind]);
+        if (!*o.inv.containerd_state || !*o.inv.crio_storage || !*o.kubelet_root)
+                return cli_usage_error("k8s ps", "a directory option is empty");
+        sf_k8s_ps ps = { 0 };
+        sf_error *err = NULL;
+        if (sf_k8s_ps_read(&o, &ps, &err) < 0)
+                return cli_fail("k8s ps", &err);
+        cli_print_diags(&ps.notes, true);
+        sf_buf b = { 0 };
+        if (json)
+                ps_json(&b, &ps);
+        else
+                ps_table(&b, &ps);
+        sf_k8s_ps_release(&ps);
+        int status = EXIT_OK;
+        if (b.oom) {
+                cli_error("k8s ps", "out of memory");
+                status = EXIT_INVALID;
+        } else {
+                fputs(b.s, stdout);
+        }
+        sf_buf_release(&b);
+        return fflush(stdout) == 0 ? status : EXIT_INVALID;
+}
+
+/* --- the table ------------------------------------------------------------------------------ */
 
 static const cli_command k8s_commands[] = {
         { "install", k8s_install, "validate, compile and install profiles under the kubelet's seccomp dir", NULL },
@@ -12,6 +1005,7 @@ static const cli_command k8s_commands[] = {
         { "manifests", k8s_manifests, "print the Namespace, ConfigMap and DaemonSet of the node agent", NULL },
         { "pod-patch", k8s_pod_patch, "print the securityContext that binds an installed profile", NULL },
         { "lint", k8s_lint, "check pod specs' seccomp settings against the node's profiles", NULL },
+        { "ps", k8s_ps, "every container of this node and the filter it really runs under", NULL },
 };
 
 static void print_help(FILE *f)

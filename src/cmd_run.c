@@ -4,21 +4,14 @@
  * before execve, with no_new_privs.  Any failure before the exec is fatal: the
  * command never runs unconfined. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "sysfence/audit.h"
 #include "sysfence/bpf.h"
+#include "sysfence/run.h"
 
 extern char **environ;
 
@@ -35,6 +28,11 @@ static const char usage[] =
         "SCMP_ACT_ERRNO are named too, in one line (the filter gets\n"
         "SECCOMP_FILTER_FLAG_LOG for that; its decisions do not change): those of CMD's\n"
         "process, and of its children while they are still there when their record is read.\n"
+        "Without root they are named by a seccomp user-notification listener instead: the\n"
+        "filter returns SECCOMP_RET_USER_NOTIF where it would return ERRNO and run answers\n"
+        "each call with the errno the profile gives (decisions do not change, CMD's whole\n"
+        "tree is heard; CMD cannot then install a listener of its own).  --quiet, --tsync\n"
+        "or a run already under a seccomp filter turn the listener off.\n"
         "\n"
         "  --profile FILE     a profile in any format check reads\n"
         "  --default[=RT]     the runtime default built in: containerd (default), docker, podman\n"
@@ -55,24 +53,7 @@ static const char usage[] =
         "  sysfence run --default -- ls /\n"
         "  sysfence run --profile violation.json -- true\n";
 
-/* Where the child failed, sent through a CLOEXEC pipe. */
-typedef struct child_error {
-        int stage; /* 1: no_new_privs, 2: seccomp, 3: execve */
-        int err;
-} child_error;
-
 static pid_t child_pid;
-
-/* The child's exit after a failure: the raw syscall, not _exit(), which a
- * sanitizer intercepts to run checks that make calls the filter may deny; and
- * if even exit_group is denied, a fault ends the process. */
-__attribute__((noreturn)) static void child_exit(int code)
-{
-        syscall(__NR_exit_group, code);
-        syscall(__NR_exit, code);
-        for (;;)
-                *(volatile int *)0 = 0;
-}
 
 static void forward(int sig)
 {
@@ -80,151 +61,42 @@ static void forward(int sig)
                 kill(child_pid, sig);
 }
 
-/* What the audit stream said of the command's process: its kill, and the
- * calls the profile denied with ERRNO (logged by SECCOMP_FILTER_FLAG_LOG). */
-#define MAX_DENIALS 8
-typedef struct denial {
-        sf_arch arch;
-        const char *name;
-        long nr;
-        unsigned long count;
-} denial;
-typedef struct killer {
-        pid_t pid;
-        pid_t marker;     /* the barrier's process (see audit_barrier) */
-        bool marker_seen;
-        sf_audit_record rec;
-        bool found;
-        denial denied[MAX_DENIALS];
-        size_t n_denied;
-        unsigned long more; /* denials of other calls beyond MAX_DENIALS */
-} killer;
+/* Terminal signals reach the child through the process group; others are
+ * passed on.  Set (signals blocked) as soon as the child is there. */
+typedef struct signals {
+        bool set;
+        struct sigaction old_int, old_quit;
+} signals;
 
-/* Whether pid descends from root, by the parent links in /proc: a process of
- * the command's tree that is still there when its record is read (records come
- * within milliseconds; one that has gone by then is not counted). */
-static bool descends(pid_t pid, pid_t root)
+static void on_child(void *ctx, pid_t pid)
 {
-        for (int depth = 0; depth < 64 && pid > 1; depth++) {
-                if (pid == root)
-                        return true;
-                char path[64], buf[512];
-                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-                FILE *f = fopen(path, "re");
-                if (!f)
-                        return false;
-                size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-                fclose(f);
-                buf[n] = 0;
-                /* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')' */
-                const char *e = strrchr(buf, ')');
-                int ppid;
-                char state;
-                if (!e || sscanf(e + 1, " %c %d", &state, &ppid) != 2)
-                        return false;
-                pid = ppid;
-        }
-        return false;
-}
-
-static void on_record(void *ctx, const sf_audit_record *rec)
-{
-        killer *k = ctx;
-        uint32_t act = rec->code & SECCOMP_RET_ACTION_FULL;
-        if (k->marker > 0 && rec->pid == k->marker) {
-                k->marker_seen = true;
-                return;
-        }
-        if (rec->pid != k->pid && !(act == SECCOMP_RET_ERRNO && descends(rec->pid, k->pid)))
-                return;
-        if (act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_KILL_PROCESS) {
-                k->rec = *rec;
-                k->found = true;
-        } else if (act == SECCOMP_RET_ERRNO) {
-                /* the record's code is the action alone: the errno is not in it */
-                for (size_t i = 0; i < k->n_denied; i++)
-                        if (k->denied[i].arch == rec->arch && k->denied[i].nr == rec->syscall) {
-                                k->denied[i].count++;
-                                return;
-                        }
-                if (k->n_denied == MAX_DENIALS) {
-                        k->more++;
-                        return;
-                }
-                k->denied[k->n_denied++] = (denial){ .arch = rec->arch, .name = rec->syscall_name,
-                                                                   .nr = rec->syscall, .count = 1 };
-        }
-}
-
-/* The kernel hands audit records to the netlink group from one queue, in
- * order, through its kauditd thread (late on a busy machine): a record of our
- * own made after the command ended comes after all of the command's.  A child
- * logs one getppid (a LOG filter) and every record is read until it arrives,
- * for 2 s at most.  A few milliseconds, as root only. */
-static void audit_barrier(int audit_fd, killer *k)
-{
-        /* no LOG record to wait for where the kernel logs no LOG action */
-        char logged[256] = " ";
-        int fd = open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? read(fd, logged + 1, sizeof(logged) - 3) : -1;
-        if (fd >= 0)
-                close(fd);
-        if (n <= 0)
-                return;
-        logged[n + 1] = ' ';
-        logged[n + 2] = 0;
-        for (char *c = logged; *c; c++)
-                if (*c == '\n')
-                        *c = ' ';
-        if (!strstr(logged, " log "))
-                return;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0)
-                return;
-        if (pid == 0) {
-                struct sock_filter f[] = {
-                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
-                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_LOG),
-                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-                };
-                struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-                    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
-                        syscall(__NR_getppid);
-                syscall(__NR_exit_group, 0);
-        }
-        k->marker = pid;
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        struct timespec t0, t;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        while (!k->marker_seen) {
-                int rd = sf_audit_netlink_read(audit_fd, 200, on_record, k);
-                clock_gettime(CLOCK_MONOTONIC, &t);
-                long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-                if ((rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) || ms >= 2000)
-                        break;
-        }
+        signals *sg = ctx;
+        struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward };
+        child_pid = pid;
+        sigaction(SIGINT, &ign, &sg->old_int);
+        sigaction(SIGQUIT, &ign, &sg->old_quit);
+        sigaction(SIGTERM, &fwd, NULL);
+        sigaction(SIGHUP, &fwd, NULL);
+        sg->set = true;
 }
 
 /* "mkdir (amd64) x2, ..." on one line. */
-static void print_denials(const killer *k)
+static void print_denials(const sf_run_result *res)
 {
         sf_buf b = { 0 };
-        for (size_t i = 0; i < k->n_denied; i++) {
+        for (size_t i = 0; i < res->n_denied; i++) {
+                const sf_run_denial *d = &res->denied[i];
                 sf_buf_printf(&b, "%s", i ? ", " : "");
-                if (k->denied[i].name)
-                        sf_buf_puts(&b, k->denied[i].name);
+                if (d->name)
+                        sf_buf_puts(&b, d->name);
                 else
-                        sf_buf_printf(&b, "syscall %ld", k->denied[i].nr);
-                sf_buf_printf(&b, " (%s)", k->denied[i].arch ? sf_arch_short_name(k->denied[i].arch) : "unknown arch");
-                if (k->denied[i].count > 1)
-                        sf_buf_printf(&b, " x%lu", k->denied[i].count);
+                        sf_buf_printf(&b, "syscall %ld", d->nr);
+                sf_buf_printf(&b, " (%s)", d->arch ? sf_arch_short_name(d->arch) : "unknown arch");
+                if (d->count > 1)
+                        sf_buf_printf(&b, " x%lu", d->count);
         }
-        if (k->more)
-                sf_buf_printf(&b, ", and %lu more", k->more);
+        if (res->more)
+                sf_buf_printf(&b, ", and %lu more", res->more);
         if (!b.oom)
                 cli_error("run", "denied by the profile (SCMP_ACT_ERRNO): %s", b.s);
         sf_buf_release(&b);
@@ -319,7 +191,7 @@ int cmd_run(int argc, char **argv)
                         size_t len;
                         const char *text = sf_builtin_profile(runtime, &len);
                         if (!text)
-                                return cli_usage_error("run", "no built-in profile for \"%s\" (containerd, docker or podman)",
+                                return cli_usage_error("run", "no built-in profile for \"%s\" (containerd, containerd-2, docker or podman)",
                                                        runtime);
                         char name[64];
                         snprintf(name, sizeof(name), "builtin:%s.json", runtime);
@@ -378,131 +250,46 @@ int cmd_run(int argc, char **argv)
                 goto out;
         }
 
-        /* A lossless source for the record of a kill (root only; best effort). */
-        _cleanup_close_ int audit_fd = -1;
-        sf_error *aerr = NULL;
-        if (sf_audit_netlink_open(&audit_fd, &aerr) < 0)
-                sf_error_free(aerr);
-
-        /* The child reports a failure through shared memory: after the filter is
-         * in place it may not be allowed to write, or even to exit. */
-        child_error *shm = mmap(NULL, sizeof(child_error), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (shm == MAP_FAILED) {
-                cli_error("run", "cannot map memory: %s", strerror(errno));
+        signals sg = { 0 };
+        sf_run_opts ro = { .path = path, .argv = cmd, .envp = environ, .prog = &fprog, .flags = kernel_flags(flags),
+                           .name = !quiet, .on_child = on_child, .ctx = &sg };
+        sf_run_result res;
+        sf_error *rerr = NULL;
+        r = sf_run(&ro, &res, &rerr);
+        if (sg.set) {
+                sigaction(SIGINT, &sg.old_int, NULL);
+                sigaction(SIGQUIT, &sg.old_quit, NULL);
+        }
+        if (r < 0) {
+                status = cli_fail("run", &rerr);
                 goto out;
         }
-        *shm = (child_error){ 0 };
-        unsigned kflags = kernel_flags(flags);
-        /* As root, ERRNO denials are logged too, so that run can name them (the
-         * kernel logs only kills and LOG otherwise); decisions do not change. */
-        if (audit_fd >= 0 && !quiet)
-                kflags |= SECCOMP_FILTER_FLAG_LOG;
-        /* A signal from here on waits until the handlers below can pass it on. */
-        sigset_t old_mask;
-        sf_signals_block(&old_mask);
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
-                cli_error("run", "cannot fork: %s", strerror(errno));
-                sf_signals_restore(&old_mask);
-                munmap(shm, sizeof(*shm));
-                goto out;
-        }
-        if (pid == 0) {
-                /* No handler of ours in the child.  If the profile denies exit, the
-                 * child ends by a fault: let it, without a handler (a sanitizer's)
-                 * that would make more denied calls. */
-                sf_child_signals_reset(&old_mask);
-                child_error ce = { 0 };
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                        ce = (child_error){ 1, errno };
-                else if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog) < 0)
-                        ce = (child_error){ 2, errno };
-                else {
-                        /* the filter is in place: the next syscall is the exec */
-                        execve(path, cmd, environ);
-                        ce = (child_error){ 3, errno };
-                }
-                *shm = ce;
-                child_exit(ce.stage == 3 ? 126 : 1);
-        }
-        child_pid = pid;
-        /* Terminal signals reach the child through the process group; others are passed on. */
-        struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward }, old_int, old_quit;
-        sigaction(SIGINT, &ign, &old_int);
-        sigaction(SIGQUIT, &ign, &old_quit);
-        sigaction(SIGTERM, &fwd, NULL);
-        sigaction(SIGHUP, &fwd, NULL);
-        sf_signals_restore(&old_mask);
-
-        /* Wait, reading the audit stream meanwhile (its buffer is bounded): woken
-         * by a record or by the child's end (its pidfd), so the wait is not longer
-         * than the command.  Quiet, nothing is named: a plain wait. */
-        int st = 0;
-        killer k = { .pid = pid };
-        bool reading = audit_fd >= 0 && !quiet;
-        int pfd = reading ? (int)syscall(__NR_pidfd_open, pid, 0) : -1;
-        for (;;) {
-                pid_t w = waitpid(pid, &st, reading ? WNOHANG : 0);
-                if (w == pid || (w < 0 && errno != EINTR))
-                        break;
-                if (w != 0)
-                        continue;
-                struct pollfd fds[2] = { { .fd = audit_fd, .events = POLLIN }, { .fd = pfd, .events = POLLIN } };
-                /* without a pidfd (Linux < 5.3), look again every 10 ms */
-                if (poll(fds, pfd >= 0 ? 2 : 1, pfd >= 0 ? -1 : 10) > 0 && (fds[0].revents & POLLIN)) {
-                        int rd = sf_audit_netlink_read(audit_fd, 0, on_record, &k);
-                        if (rd < 0 && rd != -EINTR && rd != -ENOBUFS && rd != -EAGAIN) {
-                                close(audit_fd);
-                                audit_fd = -1;
-                                reading = false;
-                        }
-                }
-        }
-        if (pfd >= 0)
-                close(pfd);
-        /* everything the command made reaches us before the barrier's record */
-        if (audit_fd >= 0 && !quiet)
-                audit_barrier(audit_fd, &k);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGQUIT, &old_quit, NULL);
-
-        child_error ce = *shm;
-        munmap(shm, sizeof(*shm));
-        if (ce.stage) {
-                if (ce.stage == 1)
-                        cli_error("run", "cannot set no_new_privs: %s; %s did not run", strerror(ce.err), cmd[0]);
-                else if (ce.stage == 2)
-                        cli_error("run", "cannot load the filter: %s; %s did not run", strerror(ce.err), cmd[0]);
-                else if (ce.err == EPERM || ce.err == EACCES)
+        if (res.listener_err)
+                cli_error("run", "the notify listener failed: %s; from then on the calls the profile denies got ENOSYS",
+                          strerror(res.listener_err));
+        if (res.stage != SF_RUN_RAN) {
+                if (res.stage == SF_RUN_NO_NEW_PRIVS)
+                        cli_error("run", "cannot set no_new_privs: %s; %s did not run", strerror(res.err), cmd[0]);
+                else if (res.stage == SF_RUN_LOAD)
+                        cli_error("run", "cannot load the filter: %s; %s did not run", strerror(res.err), cmd[0]);
+                else if (res.err == EPERM || res.err == EACCES)
                         cli_error("run", "cannot execute %s: %s (the profile does not allow execve)", path,
-                                  strerror(ce.err));
+                                  strerror(res.err));
                 else
-                        cli_error("run", "cannot execute %s: %s", path, strerror(ce.err));
-                status = ce.stage == 3 ? 126 : EXIT_INVALID;
+                        cli_error("run", "cannot execute %s: %s", path, strerror(res.err));
+                status = res.stage == SF_RUN_EXEC ? 126 : EXIT_INVALID;
                 goto out;
         }
-        if (WIFEXITED(st)) {
-                status = WEXITSTATUS(st);
-        } else if (WIFSIGNALED(st)) {
-                int sig = WTERMSIG(st);
+        if (WIFEXITED(res.status)) {
+                status = WEXITSTATUS(res.status);
+        } else if (WIFSIGNALED(res.status)) {
+                int sig = WTERMSIG(res.status);
                 status = 128 + sig;
                 if (sig == SIGSYS && !quiet) {
-                        /* The kernel logs the kill before the exit; other records (a
-                         * busy machine's) may come between: look for 2 s at most. */
-                        struct timespec t0, t;
-                        clock_gettime(CLOCK_MONOTONIC, &t0);
-                        while (audit_fd >= 0 && !k.found) {
-                                int rd = sf_audit_netlink_read(audit_fd, 200, on_record, &k);
-                                clock_gettime(CLOCK_MONOTONIC, &t);
-                                long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-                                if (rd == 0 || (rd < 0 && rd != -EINTR && rd != -ENOBUFS) || ms >= 2000)
-                                        break;
-                        }
-                        if (k.found)
+                        if (res.kill_known)
                                 cli_error("run", "%s killed by seccomp: %s (%s)", cmd[0],
-                                          k.rec.syscall_name ? k.rec.syscall_name : "unknown syscall",
-                                          k.rec.arch ? sf_arch_short_name(k.rec.arch) : "unknown arch");
+                                          res.kill_name ? res.kill_name : "unknown syscall",
+                                          res.kill_arch ? sf_arch_short_name(res.kill_arch) : "unknown arch");
                         else
                                 cli_error("run",
                                           "%s killed by SIGSYS: a seccomp kill or trap (run as root to learn the syscall, or see 'sysfence audit')",
@@ -511,8 +298,8 @@ int cmd_run(int argc, char **argv)
                         cli_error("run", "%s killed by signal %d (%s)", cmd[0], sig, strsignal(sig));
                 }
         }
-        if (!quiet && k.n_denied)
-                print_denials(&k);
+        if (!quiet && res.n_denied)
+                print_denials(&res);
 out:
         sf_prog_free(prog);
         sf_profile_free(p);

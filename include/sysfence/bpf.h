@@ -80,9 +80,21 @@ int sf_bpf_validate(const struct sock_filter *insns, size_t len, sf_error **err)
 uint32_t sf_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp_data *d,
                     size_t *ret_steps, size_t *ret_pc);
 
+/* A copy of a (validated) program in which every RET of SECCOMP_RET_ERRNO
+ * returns SECCOMP_RET_USER_NOTIF instead, for a listener that answers each
+ * notification with the original program's own decision (sf_bpf_run on the
+ * notification's seccomp_data): the decisions stay those of the program, and
+ * the listener learns every call it denies with ERRNO.  *ret_n: how many RETs
+ * changed (0: the program never returns ERRNO).  malloc'd. */
+int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct sock_filter **ret, size_t *ret_n,
+                           sf_error **err);
+
 /* Whether the kernel's action cache (Linux >= 5.11) would mark (arch, nr) as
  * always allowed: the path to RET ALLOW only reads nr/arch. */
 bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr);
+/* Whether the program decides (arch, nr) without reading the arguments (or
+ * anything but nr and arch), as that same walk; the decision in *ret. */
+bool sf_bpf_const_ret(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr, uint32_t *ret);
 
 /* A readable listing; annotate(ctx, pc) may return text to append to a line. */
 char *sf_bpf_disasm(const struct sock_filter *insns, size_t len,

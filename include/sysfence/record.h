@@ -48,7 +48,7 @@ typedef enum sf_record_pin {
 /* How a started command is followed (an attached tree is always traced with
  * PTRACE_SYSCALL). */
 typedef enum sf_record_method {
-        SF_RECORD_AUTO = 0,    /* NOTIFY where the kernel has it (Linux >= 5.6), else PTRACE */
+        SF_RECORD_AUTO = 0,    /* PTRACE: exact whatever signals the tree gets */
         SF_RECORD_NOTIFY,      /* a filter that returns SECCOMP_RET_USER_NOTIF for every call;
                                 * the recorder reads each call from the listener and lets it
                                 * go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE); on Linux >= 6.6 the
@@ -57,7 +57,12 @@ typedef enum sf_record_method {
                                 * of its own (EBUSY).  While recording, the calling process is
                                 * a child subreaper (orphans of the tree come to it), and
                                 * killing the tree (a second interrupt, or freeing the
-                                * recorder early) kills every child of the caller */
+                                * recorder early) kills every child of the caller.  A call
+                                * waiting for its notification fails with EINTR if a signal
+                                * with a handler without SA_RESTART comes first (a shell's
+                                * fork under SIGCHLD, measured: 1 run in 2 of 400 background
+                                * jobs); WAIT_KILLABLE_RECV closes that once the recorder
+                                * has the notification, not before */
         SF_RECORD_PTRACE,      /* a filter that returns SECCOMP_RET_TRACE: a ptrace stop per call */
 } sf_record_method;
 
@@ -74,6 +79,12 @@ typedef struct sf_record_opts {
          * a syscall is seen on an arch; name is NULL when the table lacks nr. */
         void (*on_new)(void *ctx, sf_arch arch, long nr, const char *name);
         void *ctx;
+        /* Attaching (ptrace) or recording a pid namespace (eBPF): nothing is
+         * counted until process count_from_exec (0: none) succeeds in an
+         * execve, which is counted as the first call.  A container runtime's
+         * init ends its setup (mounts, pivot_root, sethostname, the filter)
+         * with the execve of the workload. */
+        pid_t count_from_exec;
 } sf_record_opts;
 
 /* --- the observations ------------------------------------------------------------ */

@@ -5,6 +5,7 @@
  * Everything here follows the kernel, quirks included, so that a program the
  * emulator accepts and runs behaves the same once loaded. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sysfence/bpf.h"
@@ -377,10 +378,33 @@ out:
         return ret;
 }
 
-/* The kernel's seccomp_is_const_allow(), run on the program as it was loaded:
- * only nr and arch are known, so any other load, any other instruction, or a
- * RET other than exactly ALLOW makes the syscall go through the filter. */
-SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr)
+/* See bpf.h: every constant RET of ERRNO returns USER_NOTIF instead. */
+SF_EXPORT int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct sock_filter **ret,
+                                     size_t *ret_n, sf_error **err)
+{
+        struct sock_filter *out = malloc((len ? len : 1) * sizeof(*out));
+        if (!out)
+                return sf_error_set(err, ENOMEM, "out of memory");
+        size_t n = 0;
+        for (size_t pc = 0; pc < len; pc++) {
+                out[pc] = insns[pc];
+                /* a constant RET only: a RET A that makes an ERRNO keeps it (the
+                 * kernel applies it; the listener does not hear of it) */
+                if (insns[pc].code == (BPF_RET | BPF_K) && (insns[pc].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+                        out[pc].k = SECCOMP_RET_USER_NOTIF;
+                        n++;
+                }
+        }
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}
+
+/* The walk of the kernel's seccomp_is_const_allow(), run on the program as it
+ * was loaded: only nr and arch are known, so any other load or any other
+ * instruction means the decision is not known without the arguments. */
+SF_EXPORT bool sf_bpf_const_ret(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr,
+                                uint32_t *ret)
 {
         uint32_t a = 0;
         size_t pc = 0;
@@ -407,7 +431,8 @@ SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uin
                         pc++;
                         continue;
                 case BPF_RET | BPF_K:
-                        return f->k == SECCOMP_RET_ALLOW;
+                        *ret = f->k;
+                        return true;
                 case BPF_JMP | BPF_JA:
                         if (!jump(len, &pc, f->k))
                                 return false;
@@ -431,6 +456,13 @@ SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uin
                         return false;
         }
         return false;
+}
+
+/* A RET other than exactly ALLOW makes the syscall go through the filter. */
+SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr)
+{
+        uint32_t ret;
+        return sf_bpf_const_ret(insns, len, audit_arch, nr, &ret) && ret == SECCOMP_RET_ALLOW;
 }
 
 SF_EXPORT uint32_t sf_action_ret(sf_action a)

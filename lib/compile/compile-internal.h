@@ -70,6 +70,8 @@ typedef struct sf_arch_table {
         long too_big;            /* name index whose decision cannot fit the kernel's limit, or -1 */
         bool *ends_uncond;       /* per name: some rule makes it unconditional on this arch */
         unsigned region;         /* the region (tables of x86_64 and x32 share one) */
+        uint32_t max_named;      /* the highest number a rule names on this arch (runc's ENOSYS bound) */
+        bool has_named;          /* some rule names a syscall of this arch */
 } sf_arch_table;
 
 typedef struct sf_cstate {

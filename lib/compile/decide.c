@@ -496,6 +496,16 @@ static int build_table(sf_cstate *s, arch_table *t)
         /* Which decisions end unconditional, whatever comes before: only the
          * others can be refused early. */
         const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
+        /* runc's ENOSYS bound: the highest number any rule names, whatever its action */
+        for (size_t i = 0; i < s->p->n_rules; i++)
+                for (size_t j = 0; j < s->p->rules[i].n_names; j++) {
+                        long idx = s->name_idx[i][j];
+                        if (idx < 0 || nr_by_name[idx] < 0)
+                                continue;
+                        if (!t->has_named || (uint32_t)nr_by_name[idx] > t->max_named)
+                                t->max_named = (uint32_t)nr_by_name[idx];
+                        t->has_named = true;
+                }
         for (size_t i = 0; i < s->p->n_rules; i++) {
                 const sf_rule *r = &s->p->rules[i];
                 if (same_action(r->action, s->def))
@@ -559,17 +569,32 @@ static int iv_add(ivbuf *b, uint32_t lo, uint32_t hi, const sf_decision *d, uint
 
 #define X32_BIT 0x40000000u
 
-/* Adds the numbers of one arch table in [from, to] (gaps: default, or ENOSYS above max). */
+/* runc's ENOSYS stub (libcontainer/seccomp/patchbpf, runc 1.1): where the
+ * default action is not ALLOW, LOG or TRACE, every number above the highest
+ * one the profile names on the arch (any rule, any action) gets ENOSYS before
+ * the filter runs, -1 included (an unsigned compare), so that a newer glibc
+ * falls back from a call the profile does not know.  An arch the profile names
+ * nothing of gets no stub. */
+static bool enosys_stub(const sf_cstate *s, const arch_table *t)
+{
+        sf_action_kind k = s->def.kind;
+        return s->opts->enosys_unknown && t->has_named && k != SF_ACT_ALLOW && k != SF_ACT_LOG && k != SF_ACT_TRACE;
+}
+
+/* Adds the numbers of one arch table in [from, to] (gaps: the default; with
+ * runc's stub, ENOSYS above the highest number the profile names). */
 static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t from, uint32_t to, bool primary,
                           const uint64_t *hot, size_t n_hot)
 {
         uint32_t next = from;
         uint32_t max = (uint32_t)sf_syscall_max(t->arch);
+        if (enosys_stub(s, t) && t->max_named < max)
+                max = t->max_named; /* the stub answers above it */
         const sf_syscall_arch_table *at = &sf_syscalls.arch[t->arch];
         for (size_t i = 0; i < at->count; i++) {
                 uint32_t u = (uint32_t)at->by_nr[i].nr;
                 uint32_t idx = at->by_nr[i].name;
-                if (u < from || u > to)
+                if (u < from || u > to || u > max)
                         continue;
                 if (u > next && iv_add(b, next, u - 1, s->default_d, 1) < 0)
                         return -ENOMEM;
@@ -587,7 +612,7 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
                 next = max + 1;
         }
         if (next <= to && next > max)
-                if (iv_add(b, next, to, s->opts->enosys_unknown ? s->enosys_d : s->default_d, 1) < 0)
+                if (iv_add(b, next, to, enosys_stub(s, t) ? s->enosys_d : s->default_d, 1) < 0)
                         return -ENOMEM;
         return 0;
 }
@@ -731,9 +756,12 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                 } else {
                         r = add_arch_range(s, &b, &tables[i], 0, UINT32_MAX - 1, true, hot, n_hot);
                 }
-                /* -1 is a tracer's "skip this call": the default action, as libseccomp */
+                /* -1 is a tracer's "skip this call": the default action, as
+                 * libseccomp; but runc's stub answers it ENOSYS where it covers
+                 * the numbers with bit 30 (not on x86_64 without x32) */
+                const arch_table *top = a == SF_ARCH_X86_64 ? (x32 >= 0 ? &tables[x32] : NULL) : &tables[i];
                 if (r == 0)
-                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, s->default_d, 1);
+                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, top && enosys_stub(s, top) ? s->enosys_d : s->default_d, 1);
                 if (r < 0) {
                         free(b.v);
                         return sf_error_set(err, ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 void sf_doc_release(sf_doc *doc)
 {
         sf_arena_release(&doc->arena);
+        sf_arena_release(&doc->strings);
         *doc = (sf_doc){ 0 };
 }
 

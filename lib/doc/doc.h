@@ -36,17 +36,19 @@ typedef struct sf_member {
         unsigned line, col; /* of the key */
 } sf_member;
 
+/* 32 bytes: a 16 MiB profile can hold a million of them. */
 struct sf_node {
         sf_node_kind kind;
         unsigned line, col; /* 1-based, of the value's first character */
+        /* SF_NODE_NUM, beside the union to keep a node at 32 bytes: */
+        bool num_is_int;   /* no fraction or exponent */
+        bool num_neg;
+        bool num_overflow; /* integer magnitude above 2^64-1 */
         union {
                 bool b;
                 struct {
+                        uint64_t mag;     /* |value| when num_is_int && !num_overflow */
                         const char *text; /* the number as written, NUL-terminated */
-                        uint64_t mag;     /* |value| when is_int && !overflow */
-                        bool is_int;      /* no fraction or exponent */
-                        bool neg;
-                        bool overflow;    /* integer magnitude above 2^64-1 */
                 } num;
                 struct {
                         const char *s; /* NUL-terminated, valid UTF-8, no NUL bytes */
@@ -62,9 +64,11 @@ struct sf_node {
                 } obj;
         };
 };
+_Static_assert(sizeof(sf_node) == 32, "sf_node is 32 bytes");
 
 typedef struct sf_doc {
-        sf_arena arena;  /* owns every node and string */
+        sf_arena arena;   /* owns every node and array */
+        sf_arena strings; /* owns every string: a loaded profile keeps these and frees the nodes */
         sf_node **docs;  /* one for JSON; one per document for YAML */
         size_t n_docs;
         bool yaml;

@@ -40,14 +40,14 @@ typedef struct parser {
 static const char *intern(parser *ps, const char *s, size_t n)
 {
         if (n > INTERN_MAX)
-                return sf_arena_strndup(&ps->doc->arena, s, n);
+                return sf_arena_strndup(&ps->doc->strings, s, n);
         uint32_t h = 2166136261u;
         for (size_t i = 0; i < n; i++)
                 h = (h ^ (unsigned char)s[i]) * 16777619u;
         const char **slot = &ps->interned[(h ^ h >> 10) & 1023];
         if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
                 return *slot;
-        char *c = sf_arena_strndup(&ps->doc->arena, s, n);
+        char *c = sf_arena_strndup(&ps->doc->strings, s, n);
         if (c)
                 *slot = c;
         return c;
@@ -250,7 +250,7 @@ static int parse_string(parser *ps, bool shared, const char **ret_s, size_t *ret
                 q++;
         if (q < ps->end && *q == '"' && (size_t)(q - ps->p - 1) <= SF_DOC_MAX_STRING) {
                 size_t n = (size_t)(q - ps->p - 1);
-                const char *s = shared ? intern(ps, ps->p + 1, n) : sf_arena_strndup(&ps->doc->arena, ps->p + 1, n);
+                const char *s = shared ? intern(ps, ps->p + 1, n) : sf_arena_strndup(&ps->doc->strings, ps->p + 1, n);
                 if (!s)
                         return fail_at(ps, ps->p, "out of memory");
                 ps->p = q + 1;
@@ -329,7 +329,7 @@ static int parse_string(parser *ps, bool shared, const char **ret_s, size_t *ret
         if (ps->tmp.len > SF_DOC_MAX_STRING)
                 return fail_at(ps, open, "string of %zu bytes is longer than the limit of %d", ps->tmp.len,
                                SF_DOC_MAX_STRING);
-        char *s = sf_arena_strndup(&ps->doc->arena, ps->tmp.s ? ps->tmp.s : "", ps->tmp.len);
+        char *s = sf_arena_strndup(&ps->doc->strings, ps->tmp.s ? ps->tmp.s : "", ps->tmp.len);
         if (!s)
                 return fail_at(ps, open, "out of memory");
         *ret_s = s;
@@ -390,10 +390,10 @@ static int parse_number(parser *ps, sf_node **ret)
         n->num.text = intern(ps, s, (size_t)(p - s));
         if (!n->num.text)
                 return fail_at(ps, s, "out of memory");
-        n->num.is_int = is_int;
-        n->num.neg = neg && (mag != 0 || overflow);
+        n->num_is_int = is_int;
+        n->num_neg = neg && (mag != 0 || overflow);
         n->num.mag = overflow ? 0 : mag;
-        n->num.overflow = is_int && overflow;
+        n->num_overflow = is_int && overflow;
         ps->p = p;
         *ret = n;
         return 0;

@@ -344,16 +344,16 @@ static bool is_special_float(const char *s, size_t n)
 
 static void set_int(sf_node *node, bool neg, bool overflow, uint64_t mag)
 {
-        node->num.is_int = true;
-        node->num.overflow = overflow;
+        node->num_is_int = true;
+        node->num_overflow = overflow;
         node->num.mag = overflow ? 0 : mag;
-        node->num.neg = neg && (mag != 0 || overflow); /* -0 is 0, as go-yaml reads it */
+        node->num_neg = neg && (mag != 0 || overflow); /* -0 is 0, as go-yaml reads it */
 }
 
 static void set_float(sf_node *node, const char *s)
 {
-        node->num.is_int = false;
-        node->num.neg = s[0] == '-';
+        node->num_is_int = false;
+        node->num_neg = s[0] == '-';
 }
 
 typedef enum resolved {
@@ -536,7 +536,7 @@ static int on_key(builder *b, frame *f, const yaml_event_t *ev)
         if (f->n >= SF_DOC_MAX_ITEMS)
                 return fail(b, -EINVAL, pos1(m->line), pos1(m->column), NULL,
                             "more than %d entries in one mapping", SF_DOC_MAX_ITEMS);
-        f->key = sf_arena_strndup(&b->doc->arena, (const char *)ev->data.scalar.value,
+        f->key = sf_arena_strndup(&b->doc->strings, (const char *)ev->data.scalar.value,
                                   ev->data.scalar.length);
         if (!f->key)
                 return fail_oom(b, m);
@@ -602,11 +602,11 @@ static int on_scalar(builder *b, const yaml_event_t *ev)
                 n->b = bv;
         } else if (num != RES_NONE) {
                 n->kind = SF_NODE_NUM;
-                n->num.text = sf_arena_strndup(&b->doc->arena, s, len);
+                n->num.text = sf_arena_strndup(&b->doc->strings, s, len);
                 if (!n->num.text)
                         return fail_oom(b, m);
         } else if (w == WANT_ANY || w == WANT_STR) {
-                n->str.s = sf_arena_strndup(&b->doc->arena, s, len);
+                n->str.s = sf_arena_strndup(&b->doc->strings, s, len);
                 n->str.len = len;
                 if (!n->str.s)
                         return fail_oom(b, m);
@@ -757,7 +757,7 @@ static int on_event(builder *b, const yaml_event_t *ev)
  * allocated stays in its arena until sf_doc_release(). */
 int sf_yaml_parse(const char *data, size_t len, const char *file, sf_doc *doc, sf_diags *diags)
 {
-        bool fresh = !doc->arena.head;
+        bool fresh = !doc->arena.head && !doc->strings.head;
 
         if (!data)
                 data = "";
@@ -798,8 +798,10 @@ int sf_yaml_parse(const char *data, size_t len, const char *file, sf_doc *doc, s
                         memcpy(docs, b.docs, b.n_docs * sizeof(*docs));
         }
         if (r < 0) {
-                if (fresh)
+                if (fresh) {
                         sf_arena_release(&doc->arena);
+                        sf_arena_release(&doc->strings);
+                }
                 return r;
         }
         doc->docs = docs;

@@ -247,7 +247,10 @@ typedef struct earlier {
         keyset first; /* (list, name id, action) already given its first rule */
         uint32_t *sig; /* L_COND entries by (name id, action, what can_coexist() reads): index + 1 */
         size_t sig_cap;
+        uint64_t *cond_action; /* per name id: the action of its L_COND entries, or MIXED */
 } earlier;
+
+#define MIXED UINT64_MAX
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -287,7 +290,10 @@ static bool earlier_init(earlier *w, size_t n_ids, size_t n_names)
         bool ok = w->e && keyset_init(&w->first, 2 * n_names + 1);
         w->sig_cap = pow2_above(n_names + 1);
         w->sig = calloc(w->sig_cap, sizeof(*w->sig));
-        ok = ok && w->sig;
+        w->cond_action = malloc((n_ids + 1) * sizeof(*w->cond_action));
+        ok = ok && w->sig && w->cond_action;
+        for (size_t i = 0; ok && i < n_ids; i++)
+                w->cond_action[i] = NONE; /* no entry yet: action keys are below 2^40 */
         for (int l = 0; l < L__COUNT; l++) {
                 w->head[l] = malloc((n_ids + 1) * sizeof(uint32_t));
                 w->tail[l] = malloc((n_ids + 1) * sizeof(uint32_t));
@@ -303,6 +309,7 @@ static void earlier_release(earlier *w)
         free(w->e);
         free(w->first.v);
         free(w->sig);
+        free(w->cond_action);
         for (int l = 0; l < L__COUNT; l++) {
                 free(w->head[l]);
                 free(w->tail[l]);
@@ -314,6 +321,8 @@ static void earlier_push(earlier *w, int l, uint32_t id, uint32_t rule, uint32_t
 {
         uint32_t x = (uint32_t)w->n++;
         w->e[x] = (entry){ rule, pos, NONE, id, arches, action_key(a) };
+        if (l == L_COND)
+                w->cond_action[id] = w->cond_action[id] == NONE || w->cond_action[id] == action_key(a) ? action_key(a) : MIXED;
         if (w->tail[l][id] == NONE)
                 w->head[l][id] = x;
         else
@@ -429,7 +438,13 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                     "SCMP_ACT_NOTIFY cannot be the default action: the runtime's own syscalls would wait on the agent");
 
         /* Two unconditional rules with different actions for one syscall: libseccomp
-         * keeps the first and drops the later, so the result depends on rule order. */
+         * keeps the first and drops the later, so the result depends on rule order.
+         * The earlier rules with includes/excludes of one name are as many as the
+         * file makes them: a rule is compared with COND_SCAN_MAX of them at most,
+         * and the check says where it stopped (cost linear in the file). */
+        enum { COND_SCAN_MAX = 64 };
+        const sf_rule *scan_cut = NULL;
+        size_t scan_cut_name = 0;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const sf_rule *r = &p->rules[i];
                 if (r->n_args || same_action(r->action, p->default_action))
@@ -452,10 +467,20 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                                                         best = &w.e[x];
                                 /* the first rule of the other list that conflicts, if before best */
                                 int l = r_plain ? L_ALONE : L_COND;
-                                for (uint32_t x = w.head[l][id]; x != NONE; x = w.e[x].next) {
+                                unsigned seen = 0;
+                                /* every earlier entry has r's action: none can conflict */
+                                uint32_t from = l == L_COND && w.cond_action[id] == r_action ? NONE : w.head[l][id];
+                                for (uint32_t x = from; x != NONE; x = w.e[x].next) {
                                         const entry *e = &w.e[x];
                                         if (best && e->rule > best->rule)
                                                 break;
+                                        if (++seen > COND_SCAN_MAX) {
+                                                if (!scan_cut) {
+                                                        scan_cut = r;
+                                                        scan_cut_name = j;
+                                                }
+                                                break;
+                                        }
                                         /* can_coexist() needs an arch where both apply */
                                         if (e->action == r_action || (!r_plain && !(e->arches & r_arches)))
                                                 continue;
@@ -517,6 +542,13 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                                 earlier_push(&w, L_ALONE, id, (uint32_t)i, (uint32_t)j, 0, r->action);
                 }
         }
+        if (scan_cut)
+                add(d, p, SF_SEV_WARNING, "conflicts-not-checked", &scan_cut->name_locs[scan_cut_name],
+                    sf_rule_name_path(scan_cut, scan_cut_name, pathbuf, sizeof(pathbuf)),
+                    "give such rules fewer distinct includes/excludes, or check parts of the file apart",
+                    "\"%s\" has more than %d earlier rules with includes/excludes: this rule and those like it were "
+                    "compared with the first %d only, so a conflict among the rest is not reported",
+                    scan_cut->names[scan_cut_name], COND_SCAN_MAX, COND_SCAN_MAX);
         if (have_earlier)
                 earlier_release(&w);
         if (have_ids) {

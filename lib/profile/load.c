@@ -92,19 +92,19 @@ static bool get_u64(loader *l, const sf_node *n, uint64_t max, uint64_t *ret)
         /* encoding/json refuses "-0" for a uint64 field (every Go runtime reads
          * the profile with it).  In YAML, go-yaml has already made it the int 0
          * when sigs.k8s.io/yaml writes the JSON, so there it is 0. */
-        if (l->json && n->kind == SF_NODE_NUM && n->num.is_int && n->num.text[0] == '-' && !n->num.neg &&
-            !n->num.overflow) {
+        if (l->json && n->kind == SF_NODE_NUM && n->num_is_int && n->num.text[0] == '-' && !n->num_neg &&
+            !n->num_overflow) {
                 report(l, SF_SEV_ERROR, n, "write 0",
                        "%s is not an unsigned integer: runc, containerd, CRI-O and podman refuse it", n->num.text);
                 return false;
         }
-        if (n->kind == SF_NODE_NUM && n->num.is_int && !n->num.neg && !n->num.overflow && n->num.mag <= max) {
+        if (n->kind == SF_NODE_NUM && n->num_is_int && !n->num_neg && !n->num_overflow && n->num.mag <= max) {
                 *ret = n->num.mag;
                 return true;
         }
         if (n->kind != SF_NODE_NUM)
                 ERR(l, n, "expected an integer, found %s", sf_node_kind_name(n->kind));
-        else if (!n->num.is_int)
+        else if (!n->num_is_int)
                 ERR(l, n, "expected an integer, found %s", n->num.text);
         else
                 ERR(l, n, "%s is out of range (0 to %ju)", n->num.text, (uintmax_t)max);
@@ -272,7 +272,7 @@ static sf_arch parse_scmp_arch(loader *l, const sf_node *n)
 static bool errno_value(loader *l, const sf_node *n, uint32_t *ret)
 {
         uint64_t v;
-        if (n->kind == SF_NODE_NUM && n->num.is_int && (n->num.neg || n->num.overflow || n->num.mag > SF_ERRNO_MAX)) {
+        if (n->kind == SF_NODE_NUM && n->num_is_int && (n->num_neg || n->num_overflow || n->num.mag > SF_ERRNO_MAX)) {
                 ERR(l, n, "errno %s is out of range (0 to %d)", n->num.text, SF_ERRNO_MAX);
                 return false;
         }
@@ -549,7 +549,7 @@ static void f_a_index(loader *l, const sf_node *v, void *ctx)
         arg_ctx *c = ctx;
         uint64_t x;
         c->have_index = true;
-        if (v->kind == SF_NODE_NUM && v->num.is_int && (v->num.neg || v->num.overflow || v->num.mag > 5)) {
+        if (v->kind == SF_NODE_NUM && v->num_is_int && (v->num_neg || v->num_overflow || v->num.mag > 5)) {
                 ERR(l, v, "argument index %s is out of range (0 to 5)", v->num.text);
                 return;
         }
@@ -1103,9 +1103,10 @@ static int load_data(const char *data, size_t len, const char *name, const sf_lo
                 *owned = NULL;
                 data = NULL;
         }
-        /* The profiles point into the document's strings: the store takes its arena. */
-        store->arena = doc.arena;
-        doc.arena = (sf_arena){ 0 };
+        /* The profiles point into the document's strings: the store takes their
+         * arena, and the nodes go once the profiles are read. */
+        store->arena = doc.strings;
+        doc.strings = (sf_arena){ 0 };
 
         sf_profile **v = NULL;
         size_t n = 0;
@@ -1145,6 +1146,7 @@ static int load_data(const char *data, size_t len, const char *name, const sf_lo
                         r = -EINVAL;
         }
         sf_buf_release(&l.path);
+        sf_doc_release(&doc);
         if (store->refs == 0) {
                 sf_arena_release(&store->arena);
                 free(store);

@@ -101,6 +101,8 @@ struct sf_recorder {
         unsigned cpu;
         bool started;
         bool attached;          /* PTRACE_SYSCALL mode */
+        pid_t from_exec;        /* attached: count from this process's execve on */
+        bool counting;          /* ...which came */
         sf_record_method method;/* of a started command: NOTIFY or PTRACE */
         int listener;           /* NOTIFY: the filter's listener, -1 before */
         struct seccomp_notif *req;
@@ -191,6 +193,25 @@ static void set_del(tid_set *s, pid_t tid)
 
 /* --- notifications: what the kernel offers ----------------------------------------------- */
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* The child's filter.  A call waiting for its notification is interrupted by
+ * any signal (the call then fails with EINTR where the handler has no
+ * SA_RESTART: a shell's fork, under SIGCHLD); once the recorder has received
+ * it, WAIT_KILLABLE_RECV (Linux 5.19) leaves only fatal signals that power.
+ * Before that the window stays, which is why notify is not the default. */
+static bool load_filter(bool notify, const struct sock_fprog *prog)
+{
+        if (!notify)
+                return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0;
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog) >= 0)
+                return true;
+        return errno == EINVAL && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog) >= 0;
+}
+
 /* SECCOMP_USER_NOTIF_FLAG_CONTINUE came with Linux 5.5 and pidfd_getfd() with
  * 5.6; SECCOMP_GET_NOTIF_SIZES answers from 5.0.  Probed by asking for a
  * descriptor of ours that cannot exist: ENOSYS means no pidfd_getfd(). */
@@ -275,9 +296,17 @@ SF_EXPORT int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_
         rec->pidfd = -1;
         rec->fail_fd = -1;
         rec->listener = -1;
+        rec->from_exec = opts ? opts->count_from_exec : 0;
         rec->method = opts ? opts->method : SF_RECORD_AUTO;
+        /* ptrace by default: a call in a ptrace stop is not interrupted by a
+         * signal, one waiting for a notification is (see load_filter) */
         if (rec->method == SF_RECORD_AUTO)
-                rec->method = notify_supported() ? SF_RECORD_NOTIFY : SF_RECORD_PTRACE;
+                rec->method = SF_RECORD_PTRACE;
+        if (rec->method == SF_RECORD_NOTIFY && !notify_supported()) {
+                sf_recorder_free(rec);
+                return sf_error_set(err, ENOTSUP,
+                                    "the notify backend needs Linux 5.6 (SECCOMP_USER_NOTIF_FLAG_CONTINUE, pidfd_getfd)");
+        }
         for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++) {
                 int nr = sf_syscall_nr((sf_arch)a, "sched_getaffinity");
                 if (nr >= 0)
@@ -387,8 +416,7 @@ static _Noreturn void child_exec(sf_recorder *rec, const char *path, char *const
                 f = (child_failure){ 4, errno };
         else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 f = (child_failure){ 1, errno };
-        else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
-                         &prog) < 0)
+        else if (!load_filter(notify, &prog))
                 f = (child_failure){ 2, errno };
         else {
                 /* From here on every call is traced, this execve first. */
@@ -697,6 +725,8 @@ static int record_call(sf_recorder *rec, pid_t tid, unsigned op, bool *ret_fix)
 {
         struct ptrace_syscall_info info;
         *ret_fix = false;
+        if (rec->attached && rec->from_exec && !rec->counting)
+                return 0; /* the runtime's setup, before the workload's execve */
         long n = pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info);
         if (n < 0)
                 return errno == ESRCH ? 0 : -errno;
@@ -817,7 +847,20 @@ static int handle_stop(sf_recorder *rec, pid_t tid, int status)
                 unsigned long former = 0;
                 if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && (pid_t)former != tid)
                         set_del(&rec->tasks, (pid_t)former);
-                return resume(rec, tid, 0);
+                int r = 0;
+                if (rec->attached && rec->from_exec && !rec->counting && tid == rec->from_exec) {
+                        /* its entry stop came before counting began: the execve counts here */
+                        static const uint64_t none[6];
+                        struct ptrace_syscall_info info;
+                        rec->counting = true;
+                        if (pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info) >= 0) {
+                                int nr = sf_syscall_nr(sf_arch_from_audit(info.arch), "execve");
+                                if (nr >= 0)
+                                        r = sf_record_add(rec->rec, info.arch, nr, none);
+                        }
+                }
+                int r2 = resume(rec, tid, 0);
+                return r < 0 ? r : r2;
         }
         default: /* fork, vfork, clone, vfork-done: the new task reports on its own */
                 return resume(rec, tid, 0);

@@ -18,10 +18,16 @@ struct sf_arena_chunk {
         _Alignas(16) unsigned char data[];
 };
 
-void *sf_arena_alloc(sf_arena *a, size_t n)
+/* Allocations are 8-aligned (pointers and 64-bit values are the most any
+ * caller stores); strings take their bytes and no more.  A parsed 16 MiB
+ * profile is mostly small values and short strings: rounding each to 16, as
+ * malloc does, cost a fifth of its peak memory. */
+#define ARENA_ALIGN 8
+
+static void *arena_take(sf_arena *a, size_t n, size_t align)
 {
-        n = (n + 15) & ~(size_t)15;
-        if (!a->head || a->size - a->used < n) {
+        size_t at = a->head ? (a->used + align - 1) & ~(align - 1) : 0;
+        if (!a->head || at > a->size || a->size - at < n) {
                 size_t size = n > 32768 ? n : 32768;
                 sf_arena_chunk *c = malloc(sizeof(*c) + size);
                 if (!c)
@@ -29,27 +35,25 @@ void *sf_arena_alloc(sf_arena *a, size_t n)
                 c->next = a->head;
                 c->size = size;
                 a->head = c;
-                a->used = 0;
                 a->size = size;
+                at = 0;
         }
-        void *p = a->head->data + a->used;
-        a->used += n;
-        memset(p, 0, n);
+        a->used = at + n;
+        return a->head->data + at;
+}
+
+void *sf_arena_alloc(sf_arena *a, size_t n)
+{
+        void *p = arena_take(a, n ? n : 1, ARENA_ALIGN);
+        if (p)
+                memset(p, 0, n);
         return p;
 }
 
 char *sf_arena_strndup(sf_arena *a, const char *s, size_t n)
 {
-        /* no need to zero what is copied over */
-        size_t sz = (n + 1 + 15) & ~(size_t)15;
-        if (a->head && a->size - a->used >= sz) {
-                char *p = (char *)a->head->data + a->used;
-                a->used += sz;
-                memcpy(p, s, n);
-                p[n] = 0;
-                return p;
-        }
-        char *p = sf_arena_alloc(a, n + 1);
+        /* no need to zero what is copied over, nor to align a string */
+        char *p = arena_take(a, n + 1, 1);
         if (p) {
                 memcpy(p, s, n);
                 p[n] = 0;
@@ -131,6 +135,20 @@ void sf_buf_add(sf_buf *b, const char *s, size_t n)
 
 void sf_buf_puts(sf_buf *b, const char *s) { sf_buf_add(b, s, strlen(s)); }
 void sf_buf_putc(sf_buf *b, char c) { sf_buf_add(b, &c, 1); }
+
+void sf_buf_json_str(sf_buf *b, const char *s)
+{
+        sf_buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        sf_buf_printf(b, "\\%c", *p);
+                else if (*p < 0x20)
+                        sf_buf_printf(b, "\\u%04x", *p);
+                else
+                        sf_buf_putc(b, (char)*p);
+        }
+        sf_buf_putc(b, '"');
+}
 
 void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap)
 {

@@ -45,7 +45,7 @@ typedef struct sf_arena {
         size_t used, size;
 } sf_arena;
 
-void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 16-aligned; NULL on ENOMEM */
+void *sf_arena_alloc(sf_arena *a, size_t n);  /* zeroed, 8-aligned; NULL on ENOMEM */
 char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 char *sf_arena_strdup(sf_arena *a, const char *s);
 char *sf_arena_printf(sf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -65,6 +65,8 @@ void sf_buf_putc(sf_buf *b, char c);
 void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_buf_vprintf(sf_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sf_buf_truncate(sf_buf *b, size_t len);
+/* s as a JSON string (quoted, escaped; NULL as ""). */
+void sf_buf_json_str(sf_buf *b, const char *s);
 char *sf_buf_steal(sf_buf *b);  /* NULL if oom; the buffer is left empty */
 void sf_buf_release(sf_buf *b);
 

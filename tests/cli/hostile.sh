@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 14
+plan 16
 
 cd "$SCRATCH" || exit 1
 
@@ -214,6 +214,31 @@ expect_rc 1
 expect_err "kernel's limit of 4096 instructions"
 done_test "a SeccompProfile (YAML) with 6000 argument rules on one syscall: refused early, bounded"
 
+# The conflicting-actions check compares a rule with a bounded number of the
+# earlier rules with includes/excludes of its names, and says so where it stops;
+# where those earlier rules all have the rule's action there is nothing to compare.
+"$PY" -S - "$SCRATCH" <<'P'
+import json, sys
+d = sys.argv[1]
+def rules(acts):
+    # none of these can apply beside the last rule (CAP_SYS_ADMIN held and not held)
+    return [{"names": ["read"], "action": a, "includes": {"caps": ["CAP_SYS_ADMIN"]},
+             "excludes": {"minKernel": "9.%d" % i}} for i, a in enumerate(acts)]
+last = {"names": ["read"], "action": "SCMP_ACT_LOG", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+one = rules(["SCMP_ACT_LOG"] * 3000) + [last]
+mixed = rules(["SCMP_ACT_ALLOW"] * 3000) + [last]
+for name, r in (("cond-one.json", one), ("cond-mixed.json", mixed)):
+    json.dump({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": r + [{"names": ["execve"], "action": "SCMP_ACT_ALLOW"}]},
+              open("%s/%s" % (d, name), "w"))
+P
+sf_fast check "$SCRATCH/cond-mixed.json"
+expect_rc 0
+expect_err 'syscalls[3000].names[0]: warning: "read" has more than 64 earlier rules with includes/excludes'
+sf_fast check "$SCRATCH/cond-one.json"
+expect_rc 0
+grep -q "earlier rules with includes/excludes" "$ERR" && fail "a rule whose earlier ones share its action is said to be cut: $(grep earlier "$ERR")"
+done_test "conflicting actions: a rule is compared with 64 earlier conditional ones at most, and check says so"
+
 # --- the node agent under the DaemonSet's memory limit -------------------------------------
 
 . "$(dirname "$0")/kubelet-update.sh"
@@ -245,5 +270,33 @@ expect_rc 1
 [ "$(grep -c "rejected hostile.json" "$ERR")" -le 1 ] || fail "logged more than once: $(cat "$ERR")"
 grep -q "installed\|updated" "$ERR" && fail "the good keys were written again: $(cat "$ERR")"
 done_test "the agent's next sync (a restart) rejects the same key again without being killed"
+
+# A key larger than a ConfigMap can hold (1 MiB) is refused by its size, unread:
+# a valid profile padded with spaces, beside the good keys; the copy of its
+# earlier, smaller version stays installed.
+cp "$SEED/fine-grained.json" "$SCRATCH/stage/grows.json"
+rm -f "$SCRATCH/stage/hostile.json"
+cm_update "$CM" "$SCRATCH/stage"
+bounded "$AS_AGENT" k8s agent --once --source "$CM" --kubelet-root "$ROOT"
+expect_rc 0
+installed_form "$CM/grows.json" "$SCRATCH/grows-v1.json"
+cmp -s "$SCRATCH/grows-v1.json" "$DIR/grows.json" || fail "grows.json (v1) was not installed"
+"$PY" -S -c 'import sys; t = open(sys.argv[1]).read().rstrip(); sys.stdout.write(t[:-1] + " " * (1 << 20) + t[-1:])' \
+        "$SEED/fine-grained.json" >"$SCRATCH/stage/grows.json"
+cm_update "$CM" "$SCRATCH/stage"
+bounded "$AS_AGENT" k8s agent --once --source "$CM" --kubelet-root "$ROOT"
+ended_cleanly
+expect_rc 1
+[ "$(grep -c "rejected grows.json" "$ERR")" -eq 1 ] || fail "the rejection is not logged once: $(cat "$ERR")"
+grep "rejected grows.json" "$ERR" | grep -q "larger than 1 MiB, the most a ConfigMap holds" ||
+        fail "the rejection does not say why: $(grep rejected "$ERR")"
+cmp -s "$SCRATCH/grows-v1.json" "$DIR/grows.json" || fail "the installed copy of grows.json did not stay"
+for k in audit.json fine-grained.json common.json; do
+        [ -e "$DIR/$k" ] || fail "$k went"
+done
+sf k8s status --source "$CM" --kubelet-root "$ROOT"
+expect_rc 1
+grep -q "rejected grows.json: .*larger than 1 MiB" "$OUT" || fail "k8s status does not say why grows.json is not ready: $(cat "$OUT")"
+done_test "a key over 1 MiB: refused by its size, unread, logged once; its installed copy stays; the others stay"
 
 finish

@@ -151,6 +151,18 @@ feature()
         cpus2)
                 [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ] || why="one CPU"
                 ;;
+        other-user)
+                # a user other than root runs $SYSFENCE: this one, or nobody by setpriv ($as_user)
+                as_user=
+                if [ "$(id -u)" = 0 ]; then
+                        as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+                        if ! command -v setpriv >/dev/null 2>&1; then
+                                why="setpriv (util-linux) is not installed"
+                        elif ! $as_user test -x "$SYSFENCE"; then
+                                why="the user nobody cannot execute $SYSFENCE (a directory above it is not searchable)"
+                        fi
+                fi
+                ;;
         *)
                 "$SF_PROBE" "$1" >"$SCRATCH/probe.out" 2>&1 && return 0
                 why=$(head -n 1 "$SCRATCH/probe.out")

@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 26
+plan 28
 
 # --- sysfence run --------------------------------------------------------------------
 
@@ -85,6 +85,46 @@ if skip_unless "an ERRNO denial is named, as a kill is" audit-read; then
         sf run --profile "$SCRATCH/mkdir-errno.json" -- true
         grep -q 'denied by the profile' "$ERR" && fail "a run without denials names some: $(cat "$ERR")"
         done_test "an ERRNO denial is named, as a kill is"
+fi
+
+# Without root, a notify listener names them: the filter says USER_NOTIF where
+# the profile says ERRNO and run answers with the profile's errno, for CMD's
+# whole tree, even a process that outlives CMD.
+cat >"$SCRATCH/errno-13.json" <<'J'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+ {"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}
+J
+if ! skip_unless "without root, a notify listener names the ERRNO denials of CMD's tree, each with the profile's errno" other-user; then
+        skip "a process that outlives CMD gets the profile's errno (the listener is handed over)"
+else
+        pub=$SCRATCH/pub
+        mkdir "$pub" && chmod 1777 "$pub" && chmod 711 "$SCRATCH" && cp "$SCRATCH/errno-13.json" "$pub/" && chmod 644 "$pub/errno-13.json"
+        limit=60
+        timeout -k 5 60 $as_user "$SYSFENCE" run --profile "$pub/errno-13.json" -- \
+                sh -c "mkdir '$pub/d'; uname; (uname; uname); exit 3" >"$OUT" 2>"$ERR" </dev/null
+        rc=$?
+        expect_rc 3
+        expect_err "Permission denied"
+        expect_err "Operation not permitted"
+        expect_err "denied by the profile (SCMP_ACT_ERRNO): mkdir (amd64), uname (amd64) x3"
+        [ ! -e "$pub/d" ] || fail "the directory was created"
+        expect_no_sanitizer
+        timeout -k 5 60 $as_user "$SYSFENCE" run --quiet --profile "$pub/errno-13.json" -- mkdir "$pub/d" >"$OUT" 2>"$ERR" </dev/null
+        rc=$?
+        expect_rc 1
+        expect_err "Permission denied"
+        grep -q 'denied by the profile' "$ERR" && fail "--quiet still names denials"
+        done_test "without root, a notify listener names the ERRNO denials of CMD's tree, each with the profile's errno"
+
+        timeout -k 5 60 $as_user "$SYSFENCE" run --profile "$pub/errno-13.json" -- \
+                sh -c "(sleep 0.3; uname 2>'$pub/late.err'; echo \$? >'$pub/late.rc') >/dev/null 2>&1 & exit 0" >"$OUT" 2>"$ERR" </dev/null
+        rc=$?
+        expect_rc 0
+        wait_secs 10 test -s "$pub/late.rc"
+        [ "$(cat "$pub/late.rc" 2>/dev/null)" = 1 ] || fail "the late uname exited $(cat "$pub/late.rc" 2>/dev/null)"
+        grep -q "Operation not permitted" "$pub/late.err" || fail "the late uname did not get EPERM: $(cat "$pub/late.err" 2>/dev/null)"
+        done_test "a process that outlives CMD gets the profile's errno (the listener is handed over)"
+        chmod 700 "$SCRATCH"
 fi
 
 cat >"$SCRATCH/kill-uname.json" <<'J'

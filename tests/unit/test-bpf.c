@@ -23,7 +23,7 @@
 #include "sysfence/bpf.h"
 #include "sysfence/error.h"
 
-#define N_TESTS 80
+#define N_TESTS 81
 
 #include "tap.h"
 
@@ -749,6 +749,28 @@ static void test_cacheable(void)
               "cacheable: ALLOW with data, ip loads, ja, ALU, empty");
 }
 
+/* Every constant RET ERRNO, and nothing else, becomes USER_NOTIF; the
+ * original still decides each call (what run's listener answers with). */
+static void test_errno_to_notify(void)
+{
+        struct sock_filter *out = NULL;
+        size_t n = 0;
+        int r = sf_bpf_errno_to_notify(prog_dispatch, LEN(prog_dispatch), &out, &n, NULL);
+        size_t errnos = 0, same = 0;
+        for (size_t pc = 0; r == 0 && pc < LEN(prog_dispatch); pc++) {
+                bool is_errno = prog_dispatch[pc].code == (BPF_RET | BPF_K) &&
+                                (prog_dispatch[pc].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO;
+                errnos += is_errno;
+                if (is_errno ? out[pc].k == SECCOMP_RET_USER_NOTIF && out[pc].code == prog_dispatch[pc].code
+                             : memcmp(&out[pc], &prog_dispatch[pc], sizeof(out[pc])) == 0)
+                        same++;
+        }
+        CHECK(r == 0 && errnos > 0 && n == errnos && same == LEN(prog_dispatch) &&
+              sf_bpf_validate(out, LEN(prog_dispatch), NULL) == 0,
+              "errno_to_notify: %zu ERRNO returns become USER_NOTIF, the rest is unchanged", n);
+        free(out);
+}
+
 /* ---- names and listing ---- */
 
 static void test_names(void)
@@ -884,6 +906,7 @@ int main(void)
         test_random_validate();
         test_random_run();
         test_cacheable();
+        test_errno_to_notify();
         test_names();
         test_disasm();
         if (test_no != N_TESTS) {

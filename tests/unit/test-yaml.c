@@ -37,7 +37,7 @@ static bool is_str(const sf_node *n, const char *s)
 
 static bool is_uint(const sf_node *n, uint64_t v)
 {
-        return n && n->kind == SF_NODE_NUM && n->num.is_int && !n->num.neg && !n->num.overflow &&
+        return n && n->kind == SF_NODE_NUM && n->num_is_int && !n->num_neg && !n->num_overflow &&
                n->num.mag == v;
 }
 
@@ -178,7 +178,7 @@ static bool test_flow_pod(void)
         return true;
 }
 
-/* Same tree, node for node and position for position (num.neg is compared for
+/* Same tree, node for node and position for position (num_neg is compared for
  * integers only: what it means for a fraction is not settled). */
 static bool same_tree(const sf_node *a, const sf_node *b)
 {
@@ -193,9 +193,9 @@ static bool same_tree(const sf_node *a, const sf_node *b)
         case SF_NODE_BOOL:
                 return a->b == b->b;
         case SF_NODE_NUM:
-                return strcmp(a->num.text, b->num.text) == 0 && a->num.is_int == b->num.is_int &&
-                       (!a->num.is_int || (a->num.neg == b->num.neg && a->num.mag == b->num.mag &&
-                                           a->num.overflow == b->num.overflow));
+                return strcmp(a->num.text, b->num.text) == 0 && a->num_is_int == b->num_is_int &&
+                       (!a->num_is_int || (a->num_neg == b->num_neg && a->num.mag == b->num.mag &&
+                                           a->num_overflow == b->num_overflow));
         case SF_NODE_STR:
                 return a->str.len == b->str.len && memcmp(a->str.s, b->str.s, a->str.len + 1) == 0;
         case SF_NODE_ARR:
@@ -368,7 +368,7 @@ static bool check_scalar(const scalar_case *c)
                 break;
         case SF_NODE_NUM:
                 EXPECT(strcmp(n->num.text, c->str) == 0);
-                EXPECT(n->num.is_int == c->is_int && n->num.neg == c->neg && n->num.overflow == c->overflow);
+                EXPECT(n->num_is_int == c->is_int && n->num_neg == c->neg && n->num_overflow == c->overflow);
                 EXPECT(!c->is_int || c->overflow || n->num.mag == c->mag);
                 break;
         case SF_NODE_STR:

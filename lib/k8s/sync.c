@@ -10,9 +10,24 @@
 #include <sys/stat.h>
 
 #include "arch/caps.h"
-#include "cli.h"
 #include "doc/doc.h"
-#include "k8s_sync.h"
+#include "k8s-internal.h"
+
+void k8s_message(sf_diags *d, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        sf_diags_vadd(d, SF_SEV_ERROR, SF_K8S_MESSAGE, "", "", 0, 0, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void k8s_diags_move(sf_diags *to, const sf_diags *from)
+{
+        for (size_t i = 0; i < from->n; i++) {
+                const sf_diag *g = &from->v[i];
+                sf_diags_add(to, g->severity, g->id, g->file, g->path, g->line, g->col, g->hint, "%s", g->msg);
+        }
+}
 
 /* --- SHA-256 (FIPS 180-4): content identity for the state and status ---------- */
 
@@ -203,12 +218,12 @@ static char *quiet_reason(const sf_diags *d, size_t from, const char *display, c
         return sf_buf_steal(&b);
 }
 
-static bool is_runtime_json(const sf_profile *p, const char *data, size_t len)
+/* Whether the text is strict JSON (the loader reads YAML too).  Asked before
+ * the profile is loaded, so that the two parse trees are never held at once. */
+static bool is_json_text(const char *data, size_t len)
 {
         /* The runtimes read the Docker/OCI object as JSON with Go's encoding/json,
-         * which refuses a byte order mark; YAML or a whole config.json they do not read. */
-        if (p->format != SF_FORMAT_DOCKER && p->format != SF_FORMAT_OCI)
-                return false;
+         * which refuses a byte order mark. */
         if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
                 return false;
         sf_doc doc = { 0 };
@@ -230,21 +245,44 @@ static bool conditional(const sf_profile *p)
 
 /* The warning for a resolved profile: the rules it leaves out because of a
  * capability the target lacks (includes.caps) or holds (excludes.caps). */
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The warning for a resolved profile, naming each syscall (once, sorted) of
+ * the rules it leaves out because of a capability the target lacks
+ * (includes.caps) or holds (excludes.caps): 64 of them at most. */
+#define NOTE_NAMES_MAX 64
 static void note_resolved(const sf_profile *p, const sf_target *t, const char *display, sf_diags *d)
 {
-        sf_buf names = { 0 };
         size_t n = 0;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const sf_rule *r = &p->rules[i];
-                bool by_caps = (r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps);
-                if (!by_caps)
-                        continue;
-                for (size_t k = 0; k < r->n_names; k++, n++)
-                        if (n < 12)
-                                sf_buf_printf(&names, "%s%s", n ? ", " : "", r->names[k]);
+                if ((r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps))
+                        n += r->n_names;
         }
-        if (n > 12)
-                sf_buf_printf(&names, ", and %zu more", n - 12);
+        const char **v = n ? malloc(n * sizeof(*v)) : NULL;
+        size_t k = 0;
+        for (size_t i = 0; v && i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                if ((r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps))
+                        for (size_t j = 0; j < r->n_names; j++)
+                                v[k++] = r->names[j];
+        }
+        size_t u = 0;
+        if (v) {
+                qsort(v, k, sizeof(*v), cmp_name);
+                for (size_t i = 0; i < k; i++)
+                        if (!u || strcmp(v[u - 1], v[i]) != 0)
+                                v[u++] = v[i];
+        }
+        sf_buf names = { 0 };
+        for (size_t i = 0; i < u && i < NOTE_NAMES_MAX; i++)
+                sf_buf_printf(&names, "%s%s", i ? ", " : "", v[i]);
+        if (u > NOTE_NAMES_MAX)
+                sf_buf_printf(&names, ", and %zu more", u - NOTE_NAMES_MAX);
+        free(v);
         const char *caps = t->caps == sf_caps_default() ? "the default capabilities" : "--caps";
         sf_diags_add(d, SF_SEV_WARNING, "resolved-for-node", display, "", 0, 0,
                      n ? "a container given other capabilities gets exactly this; give --caps for another set, or "
@@ -253,7 +291,7 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
                      "containerd ignores archMap and includes/excludes, and would apply every rule: installed resolved "
                      "for %s, kernel %u.%u, %s%s%s",
                      sf_arch_short_name(t->arch), t->kernel_major, t->kernel_minor, caps,
-                     n ? "; left out, as they depend on other capabilities: " : "", n ? names.s : "");
+                     n ? "; left out, as they depend on other capabilities: " : "", n && names.s ? names.s : "");
         sf_buf_release(&names);
 }
 
@@ -271,6 +309,15 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
         k8s_prepared out = { 0 };
         int r = 1;
 
+        if (!data && len > K8S_KEY_BYTES_MAX) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "%s: larger than 1 MiB, the most a ConfigMap holds (not read)", display);
+                out.error = sf_buf_steal(&b);
+                out.reason = out.error ? strdup(out.error) : NULL;
+                goto done;
+        }
+
+        bool json_text = is_json_text(data, len);
         if (sf_profile_load_data(data, len, display, &lo, &v, &n, d, &err) < 0) {
                 out.error = first_error(d, from, display, err);
                 out.reason = quiet_reason(d, from, display, err);
@@ -303,7 +350,8 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
                 sf_profile_free(res);
                 out.len = out.bytes ? strlen(out.bytes) : 0;
                 note_resolved(v[0], &t, display, d);
-        } else if (is_runtime_json(v[0], data, len)) {
+        } else if (json_text && (v[0]->format == SF_FORMAT_DOCKER || v[0]->format == SF_FORMAT_OCI)) {
+                /* as the runtimes read it: YAML or a whole config.json they do not */
                 out.bytes = malloc(len + 1);
                 if (out.bytes) {
                         memcpy(out.bytes, data, len);
@@ -425,7 +473,7 @@ int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat 
         return 0;
 }
 
-bool k8s_name_ok(const char *name)
+SF_EXPORT bool sf_k8s_name_ok(const char *name)
 {
         return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 253;
 }
@@ -721,7 +769,9 @@ static int key_add(k8s_source *s, size_t *cap, const char *name, char *data, siz
                 return -ENOMEM;
         }
         const k8s_key *was = reject ? NULL : source_find(prev, k->name);
-        if (was && was->len == len && was->data && memcmp(was->data, data, len) == 0)
+        if (!reject && !data && len > K8S_KEY_BYTES_MAX)
+                snprintf(k->sha, sizeof(k->sha), "larger-than-%u", K8S_KEY_BYTES_MAX); /* never a sha's hex */
+        else if (was && was->len == len && was->data && memcmp(was->data, data, len) == 0)
                 memcpy(k->sha, was->sha, sizeof(k->sha));
         else
                 k8s_sha256_hex(data ? data : "", len, k->sha);
@@ -824,10 +874,16 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
                                         break;
                                 }
                         } else {
-                                int rr = read_fd(fd, SF_PROFILE_MAX_FILE, &data, &len, &mode);
+                                int rr = read_fd(fd, K8S_KEY_BYTES_MAX, &data, &len, &mode);
                                 close(fd);
                                 if (rr == -EISDIR || rr == -EBADFD)
                                         continue; /* swapped for a non-file since the stat */
+                                if (rr == -EFBIG) {
+                                        /* not read: k8s_prepare refuses it by this length */
+                                        data = NULL;
+                                        len = K8S_KEY_BYTES_MAX + 1;
+                                        rr = 0;
+                                }
                                 if (rr < 0) {
                                         sf_buf_printf(m, "%s/%s: cannot read: %s", dir, de->d_name,
                                                       rr == -EFBIG ? "larger than 16 MiB" : strerror(-rr));
@@ -991,7 +1047,7 @@ static bool sha_ok(const char *s, bool empty_ok)
 
 static bool u64_of(const sf_node *n, uint64_t *ret)
 {
-        if (!n || n->kind != SF_NODE_NUM || !n->num.is_int || n->num.neg || n->num.overflow)
+        if (!n || n->kind != SF_NODE_NUM || !n->num_is_int || n->num_neg || n->num_overflow)
                 return false;
         *ret = n->num.mag;
         return true;
@@ -1136,11 +1192,11 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
 {
         sf_buf b = { 0 };
         sf_buf_puts(&b, "{\n  \"version\": 2,\n  \"source\": ");
-        cli_json_str(&b, s->source);
+        sf_buf_json_str(&b, s->source);
         sf_buf_puts(&b, ",\n  \"owned\": [");
         for (size_t i = 0; i < s->n_owned; i++) {
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-                cli_json_str(&b, s->owned[i].name);
+                sf_buf_json_str(&b, s->owned[i].name);
                 sf_buf_puts(&b, ", ");
                 fid_emit(&b, &s->owned[i].cur);
                 if (s->owned[i].prev.sha[0]) {
@@ -1154,14 +1210,14 @@ int k8s_state_save(int dirfd, const k8s_state *s, sf_buf *last)
         for (size_t i = 0; i < s->n_entries; i++) {
                 const k8s_entry *e = &s->entries[i];
                 sf_buf_puts(&b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-                cli_json_str(&b, e->name);
+                sf_buf_json_str(&b, e->name);
                 sf_buf_printf(&b, ", \"status\": \"%s\", \"source_sha256\": \"%s\"", k8s_verdict_name(e->verdict),
                               e->src_sha);
                 if (e->sha[0])
                         sf_buf_printf(&b, ", \"sha256\": \"%s\"", e->sha);
                 if (e->error) {
                         sf_buf_puts(&b, ", \"error\": ");
-                        cli_json_str(&b, e->error);
+                        sf_buf_json_str(&b, e->error);
                 }
                 sf_buf_puts(&b, "}");
         }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The node side of sysfence k8s: what install, agent and status share.
+/* lib/k8s internals: what install, agent and status share.
  *
  *  - a profile is prepared for the node: loaded, compiled for the node's target
  *    (that is the validation), and turned into the bytes the kubelet's runtime
@@ -15,22 +15,28 @@
  *    name, sha256, device and inode) and what it decided for each key; status
  *    reads it.
  */
-#ifndef SF_K8S_SYNC_H
-#define SF_K8S_SYNC_H
+#ifndef SF_K8S_INTERNAL_H
+#define SF_K8S_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "sysfence/bpf.h"
+#include "sysfence/k8s.h"
 #include "util/util.h"
 
-#define K8S_STATE_NAME ".sysfence-agent.json"
-#define K8S_LOCK_NAME ".sysfence-agent.lock"
+#define K8S_STATE_NAME SF_K8S_STATE_NAME
+#define K8S_LOCK_NAME SF_K8S_LOCK_NAME
 #define K8S_TMP_PREFIX ".sysfence-tmp."
 #define K8S_MAX_KEYS 4096
-#define K8S_SHA_HEX 65 /* 64 hex digits and a NUL */
+#define K8S_SHA_HEX SF_K8S_SHA_HEX
 #define K8S_KEY_MAX 253 /* a ConfigMap key's length limit */
+/* A key's bytes: a ConfigMap holds at most 1 MiB in all (the API server
+ * refuses more) and KEP-6061 caps a profile at 1 MiB, so a larger key is no
+ * ConfigMap's; refused by its size before it is read, it costs nothing. */
+#define K8S_KEY_BYTES_MAX (1u << 20)
 #define K8S_STATE_MAX (8u << 20) /* a larger state file is not one this agent wrote */
 #define K8S_TMP_NAME 40
 
@@ -112,8 +118,6 @@ void k8s_dir_sync(int dirfd);
 int k8s_hash_at(int dirfd, const char *name, char out[K8S_SHA_HEX], struct stat *ret_st);
 /* Whether two stats are of one unchanged file (inode, size, mtime, ctime). */
 bool k8s_same_file(const struct stat *a, const struct stat *b);
-/* Whether a name may be installed: not empty, no '/', not dot-named, short. */
-bool k8s_name_ok(const char *name);
 /* Whether name is a ConfigMap key the agent installs: [-._a-zA-Z0-9]+, at most
  * 253 bytes, not dot-named (those are the kubelet's own). */
 bool k8s_key_name_ok(const char *name);
@@ -187,5 +191,10 @@ void k8s_fid_set(k8s_fid *have, const char *sha, const struct stat *st);
 void k8s_state_disown(k8s_state *s, const char *name);
 
 const char *k8s_verdict_name(k8s_verdict v);
+
+/* A finding that is a message of its own (id SF_K8S_MESSAGE, an error). */
+void k8s_message(sf_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every finding of from appended to to (copied). */
+void k8s_diags_move(sf_diags *to, const sf_diags *from);
 
 #endif

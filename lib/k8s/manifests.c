@@ -1,64 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sysfence k8s manifests / pod-patch: the objects that run the node agent, and
- * the securityContext that binds a profile it installed. */
+/* k8s manifests / pod-patch: the objects that run the node agent (a Namespace,
+ * the ConfigMap of profiles, the DaemonSet), and the securityContext patch that
+ * binds a profile it installed.  Every profile put in the ConfigMap is loaded,
+ * checked and compiled for this node first: a cluster never receives a file its
+ * runtime would refuse.  The YAML is written by hand, deterministic, with every
+ * user-given string double-quoted so that no value can become YAML structure. */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "k8s.h"
-#include "sysfence/bpf.h"
+#include "k8s-internal.h"
+#include "sysfence/profile.h"
 
 #ifndef SYSFENCE_VERSION
 #define SYSFENCE_VERSION "unknown"
 #endif
 
-#define DEFAULT_NAMESPACE "sysfence"
-#define DEFAULT_IMAGE "localhost/sysfence:" SYSFENCE_VERSION
-#define DEFAULT_SUBDIR "sysfence"
+#define DEFAULT_SUBDIR SF_K8S_DEFAULT_SUBDIR
 /* A ConfigMap is one etcd object: at most 1 MiB with its metadata. */
 #define CONFIGMAP_MAX_DATA (1000u * 1000u)
 #define MAX_PROFILES 4096
 
-static const char manifests_usage[] =
-        "usage: sysfence k8s manifests [--namespace N] [--image I] [--from DIR]\n"
-        "\n"
-        "Print, as multi-document YAML, what runs the node agent on every node: a\n"
-        "Namespace, a ConfigMap with the profiles, and a DaemonSet that keeps them\n"
-        "installed under /var/lib/kubelet/seccomp/" DEFAULT_SUBDIR "/ (so pods name them\n"
-        "\"localhostProfile: " DEFAULT_SUBDIR "/FILE\") and is ready only when the node holds\n"
-        "every one.  The output is deterministic: keep it in git, apply it with\n"
-        "'kubectl apply -f -'.\n"
-        "\n"
-        "  --namespace N   the namespace (default " DEFAULT_NAMESPACE ")\n"
-        "  --image I       the agent's image (default " DEFAULT_IMAGE ",\n"
-        "                  built from deploy/Containerfile)\n"
-        "  --from DIR      put DIR/*.json and DIR/*.yaml (the SeccompProfiles that\n"
-        "                  record --format crd writes) in the ConfigMap, each validated and compiled\n"
-        "                  first (default: an empty ConfigMap, to fill later)\n"
-        "  -h, --help      show this help\n"
-        "\n"
-        "exit status: 0 printed, 1 a profile is invalid, 2 usage error\n";
-
-static const char patch_usage[] =
-        "usage: sysfence k8s pod-patch PROFILE [--subdir DIR] [--container NAME] [--template] [--json]\n"
-        "\n"
-        "Validate PROFILE, then print the patch that makes a pod run under it once the\n"
-        "agent has installed it, as localhostProfile DIR/<file name of PROFILE>: at the\n"
-        "pod level (spec.securityContext), or with --container at that container's\n"
-        "(which overrides the pod's).  'kubectl patch --type strategic' applies it.\n"
-        "\n"
-        "  --subdir DIR      the agent's --subdir (default " DEFAULT_SUBDIR ")\n"
-        "  --container NAME  bind it to one container\n"
-        "  --template        for a workload (Deployment, DaemonSet, …): under spec.template\n"
-        "  --json            JSON instead of YAML\n"
-        "  -h, --help        show this help\n"
-        "\n"
-        "exit status: 0 printed, 1 the profile is invalid, 2 usage error\n";
-
 /* RFC 1123 label: what a namespace name must be. */
-static bool dns_label(const char *s)
+SF_EXPORT bool sf_k8s_dns_label(const char *s)
 {
         size_t n = strlen(s);
         if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
@@ -70,7 +35,7 @@ static bool dns_label(const char *s)
 }
 
 /* A ConfigMap key: [-._a-zA-Z0-9]+, at most 253 bytes, not "." or "..". */
-static bool configmap_key(const char *s)
+SF_EXPORT bool sf_k8s_configmap_key(const char *s)
 {
         size_t n = strlen(s);
         if (n == 0 || n > 253 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
@@ -168,18 +133,13 @@ static int cmp_name(const void *a, const void *b)
         return strcmp(((const profile_file *)a)->name, ((const profile_file *)b)->name);
 }
 
-/* Loads one profile file, checks and compiles it for this node; prints its
- * findings.  0, or EXIT_INVALID when it is not a profile the runtime can load. */
-/* Validates the one profile of file: loaded, checked and compiled for this
- * node.  With ret_json, a SeccompProfile is accepted and *ret_json is the
- * Docker JSON the runtime reads (NULL for a file that already is that). */
-static int validate_profile(const char *cmd, const char *file, bool warnings, char **ret_json)
+SF_EXPORT int sf_k8s_profile_validate(const char *file, char **ret_json, sf_diags *out)
 {
         sf_diags d = { 0 };
         sf_error *err = NULL;
         sf_profile **v = NULL;
         size_t n = 0;
-        int status = EXIT_OK;
+        int status = 0;
         int r = sf_profile_load_file(file, NULL, &v, &n, &d, &err);
         if (r < 0) {
                 if (d.errors == 0)
@@ -211,10 +171,10 @@ static int validate_profile(const char *cmd, const char *file, bool warnings, ch
                 sf_error_freep(&err);
         }
         sf_error_freep(&err);
-        cli_print_diags(&d, warnings);
+        k8s_diags_move(out, &d);
         if (d.errors) {
-                cli_error(cmd, "%s: invalid profile, %zu error%s", file, d.errors, d.errors == 1 ? "" : "s");
-                status = EXIT_INVALID;
+                k8s_message(out, "%s: invalid profile, %zu error%s", file, d.errors, d.errors == 1 ? "" : "s");
+                status = 1;
         }
         sf_diags_release(&d);
         sf_profiles_free(v, n);
@@ -239,16 +199,16 @@ static bool ends_with(const char *name, const char *suffix)
 
 /* The profiles of dir (*.json, and the SeccompProfile YAML `record --format
  * crd` writes: *.yaml, *.yml), validated, sorted by name; none is an error. */
-static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
+static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n, sf_diags *dg)
 {
         DIR *d = opendir(dir);
         if (!d) {
-                cli_error("k8s manifests", "--from %s: %s", dir, strerror(errno));
-                return EXIT_INVALID;
+                k8s_message(dg, "--from %s: %s", dir, strerror(errno));
+                return 1;
         }
         profile_file *v = NULL;
         size_t n = 0, total = 0;
-        int status = EXIT_OK;
+        int status = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 const char *name = de->d_name;
@@ -256,27 +216,27 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                         continue;
                 _cleanup_free_ char *path = NULL;
                 if (asprintf(&path, "%s/%s", dir, name) < 0) {
-                        status = EXIT_INVALID;
+                        status = 1;
                         break;
                 }
                 struct stat st;
                 if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                if (!configmap_key(name)) {
-                        cli_error("k8s manifests", "%s: \"%s\" is not a ConfigMap key (letters, digits, -, _ and .)",
+                if (!sf_k8s_configmap_key(name)) {
+                        k8s_message(dg, "%s: \"%s\" is not a ConfigMap key (letters, digits, -, _ and .)",
                                   path, name);
-                        status = EXIT_INVALID;
+                        status = 1;
                         continue;
                 }
                 if (n == MAX_PROFILES) {
-                        cli_error("k8s manifests", "%s: more than %d profiles", dir, MAX_PROFILES);
-                        status = EXIT_INVALID;
+                        k8s_message(dg, "%s: more than %d profiles", dir, MAX_PROFILES);
+                        status = 1;
                         break;
                 }
                 /* a SeccompProfile goes in as the Docker JSON the runtime reads, under NAME.json */
                 char *text = NULL;
-                if (validate_profile("k8s manifests", path, true, &text) != 0) {
-                        status = EXIT_INVALID;
+                if (sf_k8s_profile_validate(path, &text, dg) != 0) {
+                        status = 1;
                         continue;
                 }
                 size_t tlen = text ? strlen(text) : 0;
@@ -288,17 +248,19 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                 } else {
                         sf_error *err = NULL;
                         if (sf_read_file(path, SF_PROFILE_MAX_FILE, &text, &tlen, &err) < 0) {
-                                status = cli_fail("k8s manifests", &err);
+                                k8s_message(dg, "%s", sf_error_message(err));
+                                sf_error_free(err);
+                                status = 1;
                                 continue;
                         }
                         nm = strdup(name);
                 }
                 for (size_t i = 0; nm && i < n; i++)
                         if (strcmp(v[i].name, nm) == 0) {
-                                cli_error("k8s manifests", "%s: its key \"%s\" is another file's too", path, nm);
-                                status = EXIT_INVALID;
+                                k8s_message(dg, "%s: its key \"%s\" is another file's too", path, nm);
+                                status = 1;
                         }
-                if (status != EXIT_OK) {
+                if (status != 0) {
                         free(nm);
                         free(text);
                         continue;
@@ -309,8 +271,8 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                         free(text);
                         if (nv)
                                 v = nv;
-                        cli_error("k8s manifests", "out of memory");
-                        status = EXIT_INVALID;
+                        k8s_message(dg, "out of memory");
+                        status = 1;
                         break;
                 }
                 v = nv;
@@ -318,16 +280,16 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                 total += tlen;
         }
         closedir(d);
-        if (status == EXIT_OK && n == 0) {
-                cli_error("k8s manifests", "--from %s: no profiles there (*.json, *.yaml, *.yml)", dir);
-                status = EXIT_INVALID;
+        if (status == 0 && n == 0) {
+                k8s_message(dg, "--from %s: no profiles there (*.json, *.yaml, *.yml)", dir);
+                status = 1;
         }
-        if (status == EXIT_OK && total > CONFIGMAP_MAX_DATA) {
-                cli_error("k8s manifests", "%s: the profiles hold %zu bytes, more than a ConfigMap can (%u)", dir,
+        if (status == 0 && total > CONFIGMAP_MAX_DATA) {
+                k8s_message(dg, "%s: the profiles hold %zu bytes, more than a ConfigMap can (%u)", dir,
                           total, CONFIGMAP_MAX_DATA);
-                status = EXIT_INVALID;
+                status = 1;
         }
-        if (status != EXIT_OK) {
+        if (status != 0) {
                 free_files(v, n);
                 return status;
         }
@@ -335,7 +297,7 @@ static int read_profiles(const char *dir, profile_file **ret, size_t *ret_n)
                 qsort(v, n, sizeof(*v), cmp_name);
         *ret = v;
         *ret_n = n;
-        return EXIT_OK;
+        return 0;
 }
 
 #define LABELS(ind)                                                                                                    \
@@ -475,45 +437,12 @@ static void emit_manifests(sf_buf *b, const char *ns, const char *image, const p
                     "          name: sysfence-profiles\n");
 }
 
-int k8s_manifests(int argc, char **argv)
+SF_EXPORT int sf_k8s_manifests(const char *ns, const char *image, const char *from_dir, char **ret, sf_diags *d)
 {
-        static const struct option opts[] = {
-                { "namespace", required_argument, NULL, 'n' },
-                { "image", required_argument, NULL, 'i' },
-                { "from", required_argument, NULL, 'f' },
-                { "help", no_argument, NULL, 'h' },
-                { 0 },
-        };
-        const char *ns = DEFAULT_NAMESPACE, *image = DEFAULT_IMAGE, *from = NULL;
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'n': ns = optarg; break;
-                case 'i': image = optarg; break;
-                case 'f': from = optarg; break;
-                case 'h': fputs(manifests_usage, stdout); return EXIT_OK;
-                default: return cli_usage_error("k8s manifests", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("k8s manifests", "unexpected argument \"%s\"", argv[optind]);
-        if (!dns_label(ns))
-                return cli_usage_error("k8s manifests",
-                                       "--namespace: \"%s\" is not a namespace name (lower-case letters, digits "
-                                       "and -, at most 63)",
-                                       ns);
-        bool image_ok = *image && strlen(image) <= 512;
-        for (const char *p = image; *p; p++)
-                if ((unsigned char)*p <= ' ' || *p == 0x7f)
-                        image_ok = false;
-        if (!image_ok)
-                return cli_usage_error("k8s manifests", "--image: \"%s\" is not an image reference", image);
-
         profile_file *v = NULL;
         size_t n = 0;
-        if (from) {
-                int r = read_profiles(from, &v, &n);
+        if (from_dir) {
+                int r = read_profiles(from_dir, &v, &n, d);
                 if (r)
                         return r;
         }
@@ -521,16 +450,15 @@ int k8s_manifests(int argc, char **argv)
         emit_manifests(&b, ns, image, v, n);
         free_files(v, n);
         if (b.oom) {
-                cli_error("k8s manifests", "out of memory");
-                return EXIT_INVALID;
+                sf_buf_release(&b);
+                return -ENOMEM;
         }
-        fputs(b.s, stdout);
-        sf_buf_release(&b);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_INVALID;
+        *ret = sf_buf_steal(&b);
+        return 0;
 }
 
 /* A relative path of plain names: what may follow <kubelet-root>/seccomp/. */
-static bool plain_subdir(const char *s)
+SF_EXPORT bool sf_k8s_plain_subdir(const char *s)
 {
         if (*s == '/')
                 return false;
@@ -546,51 +474,9 @@ static bool plain_subdir(const char *s)
         return true;
 }
 
-int k8s_pod_patch(int argc, char **argv)
+SF_EXPORT int sf_k8s_pod_patch(const char *subdir, const char *base, const char *container, bool tmpl, bool json,
+                               char **ret)
 {
-        static const struct option opts[] = {
-                { "subdir", required_argument, NULL, 's' },
-                { "container", required_argument, NULL, 'c' },
-                { "template", no_argument, NULL, 't' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                { 0 },
-        };
-        const char *subdir = DEFAULT_SUBDIR, *container = NULL;
-        bool json = false, tmpl = false;
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                switch (c) {
-                case 's': subdir = optarg; break;
-                case 'c': container = optarg; break;
-                case 't': tmpl = true; break;
-                case 'j': json = true; break;
-                case 'h': fputs(patch_usage, stdout); return EXIT_OK;
-                default: return cli_usage_error("k8s pod-patch", "invalid option");
-                }
-        }
-        if (optind >= argc)
-                return cli_usage_error("k8s pod-patch", "no profile given");
-        if (optind + 1 < argc)
-                return cli_usage_error("k8s pod-patch", "one profile at a time");
-        if (*subdir && !plain_subdir(subdir))
-                return cli_usage_error("k8s pod-patch",
-                                       "--subdir: \"%s\" is not a relative path without \".\" or \"..\"", subdir);
-        if (container && (!*container || strlen(container) > 63))
-                return cli_usage_error("k8s pod-patch", "--container: \"%s\" is not a container name", container);
-        const char *file = argv[optind];
-        const char *base = strrchr(file, '/');
-        base = base ? base + 1 : file;
-        if (!configmap_key(base))
-                return cli_usage_error("k8s pod-patch",
-                                       "\"%s\" cannot be a ConfigMap key, so the agent cannot install it under that "
-                                       "name (letters, digits, -, _ and .)",
-                                       base);
-        int r = validate_profile("k8s pod-patch", file, true, NULL);
-        if (r)
-                return r;
-
         sf_buf lp = { 0 }, b = { 0 };
         sf_buf_printf(&lp, "%s%s%s", subdir, *subdir ? "/" : "", base);
         const char *ind = tmpl ? "    " : "";
@@ -600,12 +486,12 @@ int k8s_pod_patch(int argc, char **argv)
                         sf_buf_puts(&b, "\"template\":{\"spec\":{");
                 if (container) {
                         sf_buf_puts(&b, "\"containers\":[{\"name\":");
-                        cli_json_str(&b, container);
+                        sf_buf_json_str(&b, container);
                         sf_buf_puts(&b, ",");
                 }
                 sf_buf_puts(&b, "\"securityContext\":{\"seccompProfile\":{\"type\":\"Localhost\","
                                 "\"localhostProfile\":");
-                cli_json_str(&b, lp.s);
+                sf_buf_json_str(&b, lp.s);
                 sf_buf_puts(&b, "}}");
                 if (container)
                         sf_buf_puts(&b, "}]");
@@ -635,16 +521,10 @@ int k8s_pod_patch(int argc, char **argv)
                 yaml_dq(&b, lp.s, lp.len);
                 sf_buf_putc(&b, '\n');
         }
-        int status = EXIT_OK;
-        if (b.oom || lp.oom) {
-                cli_error("k8s pod-patch", "out of memory");
-                status = EXIT_INVALID;
-        } else {
-                fputs(b.s, stdout);
-        }
+        int r = b.oom || lp.oom ? -ENOMEM : 0;
+        if (r == 0)
+                *ret = sf_buf_steal(&b);
         sf_buf_release(&b);
         sf_buf_release(&lp);
-        if (fflush(stdout) != 0)
-                return EXIT_INVALID;
-        return status;
+        return r;
 }

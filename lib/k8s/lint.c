@@ -7,49 +7,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
 #include "doc/doc.h"
-#include "k8s.h"
+#include "k8s-internal.h"
 #include "sysfence/bpf.h"
 #include "sysfence/record.h"
-
-static const char usage[] =
-        "usage: sysfence k8s lint [--kubelet-root DIR] [--profiles-dir DIR] [--seccomp-default]\n"
-        "                         [--runtime runc|crun] [--arch A] [--json] [-q] FILE...\n"
-        "\n"
-        "Check the seccomp settings of Kubernetes manifests (YAML, one or many documents,\n"
-        "or JSON; List kinds too): Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
-        "ReplicationController, Job, CronJob and PodTemplate, every container, init\n"
-        "container and ephemeral container.  For each container it works out the\n"
-        "profile it runs under (the container's seccompProfile overrides the pod's) and\n"
-        "reports, as \"file:line:col: path: error|warning|info: message (hint)\":\n"
-        "no profile (Unconfined), explicit Unconfined, privileged containers (seccomp\n"
-        "is ignored), Localhost without localhostProfile, absolute or \"..\" paths, the\n"
-        "deprecated alpha annotations, a Localhost profile missing on the node, and a\n"
-        "Localhost profile that is invalid or denies what the container runtime needs\n"
-        "after it has loaded the filter.  Localhost profiles are looked up only where\n"
-        "--kubelet-root or --profiles-dir says.  FILE may be - for standard input.\n"
-        "\n"
-        "  --kubelet-root DIR   look for Localhost profiles in DIR/seccomp/ (the node's\n"
-        "                       /var/lib/kubelet)\n"
-        "  --profiles-dir DIR   look for Localhost profiles in DIR/ (e.g. a checkout)\n"
-        "  --seccomp-default    the kubelet runs with --seccomp-default: a container\n"
-        "                       without a profile gets RuntimeDefault, not Unconfined\n"
-        "  --runtime RT         the node's runtime, runc (default) or crun: whose needs\n"
-        "                       a Localhost profile must allow\n"
-        "  --arch A             the nodes' architecture (default: this machine's), e.g.\n"
-        "                       arm64: what Localhost profiles are compiled for\n"
-        "  --json               print the containers and findings as JSON on stdout\n"
-        "  -q, --quiet          print errors only\n"
-        "  -h, --help           show this help\n"
-        "\n"
-        "exit status: 0 no errors, 1 errors found, 2 usage error\n";
 
 #define POD_ANNOTATION "seccomp.security.alpha.kubernetes.io/pod"
 #define CONTAINER_ANNOTATION "container.seccomp.security.alpha.kubernetes.io/"
 #define MAX_LIST_DEPTH 8
 
-enum sev { SEV_ERROR, SEV_WARNING, SEV_INFO };
+enum sev { SEV_ERROR = SF_K8S_ERROR, SEV_WARNING = SF_K8S_WARNING, SEV_INFO = SF_K8S_INFO };
 static const char *const sev_name[] = { "error", "warning", "info" };
 
 typedef struct finding {
@@ -84,11 +51,11 @@ typedef struct spec_profile {
         const char *path;        /* of `at` */
 } spec_profile;
 
-typedef struct linter {
+struct sf_k8s_linter {
         const char *kubelet_root, *profiles_dir, *runtime;
         size_t unchecked;         /* Localhost profiles not looked up: no directory given */
         sf_arch arch;             /* the nodes' */
-        bool seccomp_default, json, quiet;
+        bool seccomp_default;
         sf_arena arena;
         finding *v;
         size_t n, cap, seq;
@@ -98,11 +65,12 @@ typedef struct linter {
         const sf_node **reported; /* profile nodes whose file was already judged */
         size_t n_reported, cap_reported;
         const char *file;         /* the manifest being linted */
-        sf_buf out;               /* stdout: containers (text) or the JSON document */
-        bool first_container;
-        size_t n_containers;
+        sf_k8s_lint_container *containers; /* the file's */
+        size_t n_containers, cap_containers;
+        sf_k8s_finding *out;      /* the file's findings, as the caller sees them */
         bool oom;
-} linter;
+};
+typedef struct sf_k8s_linter linter;
 
 /* --- findings ------------------------------------------------------------------ */
 
@@ -613,35 +581,29 @@ typedef struct pod_ctx {
 static void emit_container(linter *l, const pod_ctx *pc, const char *list, const char *cname, const sf_node *c,
                            const char *type, const char *lp, const char *source, bool privileged)
 {
-        l->n_containers++;
-        sf_buf *b = &l->out;
-        if (l->json) {
-                sf_buf_puts(b, l->first_container ? "{" : ",{");
-                l->first_container = false;
-                sf_buf_puts(b, "\"kind\":");
-                cli_json_str(b, pc->kind);
-                sf_buf_puts(b, ",\"name\":");
-                cli_json_str(b, pc->name);
-                sf_buf_puts(b, ",\"list\":");
-                cli_json_str(b, list);
-                sf_buf_puts(b, ",\"container\":");
-                cli_json_str(b, cname);
-                sf_buf_printf(b, ",\"line\":%u,\"column\":%u,\"type\":", c->line, c->col);
-                cli_json_str(b, type);
-                if (lp) {
-                        sf_buf_puts(b, ",\"localhostProfile\":");
-                        cli_json_str(b, lp);
+        if (l->n_containers == l->cap_containers) {
+                size_t cap = l->cap_containers ? 2 * l->cap_containers : 16;
+                sf_k8s_lint_container *v = realloc(l->containers, cap * sizeof(*v));
+                if (!v) {
+                        l->oom = true;
+                        return;
                 }
-                sf_buf_puts(b, ",\"source\":");
-                cli_json_str(b, source);
-                sf_buf_printf(b, ",\"privileged\":%s}", privileged ? "true" : "false");
-        } else if (!l->quiet) {
-                sf_buf_printf(b, "%s:%u:%u: %s/%s: %s \"%s\": %s%s%s%s (%s)\n", l->file, c->line, c->col, pc->kind,
-                              pc->name, strcmp(list, "containers") == 0       ? "container"
-                                        : strcmp(list, "initContainers") == 0 ? "init container"
-                                                                              : "ephemeral container",
-                              cname, type, lp ? " \"" : "", lp ? lp : "", lp ? "\"" : "", source);
+                l->containers = v;
+                l->cap_containers = cap;
         }
+        /* the document's strings go with it at the end of the file: copied */
+        l->containers[l->n_containers++] = (sf_k8s_lint_container){
+                .kind = str_of(l, "%s", pc->kind),
+                .name = str_of(l, "%s", pc->name),
+                .list = list,
+                .container = str_of(l, "%s", cname),
+                .line = c->line,
+                .col = c->col,
+                .type = str_of(l, "%s", type),
+                .lp = lp ? str_of(l, "%s", lp) : NULL,
+                .source = str_of(l, "%s", source),
+                .privileged = privileged,
+        };
 }
 
 static void lint_container(linter *l, pod_ctx *pc, const char *list, size_t idx, const sf_node *c)
@@ -917,47 +879,6 @@ static size_t lint_file(linter *l, const char *arg)
         return n_docs;
 }
 
-static void print_findings(linter *l, size_t from, sf_buf *json)
-{
-        if (l->n > from)
-                qsort(l->v + from, l->n - from, sizeof(*l->v), cmp_finding);
-        bool first = true;
-        for (size_t i = from; i < l->n; i++) {
-                const finding *f = &l->v[i];
-                if (json) {
-                        sf_buf_puts(json, first ? "{\"severity\":" : ",{\"severity\":");
-                        first = false;
-                        cli_json_str(json, sev_name[f->sev]);
-                        sf_buf_puts(json, ",\"id\":");
-                        cli_json_str(json, f->id);
-                        sf_buf_puts(json, ",\"file\":");
-                        cli_json_str(json, f->file);
-                        sf_buf_puts(json, ",\"path\":");
-                        cli_json_str(json, f->path);
-                        sf_buf_printf(json, ",\"line\":%u,\"column\":%u,\"message\":", f->line, f->col);
-                        cli_json_str(json, f->msg);
-                        if (f->hint) {
-                                sf_buf_puts(json, ",\"hint\":");
-                                cli_json_str(json, f->hint);
-                        }
-                        sf_buf_puts(json, "}");
-                        continue;
-                }
-                if (l->quiet && f->sev != SEV_ERROR)
-                        continue;
-                fputs(f->file, stderr);
-                if (f->line)
-                        fprintf(stderr, ":%u:%u", f->line, f->col);
-                fputs(": ", stderr);
-                if (*f->path)
-                        fprintf(stderr, "%s: ", f->path);
-                fprintf(stderr, "%s: %s", sev_name[f->sev], f->msg);
-                if (f->hint)
-                        fprintf(stderr, " (%s)", f->hint);
-                fputc('\n', stderr);
-        }
-}
-
 static void linter_release(linter *l)
 {
         for (size_t i = 0; i < l->n_cache; i++) {
@@ -968,116 +889,76 @@ static void linter_release(linter *l)
         free(l->cache);
         free(l->reported);
         free(l->v);
-        sf_buf_release(&l->out);
+        free(l->containers);
+        free(l->out);
         sf_arena_release(&l->arena);
 }
 
-static const char *plural(size_t n, const char *one, const char *many)
+SF_EXPORT const char *sf_k8s_sev_name(sf_k8s_sev s)
 {
-        return n == 1 ? one : many;
+        return (unsigned)s < ARRAY_SIZE(sev_name) ? sev_name[s] : "?";
 }
 
-int k8s_lint(int argc, char **argv)
+SF_EXPORT int sf_k8s_linter_new(const sf_k8s_lint_opts *o, sf_k8s_linter **ret)
 {
-        static const struct option opts[] = {
-                { "kubelet-root", required_argument, NULL, 'k' },
-                { "profiles-dir", required_argument, NULL, 'p' },
-                { "seccomp-default", no_argument, NULL, 'd' },
-                { "runtime", required_argument, NULL, 'r' },
-                { "arch", required_argument, NULL, 'a' },
-                { "json", no_argument, NULL, 'j' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
-                { 0 },
-        };
-        linter l = { .runtime = "runc", .arch = sf_arch_native(), .first_container = true };
-        int c;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'k': l.kubelet_root = optarg; break;
-                case 'p': l.profiles_dir = optarg; break;
-                case 'd': l.seccomp_default = true; break;
-                case 'r':
-                        if (!sf_record_base(optarg))
-                                return cli_usage_error("k8s lint", "--runtime: \"%s\" is not runc or crun", optarg);
-                        l.runtime = optarg;
-                        break;
-                case 'a':
-                        if (cli_parse_arch("k8s lint", optarg, &l.arch))
-                                return EXIT_USAGE;
-                        break;
-                case 'j': l.json = true; break;
-                case 'q': l.quiet = true; break;
-                case 'h': fputs(usage, stdout); return EXIT_OK;
-                default: return cli_usage_error("k8s lint", "invalid option");
-                }
-        }
-        if (optind >= argc)
-                return cli_usage_error("k8s lint", "no manifest given");
-        const char *dirs[2] = { l.kubelet_root, l.profiles_dir };
-        for (int i = 0; i < 2; i++) {
-                struct stat st;
-                if (dirs[i] && (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode)))
-                        return cli_usage_error("k8s lint", "%s: \"%s\" is not a directory",
-                                               i ? "--profiles-dir" : "--kubelet-root", dirs[i]);
-        }
+        linter *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        l->kubelet_root = o->kubelet_root;
+        l->profiles_dir = o->profiles_dir;
+        l->runtime = o->runtime ? o->runtime : "runc";
+        l->arch = o->arch;
+        l->seccomp_default = o->seccomp_default;
+        *ret = l;
+        return 0;
+}
 
-        sf_buf json = { 0 };
-        if (l.json)
-                sf_buf_puts(&json, "{\"files\":[");
-        for (int i = optind; i < argc; i++) {
-                size_t from = l.n, e0 = l.errors, w0 = l.warnings, i0 = l.infos;
-                l.n_containers = 0;
-                l.first_container = true;
-                sf_buf_truncate(&l.out, 0);
-                size_t docs = lint_file(&l, argv[i]);
-                size_t e = l.errors - e0, w = l.warnings - w0, inf = l.infos - i0;
-                if (l.json) {
-                        sf_buf_puts(&json, i == optind ? "{\"file\":" : ",{\"file\":");
-                        cli_json_str(&json, l.file);
-                        sf_buf_printf(&json, ",\"documents\":%zu,\"containers\":[", docs);
-                        if (l.out.s)
-                                sf_buf_puts(&json, l.out.s);
-                        sf_buf_printf(&json, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"findings\":[", e, w,
-                                      inf);
-                        print_findings(&l, from, &json);
-                        sf_buf_puts(&json, "]}");
-                } else {
-                        /* Each file's containers, its findings, its summary, in that order
-                         * on a terminal or in one stream (2>&1). */
-                        if (!l.quiet && l.out.s)
-                                fputs(l.out.s, stdout);
-                        fflush(stdout);
-                        print_findings(&l, from, NULL);
-                        if (!l.quiet) {
-                                printf("%s: %zu container%s, %zu error%s, %zu warning%s, %zu info%s\n", l.file,
-                                       l.n_containers, plural(l.n_containers, "", "s"), e, plural(e, "", "s"), w,
-                                       plural(w, "", "s"), inf, plural(inf, "", "s"));
-                                fflush(stdout);
-                        }
-                }
+SF_EXPORT void sf_k8s_linter_free(sf_k8s_linter *l)
+{
+        if (!l)
+                return;
+        linter_release(l);
+        free(l);
+}
+
+SF_EXPORT int sf_k8s_lint_file(sf_k8s_linter *l, const char *file, sf_k8s_lint_result *ret)
+{
+        size_t from = l->n, e0 = l->errors, w0 = l->warnings, i0 = l->infos;
+        l->n_containers = 0;
+        size_t docs = lint_file(l, file);
+        if (l->n > from)
+                qsort(l->v + from, l->n - from, sizeof(*l->v), cmp_finding);
+        if (l->oom)
+                return -ENOMEM;
+        sf_k8s_finding *out = realloc(l->out, (l->n - from + 1) * sizeof(*out));
+        if (!out)
+                return l->oom = true, -ENOMEM;
+        l->out = out;
+        for (size_t i = from; i < l->n; i++) {
+                const finding *f = &l->v[i];
+                out[i - from] = (sf_k8s_finding){ .sev = (sf_k8s_sev)f->sev, .id = f->id, .file = f->file,
+                                                  .path = f->path, .msg = f->msg, .hint = f->hint,
+                                                  .line = f->line, .col = f->col };
         }
-        if (l.unchecked && !l.json)
-                fprintf(stderr,
-                        "sysfence k8s lint: note: %zu Localhost profile%s not looked up (give --kubelet-root DIR or "
-                        "--profiles-dir DIR to check that %s and %s valid)\n",
-                        l.unchecked, plural(l.unchecked, " was", "s were"), plural(l.unchecked, "it exists", "they exist"),
-                        plural(l.unchecked, "is", "are"));
-        int status = l.errors ? EXIT_INVALID : EXIT_OK;
-        if (l.json) {
-                sf_buf_printf(&json, "],\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"localhost_unchecked\":%zu}\n",
-                              l.errors, l.warnings, l.infos, l.unchecked);
-                if (!json.oom)
-                        fputs(json.s, stdout);
-        }
-        if (json.oom || l.out.oom || l.oom) {
-                cli_error("k8s lint", "out of memory");
-                status = EXIT_INVALID;
-        }
-        sf_buf_release(&json);
-        linter_release(&l);
-        if (fflush(stdout) != 0)
-                return EXIT_INVALID;
-        return status;
+        *ret = (sf_k8s_lint_result){
+                .file = l->file,
+                .documents = docs,
+                .containers = l->containers,
+                .n_containers = l->n_containers,
+                .findings = out,
+                .n_findings = l->n - from,
+                .errors = l->errors - e0,
+                .warnings = l->warnings - w0,
+                .infos = l->infos - i0,
+        };
+        return 0;
+}
+
+SF_EXPORT void sf_k8s_linter_totals(const sf_k8s_linter *l, size_t *errors, size_t *warnings, size_t *infos,
+                                    size_t *unchecked)
+{
+        *errors = l->errors;
+        *warnings = l->warnings;
+        *infos = l->infos;
+        *unchecked = l->unchecked;
 }

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The node agent: keeps a ConfigMap volume's profiles installed in the
+ * kubelet's seccomp dir.  The kubelet updates such a volume by swapping its
+ * ..data symlink to a new timestamped directory, so the agent reads one
+ * snapshot at a time and follows the swap with inotify.  It validates (compiles
+ * for the node) every profile before it installs it, never replaces a good copy
+ * by an invalid profile, writes atomically, and removes only files it can prove
+ * it wrote (its record names them by sha256, device and inode).  It logs each
+ * event through the caller's callback, one line each. */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include "k8s-internal.h"
+
+struct sf_k8s_agent {
+        sf_k8s_node_opts o;
+        char *source;
+        sf_k8s_log_fn log;
+        void *log_ctx;
+        int dirfd;
+        char *dir;
+        k8s_entry *cache; /* the last sync's verdicts, by key */
+        size_t n_cache;
+        sf_buf saved;     /* the state file as last written */
+        bool state_warned;
+        /* names the last sync wrote or removed: the inotify events of its own
+         * renames and unlinks wake nobody */
+        char **touched;
+        size_t n_touched;
+        k8s_source prev; /* the last snapshot read: its hashes serve unchanged keys */
+};
+typedef struct sf_k8s_agent agent;
+
+static void touched_clear(agent *a)
+{
+        for (size_t i = 0; i < a->n_touched; i++)
+                free(a->touched[i]);
+        free(a->touched);
+        a->touched = NULL;
+        a->n_touched = 0;
+}
+
+static void touched_add(agent *a, const char *name)
+{
+        char **nv = realloc(a->touched, (a->n_touched + 1) * sizeof(*nv));
+        if (!nv)
+                return; /* then its event wakes one more sync: harmless */
+        a->touched = nv;
+        if ((nv[a->n_touched] = strdup(name)))
+                a->n_touched++;
+}
+
+/* Whether an event on the kubelet dir is the echo of the agent's own write or
+ * removal (consumed: each is expected once). */
+static bool touched_take(agent *a, const char *name)
+{
+        for (size_t i = 0; i < a->n_touched; i++)
+                if (a->touched[i] && strcmp(a->touched[i], name) == 0) {
+                        free(a->touched[i]);
+                        a->touched[i] = NULL;
+                        return true;
+                }
+        return false;
+}
+
+static void agent_log(agent *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void agent_log(agent *a, int level, const char *fmt, ...)
+{
+        if (!a->log)
+                return;
+        sf_buf b = { 0 };
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        if (!b.oom)
+                a->log(a->log_ctx, level, b.s);
+        sf_buf_release(&b);
+}
+
+static void entries_free(k8s_entry *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].name);
+                free(v[i].error);
+        }
+        free(v);
+}
+
+static const k8s_entry *cache_find(const agent *a, const k8s_key *k)
+{
+        for (size_t i = 0; i < a->n_cache; i++)
+                if (strcmp(a->cache[i].name, k->name) == 0 && strcmp(a->cache[i].src_sha, k->sha) == 0 &&
+                    a->cache[i].verdict != K8S_FAILED)
+                        return &a->cache[i];
+        return NULL;
+}
+
+static bool in_source(const k8s_source *src, const char *name)
+{
+        for (size_t i = 0; i < src->n; i++)
+                if (strcmp(src->v[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+/* A key's file in the making: written to a temporary, then renamed. */
+typedef struct pending {
+        bool existed;            /* a file had its name */
+        bool staged;             /* tmp is written and not yet renamed */
+        bool was_owned;          /* the record named it before (was) */
+        k8s_owned was;           /* that record (name not set) */
+        char tmp[K8S_TMP_NAME];
+        struct stat st;          /* of tmp: the inode the name gets */
+} pending;
+
+static void write_failed(agent *a, k8s_entry *e, int r)
+{
+        e->verdict = K8S_FAILED;
+        free(e->error);
+        sf_buf eb = { 0 };
+        sf_buf_printf(&eb, "%s/%s: cannot write: %s", a->dir, e->name, strerror(-r));
+        e->error = sf_buf_steal(&eb);
+        agent_log(a, SF_K8S_LOG_ERROR, "failed %s: %s", e->name, e->error ? e->error : strerror(-r));
+}
+
+/* One pass: make the kubelet's dir hold the source's profiles.  Returns the
+ * number of keys not installed and current, or -1 when the pass could not run
+ * or could not write (the source unreadable, a full disk): try again later. */
+SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
+{
+        k8s_source src = { 0 };
+        _cleanup_free_ char *msg = NULL;
+        if (k8s_source_read(a->source, &a->prev, &src, &msg) < 0) {
+                agent_log(a, SF_K8S_LOG_ERROR, "%s", msg ? msg : "cannot read the source");
+                return -1;
+        }
+        size_t n = src.n;
+        k8s_entry *ent = calloc(n ? n : 1, sizeof(*ent));
+        k8s_prepared *prep = calloc(n ? n : 1, sizeof(*prep));
+        k8s_state st = { 0 };
+        int lockfd = -1, bad = 0, result = -1;
+        pending *pend = NULL;
+        bool io_failed = false; /* try again later, even if nothing changes */
+        bool changed = false;
+        if (!ent || !prep)
+                goto oom;
+
+        /* 1. a verdict per key: from the cache when its text did not change */
+        for (size_t i = 0; i < n; i++) {
+                const k8s_key *k = &src.v[i];
+                k8s_entry *e = &ent[i];
+                if (!(e->name = strdup(k->name)))
+                        goto oom;
+                memcpy(e->src_sha, k->sha, sizeof(e->src_sha));
+                e->mode = k->mode;
+                const k8s_entry *c = cache_find(a, k);
+                if (k->reject) {
+                        /* k->name is escaped: it cannot forge a log line */
+                        sf_buf eb = { 0 };
+                        sf_buf_printf(&eb, "%s/%s: %s", a->source, k->name, k->reject);
+                        e->verdict = K8S_REJECTED;
+                        if (!(e->error = sf_buf_steal(&eb)))
+                                goto oom;
+                        continue;
+                }
+                if (c) {
+                        e->verdict = c->verdict;
+                        e->id = c->id;
+                        e->id_ok = c->id_ok;
+                        memcpy(e->sha, c->sha, sizeof(e->sha));
+                        if (c->error && !(e->error = strdup(c->error)))
+                                goto oom;
+                        continue;
+                }
+                sf_buf disp = { 0 };
+                sf_buf_printf(&disp, "%s/%s", a->source, k->name);
+                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, &prep[i], NULL);
+                sf_buf_release(&disp);
+                if (r < 0)
+                        goto oom;
+                if (r == 1) {
+                        /* the reason without the text: others read the log and the state */
+                        e->verdict = K8S_REJECTED;
+                        e->error = TAKE_PTR(prep[i].reason);
+                        /* logged below, once the dir says whether a good copy stays */
+                } else {
+                        e->verdict = K8S_INSTALLED;
+                        memcpy(e->sha, prep[i].sha, sizeof(e->sha));
+                }
+        }
+
+        /* 2. under the lock, against the state on disk */
+        bool waited;
+        lockfd = k8s_dir_lock(a->dirfd, &waited);
+        if (lockfd < 0) {
+                agent_log(a, SF_K8S_LOG_ERROR, "%s/" K8S_LOCK_NAME ": cannot lock: %s", a->dir, strerror(-lockfd));
+                goto out;
+        }
+        if (k8s_state_load(a->dirfd, &st, &msg) < 0) {
+                /* Unknown ownership: remove nothing, and start a new record. */
+                if (!a->state_warned)
+                        agent_log(a, SF_K8S_LOG_INFO, "%s/%s; not trusted: it is replaced, and no file it lists is removed", a->dir,
+                                  msg);
+                a->state_warned = true;
+                k8s_state_release(&st);
+                free(TAKE_PTR(msg));
+        }
+        free(st.source);
+        if (!(st.source = strdup(a->source)))
+                goto oom;
+
+        /* Which files must be written.  Each is written to a temporary first, and
+         * the record claims the temporary's inode (the file's once renamed) and
+         * the one it replaces before any rename: a kill at any point leaves the
+         * name on a file the record proves the agent's. */
+        pend = calloc(n ? n : 1, sizeof(*pend));
+        if (!pend)
+                goto oom;
+        bool claimed = false;
+        for (size_t i = 0; i < n; i++) {
+                pending *pe = &pend[i];
+                char have[K8S_SHA_HEX] = "";
+                struct stat now = { 0 };
+                int hr;
+                if (ent[i].verdict == K8S_REJECTED) {
+                        /* nothing to write: only whether a copy stays matters */
+                        pe->existed = !src.v[i].reject &&
+                                      fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
+                        if (!cache_find(a, &src.v[i]))
+                                agent_log(a, SF_K8S_LOG_INFO, "rejected %s: %s%s", ent[i].name, ent[i].error,
+                                          pe->existed ? " (the installed copy stays)" : "");
+                        continue;
+                }
+                if (ent[i].id_ok && fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    k8s_same_file(&now, &ent[i].id)) {
+                        hr = 0; /* the very file found current before */
+                        memcpy(have, ent[i].sha, sizeof(have));
+                } else {
+                        hr = k8s_hash_at(a->dirfd, ent[i].name, have, &now);
+                        ent[i].id = now;
+                        ent[i].id_ok = hr == 0 && strcmp(have, ent[i].sha) == 0 && S_ISREG(now.st_mode) &&
+                                       (now.st_mode & 07777) == ent[i].mode;
+                }
+                pe->existed = hr != -ENOENT;
+                k8s_fid found = { 0 };
+                if (hr == 0)
+                        k8s_fid_set(&found, have, &now);
+                k8s_owned *ow = k8s_state_owned(&st, ent[i].name);
+                bool mine = ow && hr == 0 && k8s_owned_is(ow, &found);
+                if (hr == 0 && strcmp(have, ent[i].sha) == 0 && (now.st_mode & 07777) == ent[i].mode) {
+                        /* current; a file someone else put there with these bytes stays theirs */
+                        if (mine) {
+                                k8s_state_own(&st, ent[i].name, &found, NULL); /* the name is there: no allocation */
+                        } else if (ow) {
+                                agent_log(a, SF_K8S_LOG_INFO, "no longer claims %s: it is not the file the agent installed", ent[i].name);
+                                k8s_state_disown(&st, ent[i].name);
+                        }
+                        continue;
+                }
+                if (!prep[i].bytes) {
+                        /* a cached verdict, and the file went missing or stale: prepare again */
+                        sf_buf disp = { 0 };
+                        sf_buf_printf(&disp, "%s/%s", a->source, src.v[i].name);
+                        int r = disp.oom ? -ENOMEM
+                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, &prep[i], NULL);
+                        sf_buf_release(&disp);
+                        if (r != 0)
+                                goto oom;
+                }
+                int r = k8s_tmp_write(a->dirfd, prep[i].bytes, prep[i].len, ent[i].mode, pe->tmp, &pe->st);
+                if (r < 0) {
+                        write_failed(a, &ent[i], r);
+                        io_failed = true;
+                        continue;
+                }
+                pe->staged = true;
+                if (ow) {
+                        pe->was_owned = true;
+                        pe->was = *ow;
+                        pe->was.name = NULL;
+                }
+                k8s_fid cur;
+                k8s_fid_set(&cur, ent[i].sha, &pe->st);
+                /* the bytes there now stay claimed only if the record proves them the agent's */
+                if (k8s_state_own(&st, ent[i].name, &cur, mine ? &found : NULL) < 0)
+                        goto oom;
+                claimed = true;
+        }
+        if (claimed) {
+                int r = k8s_state_save(a->dirfd, &st, &a->saved);
+                if (r < 0) {
+                        agent_log(a, SF_K8S_LOG_ERROR, "%s/" K8S_STATE_NAME ": cannot write: %s", a->dir, strerror(-r));
+                        goto out;
+                }
+        }
+
+        /* 3. rename each temporary to its name */
+        for (size_t i = 0; i < n; i++) {
+                pending *pe = &pend[i];
+                if (!pe->staged)
+                        continue;
+                pe->staged = false;
+                int r = k8s_tmp_commit(a->dirfd, pe->tmp, ent[i].name);
+                if (r < 0) {
+                        write_failed(a, &ent[i], r);
+                        io_failed = true;
+                        /* the claim is on an inode that never got the name: back to the old one */
+                        if (pe->was_owned)
+                                k8s_state_own(&st, ent[i].name, &pe->was.cur, pe->was.prev.sha[0] ? &pe->was.prev : NULL);
+                        else
+                                k8s_state_disown(&st, ent[i].name);
+                        continue;
+                }
+                changed = true;
+                touched_add(a, ent[i].name);
+                ent[i].id = pe->st;
+                ent[i].id_ok = fstatat(a->dirfd, ent[i].name, &ent[i].id, AT_SYMLINK_NOFOLLOW) == 0;
+                k8s_fid cur;
+                k8s_fid_set(&cur, ent[i].sha, &pe->st);
+                k8s_state_own(&st, ent[i].name, &cur, NULL); /* the name is there: no allocation */
+                agent_log(a, SF_K8S_LOG_INFO, "%s %s", pe->existed ? "updated" : "installed", ent[i].name);
+        }
+
+        /* 4. remove what the agent installed and the source no longer has */
+        for (size_t i = 0; i < st.n_owned;) {
+                const char *name = st.owned[i].name;
+                if (in_source(&src, name)) {
+                        i++;
+                        continue;
+                }
+                /* only the very bytes the agent wrote: a file someone changed since,
+                 * or one whose name was claimed by a write a kill cut short, stays */
+                char have[K8S_SHA_HEX];
+                struct stat now;
+                int hr = k8s_hash_at(a->dirfd, name, have, &now);
+                k8s_fid found = { 0 };
+                if (hr == 0)
+                        k8s_fid_set(&found, have, &now);
+                if ((hr == 0 && !k8s_owned_is(&st.owned[i], &found)) || hr == -EISDIR || hr == -EBADFD) {
+                        agent_log(a, SF_K8S_LOG_INFO, "left %s: it is not the file the agent installed", name);
+                        changed = true;
+                        k8s_state_disown(&st, name);
+                        continue;
+                }
+                int ur = hr == -ENOENT ? ENOENT : unlinkat(a->dirfd, name, 0) < 0 ? errno : 0;
+                if (ur && ur != ENOENT) {
+                        agent_log(a, SF_K8S_LOG_ERROR, "failed to remove %s/%s: %s", a->dir, name, strerror(ur));
+                        io_failed = true;
+                        bad++;
+                        i++;
+                        continue;
+                }
+                /* a claim whose write a kill cut short has no file: nothing to say */
+                if (ur == 0) {
+                        agent_log(a, SF_K8S_LOG_INFO, "removed %s", name);
+                        touched_add(a, name);
+                }
+                changed = true;
+                k8s_state_disown(&st, name);
+        }
+        if (changed)
+                k8s_dir_sync(a->dirfd);
+
+        /* 5. the record: ownership and verdicts, for status */
+        entries_free(st.entries, st.n_entries);
+        st.entries = ent;
+        st.n_entries = n;
+        int r = k8s_state_save(a->dirfd, &st, &a->saved);
+        st.entries = NULL;
+        st.n_entries = 0;
+        if (r < 0) {
+                agent_log(a, SF_K8S_LOG_ERROR, "%s/" K8S_STATE_NAME ": cannot write: %s", a->dir, strerror(-r));
+                io_failed = true;
+                bad++;
+        }
+        for (size_t i = 0; i < n; i++)
+                bad += ent[i].verdict != K8S_INSTALLED;
+        entries_free(a->cache, a->n_cache);
+        a->cache = TAKE_PTR(ent);
+        a->n_cache = n;
+        result = io_failed ? -1 : bad;
+        goto out;
+oom:
+        agent_log(a, SF_K8S_LOG_ERROR, "out of memory");
+out:
+        /* temporaries of a pass cut short (the record could not be saved) */
+        for (size_t i = 0; pend && i < n; i++)
+                if (pend[i].staged)
+                        unlinkat(a->dirfd, pend[i].tmp, 0);
+        free(pend);
+        if (lockfd >= 0)
+                close(lockfd);
+        k8s_state_release(&st);
+        if (ent)
+                entries_free(ent, n);
+        for (size_t i = 0; prep && i < n; i++)
+                k8s_prepared_release(&prep[i]);
+        free(prep);
+        k8s_source_release(&a->prev);
+        a->prev = src;
+        /* compiling a hundred profiles leaves freed heap behind: give it back */
+        malloc_trim(0);
+        return result;
+}
+
+/* Whether an inotify batch matters; sets *gone when the source went away. */
+static bool events_matter(agent *a, const char *buf, ssize_t len, int wd_src, bool *gone)
+{
+        bool matter = false;
+        for (const char *p = buf; p < buf + len;) {
+                const struct inotify_event *ev = (const struct inotify_event *)p;
+                p += sizeof(*ev) + ev->len;
+                if (ev->mask & IN_Q_OVERFLOW) {
+                        matter = true;
+                        continue;
+                }
+                if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) {
+                        *gone = true;
+                        continue;
+                }
+                const char *name = ev->len ? ev->name : "";
+                /* the kubelet's swap is the rename of ..data; other dot-names are
+                 * its timestamped dirs and our own temporaries and state */
+                if (ev->wd == wd_src && strcmp(name, "..data") == 0)
+                        matter = true;
+                else if (ev->wd != wd_src && (ev->mask & (IN_MOVED_TO | IN_DELETE)) && touched_take(a, name))
+                        continue;
+                else if (name[0] && name[0] != '.')
+                        matter = true;
+        }
+        return matter;
+}
+
+SF_EXPORT int sf_k8s_agent_new(const sf_k8s_node_opts *o, const char *source, sf_k8s_log_fn log, void *log_ctx,
+                               sf_k8s_agent **ret, sf_error **err)
+{
+        agent *a = calloc(1, sizeof(*a));
+        if (!a || !(a->source = strdup(source))) {
+                free(a);
+                return sf_error_set(err, ENOMEM, "out of memory");
+        }
+        a->o = *o;
+        a->log = log;
+        a->log_ctx = log_ctx;
+        a->dirfd = -1;
+        _cleanup_free_ char *msg = NULL;
+        int r = k8s_dir_open(o->root, o->subdir, true, &a->dirfd, &a->dir, &msg);
+        if (r < 0) {
+                sf_error_set(err, -r, "%s", msg ? msg : strerror(-r));
+                sf_k8s_agent_free(a);
+                return r;
+        }
+        struct stat sst;
+        if (stat(source, &sst) < 0 || !S_ISDIR(sst.st_mode)) {
+                sf_error_set(err, ENOTDIR, "%s: not a directory", source);
+                sf_k8s_agent_free(a);
+                return -ENOTDIR;
+        }
+        /* a writer killed mid-write leaves a dot-named temporary: clear them */
+        bool waited;
+        int lockfd = k8s_dir_lock(a->dirfd, &waited);
+        if (lockfd >= 0) {
+                k8s_dir_clean_tmp(a->dirfd);
+                close(lockfd);
+        }
+        *ret = a;
+        return 0;
+}
+
+SF_EXPORT void sf_k8s_agent_free(sf_k8s_agent *a)
+{
+        if (!a)
+                return;
+        if (a->dirfd >= 0)
+                close(a->dirfd);
+        free(a->dir);
+        free(a->source);
+        entries_free(a->cache, a->n_cache);
+        sf_buf_release(&a->saved);
+        touched_clear(a);
+        k8s_source_release(&a->prev);
+        free(a);
+}
+
+SF_EXPORT int sf_k8s_agent_run(sf_k8s_agent *a, int sigfd, sf_error **err)
+{
+        int result = 0;
+        /* Watches first, then the first sync: no update falls between. */
+        int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (ifd < 0)
+                return sf_error_set(err, errno, "cannot set up inotify and signals: %s", strerror(errno));
+        int wd_src = inotify_add_watch(ifd, a->source,
+                                       IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE |
+                                               IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+        /* someone deleting or overwriting an installed file: put it back.
+         * Watched through the fd: the path might be swapped for a symlink since. */
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", a->dirfd);
+        int wd_dir = inotify_add_watch(ifd, self, IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ONLYDIR);
+        if (wd_src < 0 || wd_dir < 0) {
+                result = sf_error_set(err, errno, "%s: cannot watch: %s", wd_src < 0 ? a->source : a->dir,
+                                      strerror(errno));
+                goto out;
+        }
+
+        int r = sf_k8s_agent_sync(a);
+        /* A failed pass (unreadable source, a full disk) is tried again with a
+         * growing delay; otherwise the agent sleeps until inotify wakes it. */
+        int retry_ms = r < 0 ? 1000 : -1;
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = ifd, .events = POLLIN } };
+                int n_ready = poll(pfd, 2, retry_ms);
+                if (n_ready < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        result = sf_error_set(err, errno, "poll: %s", strerror(errno));
+                        break;
+                }
+                bool run = n_ready == 0, full = false;
+                if (pfd[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        bool stop = false;
+                        while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                                if (si.ssi_signo == SIGHUP)
+                                        run = full = true;
+                                else
+                                        stop = true;
+                        }
+                        if (stop)
+                                break;
+                }
+                if (pfd[1].revents & POLLIN) {
+                        _Alignas(struct inotify_event) char buf[8192];
+                        bool gone = false;
+                        ssize_t k;
+                        while ((k = read(ifd, buf, sizeof(buf))) > 0)
+                                run |= events_matter(a, buf, k, wd_src, &gone);
+                        /* the echoes of the last sync were all queued before it returned */
+                        touched_clear(a);
+                        if (gone) {
+                                result = sf_error_set(err, ENOENT, "%s or %s went away", a->source, a->dir);
+                                break;
+                        }
+                }
+                if (!run)
+                        continue;
+                if (full) {
+                        entries_free(a->cache, a->n_cache);
+                        a->cache = NULL;
+                        a->n_cache = 0;
+                }
+                r = sf_k8s_agent_sync(a);
+                if (r >= 0)
+                        retry_ms = -1;
+                else
+                        retry_ms = retry_ms < 0 ? 1000 : (retry_ms * 2 > 60000 ? 60000 : retry_ms * 2);
+        }
+out:
+        close(ifd);
+        return result;
+}
