@@ -304,7 +304,7 @@ static int check_manifest(const char *where, char *data, size_t len, const char 
                 ret = sf_error_set(err, EINVAL, "%s: an image index, not the manifest of a profile", where);
                 goto out;
         }
-        if (!sv || sv->kind != SF_NODE_NUM || !sv->num.is_int || sv->num.mag != 2 || sv->num.neg ||
+        if (!sv || sv->kind != SF_NODE_NUM || !sv->num_is_int || sv->num.mag != 2 || sv->num_neg ||
             (mt && strcmp(mt, SF_ARTIFACT_MANIFEST_MEDIA_TYPE) != 0)) {
                 ret = sf_error_set(err, EINVAL, "%s: not an OCI image manifest (schemaVersion 2, mediaType %s)%s%s",
                                    where, SF_ARTIFACT_MANIFEST_MEDIA_TYPE, mt ? ": its media type is " : "",
@@ -345,7 +345,7 @@ static int check_manifest(const char *where, char *data, size_t len, const char 
                 ret = sf_error_set(err, EINVAL, "%s: layers[0].digest is not a sha256 digest", where);
                 goto out;
         }
-        if (!lsize || lsize->kind != SF_NODE_NUM || !lsize->num.is_int || lsize->num.neg || lsize->num.overflow) {
+        if (!lsize || lsize->kind != SF_NODE_NUM || !lsize->num_is_int || lsize->num_neg || lsize->num_overflow) {
                 ret = sf_error_set(err, EINVAL, "%s: layers[0].size is not a byte count", where);
                 goto out;
         }
