@@ -116,5 +116,6 @@ int cmd_test(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_artifact(int argc, char **argv);
 
 #endif

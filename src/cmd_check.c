@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sysfence/artifact.h"
 
 static const char usage[] =
-        "usage: sysfence check [--arch LIST] [--strict] [--json] [--quiet] [--werror] FILE...\n"
+        "usage: sysfence check [--arch LIST] [--strict] [--kep6061] [--json] [--quiet] [--werror] FILE...\n"
         "\n"
         "Check seccomp profiles: Docker/moby JSON, OCI linux.seccomp, OCI config.json,\n"
         "and Security Profiles Operator SeccompProfile YAML (one or many documents).\n"
@@ -15,6 +16,9 @@ static const char usage[] =
         "  --arch LIST what runc and crun do on these arches, e.g. amd64,x86,x32 (default:\n"
         "              this machine's arch plus those the profile lists)\n"
         "  --strict    unknown syscall names are errors, not warnings\n"
+        "  --kep6061   also what a KEP-6061 runtime refuses in a pulled profile (NOTIFY,\n"
+        "              listenerPath/listenerMetadata, over 1 MiB, a syscall in over 128\n"
+        "              entries): errors; what it ignores (archMap, includes): warnings\n"
         "  --json      print the findings as JSON on stdout\n"
         "  -q, --quiet print errors only\n"
         "  --werror    warnings fail the check too\n"
@@ -26,11 +30,11 @@ int cmd_check(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "strict", no_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
-                { "arch", required_argument, NULL, 'a' },
+                { "arch", required_argument, NULL, 'a' },     { "kep6061", no_argument, NULL, 'K' },
                 { "quiet", no_argument, NULL, 'q' },  { "werror", no_argument, NULL, 'W' },
                 { "help", no_argument, NULL, 'h' },   { 0 },
         };
-        bool json = false, quiet = false, werror = false;
+        bool json = false, quiet = false, werror = false, kep6061 = false;
         sf_arch arches[SF_ARCH__COUNT];
         size_t n_arches = 0;
         sf_load_opts lo = { 0 };
@@ -44,6 +48,7 @@ int cmd_check(int argc, char **argv)
                                 return EXIT_USAGE;
                         break;
                 case 'j': json = true; break;
+                case 'K': kep6061 = true; break;
                 case 'q': quiet = true; break;
                 case 'W': werror = true; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -64,11 +69,19 @@ int cmd_check(int argc, char **argv)
                 sf_profile **v = NULL;
                 size_t n = 0;
                 sf_error *err = NULL;
-                int r = sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
+                /* --kep6061 needs the file's size: read it here */
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                int r = kep6061 ? sf_read_file(argv[i], SF_PROFILE_MAX_FILE, &data, &len, &err) : 0;
+                if (r == 0)
+                        r = kep6061 ? sf_profile_load_data(data, len, file, &lo, &v, &n, &d, &err)
+                                    : sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
                 if (r == 0)
                         for (size_t k = 0; k < n; k++) {
                                 sf_profile_check(v[k], &lo, &d);
                                 sf_profile_check_runtimes(v[k], arches, n_arches, &d);
+                                if (kep6061)
+                                        sf_kep6061_check(v[k], len, &d);
                         }
                 if (r < 0 && d.errors == 0) /* an I/O error, not a finding */
                         sf_diags_add(&d, SF_SEV_ERROR, "io", file, "", 0, 0, NULL, "%s", sf_error_message(err));

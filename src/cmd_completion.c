@@ -45,6 +45,10 @@ int cmd_completion(int argc, char **argv)
                "                        return\n"
                "                fi\n"
                "                cmd=(k8s \"${COMP_WORDS[2]}\")\n"
+               "        elif [ \"${COMP_WORDS[1]}\" = artifact ] && [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+               "                words=$(\"$prog\" artifact --help 2>/dev/null | sed -n 's/^.* sysfence artifact \\([a-z]*\\) .*/\\1/p')\n"
+               "                COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+               "                return\n"
                "        elif [ \"${COMP_WORDS[1]}\" = help ]; then\n"
                "                words=\"");
         for (size_t i = 0; i < n; i++)

@@ -22,6 +22,7 @@ static const cli_command commands[] = {
         { "diff", cmd_diff, "show what one profile allows that another does not, per arch", NULL },
         { "oci-precompile", cmd_oci_precompile, "put a compiled filter in an OCI config for crun", NULL },
         { "oci-hook", cmd_oci_hook, "record a container from an OCI hook (podman's io.containers.trace-syscall)", NULL },
+        { "artifact", cmd_artifact, "push, pull and inspect profiles as OCI artifacts (KEP-6061)", NULL },
         { "k8s", cmd_k8s, "ship profiles to Kubernetes nodes, bind them in pods, lint pod specs", NULL },
         { "doctor", cmd_doctor, "check that this machine can apply, log and ship seccomp profiles", NULL },
         { "explain", cmd_explain, "show what a profile allows per arch and what its program costs", NULL },

@@ -133,6 +133,7 @@ typedef struct sf_profile {
         unsigned flags;
         const char *listener_path;
         const char *listener_metadata;
+        sf_loc listener_path_loc, listener_metadata_loc;
         sf_rule *rules;
         size_t n_rules;
         const char *base_profile_name; /* CRD spec.baseProfileName; NULL once resolved */

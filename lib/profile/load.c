@@ -442,11 +442,13 @@ static void f_flags(loader *l, const sf_node *v, void *ctx)
 static void f_listener_path(loader *l, const sf_node *v, void *ctx)
 {
         get_string(l, v, &l->p->listener_path);
+        l->p->listener_path_loc = loc_here(l, v);
 }
 
 static void f_listener_metadata(loader *l, const sf_node *v, void *ctx)
 {
         get_string(l, v, &l->p->listener_metadata);
+        l->p->listener_metadata_loc = loc_here(l, v);
 }
 
 /* ---- rules ---- */
