@@ -971,8 +971,18 @@ enum { SAME = 0, STRICTER = 1, LOOSER = 2, UNPROVEN = 3 };
  * the conditions of the inputs and of the result together: SAME, STRICTER
  * (as or more restrictive everywhere), LOOSER (somewhere less), or UNPROVEN
  * (too many classes to check them all). */
-static int check_syscall(const ictx *x, const input *out, sf_arch arch, long idx, int nr, int *ret)
+static int check_syscall(const ictx *x, const input *out, sf_arch arch, long idx, int nr, const sf_action *approx,
+                         int *ret)
 {
+        if (approx) {
+                /* made unconditional: as restrictive as the strictest the inputs can give */
+                static const uint64_t zero[6];
+                sf_verdict v;
+                if (sf_prog_lookup(out->prog, sf_arch_audit(arch), (uint32_t)nr, zero, &v) < 0)
+                        return -EINVAL;
+                *ret = !v.conditional && v.action.kind <= approx->kind ? STRICTER : LOOSER;
+                return 0;
+        }
         sf_arena arena = { 0 };
         work w = { .a = &arena };
         input all[65];
@@ -1009,8 +1019,8 @@ static int check_syscall(const ictx *x, const input *out, sf_arch arch, long idx
 
 /* Compiles the result and checks every syscall of every arch, and the numbers
  * no table knows; status[idx] gets the worst of each syscall's arches. */
-static int verify(const ictx *x, const sf_profile *out, const sf_arch *arches, size_t n_arches, uint8_t *status,
-                  sf_arch *ret_arch, sf_error **err)
+static int verify(const ictx *x, const sf_profile *out, const sf_arch *arches, size_t n_arches,
+                  const uint8_t *approx, const sf_action *strict, uint8_t *status, sf_arch *ret_arch, sf_error **err)
 {
         sf_compile_opts co = { .target = x->opts->target, .arches = arches, .n_arches = n_arches };
         sf_prog *po = NULL;
@@ -1028,7 +1038,7 @@ static int verify(const ictx *x, const sf_profile *out, const sf_arch *arches, s
                         int nr = sf_syscalls.arch[arch].nr_by_name[idx], st = SAME;
                         if (nr < 0)
                                 continue;
-                        r = check_syscall(x, &one, arch, (long)idx, nr, &st);
+                        r = check_syscall(x, &one, arch, (long)idx, nr, approx[idx] ? &strict[idx] : NULL, &st);
                         if (st > status[idx]) {
                                 status[idx] = (uint8_t)st;
                                 ret_arch[idx] = arch;
@@ -1305,7 +1315,7 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 free(bodies);
                 sf_arena_release(&arena);
                 if (r == 0)
-                        r = verify(&x, v[0], arches, n_arches, status, where, err);
+                        r = verify(&x, v[0], arches, n_arches, approx, strict, status, where, err);
                 bool again = false;
                 for (size_t idx = 0; r == 0 && idx < n_names; idx++) {
                         if (status[idx] == SAME || (approx[idx] && status[idx] == STRICTER))
