@@ -21,7 +21,8 @@
  * (numbers no table knows need exactly that), and a syscall that would need
  * more rules than a runtime takes is refused, or with `approximate` made
  * unconditional at its most restrictive action.  Finally the result is compiled
- * and checked against the inputs at every class: it is never written otherwise. */
+ * and checked against the inputs at every class: it is never written otherwise.
+ * The flags are those every input sets; listenerPath must agree. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -295,7 +296,8 @@ static int cmp_term(const void *a, const void *b)
 static int merge_terms(work *w, tlist *l, uint64_t bits, uint64_t max)
 {
         for (;;) {
-                qsort(l->v, l->n, sizeof(term), cmp_term);
+                if (l->n)
+                        qsort(l->v, l->n, sizeof(term), cmp_term);
                 size_t u = 0;
                 for (size_t i = 0; i < l->n; i++)
                         if (!u || cmp_term(&l->v[u - 1], &l->v[i]) != 0)
@@ -823,7 +825,8 @@ static int decide_syscall(const ictx *x, sf_arch arch, long idx, int nr, sysres 
                                 goto strictest;
                 }
         }
-        qsort(res->rules.v, res->rules.n, sizeof(orule), cmp_orule);
+        if (res->rules.n)
+                qsort(res->rules.v, res->rules.n, sizeof(orule), cmp_orule);
         goto out;
 strictest:
         if (res->refused) {
@@ -1156,6 +1159,7 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
         if (n_arches == 0 && r == 0)
                 r = sf_error_set(err, EINVAL, "the inputs have no architecture in common: the result would kill every call");
 
+        const char *out_name = opts->name ? opts->name : "<intersection>";
         size_t n_names = sf_syscalls.name_count;
         olist *chosen = calloc(n_names + 1, sizeof(olist));
         sf_action *strict = calloc(n_names + 1, sizeof(sf_action));
@@ -1221,16 +1225,16 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 if (first.refused) {
                         approx[idx] = 1;
                         first.rules.n = 0;
-                        sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", NULL, name, 0, 0, NULL,
-                                     "%s: %s; approximated as %s whatever its arguments (more restrictive than the inputs)",
-                                     name, first.why, action_text(first.strictest, l1, sizeof(l1)));
+                        sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", out_name, name, 0, 0, NULL,
+                                     "%s; approximated as %s whatever its arguments (more restrictive than the inputs)",
+                                     first.why, action_text(first.strictest, l1, sizeof(l1)));
                 }
                 chosen[idx] = first.rules;
                 for (size_t k = 0; k < n; k++)
                         if (first.overlap & (1ull << k))
                                 sf_diags_add(diags, SF_SEV_WARNING, "intersect-overlap", in[k].p->file, name, 0, 0, NULL,
-                                             "%s: argument rules for %s overlap with different actions; the result follows the compiler's resolution",
-                                             input_label(in[k].p, l1, sizeof(l1)), name);
+                                             "argument rules for %s overlap with different actions; the intersection follows the compiler's resolution of them",
+                                             name);
                 if (report && first.differ)
                         r = report_add(&rep, explain_line(&x, name, arch_bits, first_of[idx], first_nr, &first));
                 if (r < 0)
@@ -1270,7 +1274,8 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 if (r < 0)
                         r = sf_error_set(err, ENOMEM, "out of memory");
                 if (r == 0) {
-                        qsort(bodies, n_bodies, sizeof(body), cmp_body);
+                        if (n_bodies)
+                                qsort(bodies, n_bodies, sizeof(body), cmp_body);
                         sf_profile out = {
                                 .file = opts->name ? opts->name : "<intersection>",
                                 .format = SF_FORMAT_DOCKER,
@@ -1350,9 +1355,9 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                         else {
                                 approx[idx] = 1;
                                 again = true;
-                                sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", NULL, name, 0, 0, NULL,
-                                             "%s: %s; approximated as %s whatever its arguments (more restrictive than the inputs)",
-                                             name, why, action_text(strict[idx], l1, sizeof(l1)));
+                                sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", out_name, name, 0, 0, NULL,
+                                             "%s; approximated as %s whatever its arguments (more restrictive than the inputs)",
+                                             why, action_text(strict[idx], l1, sizeof(l1)));
                         }
                 }
                 if (!again)
