@@ -13,7 +13,7 @@ D=$SF_SOURCE/tests/data/intersect
 NODE='--caps default --kernel 6.1'
 cd "$D" || exit 1
 
-plan 13
+plan 14
 
 sf()
 {
@@ -182,5 +182,20 @@ expect_rc 1
 expect_err "Operation not permitted"
 [ -e "$SCRATCH/d" ] && fail "the directory was created"
 done_test "run under the result: mkdir, which no-unlink.json allows and no-mkdir.json denies, is denied"
+
+# a profile recorded here, intersected with containerd's default: the workload
+# still runs under the result, and a call it never made is denied
+sf record -o "$SCRATCH/rec.json" -- sh -c 'ls / >/dev/null; echo recorded'
+expect_rc 0
+# shellcheck disable=SC2086
+sf intersect "$CD" "$SCRATCH/rec.json" -o "$SCRATCH/applied.json" $NODE
+expect_rc 0
+sf run --profile "$SCRATCH/applied.json" -- sh -c 'ls / >/dev/null; echo recorded'
+expect_rc 0
+expect_out "recorded"
+sf run --profile "$SCRATCH/applied.json" -- sh -c "ls / >/dev/null; mkdir '$SCRATCH/never'"
+[ "$rc" -ne 0 ] || fail "mkdir, never recorded, succeeded under the result"
+[ -e "$SCRATCH/never" ] && fail "the directory was created"
+done_test "containerd default ∩ a profile recorded here: the workload runs, an unrecorded call is denied"
 
 finish
