@@ -1163,11 +1163,11 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
         size_t n_names = sf_syscalls.name_count;
         olist *chosen = calloc(n_names + 1, sizeof(olist));
         sf_action *strict = calloc(n_names + 1, sizeof(sf_action));
-        uint8_t *approx = calloc(n_names + 1, 1), *status = calloc(n_names + 1, 1);
+        uint8_t *approx = calloc(n_names + 1, 1), *status = calloc(n_names + 1, 1), *dropped = calloc(n_names + 1, 1);
         sf_arch *where = calloc(n_names + 1, sizeof(sf_arch)), *first_of = calloc(n_names + 1, sizeof(sf_arch));
         bool *present = calloc(n_names + 1, sizeof(bool));
         sf_intersect_report rep = { 0 };
-        if (r == 0 && (!chosen || !strict || !approx || !status || !where || !first_of || !present))
+        if (r == 0 && (!chosen || !strict || !approx || !status || !dropped || !where || !first_of || !present))
                 r = sf_error_set(err, ENOMEM, "out of memory");
         /* each syscall is decided on every arch; the rules of the first (the native
          * arch) are written, and the check below proves them on the others */
@@ -1328,6 +1328,14 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                         const char *name = sf_syscalls.names[idx];
                         bool mux = strcmp(name, "socketcall") == 0 || strcmp(name, "ipc") == 0;
                         char why[256];
+                        /* the inputs' socketcall is often their socket rules alone, muxed:
+                         * then so is the result's, without rules of its own */
+                        if (mux && !approx[idx] && chosen[idx].n && !dropped[idx]) {
+                                dropped[idx] = 1;
+                                chosen[idx].n = 0;
+                                again = true;
+                                continue;
+                        }
                         if (status[idx] == UNPROVEN)
                                 snprintf(why, sizeof(why),
                                          "on %s its conditions and the result's split the arguments into too many cases to check that it is exact",
@@ -1382,6 +1390,7 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
         free(strict);
         free(approx);
         free(status);
+        free(dropped);
         free(where);
         free(first_of);
         free(present);
