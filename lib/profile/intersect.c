@@ -1167,6 +1167,7 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
         sf_arch *where = calloc(n_names + 1, sizeof(sf_arch)), *first_of = calloc(n_names + 1, sizeof(sf_arch));
         bool *present = calloc(n_names + 1, sizeof(bool));
         sf_intersect_report rep = { 0 };
+        size_t took[64] = { 0 };
         if (r == 0 && (!chosen || !strict || !approx || !status || !dropped || !where || !first_of || !present))
                 r = sf_error_set(err, ENOMEM, "out of memory");
         /* each syscall is decided on every arch; the rules of the first (the native
@@ -1235,9 +1236,21 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                                 sf_diags_add(diags, SF_SEV_WARNING, "intersect-overlap", in[k].p->file, name, 0, 0, NULL,
                                              "argument rules for %s overlap with different actions; the intersection follows the compiler's resolution of them",
                                              name);
+                for (size_t k = 0; k < n; k++)
+                        took[k] += (first.takers >> k) & 1;
                 if (report && first.differ)
                         r = report_add(&rep, explain_line(&x, name, arch_bits, first_of[idx], first_nr, &first));
                 if (r < 0)
+                        r = sf_error_set(err, ENOMEM, "out of memory");
+        }
+
+        /* the report ends with what each input took away, in all */
+        for (size_t k = 0; report && r == 0 && k < n; k++) {
+                char *line = NULL;
+                if (asprintf(&line, "%s took away %zu syscall%s", input_label(in[k].p, l1, sizeof(l1)), took[k],
+                             took[k] == 1 ? "" : "s") < 0)
+                        line = NULL;
+                if (report_add(&rep, line) < 0)
                         r = sf_error_set(err, ENOMEM, "out of memory");
         }
 

@@ -80,6 +80,8 @@ expect_out "clone3 [amd64]: $CD: ERRNO(38); recorded.json: ERRNO(1) -> ERRNO(38)
 expect_out "socket [amd64]: $CD: by arguments; recorded.json: ALLOW -> by arguments (3 rules); taken away by $CD"
 expect_out "personality [amd64]: $CD: by arguments; recorded.json: ERRNO(1) -> ERRNO(1); taken away by recorded.json"
 grep -q '^read ' "$OUT" && fail "read is explained though both inputs allow it"
+expect_out "$CD took away 1 syscall"
+tail -n 1 "$OUT" | grep -q '^recorded.json took away [0-9][0-9]* syscalls$' || fail "the last line is not recorded.json's count: $(tail -n 1 "$OUT")"
 done_test "--explain: one line per call the inputs decide differently, naming who took it away"
 
 # shellcheck disable=SC2086

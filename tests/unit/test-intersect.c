@@ -225,6 +225,18 @@ static run_kind run_one(sf_profile *const *in, size_t n, size_t vectors, check *
                 }
                 kind = RUN_APPROX;
         }
+        /* what it writes is a profile sysfence check passes (no conflicting
+         * unconditional rules, no rule with the default action) */
+        sf_diags cd = { 0 };
+        sf_profile_check(res, NULL, &cd);
+        if (cd.errors) {
+                snprintf(msg, msgsize, "check: %s: %s", cd.v[0].path, cd.v[0].msg);
+                sf_diags_release(&cd);
+                sf_diags_release(&d);
+                sf_profile_free(res);
+                return RUN_ERROR;
+        }
+        sf_diags_release(&cd);
         sf_compile_opts co = { .target = io.target };
         sf_prog *pin[8] = { NULL }, *pout = NULL;
         bool ok = sf_compile(res, &co, &pout, NULL, &err) == 0;
