@@ -696,12 +696,13 @@ static int decide_syscall(const ictx *x, sf_arch arch, long idx, int nr, sysres 
                         for (g = 0; g < sp[i].n_groups; g++) {
                                 size_t cj = sp[i].group_rep[g];
                                 bool eq = true;
-                                for (size_t c = 0; c < cells && eq; c++) {
-                                        if ((c / stride) % radix[i] != ci)
-                                                continue;
-                                        size_t c2 = c - ci * stride + cj * stride;
-                                        eq = same_action(act[c], act[c2]);
-                                }
+                                /* only the cells whose coordinate i is ci */
+                                size_t outer = cells / (stride * radix[i]);
+                                for (size_t hi = 0; hi < outer && eq; hi++)
+                                        for (size_t lo = 0; lo < stride && eq; lo++) {
+                                                size_t base = lo + hi * stride * radix[i];
+                                                eq = same_action(act[base + ci * stride], act[base + cj * stride]);
+                                        }
                                 if (eq)
                                         break;
                         }
