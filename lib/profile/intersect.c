@@ -366,8 +366,7 @@ static int express(work *w, const argspace *s, const bool *in_set, tlist *out, b
         }
         if (!s->mask) {
                 /* intervals only: the classes are the pieces, in order */
-                size_t n_iv = 0;
-                uint64_t gap_lo = 0, gap_count = 0, gap_at = 0;
+                uint64_t gap_count = 0, gap_at = 0;
                 bool open = false;
                 uint64_t lo = 0, hi = 0;
                 tlist iv = { 0 };
@@ -385,14 +384,12 @@ static int express(work *w, const argspace *s, const bool *in_set, tlist *out, b
                                         free(iv.v);
                                         return -ENOMEM;
                                 }
-                                n_iv++;
                         }
                         if (i < s->n && !in) {
                                 gap_count += s->c[i].hi - s->c[i].lo + 1;
                                 gap_at = s->c[i].lo;
                         }
                 }
-                (void)gap_lo;
                 int r = 0;
                 if (gap_count == 1) {
                         r = tl_add(out, (term){ SF_OP_NE, gap_at, 0 });
@@ -439,7 +436,9 @@ static int express(work *w, const argspace *s, const bool *in_set, tlist *out, b
                 if ((t->value & s->max) == s->max)
                         *t = (term){ SF_OP_EQ, t->value_two, 0 };
                 else if ((t->value & s->max) == 0) {
-                        *ret_any = true; /* cannot happen unless all: kept safe */
+                        /* fixes no bit: every value, which only the set of every class
+                         * (handled above) is; the check after compiling refuses anything else */
+                        *ret_any = true;
                         out->n = 0;
                         return 0;
                 }
@@ -1084,7 +1083,7 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 return sf_error_set(err, EINVAL, "nothing to intersect");
         if (n > 64)
                 return sf_error_set(err, E2BIG, "at most 64 profiles can be intersected at once");
-        char l1[512], l2[512];
+        char l1[512];
         const char *listener = NULL, *meta = NULL;
         for (size_t i = 0; i < n; i++) {
                 const sf_profile *p = inputs[i];
@@ -1103,7 +1102,6 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 if (p->listener_metadata && !meta)
                         meta = p->listener_metadata;
         }
-        (void)l2;
 
         sf_target t = opts->target;
         if (t.arch == SF_ARCH_NONE && t.caps == 0 && t.kernel_major == 0)
