@@ -130,6 +130,10 @@ const volatile __u32 keep_args; /* any argument values to keep (else arg_index i
  * succeeds (which counts as its first call), so nothing it does before, in
  * the recorder's code, is recorded, and nothing after is missed. */
 __u32 pending_tid;
+/* MODE_PIDNS: nothing is counted until thread start_tid (set before attaching)
+ * succeeds in an execve, which counts as its first call: a container runtime's
+ * init ends its own setup with the execve of the workload. */
+__u32 start_tid;
 /* 1 + the index of the argument whose values are kept, per counts slot. */
 __u8 arg_index[N_SLOTS];
 /* Set here, read by the recorder: plain stores of 1, no atomics needed. */
@@ -219,7 +223,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
         /* one helper call per syscall: the thread id is read from the task too */
         const void *task = bpf_get_current_task_btf();
-        if (mode == MODE_TREE ? !in_tree(FIELD(__u32, task, off_task_pid)) : !task_in_pidns(task))
+        if (mode == MODE_TREE ? !in_tree(FIELD(__u32, task, off_task_pid)) : start_tid || !task_in_pidns(task))
                 return 0;
         long nr = (long)ctx->args[1];
         __u32 arch = FIELD(__u32, task, off_task_status) & TS_COMPAT ? SLOT_I386 : SLOT_X86_64;
@@ -288,12 +292,16 @@ int sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 {
         __u32 old = (__u32)ctx->args[1];
         __u32 tid = (__u32)bpf_get_current_pid_tgid();
-        if (mode != MODE_TREE)
+        if (mode != MODE_TREE && !(start_tid && tid == start_tid))
                 return 0;
-        if (pending_tid && tid == pending_tid) {
+        if ((pending_tid && tid == pending_tid) || mode != MODE_TREE) {
                 __u32 zero = 0, slot = execve_slot;
-                pending_tid = 0;
-                tree_add(tid);
+                if (mode == MODE_TREE) {
+                        pending_tid = 0;
+                        tree_add(tid);
+                } else {
+                        start_tid = 0;
+                }
                 struct counts_value *c = bpf_map_lookup_elem(&counts, &zero);
                 if (c && slot < N_SLOTS)
                         c->n[slot] += 1;

@@ -73,7 +73,7 @@ int cli_fail(const char *cmd, sf_error **err)
 void cli_print_diags(const sf_diags *d, bool warnings)
 {
         for (size_t i = 0; i < d->n; i++) {
-                if (d->v[i].severity == SF_SEV_WARNING && !warnings)
+                if (d->v[i].severity != SF_SEV_ERROR && !warnings)
                         continue;
                 _cleanup_free_ char *s = sf_diag_format(&d->v[i]);
                 if (s)
@@ -161,7 +161,7 @@ void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first)
                 sf_buf_puts(b, *first ? "" : ",");
                 *first = false;
                 sf_buf_puts(b, "{\"severity\":");
-                cli_json_str(b, g->severity == SF_SEV_ERROR ? "error" : "warning");
+                cli_json_str(b, g->severity == SF_SEV_ERROR ? "error" : g->severity == SF_SEV_NOTE ? "note" : "warning");
                 sf_buf_puts(b, ",\"id\":");
                 cli_json_str(b, g->id);
                 sf_buf_puts(b, ",\"file\":");
@@ -205,6 +205,53 @@ int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *mi
         int n = 0;
         if (sscanf(s, "%u.%u%n", maj, min, &n) != 2 || s[n] != 0 || *maj == 0)
                 return cli_usage_error(cmd, "invalid kernel version \"%s\" (expected X.Y, e.g. 5.15)", s);
+        return 0;
+}
+
+bool cli_no_inherit;
+
+int cli_inherit_opts(const char *cmd, int *argc, char **argv)
+{
+        /* run and record pass what follows their options to a program: only a
+         * "--" says for sure where that starts */
+        bool execs = strcmp(cmd, "run") == 0 || strcmp(cmd, "record") == 0;
+        bool dir_opt = strcmp(cmd, "k8s") != 0;
+        int end = *argc;
+        for (int i = 1; i < *argc; i++)
+                if (strcmp(argv[i], "--") == 0) {
+                        end = i;
+                        break;
+                }
+        if (execs && end == *argc)
+                return 0;
+        const char *dir = NULL;
+        int k = 1;
+        for (int i = 1; i < *argc; i++) {
+                const char *a = argv[i];
+                if (i < end && strcmp(a, "--no-inherit") == 0) {
+                        cli_no_inherit = true;
+                        continue;
+                }
+                if (i < end && dir_opt && strncmp(a, "--profiles-dir", 14) == 0 && (a[14] == 0 || a[14] == '=')) {
+                        if (a[14] == '=')
+                                dir = a + 15;
+                        else if (i + 1 < end)
+                                dir = argv[++i];
+                        else
+                                return cli_usage_error(cmd, "--profiles-dir needs a directory");
+                        if (!*dir)
+                                return cli_usage_error(cmd, "--profiles-dir needs a directory");
+                        continue;
+                }
+                argv[k++] = argv[i];
+        }
+        argv[k] = NULL;
+        *argc = k;
+        if (cli_no_inherit)
+                fprintf(stderr, "sysfence %s: warning: --no-inherit: spec.baseProfileName is not resolved; a SeccompProfile that has one is narrower than what the Security Profiles Operator installs\n",
+                        cmd);
+        if (cli_no_inherit || dir)
+                sf_profile_set_inherit(cli_no_inherit ? SF_INHERIT_NONE : SF_INHERIT_DEFAULT, dir);
         return 0;
 }
 

@@ -71,6 +71,13 @@ int cli_parse_arch(const char *cmd, const char *s, sf_arch *ret);
 int cli_parse_caps(const char *cmd, const char *s, uint64_t *ret);
 int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *min);
 
+/* The options of every command that loads profiles, taken out of argv before
+ * the command parses it (up to "--"; for run and record only before a "--"):
+ * --no-inherit, and --profiles-dir DIR (not for k8s, whose lint has its own).
+ * They set the library's default (sf_profile_set_inherit).  0 or EXIT_USAGE. */
+int cli_inherit_opts(const char *cmd, int *argc, char **argv);
+extern bool cli_no_inherit; /* --no-inherit was given */
+
 /* Loads a file that must hold exactly one profile; prints errors.  0 or EXIT_INVALID. */
 int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret);
 /* "amd64,x86" → arches; 0 or EXIT_USAGE. */

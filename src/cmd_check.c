@@ -5,13 +5,15 @@
 #include "cli.h"
 
 static const char usage[] =
-        "usage: sysfence check [--strict] [--json] [--quiet] [--werror] FILE...\n"
+        "usage: sysfence check [--arch LIST] [--strict] [--json] [--quiet] [--werror] FILE...\n"
         "\n"
         "Check seccomp profiles: Docker/moby JSON, OCI linux.seccomp, OCI config.json,\n"
         "and Security Profiles Operator SeccompProfile YAML (one or many documents).\n"
         "Each finding names the file, line:column and JSON path, and gives a hint.\n"
         "FILE may be - for standard input.\n"
         "\n"
+        "  --arch LIST what runc and crun do on these arches, e.g. amd64,x86,x32 (default:\n"
+        "              this machine's arch plus those the profile lists)\n"
         "  --strict    unknown syscall names are errors, not warnings\n"
         "  --json      print the findings as JSON on stdout\n"
         "  -q, --quiet print errors only\n"
@@ -24,16 +26,23 @@ int cmd_check(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "strict", no_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+                { "arch", required_argument, NULL, 'a' },
                 { "quiet", no_argument, NULL, 'q' },  { "werror", no_argument, NULL, 'W' },
                 { "help", no_argument, NULL, 'h' },   { 0 },
         };
         bool json = false, quiet = false, werror = false;
+        sf_arch arches[SF_ARCH__COUNT];
+        size_t n_arches = 0;
         sf_load_opts lo = { 0 };
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
                 switch (c) {
                 case 's': lo.strict = true; break;
+                case 'a':
+                        if (cli_parse_arch_list("check", optarg, arches, &n_arches) != 0)
+                                return EXIT_USAGE;
+                        break;
                 case 'j': json = true; break;
                 case 'q': quiet = true; break;
                 case 'W': werror = true; break;
@@ -57,8 +66,10 @@ int cmd_check(int argc, char **argv)
                 sf_error *err = NULL;
                 int r = sf_profile_load_file(argv[i], &lo, &v, &n, &d, &err);
                 if (r == 0)
-                        for (size_t k = 0; k < n; k++)
+                        for (size_t k = 0; k < n; k++) {
                                 sf_profile_check(v[k], &lo, &d);
+                                sf_profile_check_runtimes(v[k], arches, n_arches, &d);
+                        }
                 if (r < 0 && d.errors == 0) /* an I/O error, not a finding */
                         sf_diags_add(&d, SF_SEV_ERROR, "io", file, "", 0, 0, NULL, "%s", sf_error_message(err));
                 sf_error_free(err);

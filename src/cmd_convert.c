@@ -7,7 +7,8 @@
 
 static const char usage[] =
         "usage: sysfence convert FILE [--to docker|oci|crd] [--arch A] [--caps LIST] [--kernel X.Y]\n"
-        "                        [--name NAME] [--lossy] [-o OUT]\n"
+        "                        [--name NAME] [--lossy] [--inline-base] [--no-inherit]\n"
+        "                        [--profiles-dir DIR] [-o OUT]\n"
         "\n"
         "Write a profile in canonical form: stable key order, names sorted within each\n"
         "rule, rule order kept.  Converting the output again gives the same bytes.\n"
@@ -21,6 +22,11 @@ static const char usage[] =
         "  --kernel X.Y   the node's kernel version (default: this machine's)\n"
         "  --name NAME    the SeccompProfile to take from a file that holds several\n"
         "  --lossy        write a SeccompProfile even when it cannot keep defaultErrnoRet\n"
+        "  --inline-base  with --to crd: write a SeccompProfile's union with its bases\n"
+        "                 instead of keeping its spec.baseProfileName\n"
+        "  --no-inherit   do not resolve spec.baseProfileName: the object's own rules\n"
+        "                 alone (narrower than what the operator installs; warns)\n"
+        "  --profiles-dir DIR  SeccompProfile files that bases may also come from\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
         "      --json        the report (format, profiles written, warnings) as JSON on\n"
         "                    stdout; needs -o FILE\n"
@@ -30,9 +36,17 @@ static const char usage[] =
         "them), the profile is resolved for the node: archMap becomes the node's arches\n"
         "and rules whose includes/excludes do not hold are dropped.\n"
         "\n"
+        "A SeccompProfile's spec.baseProfileName is resolved as the Security Profiles\n"
+        "Operator does (its base's rules, then its own, sorted by action; the object's\n"
+        "defaultAction): from the same file, --profiles-dir, or runc-v1.1.5 and\n"
+        "crun-v1.8.1 (sysfence's measured base sets).  Docker and OCI output get the\n"
+        "union; --to crd keeps the reference (every base must still resolve) unless\n"
+        "--inline-base.\n"
+        "\n"
         "examples:\n"
         "  sysfence convert moby-default.json --arch amd64 --caps default -o node.json\n"
-        "  sysfence convert profile.json --to crd > profile.yaml\n";
+        "  sysfence convert profile.json --to crd > profile.yaml\n"
+        "  sysfence convert app.yaml --profiles-dir bases/ --to crd --inline-base\n";
 
 static int convert(int argc, char **argv, const char *text_in, size_t text_len);
 
@@ -53,10 +67,11 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 { "caps", required_argument, NULL, 'c' },   { "kernel", required_argument, NULL, 'k' },
                 { "name", required_argument, NULL, 'n' },   { "output", required_argument, NULL, 'o' },
                 { "lossy", no_argument, NULL, 'L' },        { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, 'j' },         { 0 },
+                { "json", no_argument, NULL, 'j' },         { "inline-base", no_argument, NULL, 'I' },
+                { 0 },
         };
         sf_format format = SF_FORMAT_DOCKER;
-        bool lossy = false, json = false;
+        bool lossy = false, json = false, inline_base = false;
         sf_target t;
         sf_target_default(&t);
         bool resolve = false;
@@ -92,6 +107,7 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                         break;
                 case 'n': name = optarg; break;
                 case 'L': lossy = true; break;
+                case 'I': inline_base = true; break;
                 case 'j': json = true; break;
                 case 'o': out = optarg; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -110,8 +126,13 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
-        int lr = text_in ? sf_profile_load_data(text_in, text_len, file, NULL, &v, &n, &d, &err)
-                         : sf_profile_load_file(file, NULL, &v, &n, &d, &err);
+        if (inline_base && format != SF_FORMAT_CRD)
+                return cli_usage_error("convert", "--inline-base is for --to crd (docker and oci output is always the union)");
+        /* a SeccompProfile written as one keeps its reference to the base */
+        sf_load_opts lo = { .inherit = format == SF_FORMAT_CRD && !inline_base && !cli_no_inherit ? SF_INHERIT_CHECK
+                                                                                                  : SF_INHERIT_DEFAULT };
+        int lr = text_in ? sf_profile_load_data(text_in, text_len, file, &lo, &v, &n, &d, &err)
+                         : sf_profile_load_file(file, &lo, &v, &n, &d, &err);
         if (lr < 0) {
                 cli_print_diags(&d, false);
                 if (d.errors == 0)

@@ -10,6 +10,7 @@
 static const char usage[] =
         "usage: sysfence merge PROFILE... [-o OUT] [--default-action ACTION]\n"
         "                      [--arch A] [--caps LIST] [--kernel X.Y]\n"
+        "                      [--prefer baseline|recorded]\n"
         "\n"
         "Merge profiles into one: the rules of every input in input order (a syscall\n"
         "an earlier rule already gives the same action is not repeated; argument rules\n"
@@ -22,6 +23,12 @@ static const char usage[] =
         "unconditional rule for it comes first (libseccomp keeps the first): each such\n"
         "conflict is a warning.\n"
         "\n"
+        "A merge never widens a denial: a syscall one input denies by an explicit\n"
+        "rule (any action but SCMP_ACT_ALLOW and SCMP_ACT_LOG) stays denied though\n"
+        "another input allows it, and where an input denies it only for some\n"
+        "arguments, another input's unconditional allowance becomes an allowance of\n"
+        "the other arguments.  One warning per input lists what was held back.\n"
+        "\n"
         "  --default-action ACTION  the merge's default action, e.g. SCMP_ACT_ERRNO,\n"
         "                 SCMP_ACT_ERRNO(38), SCMP_ACT_ERRNO(ENOSYS), SCMP_ACT_KILL_PROCESS\n"
         "  --arch A       resolve the inputs for a node of this arch first (archMap and\n"
@@ -29,6 +36,10 @@ static const char usage[] =
         "                 and others an archMap\n"
         "  --caps LIST    with --arch: the container's capabilities (default: default)\n"
         "  --kernel X.Y   with --arch: the node's kernel (default: this machine's)\n"
+        "  --prefer P     baseline (default): a denial of any input wins;\n"
+        "                 recorded: of two unconditional rules for a syscall the\n"
+        "                 earlier input's wins, whatever its action (put a recording\n"
+        "                 first to let it allow what its baseline denies)\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
         "      --json        the report (inputs, profiles merged, conflicts and other\n"
         "                    warnings) as JSON on stdout; needs -o FILE\n"
@@ -36,7 +47,8 @@ static const char usage[] =
         "\n"
         "examples:\n"
         "  sysfence merge web.json worker.json -o both.json\n"
-        "  sysfence merge a.json b.json --default-action SCMP_ACT_ERRNO -o merged.json\n";
+        "  sysfence merge a.json b.json --default-action SCMP_ACT_ERRNO -o merged.json\n"
+        "  sysfence merge recorded.json baseline.json --default-action SCMP_ACT_ERRNO(38) -o app.json\n";
 
 /* "SCMP_ACT_ERRNO", "ERRNO", "SCMP_ACT_ERRNO(38)", "SCMP_ACT_ERRNO(ENOSYS)". */
 static int parse_action(const char *s, sf_action *ret)
@@ -83,11 +95,12 @@ int cmd_merge(int argc, char **argv)
                 { "output", required_argument, NULL, 'o' }, { "default-action", required_argument, NULL, 'd' },
                 { "arch", required_argument, NULL, 'a' },   { "caps", required_argument, NULL, 'c' },
                 { "kernel", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, 'j' },         { 0 },
+                { "json", no_argument, NULL, 'j' },         { "prefer", required_argument, NULL, 'p' },
+                { 0 },
         };
         const char *out = "-";
         sf_action def;
-        bool have_def = false, resolve = false, json = false;
+        bool have_def = false, resolve = false, json = false, prefer_first = false;
         sf_target t;
         sf_target_default(&t);
         int c, r;
@@ -116,6 +129,14 @@ int cmd_merge(int argc, char **argv)
                         resolve = true;
                         break;
                 case 'j': json = true; break;
+                case 'p':
+                        if (strcmp(optarg, "recorded") == 0)
+                                prefer_first = true;
+                        else if (strcmp(optarg, "baseline") == 0)
+                                prefer_first = false;
+                        else
+                                return cli_usage_error("merge", "--prefer takes baseline or recorded, not \"%s\"", optarg);
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("merge", "invalid option");
                 }
@@ -175,6 +196,7 @@ int cmd_merge(int argc, char **argv)
                         .default_action = have_def ? &def : NULL,
                         .target = &t,
                         .name = strcmp(out, "-") == 0 ? "<merged>" : out,
+                        .prefer_first = prefer_first,
                 };
                 if (sf_profile_merge(all, n_all, &mo, &merged, &d, &err) < 0)
                         status = cli_fail("merge", &err);

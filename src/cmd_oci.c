@@ -209,6 +209,13 @@ int cmd_oci_precompile(int argc, char **argv)
                 status = cli_fail("oci-precompile", &err);
                 goto out;
         }
+        /* where the runtime's own libseccomp would decide differently, or fail */
+        for (size_t i = 0; i < d.n; i++)
+                if (strncmp(d.v[i].id, "libseccomp-", 11) == 0) {
+                        _cleanup_free_ char *line = sf_diag_format(&d.v[i]);
+                        if (line)
+                                fprintf(stderr, "%s\n", line);
+                }
         void *bytes = NULL;
         size_t size = 0;
         if (sf_prog_serialize(prog, &bytes, &size, &err) < 0) {

@@ -3,7 +3,13 @@
  * driven by podman's io.containers.trace-syscall annotation.
  *
  * prestart (or createRuntime): the runtime's init process exists and waits to
- * run the workload.  The hook validates the annotation, then starts a detached
+ * run the workload.  Counting starts at its execve of the workload: runc 1.1
+ * (libcontainer/standard_init_linux.go) and crun 1.8 (src/libcrun/container.c)
+ * run these hooks from their rootfs setup, before pivot_root, sethostname and
+ * the remounts, and load the container's filter later, before that execve
+ * (with no_new_privs off before dropping capabilities, else just before
+ * the execve): what they make before the filter is not the workload's and must
+ * not be allowed, what they make after it is the base set (--base).  The hook validates the annotation, then starts a detached
  * recorder (double fork, setsid, stdio on /dev/null: the runtime waits until
  * the hook's stdout and stderr are closed) that attaches to the init and its
  * threads with ptrace and says "attached" over a pipe; only then does the hook
@@ -43,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,7 +73,8 @@
 static const char usage[] =
         "usage: sysfence oci-hook [--default-action errno|kill|log] [--backend auto|ebpf|ptrace]\n"
         "                         [--base auto|none|runc|crun] [--output-dir DIR] [--input-dir DIR]\n"
-        "                         [--state-dir DIR] [--timeout SECONDS] [STAGE]\n"
+        "                         [--state-dir DIR] [--timeout SECONDS]\n"
+        "                         [--prefer baseline|recorded] [STAGE]\n"
         "\n"
         "An OCI runtime hook that records a container's syscalls and writes the profile\n"
         "that allows them, after oci-seccomp-bpf-hook: podman runs it for a container\n"
@@ -83,8 +91,10 @@ static const char usage[] =
         "  prestart, createRuntime  start a recorder for the container's init process\n"
         "                 before the workload runs; it goes on in the background\n"
         "                 until the container's processes are gone, then writes OUTPUT\n"
-        "                 atomically: the syscalls seen (the runtime's own after this\n"
-        "                 point included), merged with the profile INPUT if given\n"
+        "                 atomically: the syscalls the workload made from its execve\n"
+        "                 on (not the runtime's setup before it: mount, pivot_root,\n"
+        "                 sethostname...), what the runtime may make after it loads\n"
+        "                 the filter (--base), merged with the profile INPUT if given\n"
         "  poststop       wait until that recorder has written OUTPUT; report its errors\n"
         "\n"
         "An invalid annotation, an INPUT that cannot be loaded, or a recorder that cannot\n"
@@ -95,7 +105,14 @@ static const char usage[] =
         "state directory); a symlink, a device, a FIFO or another file is refused.\n"
         "\n"
         "  --default-action ACT   what the profile does with any other syscall: errno\n"
-        "                         (default: fail with EPERM), kill or log\n"
+        "                         (default: fail with EPERM), kill or log; with if:\n"
+        "                         INPUT's default action and errno instead\n"
+        "  --prefer P             with if: baseline (default): a syscall INPUT denies\n"
+        "                         by an explicit rule stays denied though the workload\n"
+        "                         made it (poststop warns, listing them), and INPUT's\n"
+        "                         default (its defaultErrnoRet too) is the profile's;\n"
+        "                         recorded: what the workload made is allowed whatever\n"
+        "                         INPUT says, and the default is --default-action's\n"
         "  --base RT              also allow what runtime RT (runc, crun) may do after it\n"
         "                         loads the filter: one recording sees only some of it\n"
         "                         (runc's Go runtime sends itself preemption signals at\n"
@@ -130,6 +147,7 @@ static const char usage[] =
 
 typedef struct hook_opts {
         sf_synth_opts so;
+        bool prefer_recorded; /* the recording's allowances and default beat the baseline's */
         const char *backend; /* auto, ebpf, ptrace */
         const char *state_dir;
         const char *output_dir;
@@ -805,15 +823,23 @@ static int make_profile(const sf_record *record, const hook_opts *o, const trace
                 sf_profiles_free(rec, n);
                 return sf_error_set(err, EINVAL, "the recorded profile is not one profile");
         }
-        /* The recorded rules first: what the container did stays allowed whatever
-         * the baseline says of it (libseccomp keeps the first rule). */
+        /* The recorded rules first; the baseline's denials win over them unless
+         * --prefer recorded (then libseccomp keeps the first rule: the recording's). */
         sf_profile *in[2] = { rec[0], baseline };
         sf_profile *merged = NULL;
-        sf_merge_opts mo = { .default_action = &rec[0]->default_action, .name = t->output };
+        sf_merge_opts mo = {
+                .default_action = o->prefer_recorded ? &rec[0]->default_action : &baseline->default_action,
+                .name = t->output,
+                .prefer_first = o->prefer_recorded,
+        };
         r = sf_profile_merge(in, 2, &mo, &merged, &d, err);
         for (size_t i = 0; i < d.n; i++) {
                 _cleanup_free_ char *m = sf_diag_format(&d.v[i]);
                 sf_buf_printf(log, "%s\n", m ? m : "out of memory");
+                /* what the workload made that the baseline keeps denied: the one
+                 * thing a user must see, and podman shows no hook's output */
+                if (r == 0 && m && d.v[i].id && strcmp(d.v[i].id, "merge-denied") == 0)
+                        cli_syslog_info("oci-hook: %s: %s", t->output, m);
         }
         sf_diags_release(&d);
         sf_profiles_free(rec, n);
@@ -860,6 +886,9 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
                 if (null > STDERR_FILENO)
                         close(null);
         }
+        /* syslog's socket is closed below with the rest: glibc must forget it, or
+         * its next message goes to (and then closes) whatever file takes the number */
+        closelog();
         /* nothing the runtime passed stays open but the pipe to the hook and the
          * directories (all above the standard streams) */
         int keep[3] = { report_fd, dirs->out, dirs->written };
@@ -880,6 +909,7 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         if (chdir("/") < 0) {
                 /* not fatal: only paths given as absolute are used */
         }
+        cli_syslog_open();
         /* whatever the runtime left: the recorder waits for its tracees' stops and
          * exits (SIGCHLD), and SIGTERM must reach it */
         sigset_t none;
@@ -901,7 +931,10 @@ static void __attribute__((noreturn)) recorder_main(int report_fd, pid_t pid, co
         set_state(lock_fd, line);
 
         sf_error *err = NULL;
-        sf_record_opts ro = { .pin = SF_RECORD_PIN_NONE };
+        /* From the workload's execve on: before it, runc and crun (both loading the
+         * filter before that execve) mount, pivot_root, umount2 and sethostname;
+         * what they make between the filter and the execve is the base set. */
+        sf_record_opts ro = { .pin = SF_RECORD_PIN_NONE, .count_from_exec = pid };
         if (strcmp(o->backend, "ptrace") != 0 &&
             (sf_ebpf_recorder_new(&ro, &the_ebpf, &err) < 0 || sf_ebpf_recorder_pidns_of(the_ebpf, pid, &err) < 0)) {
                 sf_ebpf_recorder_free(the_ebpf);
@@ -1121,7 +1154,12 @@ static int prepare_baseline(hook_state *s, const hook_opts *o, const char *file,
         sf_action def = { .kind = o->so.default_action };
         if (def.kind == SF_ACT_ERRNO)
                 def.data = o->so.default_errno ? o->so.default_errno : EPERM;
-        sf_merge_opts mo = { .default_action = &def, .target = &tg, .name = file };
+        sf_merge_opts mo = {
+                .default_action = o->prefer_recorded ? &def : &(*baseline)->default_action,
+                .target = &tg,
+                .name = file,
+                .prefer_first = o->prefer_recorded,
+        };
         sf_profile *trial = NULL;
         sf_diags d = { 0 };
         int r = sf_profile_merge(baseline, 1, &mo, &trial, &d, &err);
@@ -1244,7 +1282,7 @@ int cmd_oci_hook(int argc, char **argv)
                 { "state-dir", required_argument, NULL, 's' },      { "timeout", required_argument, NULL, 't' },
                 { "backend", required_argument, NULL, 'B' },        { "output-dir", required_argument, NULL, 'o' },
                 { "input-dir", required_argument, NULL, 'i' },      { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "prefer", required_argument, NULL, 'p' },         { 0 },
         };
         hook_opts o = {
                 .so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER,
@@ -1305,6 +1343,11 @@ int cmd_oci_hook(int argc, char **argv)
                         o.timeout = (unsigned)v;
                         break;
                 }
+                case 'p':
+                        if (strcmp(optarg, "baseline") != 0 && strcmp(optarg, "recorded") != 0)
+                                return cli_usage_error("oci-hook", "--prefer: \"%s\" is not baseline or recorded", optarg);
+                        o.prefer_recorded = strcmp(optarg, "recorded") == 0;
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("oci-hook", "invalid option");
                 }

@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const char usage[] =
-        "usage: sysfence profile default [--for containerd|docker|podman] [--to docker|oci|crd]\n"
+        "usage: sysfence profile default [--for containerd|containerd-2|docker|podman] [--to docker|oci|crd]\n"
         "                               [--arch A] [--caps LIST] [--kernel X.Y] [-o OUT]\n"
         "       sysfence profile list\n"
         "\n"
@@ -13,7 +13,8 @@ static const char usage[] =
         "(see profiles/README.md for the upstream version each matches).  With --arch,\n"
         "--caps or --kernel, or --to oci|crd, it is resolved for that node.\n"
         "\n"
-        "  --for RUNTIME  containerd (default: Kubernetes' RuntimeDefault there), docker, podman\n"
+        "  --for RUNTIME  containerd (default: Kubernetes' RuntimeDefault with containerd 1.6,\n"
+        "                 Debian 12's), containerd-2 (containerd's main of 2026), docker, podman\n"
         "  --to FORMAT    docker (default), oci, crd\n"
         "  -o OUT         write to OUT atomically (default: stdout)\n";
 
@@ -57,7 +58,7 @@ int cmd_profile(int argc, char **argv)
         size_t len;
         const char *text = sf_builtin_profile(runtime, &len);
         if (!text)
-                return cli_usage_error("profile", "no built-in profile for \"%s\" (containerd, docker or podman)", runtime);
+                return cli_usage_error("profile", "no built-in profile for \"%s\" (containerd, containerd-2, docker or podman)", runtime);
         char name[64];
         snprintf(name, sizeof(name), "builtin:%s.json", runtime);
         args[n++] = name;

@@ -17,6 +17,7 @@
 static const char usage[] =
         "usage: sysfence record [-o OUT] [--format docker|oci|crd] [--name NAME]\n"
         "                       [--default-action errno|kill|log] [--base none|runc|crun]\n"
+        "                       [--inline-base]\n"
         "                       [--args SYSCALL[:INDEX],...] [--hot FILE] [--pin none|tracer|same|CPU]\n"
         "                       [--backend notify|ptrace|ebpf] [-v] [-q] (-- CMD [ARG...] | --pid PID | --pidns PID)\n"
         "\n"
@@ -39,7 +40,12 @@ static const char usage[] =
         "                         (default: fail with EPERM), kill (SCMP_ACT_KILL_PROCESS)\n"
         "                         or log (SCMP_ACT_LOG: allow and log)\n"
         "  --base RT              add the syscalls container runtime RT (runc, crun) makes\n"
-        "                         after loading the filter, before the workload's execve\n"
+        "                         after loading the filter, before the workload's execve;\n"
+        "                         a SeccompProfile (--format crd) names them instead, in\n"
+        "                         spec.baseProfileName: runc-v1.1.5 or crun-v1.8.1 (the\n"
+        "                         versions the sets were measured on)\n"
+        "  --inline-base          with --format crd: write the base's syscalls in the\n"
+        "                         profile instead of naming the base\n"
         "  --args LIST            for these syscalls, allow only the argument values seen:\n"
         "                         socket, socketpair (family), personality, clone, unshare\n"
         "                         (namespace flags), setns (type), ioctl (request), prctl\n"
@@ -226,13 +232,42 @@ static char *profile_name(const char *name, const char *out)
         return strdup(base ? base + 1 : out);
 }
 
-static int write_outputs(const sf_record *record, const sf_synth_opts *so, const char *out, const char *hot,
-                         bool quiet)
+/* The profile's text.  A SeccompProfile with a runtime's base names it in
+ * spec.baseProfileName ("runc-v1.1.5"), as the operator's profiles do, and holds
+ * only the workload's syscalls; --inline-base writes the union instead. */
+static int synthesize(const sf_record *record, const sf_synth_opts *so, bool inline_base, char **ret,
+                      sf_diags *d, sf_error **err)
+{
+        const char *base = so->base && strcmp(so->base, "none") != 0 ? sf_profile_runtime_base_for(so->base) : NULL;
+        if (so->format != SF_FORMAT_CRD || inline_base || !base)
+                return sf_record_to_profile(record, so, ret, d, err);
+        sf_synth_opts own = *so;
+        own.format = SF_FORMAT_DOCKER;
+        own.base = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r = sf_record_to_profile(record, &own, &text, d, err);
+        if (r < 0)
+                return r;
+        sf_profile **v = NULL;
+        size_t n = 0;
+        sf_load_opts lo = { .strict = true, .inherit = SF_INHERIT_NONE };
+        r = sf_profile_load_data(text, strlen(text), so->name && *so->name ? so->name : "recorded", &lo, &v, &n, d,
+                                 err);
+        if (r < 0)
+                return r;
+        v[0]->base_profile_name = base;
+        r = sf_profile_emit(v[0], SF_FORMAT_CRD, ret, err);
+        sf_profiles_free(v, n);
+        return r;
+}
+
+static int write_outputs(const sf_record *record, const sf_synth_opts *so, bool inline_base, const char *out,
+                         const char *hot, bool quiet)
 {
         sf_diags d = { 0 };
         sf_error *err = NULL;
         _cleanup_free_ char *text = NULL;
-        int r = sf_record_to_profile(record, so, &text, &d, &err);
+        int r = synthesize(record, so, inline_base, &text, &d, &err);
         if (!quiet || r < 0)
                 cli_print_diags(&d, !quiet);
         sf_diags_release(&d);
@@ -335,7 +370,7 @@ int cmd_record(int argc, char **argv)
                 { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, 'j' },
                 { "backend", required_argument, NULL, 'B' },        { "pidns", required_argument, NULL, 'N' },
-                { 0 },
+                { "inline-base", no_argument, NULL, 'I' },          { 0 },
         };
         const char *out = NULL, *name = NULL, *hot = NULL, *pin = "same", *backend = NULL;
         sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
@@ -343,7 +378,7 @@ int cmd_record(int argc, char **argv)
         size_t n_args = 0;
         pid_t pid = 0, pidns = 0;
         bool pin_given = false;
-        bool quiet = false, verbose = false, json = false;
+        bool quiet = false, verbose = false, json = false, inline_base = false;
         int c, r;
         optind = 1;
         while ((c = getopt_long(argc, argv, "+o:vqh", opts, NULL)) != -1) {
@@ -385,6 +420,7 @@ int cmd_record(int argc, char **argv)
                                        cli_usage_error("record", "--default-action: \"%s\" is not errno, kill or log",
                                                        optarg);
                         break;
+                case 'I': inline_base = true; break;
                 case 'b':
                         if (strcmp(optarg, "none") != 0 && !sf_record_base(optarg))
                                 return free_words(args, n_args),
@@ -551,7 +587,7 @@ int cmd_record(int argc, char **argv)
         else if (WIFSIGNALED(status))
                 exit_status = 128 + WTERMSIG(status);
         const sf_record *record = the_ebpf ? sf_ebpf_recorder_record(the_ebpf) : sf_recorder_record(the_recorder);
-        if (write_outputs(record, &so, out, hot, quiet) != 0)
+        if (write_outputs(record, &so, inline_base, out, hot, quiet) != 0)
                 exit_status = EXIT_INVALID;
         else if (json && json_summary(record, out, exit_status) != EXIT_OK)
                 exit_status = EXIT_INVALID;

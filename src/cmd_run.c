@@ -191,7 +191,7 @@ int cmd_run(int argc, char **argv)
                         size_t len;
                         const char *text = sf_builtin_profile(runtime, &len);
                         if (!text)
-                                return cli_usage_error("run", "no built-in profile for \"%s\" (containerd, docker or podman)",
+                                return cli_usage_error("run", "no built-in profile for \"%s\" (containerd, containerd-2, docker or podman)",
                                                        runtime);
                         char name[64];
                         snprintf(name, sizeof(name), "builtin:%s.json", runtime);

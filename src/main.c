@@ -81,8 +81,10 @@ int main(int argc, char **argv)
                 return EXIT_OK;
         }
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-                if (strcmp(commands[i].name, cmd) == 0)
-                        return commands[i].fn(argc - 1, argv + 1);
+                if (strcmp(commands[i].name, cmd) == 0) {
+                        int n = argc - 1, r = cli_inherit_opts(cmd, &n, argv + 1);
+                        return r ? r : commands[i].fn(n, argv + 1);
+                }
 
         const char *best = NULL;
         unsigned bestd = 3;

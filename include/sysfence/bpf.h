@@ -57,6 +57,7 @@ typedef struct sf_compile_opts {
         size_t n_arches;
         bool enosys_unknown;       /* numbers above the highest known return ENOSYS (runc) */
         bool strict;               /* unknown syscall names are errors */
+        bool libseccomp_254;       /* decide as libseccomp < 2.6.1 does where its 64-bit LT/LE merge is wrong (tests) */
         /* Optional syscall frequencies (per arch, by number) to weight the search. */
         const uint64_t *(*hot)(void *ctx, sf_arch arch, size_t *ret_n);
         void *hot_ctx;
@@ -92,6 +93,9 @@ int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct s
 /* Whether the kernel's action cache (Linux >= 5.11) would mark (arch, nr) as
  * always allowed: the path to RET ALLOW only reads nr/arch. */
 bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr);
+/* Whether the program decides (arch, nr) without reading the arguments (or
+ * anything but nr and arch), as that same walk; the decision in *ret. */
+bool sf_bpf_const_ret(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr, uint32_t *ret);
 
 /* A readable listing; annotate(ctx, pc) may return text to append to a line. */
 char *sf_bpf_disasm(const struct sock_filter *insns, size_t len,

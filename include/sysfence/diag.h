@@ -13,6 +13,7 @@ extern "C" {
 typedef enum sf_severity {
         SF_SEV_ERROR = 0,
         SF_SEV_WARNING = 1,
+        SF_SEV_NOTE = 2,    /* information: neither an error nor a warning (not counted) */
 } sf_severity;
 
 typedef struct sf_diag {

@@ -216,9 +216,9 @@ typedef struct sf_k8s_container {
         char *type;         /* "container", "sandbox", or NULL */
         char *bundle;       /* the dir config.json is in */
         pid_t pid;          /* its init, 0 when not running */
-        /* linux.seccomp as the runtime wrote it into config.json: NULL when
-         * there is none (unconfined), else the object's JSON text */
-        char *seccomp;
+        char *config;       /* the path of its config.json */
+        bool seccomp;       /* config.json has linux.seccomp (else: unconfined) */
+        uint64_t seccomp_hash; /* of that object's content: equal objects, equal hashes */
 } sf_k8s_container;
 
 typedef struct sf_k8s_inventory {
@@ -256,11 +256,62 @@ typedef struct sf_k8s_filters {
 int sf_k8s_filters_read(pid_t pid, sf_k8s_filters *ret, sf_error **err);
 void sf_k8s_filters_release(sf_k8s_filters *f);
 
-/* Whether two programs make the same decision on every syscall of arches (every
- * number up to the arch's highest plus margins, and argument boundary values
- * of the rules of either).  The programs must be validated. */
+/* Whether the loaded program a makes the decisions of b (a profile compiled
+ * by sysfence, b_default the return of its default action) for every syscall
+ * number each of arches knows (and a margin above), for arguments at zero and
+ * at every boundary value either program compares an argument word with, and
+ * for a foreign arch.  runc's stub in front of the filter (ENOSYS for -1 and
+ * for the numbers above the highest its libseccomp knows) is not a
+ * difference where b leaves those numbers to its default.  Both must be valid
+ * programs (sf_bpf_validate). */
 bool sf_k8s_prog_equal(const struct sock_filter *a, size_t na, const struct sock_filter *b, size_t nb,
-                       const sf_arch *arches, size_t n_arches);
+                       uint32_t b_default, const sf_arch *arches, size_t n_arches);
+
+/* --- ps: what each container runs under ------------------------------------------- */
+
+typedef struct sf_k8s_ps_opts {
+        sf_k8s_inventory_opts inv;
+        const char *kubelet_root; /* its seccomp/ holds the installed profiles */
+        bool sandboxes;           /* list the pods' sandbox (pause) containers too */
+} sf_k8s_ps_opts;
+
+typedef enum sf_k8s_loaded {
+        SF_K8S_LOADED_MATCH,     /* a filter deciding as the named profile does */
+        SF_K8S_LOADED_UNKNOWN,   /* a filter matching no profile known here */
+        SF_K8S_LOADED_NONE,      /* no seccomp: unconfined */
+        SF_K8S_LOADED_STRICT,    /* seccomp strict mode */
+        SF_K8S_LOADED_UNREADABLE, /* a filter, but its program could not be read */
+        SF_K8S_LOADED_STOPPED,   /* the container is not running */
+} sf_k8s_loaded;
+
+typedef struct sf_k8s_ps_row {
+        const sf_k8s_container *c; /* in the result's inventory */
+        /* what config.json asks for: a profile's name ("sysfence/nginx.json",
+         * "RuntimeDefault"), "unconfined" (no linux.seccomp), "unknown profile",
+         * or "invalid profile" */
+        char *spec;
+        sf_k8s_loaded loaded;
+        char *match;     /* MATCH: the profile's name */
+        size_t insns;    /* UNKNOWN: the filter's length */
+        unsigned n_filters; /* Seccomp_filters */
+        char *why;       /* UNREADABLE: why */
+} sf_k8s_ps_row;
+
+typedef struct sf_k8s_ps {
+        sf_k8s_inventory inv;
+        sf_k8s_ps_row *v;
+        size_t n;
+        size_t n_profiles; /* installed profiles compared against (with RuntimeDefault) */
+        sf_diags notes;    /* installed files that are not profiles, unreadable bundles */
+} sf_k8s_ps;
+
+/* Every container of the node (sandboxes only with o->sandboxes), the profile
+ * its config asks for and the filter its init process runs under, each matched
+ * by decisions against the profiles installed under kubelet_root/seccomp/
+ * (compiled for this node) and containerd's default ("RuntimeDefault").  Needs
+ * root (ptrace of every container's init).  0, or -errno with err. */
+int sf_k8s_ps_read(const sf_k8s_ps_opts *o, sf_k8s_ps *ret, sf_error **err);
+void sf_k8s_ps_release(sf_k8s_ps *ps);
 
 #ifdef __cplusplus
 }

@@ -117,6 +117,10 @@ typedef struct sf_profile {
         const char *name;        /* metadata.name for a CRD, else NULL */
         const char *namespace_;  /* metadata.namespace for a CRD, else NULL */
         const char *api_version; /* for a CRD */
+        const char **labels;     /* CRD metadata.labels: key, value, key, value... */
+        size_t n_labels;         /* pairs */
+        const char **annotations;/* CRD metadata.annotations, the same way */
+        size_t n_annotations;
         sf_loc name_loc;         /* of metadata.name */
         sf_format format;
         sf_action default_action;
@@ -131,18 +135,49 @@ typedef struct sf_profile {
         const char *listener_metadata;
         sf_rule *rules;
         size_t n_rules;
-        const char *base_profile_name; /* CRD spec.baseProfileName */
+        const char *base_profile_name; /* CRD spec.baseProfileName; NULL once resolved */
+        sf_loc base_loc;         /* of spec.baseProfileName */
+        const char *inherited;   /* the bases resolved into the rules, "team-base, runc-v1.1.5"; else NULL */
         bool disabled;           /* CRD spec.disabled */
         void *arena_;            /* owns everything above */
 } sf_profile;
 
+/* What loading does with a SeccompProfile's spec.baseProfileName (see inherit.c
+ * for the Security Profiles Operator's semantics it follows). */
+typedef enum sf_inherit {
+        SF_INHERIT_DEFAULT = 0, /* the process default: sf_profile_set_inherit(), else FLATTEN */
+        SF_INHERIT_FLATTEN,     /* the rules become the union with every base, as the operator
+                                 * installs the profile; baseProfileName is cleared */
+        SF_INHERIT_CHECK,       /* every base must resolve, but the object stays as written */
+        SF_INHERIT_NONE,        /* not looked at: the object's own rules alone (narrower) */
+} sf_inherit;
+
 typedef struct sf_load_opts {
         bool strict;  /* unknown syscall names are errors, not warnings */
         const char *display_name; /* name to use in messages instead of the path */
+        sf_inherit inherit;
+        /* SeccompProfile files (*.yaml, *.yml, *.json) bases may also come from;
+         * NULL: the process default of sf_profile_set_inherit() */
+        const char *profiles_dir;
 } sf_load_opts;
 
+/* The process-wide default for loads whose options leave inherit at DEFAULT or
+ * profiles_dir NULL (the CLI's --no-inherit and --profiles-dir).  dir is kept,
+ * not copied. */
+void sf_profile_set_inherit(sf_inherit mode, const char *profiles_dir);
+
+/* The Security Profiles Operator names a runtime's base profile "runc-v1.1.5";
+ * sysfence maps the names of the runtime versions its base sets were measured
+ * on (lib/record/base.c) to those sets.  sf_profile_runtime_base(i) lists them
+ * (NULL at the end), with the runtime ("runc") in *ret_runtime. */
+const char *sf_profile_runtime_base(size_t i, const char **ret_runtime);
+/* The base name for a runtime ("runc" -> "runc-v1.1.5"); NULL if none. */
+const char *sf_profile_runtime_base_for(const char *runtime);
+
 /* Loads every profile in a file (a Docker/OCI JSON, an OCI config.json, or one
- * or many SPO SeccompProfile YAML documents).  Problems with the input go to
+ * or many SPO SeccompProfile YAML documents), each SeccompProfile's
+ * baseProfileName resolved as opts->inherit says (bases from the same file,
+ * opts->profiles_dir, or a runtime base name).  Problems with the input go to
  * diags (may be NULL); on an error, *err says the first one and -EINVAL returns.
  * On success *ret_profiles is an array of *ret_n profiles. */
 int sf_profile_load_file(const char *path, const sf_load_opts *opts, sf_profile ***ret_profiles,
@@ -156,6 +191,10 @@ void sf_profiles_free(sf_profile **v, size_t n);
  * execve not allowed, fields containerd ignores, MASKED_EQ datum bits outside the
  * mask, unknown names (error when opts->strict).  Adds findings to diags. */
 void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *diags);
+/* What runc and crun (libseccomp) do with it on these arches (n 0: this
+ * machine's and the profile's): rules they refuse or hang on (errors), rules
+ * libseccomp < 2.6.1 decides differently, overlapping rules. */
+void sf_profile_check_runtimes(const sf_profile *p, const sf_arch *arches, size_t n, sf_diags *diags);
 
 /* The node a profile is resolved for. */
 typedef struct sf_target {

@@ -79,6 +79,12 @@ typedef struct sf_record_opts {
          * a syscall is seen on an arch; name is NULL when the table lacks nr. */
         void (*on_new)(void *ctx, sf_arch arch, long nr, const char *name);
         void *ctx;
+        /* Attaching (ptrace) or recording a pid namespace (eBPF): nothing is
+         * counted until process count_from_exec (0: none) succeeds in an
+         * execve, which is counted as the first call.  A container runtime's
+         * init ends its setup (mounts, pivot_root, sethostname, the filter)
+         * with the execve of the workload. */
+        pid_t count_from_exec;
 } sf_record_opts;
 
 /* --- the observations ------------------------------------------------------------ */

@@ -378,9 +378,7 @@ out:
         return ret;
 }
 
-/* The kernel's seccomp_is_const_allow(), run on the program as it was loaded:
- * only nr and arch are known, so any other load, any other instruction, or a
- * RET other than exactly ALLOW makes the syscall go through the filter. */
+/* See bpf.h: every constant RET of ERRNO returns USER_NOTIF instead. */
 SF_EXPORT int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len, struct sock_filter **ret,
                                      size_t *ret_n, sf_error **err)
 {
@@ -402,7 +400,11 @@ SF_EXPORT int sf_bpf_errno_to_notify(const struct sock_filter *insns, size_t len
         return 0;
 }
 
-SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr)
+/* The walk of the kernel's seccomp_is_const_allow(), run on the program as it
+ * was loaded: only nr and arch are known, so any other load or any other
+ * instruction means the decision is not known without the arguments. */
+SF_EXPORT bool sf_bpf_const_ret(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr,
+                                uint32_t *ret)
 {
         uint32_t a = 0;
         size_t pc = 0;
@@ -429,7 +431,8 @@ SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uin
                         pc++;
                         continue;
                 case BPF_RET | BPF_K:
-                        return f->k == SECCOMP_RET_ALLOW;
+                        *ret = f->k;
+                        return true;
                 case BPF_JMP | BPF_JA:
                         if (!jump(len, &pc, f->k))
                                 return false;
@@ -453,6 +456,13 @@ SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uin
                         return false;
         }
         return false;
+}
+
+/* A RET other than exactly ALLOW makes the syscall go through the filter. */
+SF_EXPORT bool sf_bpf_cacheable(const struct sock_filter *insns, size_t len, uint32_t audit_arch, int nr)
+{
+        uint32_t ret;
+        return sf_bpf_const_ret(insns, len, audit_arch, nr, &ret) && ret == SECCOMP_RET_ALLOW;
 }
 
 SF_EXPORT uint32_t sf_action_ret(sf_action a)

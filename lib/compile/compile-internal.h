@@ -25,13 +25,54 @@ typedef struct sf_crule {
         sf_src src;
 } sf_crule;
 
+/* A node of libseccomp's rule tree (tree.c): (word & mask) op datum, where op
+ * is EQ, MASKED_EQ, GT or GE, and each outcome leads to a subtree (t, f), an
+ * action, or the next node of the level (prv, nxt).  Indexes into the arch's
+ * pool; -1: none. */
+typedef struct sf_tnode {
+        uint32_t datum, mask;
+        uint64_t datum_full;  /* the condition's 64-bit value */
+        sf_action act_t, act_f;
+        sf_src src_t, src_f;
+        int32_t prv, nxt, t, f;
+        uint32_t refcnt;      /* libseccomp's references: what a pruning frees depends on them */
+        uint32_t epoch;       /* the rule that last logged it */
+        uint8_t arg;
+        uint8_t op, op_orig;  /* sf_op: as tested, and as written */
+        bool hi;              /* the high word of a 64-bit argument */
+        bool act_t_flg, act_f_flg;
+        bool dead;
+} sf_tnode;
+
+typedef struct sf_tlog {
+        int32_t i;
+        sf_tnode old;
+} sf_tlog;
+
+/* The nodes of one arch's trees, and the undo log of the rule being added. */
+typedef struct sf_tree {
+        sf_tnode *v;
+        size_t n, cap, n_begin;
+        sf_tlog *log;
+        size_t n_log, cap_log;
+        uint32_t epoch;
+        bool oom;
+        bool compat_254; /* decide as libseccomp < 2.6.1 (its 64-bit LT/LE merge) */
+        bool bug_hit;    /* the rule being added met that merge */
+        bool loop;       /* ... made libseccomp loop forever (step budget spent) */
+        uint64_t steps, budget;
+} sf_tree;
+
 /* What the filter does for one syscall number. */
 typedef struct sf_decision {
+        bool present;      /* some rule reached libseccomp's database */
+        int32_t root;      /* conditional: the top level of its tree in the arch's pool */
+        const sf_tnode *pool; /* after deciding: that pool */
         bool conditional;
         bool is32;         /* compare the low words only (the rules' arch is 32-bit) */
         sf_action action;  /* unconditional: the action; conditional: the fallback */
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
-        sf_crule *rules;   /* conditional: first match wins (they never overlap with different actions, or a warning said so) */
+        sf_crule *rules;   /* conditional: the rules as added (for the warnings and the length bounds; the tree decides) */
         size_t n_rules;
         size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
         size_t n_blocks;   /* rules that are an instruction of their own at least (decide.c: FIXED_INSNS) */
@@ -59,6 +100,8 @@ typedef struct sf_region {
 /* The decisions of one arch, indexed by name (sf_syscalls.names). */
 typedef struct sf_arch_table {
         sf_arch arch;
+        sf_tree tree;            /* every decision's nodes */
+        const sf_tnode *nodes;   /* after deciding: the pool, in the arena */
         size_t n;
         sf_decision *d;
         bool *set;
@@ -70,6 +113,8 @@ typedef struct sf_arch_table {
         long too_big;            /* name index whose decision cannot fit the kernel's limit, or -1 */
         bool *ends_uncond;       /* per name: some rule makes it unconditional on this arch */
         unsigned region;         /* the region (tables of x86_64 and x32 share one) */
+        uint32_t max_named;      /* the highest number a rule names on this arch (runc's ENOSYS bound) */
+        bool has_named;          /* some rule names a syscall of this arch */
 } sf_arch_table;
 
 typedef struct sf_cstate {
@@ -95,6 +140,16 @@ typedef struct sf_cstate {
         size_t region_words[SF_ARCH__COUNT];
         long too_big_region;       /* the region that cannot fit, or -1 */
 } sf_cstate;
+
+/* tree.c: adds one rule to a decision as libseccomp does; -EEXIST where
+ * libseccomp refuses it, -ELOOP where it never returns (then sf_tree_rollback undoes what it changed, and the
+ * caller restores the decision). */
+void sf_tree_begin(sf_tree *t);
+int sf_tree_add_rule(sf_tree *t, sf_decision *d, const sf_crule *cr, bool is64);
+void sf_tree_rollback(sf_tree *t);
+void sf_tree_release(sf_tree *t);
+/* What the tree at root decides for args (false: nothing, the default). */
+bool sf_tree_run(const sf_tnode *v, int32_t root, const uint64_t *args, sf_action *ret, sf_src *ret_src);
 
 /* Whether argument value v satisfies c (v already cut to the arch's word). */
 bool sf_cond_holds(const sf_cond *c, uint64_t v);

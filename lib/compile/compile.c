@@ -191,19 +191,11 @@ SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t 
                 sf_verdict v = { .action = d->action, .src = d->src, .conditional = d->conditional,
                                  .bad_arch = d == s->badarch_d };
                 if (d->conditional) {
+                        uint64_t a[6] = { 0 };
+                        for (int k = 0; k < 6 && args; k++)
+                                a[k] = args[k] & (d->is32 ? UINT32_MAX : UINT64_MAX);
                         v.src = (sf_src){ -1, -1 };
-                        for (size_t k = 0; k < d->n_rules; k++) {
-                                const sf_crule *cr = &d->rules[k];
-                                bool all = true;
-                                for (unsigned c = 0; c < cr->n && all; c++)
-                                        all = sf_cond_holds(&cr->c[c], (args ? args[cr->c[c].index] : 0) &
-                                                                               (d->is32 ? UINT32_MAX : UINT64_MAX));
-                                if (all) {
-                                        v.action = cr->action;
-                                        v.src = cr->src;
-                                        break;
-                                }
-                        }
+                        sf_tree_run(d->pool, d->root, a, &v.action, &v.src);
                 }
                 *ret = v;
                 return 0;

@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* From a resolved profile to what the filter does for every syscall number of
- * every target arch, with libseccomp 2.5's semantics (what runc and crun load):
+ * every target arch, with libseccomp's semantics (what runc and crun load):
  *  - a rule whose action is the default action is skipped (libseccomp refuses it);
- *  - for one syscall, an unconditional rule beats conditional ones whatever the
- *    order, and of two unconditional rules the first wins;
  *  - if an argument index repeats in a rule, every condition becomes a rule of
- *    its own (runc, crun, containerd);
+ *    its own (runc, crun, containerd), added one after the other;
  *  - on muxing arches (x86, s390, ppc, mips o32) a socket or SysV IPC rule also
- *    applies to socketcall/ipc with argument 0 replaced by the call number.
- * The profile is the user's, so the cost is bounded: adding a rule is O(1)
- * (arrays grow geometrically, repeats are found by hash), the warnings that
- * compare rule pairs stop after a budget, and what cannot fit the kernel's 4096
- * instructions is refused while deciding, by lower bounds on the program's
- * length, before the lowering builds anything. */
+ *    applies to socketcall/ipc with argument 0 replaced by the call number, in
+ *    the same step (libseccomp adds both or neither);
+ *  - each step goes into the syscall's rule tree as libseccomp 2.5.4 builds it
+ *    (tree.c says how): an unconditional rule beats conditional ones whatever
+ *    the order, and of two unconditional rules the first wins; where
+ *    conditional rules of different actions overlap, the tree's order decides,
+ *    not the order of the rules.  That order puts a higher argument index
+ *    first, then EQ/NE/MASKED_EQ before LT/LE before GT/GE, then the larger
+ *    value first (LT/LE: the smaller); a rule that ends where another goes on
+ *    beats it when it comes first and is refused when it comes later with a
+ *    different action.  So `a0 == 1 → ALLOW` with `a1 == 3 → ERRNO` gives ERRNO
+ *    for (1, 3), `a0 >= 8 → ALLOW` with `a0 > 100 → ERRNO` ERRNO for 200, and
+ *    `a0 == 1 → ALLOW` with `a0 <= 5 → ERRNO` ALLOW for 1, in either order, as
+ *    measured in the kernel;
+ *  - where libseccomp is wrong sysfence is not, and says what runc and crun do:
+ *    a 64-bit LT/LE merge libseccomp < 2.6.1 puts in the wrong branch is decided
+ *    as 2.6.1 decides it (libseccomp-64bit-merge); a step libseccomp refuses
+ *    (EEXIST, the container fails to start) or never returns from (its tree
+ *    gets a loop, the runtime hangs) is skipped (libseccomp-refuses,
+ *    libseccomp-hangs).
+ * The profile is the user's, so the cost is bounded: repeats are found by hash,
+ * the warnings that compare rule pairs stop after a budget, the tree's walks
+ * have a step budget, and what cannot fit the kernel's 4096 instructions is
+ * refused while deciding, by lower bounds on the program's length, before the
+ * lowering builds anything. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,16 +144,30 @@ typedef struct adder {
         int rule_i;
 } adder;
 
+static void say_rule(adder *ad, sf_severity sev, const char *id, const char *fmt, va_list ap)
+{
+        char path[128];
+        const sf_rule *r = ad->rule;
+        sf_diags_vadd(ad->s->diags, sev, id, ad->s->p->file,
+                      sf_rule_name_path(r, ad->name_i, path, sizeof(path)), r->name_locs[ad->name_i].line,
+                      r->name_locs[ad->name_i].col, NULL, fmt, ap);
+}
+
 static void warn_rule(adder *ad, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void warn_rule(adder *ad, const char *id, const char *fmt, ...)
 {
-        char path[128];
         va_list ap;
         va_start(ap, fmt);
-        const sf_rule *r = ad->rule;
-        sf_diags_vadd(ad->s->diags, SF_SEV_WARNING, id, ad->s->p->file,
-                      sf_rule_name_path(r, ad->name_i, path, sizeof(path)), r->name_locs[ad->name_i].line,
-                      r->name_locs[ad->name_i].col, NULL, fmt, ap);
+        say_rule(ad, SF_SEV_WARNING, id, fmt, ap);
+        va_end(ap);
+}
+
+static void note_overlap(adder *ad, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_overlap(adder *ad, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        say_rule(ad, SF_SEV_NOTE, "overlapping-rules", fmt, ap);
         va_end(ap);
 }
 
@@ -163,7 +194,7 @@ static bool over_budget(adder *ad, const char *name, uint64_t cost)
         if (!t->warned_budget) {
                 t->warned_budget = true;
                 warn_rule(ad, "overlap-check-limit",
-                          "%s on %s: too many conditional rules to compare them all; overlapping rules and libseccomp's ordering issue are not reported from here on",
+                          "%s on %s: too many conditional rules to compare them all; overlapping rules are not reported from here on",
                           name, sf_arch_short_name(t->arch));
         }
         return true;
@@ -267,73 +298,32 @@ static int count_words(sf_cstate *s, unsigned region, const sf_crule *cr)
         return 0;
 }
 
-static int add_rule(adder *ad, long idx, const sf_crule *cr)
+/* Records a rule the tree took in its decision's list (what the warnings and
+ * the bounds on the program's length read). */
+static int note_rule(adder *ad, long idx, const sf_crule *cr)
 {
         sf_cstate *s = ad->s;
         sf_decision *d = &ad->t->d[idx];
-        if (!ad->t->set[idx]) {
-                ad->t->set[idx] = true;
-                *d = (sf_decision){ .action = s->def, .src = { -1, -1 }, .is32 = !sf_arch_is_64bit(ad->t->arch) };
-        }
         const char *name = sf_syscalls.names[idx];
-        if (cr->n == 0) {
-                if (!d->conditional && d->src.rule >= 0) {
-                        if (!same_action(d->action, cr->action))
-                                warn_rule(ad, "conflicting-actions",
-                                          "%s on %s: %s conflicts with the earlier rule %d; libseccomp keeps the earlier one, so does sysfence",
-                                          name, sf_arch_short_name(ad->t->arch), sf_action_name(cr->action.kind),
-                                          d->src.rule);
-                        return 0;
-                }
-                /* unconditional beats conditional, whatever the order */
+        if (cr->n == 0 || !d->conditional) {
+                /* unconditional: the tree dropped the chains (or this rule) */
                 free(d->rules);
-                *d = (sf_decision){ .action = cr->action, .src = cr->src, .is32 = d->is32 };
+                d->rules = NULL;
+                d->n_rules = d->cap_rules = d->n_blocks = 0;
                 return 0;
         }
-        if (!d->conditional && d->src.rule >= 0)
-                return 0; /* an unconditional rule already decides */
         uint64_t max = sf_arch_is_64bit(ad->t->arch) ? UINT64_MAX : UINT32_MAX;
-        /* libseccomp 2.5 merges 64-bit ordering comparisons wrongly when a chain has
-         * more than one condition, or when several rules order the same argument
-         * (found by the differential test); say so, since runc would load a filter
-         * that differs from the profile's meaning. */
-        bool orders = false;
-        for (unsigned i = 0; i < cr->n; i++)
-                orders |= cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
-                          cr->c[i].op == SF_OP_GE;
-        if (max == UINT64_MAX && orders && !ad->t->warned_ordering && !ad->t->warned_budget &&
-            !over_budget(ad, name, d->n_rules)) {
-                bool ordering = false, shared = false;
-                for (unsigned i = 0; i < cr->n; i++)
-                        if (cr->c[i].op == SF_OP_LT || cr->c[i].op == SF_OP_LE || cr->c[i].op == SF_OP_GT ||
-                            cr->c[i].op == SF_OP_GE) {
-                                ordering = true;
-                                /* rules of one action testing one argument within the low
-                                 * word (moby's socket rules) come out right */
-                                for (size_t k = 0; k < d->n_rules; k++)
-                                        for (unsigned m = 0; m < d->rules[k].n; m++)
-                                                shared |= d->rules[k].c[m].index == cr->c[i].index &&
-                                                          (!same_action(d->rules[k].action, cr->action) ||
-                                                           d->rules[k].c[m].value >> 32 || cr->c[i].value >> 32 ||
-                                                           d->rules[k].n > 1);
-                        }
-                if (ordering && (cr->n > 1 || shared)) {
-                        ad->t->warned_ordering = true;
-                        warn_rule(ad, "libseccomp-ordering",
-                                  "%s on %s: libseccomp 2.5 compiles 64-bit LT/LE/GT/GE comparisons combined with other conditions on the same syscall incorrectly, so runc and crun may decide differently from this profile (and from sysfence)",
-                                  name, sf_arch_short_name(ad->t->arch));
-                }
-        }
         size_t slot = 0;
         long dup = d->n_rules ? seen_find(ad->t, idx, cr, &slot) : -1;
         /* the earlier rules up to an equal one (which makes this one a repeat) */
         size_t upto = dup >= 0 ? (size_t)dup : d->n_rules;
         if (!ad->t->warned_budget && !over_budget(ad, name, upto))
                 for (size_t i = 0; i < upto; i++)
-                        if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max))
-                                warn_rule(ad, "overlapping-rules",
-                                          "%s on %s: conditions overlap an earlier rule with a different action; sysfence applies the earlier rule, libseccomp's choice depends on its internal order",
+                        if (!same_action(d->rules[i].action, cr->action) && crules_may_overlap(&d->rules[i], cr, max)) {
+                                note_overlap(ad, "%s on %s: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree, whatever the order of the rules (sysfence test PROFILE SYSCALL ARG... shows which rule decides)",
                                           name, sf_arch_short_name(ad->t->arch));
+                                break;
+                        }
         if (dup >= 0)
                 return 0;
         if (d->n_rules == d->cap_rules) {
@@ -356,8 +346,6 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
         ad->t->n_seen++;
         d->rules[d->n_rules] = *cr;
         d->n_rules++;
-        d->conditional = true;
-        d->action = s->def;
         /* The bounds hold only for decisions no later rule makes unconditional,
          * and for rules whose RET differs from the fallback's (else the lowering
          * may drop their tests, whose outcomes would not matter). */
@@ -370,6 +358,68 @@ static int add_rule(adder *ad, long idx, const sf_crule *cr)
                 return -E2BIG;
         }
         return count_words(s, ad->t->region, cr);
+}
+
+static void decision_init(adder *ad, long idx)
+{
+        if (ad->t->set[idx])
+                return;
+        ad->t->set[idx] = true;
+        ad->t->d[idx] = (sf_decision){ .action = ad->s->def, .src = { -1, -1 }, .root = -1,
+                                       .is32 = !sf_arch_is_64bit(ad->t->arch) };
+}
+
+/* One rule for one syscall, as one seccomp_rule_add() of runc's: the rule
+ * for the syscall (idx, when the arch has it) and, on muxing arches, its
+ * socketcall/ipc form (mux_idx), together or not at all. */
+static int add_call(adder *ad, long idx, const sf_crule *cr, long mux_idx, const sf_crule *mcr)
+{
+        arch_table *t = ad->t;
+        long ids[2] = { mux_idx, idx };
+        const sf_crule *crs[2] = { mcr, cr };
+        sf_decision saved[2];
+        bool is64 = sf_arch_is_64bit(t->arch);
+        for (int k = 0; k < 2; k++)
+                if (ids[k] >= 0) {
+                        decision_init(ad, ids[k]);
+                        saved[k] = t->d[ids[k]];
+                }
+        sf_tree_begin(&t->tree);
+        int r = 0, k = 0;
+        for (; k < 2 && r == 0; k++)
+                if (ids[k] >= 0)
+                        r = sf_tree_add_rule(&t->tree, &t->d[ids[k]], crs[k], is64);
+        if (r == -EEXIST || r == -ELOOP) {
+                sf_tree_rollback(&t->tree);
+                for (int m = 0; m < 2; m++)
+                        if (ids[m] >= 0)
+                                t->d[ids[m]] = saved[m];
+                if (r == -ELOOP) {
+                        warn_rule(ad, "libseccomp-hangs",
+                                  "%s on %s: libseccomp 2.5.4 never returns from adding this rule beside the earlier ones for %s (its rule tree gets a loop), so runc and crun hang creating the container; sysfence skips it",
+                                  sf_syscalls.names[idx >= 0 ? idx : mux_idx], sf_arch_short_name(t->arch),
+                                  sf_syscalls.names[ids[k - 1]]);
+                        return 0;
+                }
+                /* k - 1 failed: 0 is the socketcall/ipc form */
+                warn_rule(ad, "libseccomp-refuses",
+                          "%s on %s: libseccomp refuses this rule (EEXIST: on %s it ends where another rule with a different action goes on, or the reverse, or both end with different actions), so runc and crun fail to start the container; sysfence skips it",
+                          sf_syscalls.names[idx >= 0 ? idx : mux_idx], sf_arch_short_name(t->arch),
+                          sf_syscalls.names[ids[k - 1]]);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (t->tree.bug_hit && !t->warned_ordering) {
+                t->warned_ordering = true;
+                warn_rule(ad, "libseccomp-64bit-merge",
+                          "%s on %s: runc and crun on libseccomp older than 2.6.1 decide differently for this rule: they merge its 64-bit LT/LE comparison with another rule's into the wrong branch (GHSA-4q85-33p6-j5g6); sysfence decides as the fixed libseccomp",
+                          sf_syscalls.names[idx >= 0 ? idx : mux_idx], sf_arch_short_name(t->arch));
+        }
+        for (int m = 0; m < 2 && r == 0; m++)
+                if (ids[m] >= 0)
+                        r = note_rule(ad, ids[m], crs[m]);
+        return r;
 }
 
 /* Normalizes one profile condition for the arch; false if it always holds. */
@@ -437,24 +487,20 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
                 if (idx < 0)
                         continue;
                 ad.name_i = j;
-                for (size_t k = 0; k < n_crs; k++) {
-                        crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
-                        int e = nr_by_name[idx] >= 0 ? add_rule(&ad, idx, &crs[k]) : 0;
-                        if (e < 0)
-                                return e;
-                }
                 uint8_t m = muxes ? s->mux[idx] : 0;
                 long mux_idx = m & 0x80 ? s->ipc_idx : s->socketcall_idx;
                 if (!m || mux_idx < 0 || nr_by_name[mux_idx] < 0)
-                        continue;
-                for (size_t k = 0; k < n_crs; k++) {
+                        mux_idx = -1;
+                long direct = nr_by_name[idx] >= 0 ? idx : -1;
+                for (size_t k = 0; k < n_crs && (direct >= 0 || mux_idx >= 0); k++) {
+                        crs[k].src = (sf_src){ s->rule_map ? s->rule_map[rule_i] : rule_i, (int)j };
                         /* argument 0 becomes the call number, the others stay */
                         sf_crule cr = { .action = crs[k].action, .src = crs[k].src };
                         cr.c[cr.n++] = (sf_cond){ .index = 0, .op = SF_OP_EQ, .value = m & 0x7f };
                         for (unsigned i = 0; i < crs[k].n; i++)
                                 if (crs[k].c[i].index != 0)
                                         cr.c[cr.n++] = crs[k].c[i];
-                        int e = add_rule(&ad, mux_idx, &cr);
+                        int e = add_call(&ad, direct, &crs[k], mux_idx, &cr);
                         if (e < 0)
                                 return e;
                 }
@@ -468,8 +514,17 @@ static int settle(sf_cstate *s, arch_table *t, bool ok)
         free(t->seen);
         t->seen = NULL;
         t->seen_mask = t->n_seen = 0;
+        if (ok && t->tree.n) {
+                sf_tnode *v = sf_arena_alloc(&s->arena, t->tree.n * sizeof(*v));
+                if (v)
+                        memcpy(v, t->tree.v, t->tree.n * sizeof(*v));
+                ok = v != NULL;
+                t->nodes = v;
+        }
+        sf_tree_release(&t->tree);
         for (size_t i = 0; i < t->n; i++) {
                 sf_decision *d = &t->d[i];
+                d->pool = t->nodes;
                 if (!d->cap_rules)
                         continue;
                 sf_crule *v = ok && d->n_rules ? sf_arena_alloc(&s->arena, d->n_rules * sizeof(*v)) : NULL;
@@ -488,6 +543,7 @@ static int build_table(sf_cstate *s, arch_table *t)
 {
         t->n = sf_syscalls.name_count;
         t->too_big = -1;
+        t->tree.compat_254 = s->opts->libseccomp_254;
         t->d = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->d));
         t->set = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->set));
         t->ends_uncond = sf_arena_alloc(&s->arena, (t->n + 1) * sizeof(*t->ends_uncond));
@@ -496,6 +552,16 @@ static int build_table(sf_cstate *s, arch_table *t)
         /* Which decisions end unconditional, whatever comes before: only the
          * others can be refused early. */
         const int32_t *nr_by_name = sf_syscalls.arch[t->arch].nr_by_name;
+        /* runc's ENOSYS bound: the highest number any rule names, whatever its action */
+        for (size_t i = 0; i < s->p->n_rules; i++)
+                for (size_t j = 0; j < s->p->rules[i].n_names; j++) {
+                        long idx = s->name_idx[i][j];
+                        if (idx < 0 || nr_by_name[idx] < 0)
+                                continue;
+                        if (!t->has_named || (uint32_t)nr_by_name[idx] > t->max_named)
+                                t->max_named = (uint32_t)nr_by_name[idx];
+                        t->has_named = true;
+                }
         for (size_t i = 0; i < s->p->n_rules; i++) {
                 const sf_rule *r = &s->p->rules[i];
                 if (same_action(r->action, s->def))
@@ -559,17 +625,32 @@ static int iv_add(ivbuf *b, uint32_t lo, uint32_t hi, const sf_decision *d, uint
 
 #define X32_BIT 0x40000000u
 
-/* Adds the numbers of one arch table in [from, to] (gaps: default, or ENOSYS above max). */
+/* runc's ENOSYS stub (libcontainer/seccomp/patchbpf, runc 1.1): where the
+ * default action is not ALLOW, LOG or TRACE, every number above the highest
+ * one the profile names on the arch (any rule, any action) gets ENOSYS before
+ * the filter runs, -1 included (an unsigned compare), so that a newer glibc
+ * falls back from a call the profile does not know.  An arch the profile names
+ * nothing of gets no stub. */
+static bool enosys_stub(const sf_cstate *s, const arch_table *t)
+{
+        sf_action_kind k = s->def.kind;
+        return s->opts->enosys_unknown && t->has_named && k != SF_ACT_ALLOW && k != SF_ACT_LOG && k != SF_ACT_TRACE;
+}
+
+/* Adds the numbers of one arch table in [from, to] (gaps: the default; with
+ * runc's stub, ENOSYS above the highest number the profile names). */
 static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t from, uint32_t to, bool primary,
                           const uint64_t *hot, size_t n_hot)
 {
         uint32_t next = from;
         uint32_t max = (uint32_t)sf_syscall_max(t->arch);
+        if (enosys_stub(s, t) && t->max_named < max)
+                max = t->max_named; /* the stub answers above it */
         const sf_syscall_arch_table *at = &sf_syscalls.arch[t->arch];
         for (size_t i = 0; i < at->count; i++) {
                 uint32_t u = (uint32_t)at->by_nr[i].nr;
                 uint32_t idx = at->by_nr[i].name;
-                if (u < from || u > to)
+                if (u < from || u > to || u > max)
                         continue;
                 if (u > next && iv_add(b, next, u - 1, s->default_d, 1) < 0)
                         return -ENOMEM;
@@ -587,7 +668,7 @@ static int add_arch_range(sf_cstate *s, ivbuf *b, const arch_table *t, uint32_t 
                 next = max + 1;
         }
         if (next <= to && next > max)
-                if (iv_add(b, next, to, s->opts->enosys_unknown ? s->enosys_d : s->default_d, 1) < 0)
+                if (iv_add(b, next, to, enosys_stub(s, t) ? s->enosys_d : s->default_d, 1) < 0)
                         return -ENOMEM;
         return 0;
 }
@@ -731,9 +812,12 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                 } else {
                         r = add_arch_range(s, &b, &tables[i], 0, UINT32_MAX - 1, true, hot, n_hot);
                 }
-                /* -1 is a tracer's "skip this call": the default action, as libseccomp */
+                /* -1 is a tracer's "skip this call": the default action, as
+                 * libseccomp; but runc's stub answers it ENOSYS where it covers
+                 * the numbers with bit 30 (not on x86_64 without x32) */
+                const arch_table *top = a == SF_ARCH_X86_64 ? (x32 >= 0 ? &tables[x32] : NULL) : &tables[i];
                 if (r == 0)
-                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, s->default_d, 1);
+                        r = iv_add(&b, UINT32_MAX, UINT32_MAX, top && enosys_stub(s, top) ? s->enosys_d : s->default_d, 1);
                 if (r < 0) {
                         free(b.v);
                         return sf_error_set(err, ENOMEM, "out of memory");

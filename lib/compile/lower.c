@@ -41,7 +41,14 @@ typedef struct lower {
         size_t n_buckets; /* a power of two */
         unsigned region;
         size_t n_nodes;
+        bool too_many;    /* NODES_MAX reached */
+        struct memo_ent *memo; /* tlevel()'s */
+        size_t n_memo, memo_used;
 } lower;
+
+/* A bound on the nodes built: a tree whose 64-bit orderings share subtrees
+ * unfolds into more instructions than the kernel takes long before this. */
+#define NODES_MAX (SF_BPF_MAX_INSNS * 64)
 
 static bool is_jump(uint16_t code) { return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA; }
 
@@ -73,6 +80,10 @@ static void grow(lower *l)
 
 static ir *node(lower *l, uint16_t code, uint32_t k, ir *jt, ir *jf, sf_src src)
 {
+        if (l->n_nodes >= NODES_MAX) {
+                l->too_many = true;
+                return NULL;
+        }
         if (l->n_nodes >= 2 * l->n_buckets)
                 grow(l);
         size_t b = (size_t)(node_hash(code, k, jt, jf, l->region) & (l->n_buckets - 1));
@@ -119,113 +130,162 @@ static uint32_t arg_hi(const sf_region *rg, unsigned i)
         return (uint32_t)offsetof(struct seccomp_data, args) + 8 * i + (rg->big_endian ? 0 : 4);
 }
 
-/* The 32-bit comparison `word op k` → T/F, with A already loaded. */
-static ir *cmp32(lower *l, sf_op op, uint32_t k, ir *t, ir *f)
+/* Whether x is `ld off` (then, with mask not all ones, `and mask`): what A
+ * already holds after a test of that word, so a jump there can skip it. */
+static ir *past_load(ir *x, uint32_t off, uint32_t mask)
 {
-        switch (op) {
-        case SF_OP_EQ: return jmp(l, BPF_JEQ, k, t, f);
-        case SF_OP_NE: return jmp(l, BPF_JEQ, k, f, t);
-        case SF_OP_GT: return jmp(l, BPF_JGT, k, t, f);
-        case SF_OP_GE: return jmp(l, BPF_JGE, k, t, f);
-        case SF_OP_LT: return jmp(l, BPF_JGE, k, f, t);
-        case SF_OP_LE: return jmp(l, BPF_JGT, k, f, t);
-        case SF_OP_MASKED_EQ: break;
-        }
-        return NULL;
-}
-
-/* One condition → T/F, loading what it needs. */
-static ir *cond(lower *l, const sf_region *rg, const sf_cond *c, ir *t, ir *f)
-{
-        uint32_t lo = (uint32_t)c->value, hi = (uint32_t)(c->value >> 32);
-        if (c->op == SF_OP_MASKED_EQ) {
-                uint32_t mlo = (uint32_t)c->mask, mhi = (uint32_t)(c->mask >> 32);
-                ir *x = t;
-                if (mlo)
-                        x = ld(l, arg_lo(rg, c->index),
-                               mlo == UINT32_MAX ? jmp(l, BPF_JEQ, lo, t, f) : and_(l, mlo, jmp(l, BPF_JEQ, lo, t, f)));
-                if (mhi && !rg->is_32bit)
-                        x = ld(l, arg_hi(rg, c->index),
-                               mhi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, x, f) : and_(l, mhi, jmp(l, BPF_JEQ, hi, x, f)));
+        if (x->code != (BPF_LD | BPF_W | BPF_ABS) || x->k != off)
                 return x;
-        }
-        ir *low = ld(l, arg_lo(rg, c->index), cmp32(l, c->op, lo, t, f));
-        if (rg->is_32bit)
-                return low;
-        /* 64-bit: decide on the high word, look at the low word only when they are equal */
-        ir *hi_part;
-        switch (c->op) {
-        case SF_OP_EQ: hi_part = jmp(l, BPF_JEQ, hi, low, f); break;
-        case SF_OP_NE: hi_part = jmp(l, BPF_JEQ, hi, low, t); break;
-        case SF_OP_GT:
-        case SF_OP_GE:
-                hi_part = hi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, low, f)
-                                           : jmp(l, BPF_JGT, hi, t, jmp(l, BPF_JEQ, hi, low, f));
-                break;
-        case SF_OP_LT:
-        case SF_OP_LE:
-                hi_part = hi == UINT32_MAX ? jmp(l, BPF_JEQ, hi, low, t)
-                                           : jmp(l, BPF_JGT, hi, f, jmp(l, BPF_JEQ, hi, low, t));
-                break;
-        default: return NULL;
-        }
-        return ld(l, arg_hi(rg, c->index), hi_part);
+        if (mask == UINT32_MAX)
+                return x->jt;
+        ir *y = x->jt;
+        return y->code == (BPF_ALU | BPF_AND | BPF_K) && y->k == mask ? y->jt : x;
 }
 
-/* A conjunction → T/F. */
-static ir *rule_conj(lower *l, const sf_region *rg, const sf_crule *cr, ir *t, ir *f)
+static ir *tlevel(lower *l, const sf_region *rg, const sf_tnode *v, int32_t i, ir *fall);
+
+/* Where one outcome of node n leads: its subtree (whose level runs out into
+ * `next`, the rest of n's level), its action, or `next`. */
+static ir *outcome(lower *l, const sf_region *rg, const sf_tnode *v, const sf_tnode *n, bool t, ir *next)
 {
-        ir *x = t;
-        for (unsigned i = cr->n; i-- > 0;)
-                x = cond(l, rg, &cr->c[i], x, f);
-        return x;
+        int32_t child = t ? n->t : n->f;
+        if (child >= 0)
+                return tlevel(l, rg, v, child, next);
+        if (t ? n->act_t_flg : n->act_f_flg)
+                return ret(l, t ? n->act_t : n->act_f, t ? n->src_t : n->src_f);
+        return next;
 }
 
-/* Consecutive rules with one EQ on the same argument and the same action form a
- * set: load the high word once, then test the low words one after another.
- * Whether rule b can join the set of rule a (both a single EQ). */
-static bool single_eq(const sf_crule *r) { return r->n == 1 && r->c[0].op == SF_OP_EQ; }
-static bool same_set(const sf_crule *a, const sf_crule *b)
+/* One node of libseccomp's tree: load the word, mask it, compare. */
+static ir *tnode(lower *l, const sf_region *rg, const sf_tnode *n, ir *t, ir *f)
 {
-        return single_eq(b) && b->c[0].index == a->c[0].index && b->action.kind == a->action.kind &&
-               b->action.data == a->action.data;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-/* The values in ascending order, so the program does not depend on the order of
- * names in the profile. */
-static ir *eq_set(lower *l, const sf_region *rg, const sf_crule *v, size_t from, size_t to, ir *t, ir *f)
-{
-        unsigned idx = v[from].c[0].index;
-        size_t n = to - from;
-        uint64_t *vals = malloc(n * sizeof(*vals));
-        if (!vals)
+        if (!t || !f)
                 return NULL;
-        for (size_t i = 0; i < n; i++)
-                vals[i] = rg->is_32bit ? (uint32_t)v[from + i].c[0].value : v[from + i].c[0].value;
-        qsort(vals, n, sizeof(*vals), cmp_u64);
-        ir *x = f;
-        /* groups of one high word, built from the last group back */
-        size_t end = n;
-        while (end > 0 && x) {
-                uint32_t hi = (uint32_t)(vals[end - 1] >> 32);
-                size_t start = end;
-                while (start > 0 && (uint32_t)(vals[start - 1] >> 32) == hi)
-                        start--;
-                ir *lows = f;
-                for (size_t j = end; j-- > start;)
-                        if (j + 1 == end || vals[j] != vals[j + 1])
-                                lows = jmp(l, BPF_JEQ, (uint32_t)vals[j], t, lows);
-                ir *lo_blk = ld(l, arg_lo(rg, idx), lows);
-                x = rg->is_32bit ? lo_blk : ld(l, arg_hi(rg, idx), jmp(l, BPF_JEQ, hi, lo_blk, x));
-                end = start;
+        uint32_t off = n->hi ? arg_hi(rg, n->arg) : arg_lo(rg, n->arg);
+        /* tests whose outcome is fixed: a zero mask, >= 0, > UINT32_MAX */
+        if (n->mask == 0 || (n->op == SF_OP_GE && n->datum == 0))
+                return t;
+        if (n->op == SF_OP_GT && n->datum == UINT32_MAX)
+                return f;
+        if (t == f)
+                return t;
+        /* the load is made here: a target that would make it again skips it */
+        t = past_load(t, off, n->mask);
+        f = past_load(f, off, n->mask);
+        uint16_t op = n->op == SF_OP_GT ? BPF_JGT : n->op == SF_OP_GE ? BPF_JGE : BPF_JEQ;
+        ir *x = jmp(l, op, n->datum, t, f);
+        if (n->mask != UINT32_MAX)
+                x = and_(l, n->mask, x);
+        return ld(l, off, x);
+}
+
+/* Memo of built levels: (pool, first node, fallthrough) → code, so that a
+ * level reached from several places is built once. */
+typedef struct memo_ent {
+        const sf_tnode *pool;
+        int32_t i;
+        ir *fall, *code;
+} memo_ent;
+
+static size_t memo_slot(const lower *l, const sf_tnode *v, int32_t i, const ir *fall)
+{
+        uint64_t h = ((uint64_t)(uintptr_t)v * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)(uint32_t)i * 0xC2B2AE3D27D4EB4Full) ^
+                     ((uint64_t)(uintptr_t)fall * 0x165667B19E3779F9ull);
+        return (size_t)(h ^ h >> 29) & (l->n_memo - 1);
+}
+
+static memo_ent *memo_find(lower *l, const sf_tnode *v, int32_t i, ir *fall)
+{
+        if (l->memo_used * 2 >= l->n_memo) {
+                size_t nm = l->n_memo ? l->n_memo * 2 : 1024;
+                memo_ent *m = calloc(nm, sizeof(*m));
+                if (!m)
+                        return NULL;
+                memo_ent *old = l->memo;
+                size_t n_old = l->n_memo;
+                l->memo = m;
+                l->n_memo = nm;
+                for (size_t k = 0; k < n_old; k++)
+                        if (old[k].code) {
+                                size_t j = memo_slot(l, old[k].pool, old[k].i, old[k].fall);
+                                while (l->memo[j].code)
+                                        j = (j + 1) & (nm - 1);
+                                l->memo[j] = old[k];
+                        }
+                free(old);
         }
-        free(vals);
+        size_t j = memo_slot(l, v, i, fall);
+        while (l->memo[j].code && !(l->memo[j].pool == v && l->memo[j].i == i && l->memo[j].fall == fall))
+                j = (j + 1) & (l->n_memo - 1);
+        return &l->memo[j];
+}
+
+static bool same_word(const sf_tnode *a, const sf_tnode *b) { return a->arg == b->arg && a->hi == b->hi; }
+
+static bool word_holds(const sf_tnode *n, uint32_t w)
+{
+        w &= n->mask;
+        return n->op == SF_OP_GT ? w > n->datum : n->op == SF_OP_GE ? w >= n->datum : w == n->datum;
+}
+
+/* A level of the tree, from its last node back: each node's "nothing here"
+ * goes on with the node after it, the last one's with `fall`.  Where a node
+ * compares the whole word with EQ and holds, the nodes after it that test the
+ * same word have a known outcome: its subtree goes on with the first of them
+ * that has something for that outcome (what a set of values on one word
+ * needs: the high word matched, the low word not, nothing else can match). */
+static ir *tlevel(lower *l, const sf_region *rg, const sf_tnode *v, int32_t i, ir *fall)
+{
+        while (v[i].prv >= 0)
+                i = v[i].prv;
+        memo_ent *me = memo_find(l, v, i, fall);
+        if (!me)
+                return NULL;
+        if (me->code)
+                return me->code;
+        size_t n = 0;
+        for (int32_t c = i; c >= 0; c = v[c].nxt)
+                n++;
+        int32_t *idx = malloc(n * sizeof(*idx));
+        ir **rest = malloc((n + 1) * sizeof(*rest));
+        ir *x = NULL;
+        if (!idx || !rest)
+                goto out;
+        n = 0;
+        for (int32_t c = i; c >= 0; c = v[c].nxt)
+                idx[n++] = c;
+        rest[n] = fall;
+        for (size_t k = n; k-- > 0;) {
+                const sf_tnode *c = &v[idx[k]];
+                ir *known = rest[k + 1];
+                if (c->op == SF_OP_EQ && c->mask == UINT32_MAX && c->t >= 0) {
+                        size_t m = k + 1;
+                        while (m < n && same_word(&v[idx[m]], c) && v[idx[m]].mask == UINT32_MAX) {
+                                const sf_tnode *s = &v[idx[m]];
+                                bool h = word_holds(s, c->datum);
+                                if ((h ? s->t : s->f) >= 0 || (h ? s->act_t_flg : s->act_f_flg))
+                                        break;
+                                m++;
+                        }
+                        if (m < n && same_word(&v[idx[m]], c) && v[idx[m]].mask == UINT32_MAX)
+                                known = outcome(l, rg, v, &v[idx[m]], word_holds(&v[idx[m]], c->datum), rest[m + 1]);
+                        else
+                                known = rest[m];
+                }
+                rest[k] = tnode(l, rg, c, outcome(l, rg, v, c, true, known), outcome(l, rg, v, c, false, rest[k + 1]));
+                if (!rest[k])
+                        goto out;
+        }
+        x = rest[0];
+        me = memo_find(l, v, i, fall); /* the table may have grown meanwhile */
+        if (me) {
+                if (!me->code)
+                        l->memo_used++;
+                *me = (memo_ent){ v, i, fall, x };
+        }
+out:
+        free(idx);
+        free(rest);
         return x;
 }
 
@@ -236,29 +296,7 @@ static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
         /* x32 rules live in x86_64's region but compare 32-bit words */
         sf_region local = *region_;
         local.is_32bit = d->is32;
-        const sf_region *rg = &local;
-        ir *x = ret(l, d->action, no_src);
-        /* built from the last rule back to the first: each rule's failure goes to the next */
-        size_t i = d->n_rules;
-        while (i > 0) {
-                size_t start = i - 1;
-                /* the set grows back while the rule before it joins: joining is an
-                 * equivalence, so comparing with the set's last rule is enough */
-                if (single_eq(&d->rules[start])) {
-                        while (start > 0 && same_set(&d->rules[i - 1], &d->rules[start - 1]))
-                                start--;
-                }
-                if (i - start > 1) {
-                        x = eq_set(l, rg, d->rules, start, i, ret(l, d->rules[start].action, d->rules[start].src), x);
-                } else {
-                        const sf_crule *cr = &d->rules[start];
-                        x = rule_conj(l, rg, cr, ret(l, cr->action, cr->src), x);
-                }
-                if (!x)
-                        return NULL;
-                i = start;
-        }
-        return x;
+        return tlevel(l, &local, d->pool, d->root, ret(l, d->action, no_src));
 }
 
 /* The search over the intervals of a region: an optimal alphabetic tree of jge
@@ -503,6 +541,12 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
         wsum[0] = 0;
         for (size_t i = 0; i < n; i++) {
                 leaves[i] = decision(l, rg, rg->iv[i].d);
+                if (!leaves[i] && l->too_many) {
+                        sf_error_set(err, E2BIG,
+                                     "the argument rules unfold into more than %d instructions, the kernel's limit; split the profile or drop conditions",
+                                     SF_BPF_MAX_INSNS);
+                        goto out;
+                }
                 if (!leaves[i]) {
                         sf_error_set(err, ENOMEM, "out of memory");
                         goto out;
@@ -513,7 +557,10 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
         uint64_t total = wsum[n] + SIZE_WEIGHT * n;
         uint64_t scale = total > (UINT64_C(1) << 24) ? total / (UINT64_C(1) << 24) + 1 : 1;
         r = ld(l, offsetof(struct seccomp_data, nr), build(l, rg, leaves, wsum, 0, n - 1, scale));
-        if (!r)
+        if (!r && l->too_many)
+                sf_error_set(err, E2BIG, "the program has more than %d instructions, the kernel's limit; split the profile or drop conditions",
+                             SF_BPF_MAX_INSNS);
+        else if (!r)
                 sf_error_set(err, ENOMEM, "out of memory");
 out:
         free(leaves);
@@ -699,7 +746,7 @@ int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err)
                 l->region = (unsigned)i + 1;
                 roots[i] = region(l, &s->regions[i], err);
                 if (!roots[i]) {
-                        r = -ENOMEM;
+                        r = l->too_many ? -E2BIG : -ENOMEM;
                         goto out;
                 }
         }
@@ -759,6 +806,7 @@ out:
         free(o.v);
         free(roots);
         free(l->buckets);
+        free(l->memo);
         free(l);
         return r;
 }

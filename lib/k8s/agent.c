@@ -182,7 +182,7 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                 }
                 sf_buf disp = { 0 };
                 sf_buf_printf(&disp, "%s/%s", a->source, k->name);
-                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, &prep[i], NULL);
+                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
                 sf_buf_release(&disp);
                 if (r < 0)
                         goto oom;
@@ -270,7 +270,7 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                         sf_buf disp = { 0 };
                         sf_buf_printf(&disp, "%s/%s", a->source, src.v[i].name);
                         int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, &prep[i], NULL);
+                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
                         sf_buf_release(&disp);
                         if (r != 0)
                                 goto oom;

@@ -40,7 +40,7 @@ SF_EXPORT int sf_k8s_install(const sf_k8s_node_opts *o, sf_k8s_install_item *v, 
                         invalid++;
                         continue;
                 }
-                int r = k8s_prepare(it->file, data, len, &o->co, o->as_given, &prep[i], &it->diags);
+                int r = k8s_prepare(it->file, data, len, &o->co, o->as_given, NULL, &prep[i], &it->diags);
                 if (r < 0) {
                         result = sf_error_set(err, ENOMEM, "out of memory");
                         goto out;

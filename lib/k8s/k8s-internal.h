@@ -63,7 +63,7 @@ typedef struct k8s_prepared {
  * (it reads the plain OCI struct); as_given keeps it as it is (CRI-O evaluates
  * them itself).  What the resolution leaves out is a warning in d. */
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
-                k8s_prepared *ret, sf_diags *d);
+                const char *bases_dir, k8s_prepared *ret, sf_diags *d);
 void k8s_prepared_release(k8s_prepared *p);
 
 /* One key of a source, read from one snapshot. */
@@ -80,6 +80,8 @@ typedef struct k8s_source {
         k8s_key *v; /* sorted by name */
         size_t n;
         bool configmap; /* DIR/..data was there */
+        char *keys_dir; /* where the keys were read: DIR/..<timestamp> of a ConfigMap, else DIR;
+                         * a key's spec.baseProfileName is looked up among the files there */
 } k8s_source;
 
 /* Reads every key (regular files whose names do not start with '.') of dir.

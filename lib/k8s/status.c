@@ -75,7 +75,7 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         sf_buf disp = { 0 };
                         sf_buf_printf(&disp, "%s/%s", source, k->name);
                         k8s_prepared p = { 0 };
-                        int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &o->co, o->as_given, &p, NULL);
+                        int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &o->co, o->as_given, src.keys_dir, &p, NULL);
                         sf_buf_release(&disp);
                         if (r < 0)
                                 goto oom;

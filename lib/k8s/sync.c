@@ -245,21 +245,44 @@ static bool conditional(const sf_profile *p)
 
 /* The warning for a resolved profile: the rules it leaves out because of a
  * capability the target lacks (includes.caps) or holds (excludes.caps). */
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The warning for a resolved profile, naming each syscall (once, sorted) of
+ * the rules it leaves out because of a capability the target lacks
+ * (includes.caps) or holds (excludes.caps): 64 of them at most. */
+#define NOTE_NAMES_MAX 64
 static void note_resolved(const sf_profile *p, const sf_target *t, const char *display, sf_diags *d)
 {
-        sf_buf names = { 0 };
         size_t n = 0;
         for (size_t i = 0; i < p->n_rules; i++) {
                 const sf_rule *r = &p->rules[i];
-                bool by_caps = (r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps);
-                if (!by_caps)
-                        continue;
-                for (size_t k = 0; k < r->n_names; k++, n++)
-                        if (n < 12)
-                                sf_buf_printf(&names, "%s%s", n ? ", " : "", r->names[k]);
+                if ((r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps))
+                        n += r->n_names;
         }
-        if (n > 12)
-                sf_buf_printf(&names, ", and %zu more", n - 12);
+        const char **v = n ? malloc(n * sizeof(*v)) : NULL;
+        size_t k = 0;
+        for (size_t i = 0; v && i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                if ((r->includes.caps & ~t->caps) || (r->excludes.caps & t->caps))
+                        for (size_t j = 0; j < r->n_names; j++)
+                                v[k++] = r->names[j];
+        }
+        size_t u = 0;
+        if (v) {
+                qsort(v, k, sizeof(*v), cmp_name);
+                for (size_t i = 0; i < k; i++)
+                        if (!u || strcmp(v[u - 1], v[i]) != 0)
+                                v[u++] = v[i];
+        }
+        sf_buf names = { 0 };
+        for (size_t i = 0; i < u && i < NOTE_NAMES_MAX; i++)
+                sf_buf_printf(&names, "%s%s", i ? ", " : "", v[i]);
+        if (u > NOTE_NAMES_MAX)
+                sf_buf_printf(&names, ", and %zu more", u - NOTE_NAMES_MAX);
+        free(v);
         const char *caps = t->caps == sf_caps_default() ? "the default capabilities" : "--caps";
         sf_diags_add(d, SF_SEV_WARNING, "resolved-for-node", display, "", 0, 0,
                      n ? "a container given other capabilities gets exactly this; give --caps for another set, or "
@@ -268,17 +291,18 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
                      "containerd ignores archMap and includes/excludes, and would apply every rule: installed resolved "
                      "for %s, kernel %u.%u, %s%s%s",
                      sf_arch_short_name(t->arch), t->kernel_major, t->kernel_minor, caps,
-                     n ? "; left out, as they depend on other capabilities: " : "", n ? names.s : "");
+                     n ? "; left out, as they depend on other capabilities: " : "", n && names.s ? names.s : "");
         sf_buf_release(&names);
 }
 
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
-                k8s_prepared *ret, sf_diags *diags)
+                const char *bases_dir, k8s_prepared *ret, sf_diags *diags)
 {
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
         size_t from = d->n;
-        sf_load_opts lo = { .strict = co->strict };
+        /* a key's base is another key of the same source (bases_dir), or a runtime's */
+        sf_load_opts lo = { .strict = co->strict, .profiles_dir = bases_dir };
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
@@ -672,6 +696,7 @@ void k8s_source_release(k8s_source *s)
                 free(s->v[i].data);
         }
         free(s->v);
+        free(s->keys_dir);
         *s = (k8s_source){ 0 };
 }
 
@@ -797,6 +822,13 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
                 }
         }
         s->configmap = datafd >= 0;
+        sf_buf kd = { 0 };
+        sf_buf_printf(&kd, "%s%s%s", dir, lr == 0 ? "/" : "", lr == 0 ? snap : "");
+        if (!(s->keys_dir = sf_buf_steal(&kd))) {
+                if (datafd >= 0)
+                        close(datafd);
+                return -ENOMEM;
+        }
         if (datafd < 0)
                 datafd = dup(srcfd);
         DIR *d = datafd >= 0 ? fdopendir(datafd) : NULL;

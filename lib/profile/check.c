@@ -6,6 +6,7 @@
 #include <sys/auxv.h>
 
 #include "profile/profile-internal.h"
+#include "sysfence/bpf.h"
 
 static void add(sf_diags *d, const sf_profile *p, sf_severity sev, const char *id, const sf_loc *loc,
                 const char *path, const char *hint, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -605,4 +606,44 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                 add(d, p, SF_SEV_WARNING, "base-profile", NULL, "spec.baseProfileName", NULL,
                     "baseProfileName \"%s\" is resolved by the operator in the cluster; this check covers this profile alone",
                     p->base_profile_name);
+}
+
+/* What runc and crun do with the profile on the arches (those a runtime loads
+ * when n is 0: this machine's and the profile's): the compiler decides as
+ * libseccomp does (lib/compile/tree.c), so its findings about libseccomp are
+ * the runtimes' — the rules libseccomp refuses (the container fails to start)
+ * or never returns from (it hangs), the 64-bit merge libseccomp < 2.6.1 gets
+ * wrong, and the overlapping rules whose winner its rule tree picks.  Each is
+ * said once, for the first arch it shows on. */
+SF_EXPORT void sf_profile_check_runtimes(const sf_profile *p, const sf_arch *arches, size_t n, sf_diags *d)
+{
+        static const struct {
+                const char *id;
+                sf_severity sev;
+        } kept[] = {
+                { "libseccomp-refuses", SF_SEV_ERROR },
+                { "libseccomp-hangs", SF_SEV_ERROR },
+                { "libseccomp-64bit-merge", SF_SEV_WARNING },
+                { "overlapping-rules", SF_SEV_NOTE },
+        };
+        sf_compile_opts co = { .arches = arches, .n_arches = n };
+        sf_diags cd = { 0 };
+        sf_prog *prog = NULL;
+        sf_error *err = NULL;
+        if (sf_compile(p, &co, &prog, &cd, &err) == 0)
+                sf_prog_free(prog);
+        sf_error_free(err); /* what keeps it from compiling is compile's to say */
+        for (size_t i = 0; i < cd.n; i++) {
+                const sf_diag *g = &cd.v[i];
+                size_t k = 0;
+                while (k < ARRAY_SIZE(kept) && strcmp(g->id, kept[k].id) != 0)
+                        k++;
+                bool seen = false;
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = cd.v[j].id == g->id && strcmp(cd.v[j].path, g->path) == 0;
+                if (k == ARRAY_SIZE(kept) || seen)
+                        continue;
+                sf_diags_add(d, kept[k].sev, g->id, g->file, g->path, g->line, g->col, g->hint, "%s", g->msg);
+        }
+        sf_diags_release(&cd);
 }

@@ -231,6 +231,50 @@ static void yaml_str(sf_buf *b, const char *s)
                 json_str(b, s); /* a JSON string is a valid double-quoted YAML scalar */
 }
 
+/* What the operator computes or kubectl keeps in an annotation: stale once the
+ * object is written again, so not carried over. */
+static bool derived_annotation(const char *key)
+{
+        return strcmp(key, "syscalls") == 0 || strcmp(key, "kubectl.kubernetes.io/last-applied-configuration") == 0;
+}
+
+static void yaml_map(sf_buf *b, const char *key, const char *const *kv, size_t n)
+{
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(key, "annotations") == 0 && derived_annotation(kv[2 * i]))
+                        continue;
+                if (first)
+                        sf_buf_printf(b, "\n  %s:", key);
+                first = false;
+                sf_buf_puts(b, "\n    ");
+                yaml_str(b, kv[2 * i]);
+                sf_buf_puts(b, ": ");
+                yaml_str(b, kv[2 * i + 1]);
+        }
+}
+
+/* What SPO's CRD schema (v1beta1) refuses: argument values are int64 there. */
+static int crd_representable(const sf_profile *p, sf_error **err)
+{
+        for (size_t i = 0; i < p->n_rules; i++) {
+                if (p->rules[i].action.kind == SF_ACT_ERRNO && p->rules[i].action.data == 0 && p->rules[i].n_names)
+                        return sf_error_set(err, EINVAL,
+                                            "%s: %s: errnoRet 0 cannot be written in a SeccompProfile: the operator drops a zero errnoRet and the rule would return EPERM",
+                                            p->file, p->rules[i].loc.path ? p->rules[i].loc.path : "syscalls");
+                for (size_t k = 0; k < p->rules[i].n_args; k++) {
+                        const sf_arg *a = &p->rules[i].args[k];
+                        if (a->value > INT64_MAX || a->value_two > INT64_MAX)
+                                return sf_error_set(err, EINVAL,
+                                                    "%s: %s.args[%zu]: %ju is above %jd: a SeccompProfile's argument values are int64 (the operator's schema refuses it)",
+                                                    p->file, p->rules[i].loc.path ? p->rules[i].loc.path : "syscalls",
+                                                    k, (uintmax_t)(a->value > INT64_MAX ? a->value : a->value_two),
+                                                    (intmax_t)INT64_MAX);
+                }
+        }
+        return 0;
+}
+
 static int emit_crd(emitter *e, const sf_profile *p, const char *name)
 {
         sf_buf *b = &e->b;
@@ -240,6 +284,8 @@ static int emit_crd(emitter *e, const sf_profile *p, const char *name)
                 sf_buf_puts(b, "\n  namespace: ");
                 yaml_str(b, p->namespace_);
         }
+        yaml_map(b, "labels", p->labels, p->n_labels);
+        yaml_map(b, "annotations", p->annotations, p->n_annotations);
         sf_buf_puts(b, "\nspec:\n");
         if (p->disabled)
                 sf_buf_puts(b, "  disabled: true\n");
@@ -273,11 +319,16 @@ static int emit_crd(emitter *e, const sf_profile *p, const char *name)
                 yaml_str(b, p->listener_metadata);
                 sf_buf_putc(b, '\n');
         }
-        if (p->n_rules)
+        size_t named = 0;
+        for (size_t i = 0; i < p->n_rules; i++)
+                named += p->rules[i].n_names > 0;
+        if (named)
                 sf_buf_puts(b, "  syscalls:\n");
         for (size_t i = 0; i < p->n_rules; i++) {
                 const sf_rule *r = &p->rules[i];
                 size_t n;
+                if (r->n_names == 0)
+                        continue; /* decides nothing, and the schema wants names */
                 _cleanup_free_ const char **names = sorted_names(r, &n);
                 if (!names)
                         return -ENOMEM;
@@ -348,6 +399,8 @@ SF_EXPORT int sf_profile_emit(const sf_profile *p, sf_format format, char **ret_
                                     p->file, format == SF_FORMAT_CRD ? "a SeccompProfile" : "OCI");
         int r;
         if (format == SF_FORMAT_CRD) {
+                if ((r = crd_representable(p, err)) < 0)
+                        return r;
                 _cleanup_free_ char *name = crd_name(p);
                 r = name ? emit_crd(&e, p, name) : -ENOMEM;
         } else if (format == SF_FORMAT_OCI_CONFIG) {

@@ -520,10 +520,17 @@ static void f_r_errno_ret(loader *l, const sf_node *v, void *ctx)
         rule_ctx *c = ctx;
         c->errno_ret = v;
         uint32_t e;
-        if (errno_value(l, v, &e)) {
-                c->r->action.data = e;
-                c->r->errno_set = true;
+        if (!errno_value(l, v, &e))
+                return;
+        /* The operator's Go type drops a zero errnoRet (omitempty) when it writes
+         * the profile for the node, and the runtime then returns EPERM. */
+        if (e == 0 && l->p->format == SF_FORMAT_CRD) {
+                report(l, SF_SEV_WARNING, v, "leave errnoRet out, or give the errno meant",
+                       "errnoRet 0 is dropped by the Security Profiles Operator (omitempty): the rule returns EPERM (1)");
+                return;
         }
+        c->r->action.data = e;
+        c->r->errno_set = true;
 }
 
 static void f_r_errno(loader *l, const sf_node *v, void *ctx)
@@ -893,7 +900,12 @@ static void f_crd_default_action(loader *l, const sf_node *v, void *ctx)
         f_default_action(l, v, &((crd_ctx *)ctx)->have_default);
 }
 
-static void f_crd_base(loader *l, const sf_node *v, void *ctx) { get_string(l, v, &l->p->base_profile_name); }
+static void f_crd_base(loader *l, const sf_node *v, void *ctx)
+{
+        l->p->base_loc = loc_here(l, v);
+        if (get_string(l, v, &l->p->base_profile_name) && !*l->p->base_profile_name)
+                l->p->base_profile_name = NULL; /* omitempty: "" is no base */
+}
 
 static void f_crd_disabled(loader *l, const sf_node *v, void *ctx)
 {
@@ -921,6 +933,34 @@ static const char *const crd_versions[] = {
         "security-profiles-operator.x-k8s.io/v1alpha1",
         "security-profiles-operator.x-k8s.io/v1",
 };
+
+/* metadata.labels or .annotations: kept, so that writing the object back keeps
+ * what the operator reads there (spo.x-k8s.io/partial: not installed). */
+static void string_map(loader *l, const sf_node *m, const char *key, const char ***ret, size_t *ret_n)
+{
+        if (!m || m->kind == SF_NODE_NULL)
+                return;
+        size_t old = path_key(l, key);
+        if (want(l, m, SF_NODE_OBJ)) {
+                const char **v = sf_arena_alloc(l->arena, (2 * m->obj.n + 1) * sizeof(*v));
+                size_t n = 0;
+                for (size_t i = 0; v && i < m->obj.n; i++) {
+                        size_t o2 = path_key(l, m->obj.v[i].key);
+                        if (m->obj.v[i].val->kind != SF_NODE_STR) {
+                                ERR(l, m->obj.v[i].val, "a %s value must be a string, found %s", key,
+                                    sf_node_kind_name(m->obj.v[i].val->kind));
+                        } else {
+                                v[2 * n] = m->obj.v[i].key;
+                                v[2 * n + 1] = m->obj.v[i].val->str.s;
+                                n++;
+                        }
+                        path_pop(l, o2);
+                }
+                *ret = v;
+                *ret_n = n;
+        }
+        path_pop(l, old);
+}
 
 static void load_crd(loader *l, const sf_node *root)
 {
@@ -953,6 +993,11 @@ static void load_crd(loader *l, const sf_node *root)
                 }
                 if (ns && ns->kind == SF_NODE_STR)
                         l->p->namespace_ = ns->str.s;
+                size_t o2 = path_key(l, "metadata");
+                string_map(l, sf_node_get(meta, "labels"), "labels", &l->p->labels, &l->p->n_labels);
+                string_map(l, sf_node_get(meta, "annotations"), "annotations", &l->p->annotations,
+                           &l->p->n_annotations);
+                path_pop(l, o2);
         }
         if (!l->p->name)
                 ERR(l, meta ? meta : root, "SeccompProfile has no metadata.name");
@@ -983,15 +1028,35 @@ sf_profile *sf_profile_new(sf_store *store)
         return p;
 }
 
+void sf_store_unref(sf_store *s)
+{
+        if (!s || --s->refs > 0)
+                return;
+        for (size_t i = 0; i < s->n_kept; i++)
+                sf_store_unref(s->kept[i]);
+        free(s->kept);
+        sf_arena_release(&s->arena);
+        free(s);
+}
+
+int sf_store_keep(sf_store *s, sf_store *other)
+{
+        for (size_t i = 0; i < s->n_kept; i++)
+                if (s->kept[i] == other)
+                        return 0;
+        sf_store **v = realloc(s->kept, (s->n_kept + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        s->kept = v;
+        s->kept[s->n_kept++] = other;
+        other->refs++;
+        return 0;
+}
+
 SF_EXPORT void sf_profile_free(sf_profile *p)
 {
-        if (!p)
-                return;
-        sf_store *s = p->arena_;
-        if (--s->refs == 0) {
-                sf_arena_release(&s->arena);
-                free(s);
-        }
+        if (p)
+                sf_store_unref(p->arena_);
 }
 
 SF_EXPORT void sf_profiles_free(sf_profile **v, size_t n)
@@ -1069,7 +1134,7 @@ static int load_data(const char *data, size_t len, const char *name, const sf_lo
         static const sf_load_opts no_opts;
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
-        size_t errors_before = d->errors;
+        size_t errors_before = d->errors, diags_before = d->n;
         if (!opts)
                 opts = &no_opts;
         if (opts->display_name)
@@ -1142,12 +1207,14 @@ static int load_data(const char *data, size_t len, const char *name, const sf_lo
                 }
                 if (r == 0 && l.failed)
                         r = -EINVAL;
+                if (r == 0 && d->errors == errors_before)
+                        r = sf_profile_inherit(v, n, name, opts, d);
         }
         sf_buf_release(&l.path);
         sf_doc_release(&doc);
         if (store->refs == 0) {
-                sf_arena_release(&store->arena);
-                free(store);
+                store->refs = 1;
+                sf_store_unref(store);
                 store = NULL;
         }
         if (r == 0 && d->errors == errors_before) {
@@ -1157,20 +1224,24 @@ static int load_data(const char *data, size_t len, const char *name, const sf_lo
                 return 0;
         }
 
-        /* Say the first error of this file. */
-        for (size_t i = 0; i < d->n; i++) {
-                if (d->v[i].severity != SF_SEV_ERROR || strcmp(d->v[i].file, name) != 0)
-                        continue;
-                _cleanup_free_ char *msg = sf_diag_format(&d->v[i]);
+        /* Say the first error of this file, else the first of a base profile's file. */
+        const sf_diag *first = NULL;
+        for (size_t i = 0; i < d->n && !first; i++)
+                if (d->v[i].severity == SF_SEV_ERROR && strcmp(d->v[i].file, name) == 0)
+                        first = &d->v[i];
+        for (size_t i = diags_before; i < d->n && !first; i++)
+                if (d->v[i].severity == SF_SEV_ERROR)
+                        first = &d->v[i];
+        if (first) {
+                _cleanup_free_ char *msg = sf_diag_format(first);
                 sf_error_set(err, r == -ENOMEM ? ENOMEM : EINVAL, "%s", msg ? msg : "invalid profile");
-                break;
         }
         sf_error_set(err, r == -ENOMEM ? ENOMEM : EINVAL, "%s: invalid profile", name);
-        sf_profiles_free(v, n);
         if (n == 0 && store) {
-                sf_arena_release(&store->arena);
-                free(store);
+                store->refs = 1;
+                sf_store_unref(store);
         }
+        sf_profiles_free(v, n);
         sf_diags_release(&local);
         return r == -ENOMEM ? -ENOMEM : -EINVAL;
 }

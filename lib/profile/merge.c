@@ -3,11 +3,22 @@
  * inputs' rules, written as Docker JSON and read back, so the result is an
  * ordinary loaded profile that owns its storage and emits canonically.  Then
  * every input and the merge are compiled and compared syscall by syscall: a
- * union of allowlists must allow whatever any input allows. */
+ * union of allowlists must allow whatever any input allows, except what another
+ * input denies.
+ *
+ * Denials win over allowances because of how libseccomp 2.5 (runc, crun)
+ * decides one syscall: of two unconditional rules it keeps the first, and an
+ * unconditional rule beats every conditional one whatever the order.  So the
+ * unconditional denials of every input are put first; and an unconditional
+ * allowance of a syscall that an input denies for some arguments is written as
+ * the allowance of the other arguments, which libseccomp cannot let overlap the
+ * denial.  Without that the recording of a workload, merged with a baseline,
+ * allowed what the baseline forbids the moment the workload tried it. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "compile/compile-internal.h"
 #include "profile/merge.h"
 #include "profile/profile-internal.h"
 #include "sysfence/bpf.h"
@@ -18,6 +29,10 @@ static bool same_action(sf_action a, sf_action b)
 {
         return a.kind == b.kind && (!has_data(a) || a.data == b.data);
 }
+
+/* What a rule with this action does to its syscall: stop it (anything but ALLOW
+ * and LOG, which let it run). */
+static bool denies(sf_action a) { return a.kind != SF_ACT_ALLOW && a.kind != SF_ACT_LOG; }
 
 static const char *action_text(sf_action a, char *buf, size_t size)
 {
@@ -174,6 +189,7 @@ static void rule_key(sf_buf *b, const sf_rule *r)
 typedef struct key_map {
         const char **keys;
         sf_action *acts;
+        const sf_profile **who; /* the input the key came from */
         size_t mask;
 } key_map;
 
@@ -192,8 +208,9 @@ static int key_map_init(key_map *m, sf_arena *a, size_t n)
                 cap *= 2;
         m->keys = sf_arena_alloc(a, cap * sizeof(*m->keys));
         m->acts = sf_arena_alloc(a, cap * sizeof(*m->acts));
+        m->who = sf_arena_alloc(a, cap * sizeof(*m->who));
         m->mask = cap - 1;
-        return m->keys && m->acts ? 0 : -ENOMEM;
+        return m->keys && m->acts && m->who ? 0 : -ENOMEM;
 }
 
 /* The slot of key: set, or empty where it would go. */
@@ -206,15 +223,18 @@ static size_t key_slot(const key_map *m, const char *key)
 }
 
 /* 1: added, 0: already there, -ENOMEM. */
-static int key_add(key_map *m, sf_arena *a, const char *key, sf_action act)
+static int key_add(key_map *m, sf_arena *a, const char *key, sf_action act, const sf_profile *who)
 {
         size_t i = key_slot(m, key);
         if (m->keys[i])
                 return 0;
         m->keys[i] = sf_arena_strdup(a, key);
         m->acts[i] = act;
+        m->who[i] = who;
         return m->keys[i] ? 1 : -ENOMEM;
 }
+
+static bool key_has(const key_map *m, const char *key) { return m->keys[key_slot(m, key)] != NULL; }
 
 /* Where a rule of the merge came from. */
 typedef struct origin {
@@ -224,79 +244,437 @@ typedef struct origin {
 
 static bool uses_conditions(const sf_rule *r) { return r->includes.present || r->excludes.present; }
 
-static int unite_rules(sf_profile *t, const sf_profile *const *in, size_t n, sf_arena *a, origin **ret_origin)
+/* ---- denials for some arguments: the complement ---- */
+
+/* A conjunction of conditions, at most one per argument index. */
+typedef struct term {
+        sf_arg c[SF_PROFILE_MAX_ARGS];
+        unsigned n;
+} term;
+
+#define MAX_TERMS 64 /* rules the complement of one syscall's denials may take */
+
+/* As the compiler reads the condition (lib/compile/decide.c). */
+static bool arg_holds(const sf_arg *c, uint64_t v)
 {
+        sf_cond k = { .index = (uint8_t)c->index, .op = c->op, .value = c->value };
+        if (c->op == SF_OP_MASKED_EQ) {
+                k.mask = c->value;
+                k.value = c->value_two & c->value;
+        }
+        return sf_cond_holds(&k, v);
+}
+
+/* The conditions one of which holds wherever c does not: one, or for
+ * MASKED_EQ one per bit of the mask (that bit differs).  The count, 0 when c
+ * always holds (a mask of 0). */
+static size_t negate(const sf_arg *c, sf_arg *out)
+{
+        static const sf_op inverse[] = {
+                [SF_OP_NE] = SF_OP_EQ, [SF_OP_EQ] = SF_OP_NE, [SF_OP_LT] = SF_OP_GE,
+                [SF_OP_GE] = SF_OP_LT, [SF_OP_LE] = SF_OP_GT, [SF_OP_GT] = SF_OP_LE,
+        };
+        if (c->op != SF_OP_MASKED_EQ) {
+                out[0] = (sf_arg){ .index = c->index, .op = inverse[c->op], .value = c->value, .loc = c->loc };
+                return 1;
+        }
+        size_t n = 0;
+        for (int b = 0; b < 64; b++) {
+                uint64_t bit = UINT64_C(1) << b;
+                if (c->value & bit)
+                        out[n++] = (sf_arg){ .index = c->index, .op = SF_OP_MASKED_EQ, .value = bit,
+                                             .value_two = (c->value_two & bit) ^ bit, .loc = c->loc };
+        }
+        return n;
+}
+
+/* t AND g, in *out: 1, 0 when it can never hold, -1 when one rule cannot say
+ * it (two conditions on one index that neither decides: a repeated index in a
+ * rule means OR to the runtimes). */
+static int conjoin(const term *t, const sf_arg *g, term *out)
+{
+        *out = *t;
+        for (unsigned i = 0; i < t->n; i++) {
+                const sf_arg *c = &t->c[i];
+                if (c->index != g->index)
+                        continue;
+                if (c->op == g->op && c->value == g->value && (c->op != SF_OP_MASKED_EQ || c->value_two == g->value_two))
+                        return 1;
+                if (c->op == SF_OP_EQ)
+                        return arg_holds(g, c->value) ? 1 : 0;
+                if (g->op == SF_OP_EQ) {
+                        if (!arg_holds(c, g->value))
+                                return 0;
+                        out->c[i] = *g;
+                        return 1;
+                }
+                return -1;
+        }
+        out->c[out->n++] = *g;
+        return 1;
+}
+
+/* The clauses under which rule r denies: its conditions ANDed, or, when an
+ * index repeats, each condition alone (what runc, crun and containerd make of
+ * it).  Calls fn for each; stops at its first nonzero return. */
+static int each_clause(const sf_rule *r, int (*fn)(void *ctx, const sf_arg *c, size_t n), void *ctx)
+{
+        bool repeats = false;
+        for (size_t i = 0; i < r->n_args; i++)
+                for (size_t j = 0; j < i; j++)
+                        repeats |= r->args[i].index == r->args[j].index;
+        if (!repeats)
+                return fn(ctx, r->args, r->n_args);
+        for (size_t i = 0; i < r->n_args; i++) {
+                int e = fn(ctx, &r->args[i], 1);
+                if (e)
+                        return e;
+        }
+        return 0;
+}
+
+/* The complement being built: the terms whose OR holds wherever no denial does. */
+typedef struct complement {
+        term *v;
+        size_t n;
+        bool inexact;  /* some of it could not be said: less is allowed than the allowance asked */
+        bool overflow; /* more than MAX_TERMS rules: given up */
+} complement;
+
+static int clause_cut(void *ctx, const sf_arg *c, size_t n)
+{
+        complement *k = ctx;
+        sf_arg negs[SF_PROFILE_MAX_ARGS * 64];
+        size_t n_negs = 0;
+        for (size_t i = 0; i < n; i++)
+                n_negs += negate(&c[i], negs + n_negs);
+        term next[MAX_TERMS];
+        size_t n_next = 0;
+        for (size_t t = 0; t < k->n; t++)
+                for (size_t g = 0; g < n_negs; g++) {
+                        if (n_next == MAX_TERMS) {
+                                k->overflow = true;
+                                return 1;
+                        }
+                        int e = conjoin(&k->v[t], &negs[g], &next[n_next]);
+                        if (e < 0)
+                                k->inexact = true;
+                        n_next += e > 0;
+                }
+        memcpy(k->v, next, n_next * sizeof(*next));
+        k->n = n_next;
+        return 0;
+}
+
+/* Whether input p has an unconditional rule for name with another action than
+ * the default: then its argument rules for it never decide (libseccomp). */
+static bool unconditional_in(const sf_profile *p, const char *name, sf_action def)
+{
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const sf_rule *r = &p->rules[i];
+                if (r->n_args || same_action(r->action, def))
+                        continue;
+                for (size_t j = 0; j < r->n_names; j++)
+                        if (strcmp(r->names[j], name) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* The arguments for which some input denies name by argument rules, as the
+ * complement's terms in k->v (MAX_TERMS of room).  The first such input in
+ * *ret_by, NULL when none does. */
+static int complement_of(const sf_profile *const *in, size_t n, const char *name, complement *k,
+                         const sf_profile **ret_by)
+{
+        *ret_by = NULL;
+        k->n = 1;
+        k->v[0].n = 0; /* no denial yet: everything */
+        k->inexact = k->overflow = false;
+        for (size_t i = 0; i < n && !k->overflow; i++) {
+                bool checked = false, live = false;
+                for (size_t r = 0; r < in[i]->n_rules && !k->overflow; r++) {
+                        const sf_rule *rule = &in[i]->rules[r];
+                        /* one with the default action is a no-op to libseccomp, but says
+                         * the same: those arguments are denied */
+                        if (!rule->n_args || !denies(rule->action))
+                                continue;
+                        bool named = false;
+                        for (size_t j = 0; j < rule->n_names && !named; j++)
+                                named = strcmp(rule->names[j], name) == 0;
+                        if (!named)
+                                continue;
+                        if (!checked) {
+                                live = !unconditional_in(in[i], name, in[i]->default_action);
+                                checked = true;
+                        }
+                        if (!live)
+                                break;
+                        if (!*ret_by)
+                                *ret_by = in[i];
+                        each_clause(rule, clause_cut, k);
+                }
+        }
+        return 0;
+}
+
+/* ---- the union ---- */
+
+/* A syscall one input allows and another denies, the denial kept. */
+typedef struct held {
+        const sf_profile *allower, *denier;
+        const char *name;
+        bool partly; /* denied for some arguments only */
+        bool lost;   /* ...and the rest could not be said: only what the denier allows */
+} held;
+
+typedef struct uniter {
+        const sf_profile *const *in;
+        size_t n;
+        sf_profile *t;
+        sf_arena *a;
+        bool deny_first;
+        origin *org;
+        key_map seen, first, done; /* done: names whose complement is written */
+        sf_rule *extra;            /* the complements' rules, appended at the end */
+        origin *extra_org;
+        size_t n_extra, cap_extra;
+        held *held;
+        size_t n_held, cap_held;
+} uniter;
+
+static int hold(uniter *u, const sf_profile *allower, const sf_profile *denier, const char *name, bool partly,
+                bool lost)
+{
+        for (size_t i = 0; i < u->n_held; i++)
+                if (u->held[i].allower == allower && u->held[i].denier == denier && strcmp(u->held[i].name, name) == 0)
+                        return 0;
+        if (u->n_held == u->cap_held) {
+                size_t cap = u->cap_held ? 2 * u->cap_held : 16;
+                held *v = realloc(u->held, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                u->held = v;
+                u->cap_held = cap;
+        }
+        u->held[u->n_held++] = (held){ allower, denier, name, partly, lost };
+        return 0;
+}
+
+/* Allows name where no input's argument rules deny it, for the allowing rule
+ * src (unconditional) of input p, rule k.  1: done so (or held), 0: nothing
+ * denies name by arguments, the allowance goes in as it is. */
+static int allow_around(uniter *u, const sf_profile *p, size_t k, const sf_rule *src, size_t j)
+{
+        const char *name = src->names[j];
+        term v[MAX_TERMS];
+        complement c = { .v = v };
+        const sf_profile *by;
+        complement_of(u->in, u->n, name, &c, &by);
+        if (!by)
+                return 0;
+        if (key_has(&u->done, name))
+                return 1; /* an earlier allowance wrote it */
+        if (key_add(&u->done, u->a, name, src->action, p) < 0)
+                return -ENOMEM;
+        size_t n_terms = c.overflow ? 0 : c.n;
+        if (u->n_extra + n_terms > u->cap_extra) {
+                size_t cap = 2 * (u->n_extra + n_terms) + 16;
+                sf_rule *e = realloc(u->extra, cap * sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                u->extra = e;
+                origin *o = realloc(u->extra_org, cap * sizeof(*o));
+                if (!o)
+                        return -ENOMEM;
+                u->extra_org = o;
+                u->cap_extra = cap;
+        }
+        for (size_t i = 0; i < n_terms; i++) {
+                sf_rule *r = &u->extra[u->n_extra];
+                *r = *src;
+                r->comment = NULL;
+                r->names = sf_arena_alloc(u->a, sizeof(char *));
+                r->name_locs = sf_arena_alloc(u->a, sizeof(sf_loc));
+                r->args = sf_arena_alloc(u->a, c.v[i].n * sizeof(sf_arg) + 1);
+                if (!r->names || !r->name_locs || !r->args)
+                        return -ENOMEM;
+                r->names[0] = name;
+                r->name_locs[0] = src->name_locs[j];
+                r->n_names = 1;
+                memcpy(r->args, c.v[i].c, c.v[i].n * sizeof(sf_arg));
+                r->n_args = c.v[i].n;
+                u->extra_org[u->n_extra++] = (origin){ .p = p, .rule = k };
+        }
+        return hold(u, p, by, name, true, c.overflow || c.inexact) < 0 ? -ENOMEM : 1;
+}
+
+/* One name of rule src (input p, rule k) into the merge's rule dst: 0, or -ENOMEM. */
+static int unite_name(uniter *u, const sf_profile *p, size_t k, const sf_rule *src, size_t j, sf_rule *dst,
+                      sf_buf *key, const sf_buf *tail)
+{
+        const char *name = src->names[j];
+        sf_action def = u->t->default_action;
+        bool decides = !src->n_args && (!same_action(src->action, def) || (u->deny_first && denies(src->action)));
+        /* Of two unconditional rules the first wins (libseccomp): a later one
+         * with another action never decides.  Left in, it would make the merge
+         * fail sysfence check. */
+        if (decides) {
+                size_t f = key_slot(&u->first, name);
+                if (u->first.keys[f] && !same_action(u->first.acts[f], src->action)) {
+                        if (u->deny_first && !denies(src->action) && denies(u->first.acts[f]) &&
+                            u->first.who[f] != p && hold(u, p, u->first.who[f], name, false, false) < 0)
+                                return -ENOMEM;
+                        return 0;
+                }
+                if (u->deny_first && !denies(src->action) && !uses_conditions(src)) {
+                        int e = allow_around(u, p, k, src, j);
+                        if (e != 0)
+                                return e < 0 ? e : 0;
+                }
+                if (!uses_conditions(src) && key_add(&u->first, u->a, name, src->action, p) < 0)
+                        return -ENOMEM;
+        } else if (u->deny_first && src->n_args && !denies(src->action)) {
+                /* argument rules allowing what another input denies outright: lost */
+                size_t f = key_slot(&u->first, name);
+                if (u->first.keys[f] && denies(u->first.acts[f]) && u->first.who[f] != p &&
+                    hold(u, p, u->first.who[f], name, false, false) < 0)
+                        return -ENOMEM;
+        }
+        sf_buf_truncate(key, 0);
+        sf_buf_puts(key, name);
+        sf_buf_add(key, tail->s ? tail->s : "", tail->len);
+        if (key->oom || tail->oom)
+                return -ENOMEM;
+        int added = key_add(&u->seen, u->a, key->s, src->action, p);
+        if (added < 0)
+                return added;
+        if (added) {
+                dst->names[dst->n_names] = name;
+                dst->name_locs[dst->n_names++] = src->name_locs[j];
+        }
+        return 0;
+}
+
+/* Whether an earlier rule of p than rule k gives name another action without
+ * arguments: p's own order decides between them (libseccomp keeps the first),
+ * so rule k's denial does not move ahead of it. */
+static bool decided_earlier(const sf_profile *p, size_t k, const char *name)
+{
+        const sf_rule *late = &p->rules[k];
+        for (size_t i = 0; i < k; i++) {
+                const sf_rule *r = &p->rules[i];
+                if (r->n_args || same_action(r->action, late->action) || same_action(r->action, p->default_action))
+                        continue;
+                for (size_t j = 0; j < r->n_names; j++)
+                        if (strcmp(r->names[j], name) == 0)
+                                return true;
+        }
+        return false;
+}
+
+static int unite_rules(uniter *u)
+{
+        const sf_profile *const *in = u->in;
+        sf_profile *t = u->t;
         size_t n_rules = 0, n_names = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < u->n; i++) {
                 n_rules += in[i]->n_rules;
                 for (size_t k = 0; k < in[i]->n_rules; k++)
                         n_names += in[i]->rules[k].n_names;
         }
         /* seen: every (name, what the rule does) so far; first: for each name, the
          * action of the first unconditional rule that applies on every node */
-        key_map seen, first;
-        t->rules = sf_arena_alloc(a, (n_rules + 1) * sizeof(sf_rule));
-        origin *org = sf_arena_alloc(a, (n_rules + 1) * sizeof(origin));
-        if (key_map_init(&seen, a, n_names) < 0 || key_map_init(&first, a, n_names) < 0 || !t->rules || !org)
+        t->rules = sf_arena_alloc(u->a, (n_rules + 1) * sizeof(sf_rule));
+        u->org = sf_arena_alloc(u->a, (n_rules + 1) * sizeof(origin));
+        if (key_map_init(&u->seen, u->a, n_names) < 0 || key_map_init(&u->first, u->a, n_names) < 0 ||
+            key_map_init(&u->done, u->a, n_names) < 0 || !t->rules || !u->org)
                 return -ENOMEM;
 
         sf_buf key = { 0 }, tail = { 0 };
         int r = 0;
-        for (size_t i = 0; i < n && r == 0; i++) {
-                for (size_t k = 0; k < in[i]->n_rules && r == 0; k++) {
-                        const sf_rule *src = &in[i]->rules[k];
-                        sf_rule *dst = &t->rules[t->n_rules];
-                        *dst = *src;
-                        dst->names = sf_arena_alloc(a, (src->n_names + 1) * sizeof(char *));
-                        dst->name_locs = sf_arena_alloc(a, (src->n_names + 1) * sizeof(sf_loc));
-                        if (!dst->names || !dst->name_locs) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        dst->n_names = 0;
-                        sf_buf_truncate(&tail, 0);
-                        rule_key(&tail, src);
-                        bool decides = !src->n_args && !same_action(src->action, t->default_action);
-                        for (size_t j = 0; j < src->n_names && r == 0; j++) {
-                                const char *name = src->names[j];
-                                /* Of two unconditional rules the first wins (libseccomp): a
-                                 * later one with another action never decides.  Left in, it
-                                 * would make the merge fail sysfence check. */
-                                if (decides) {
-                                        size_t f = key_slot(&first, name);
-                                        if (first.keys[f] && !same_action(first.acts[f], src->action))
-                                                continue;
-                                        if (!uses_conditions(src) && key_add(&first, a, name, src->action) < 0) {
-                                                r = -ENOMEM;
-                                                break;
-                                        }
-                                }
-                                sf_buf_truncate(&key, 0);
-                                sf_buf_puts(&key, name);
-                                sf_buf_add(&key, tail.s ? tail.s : "", tail.len);
-                                if (key.oom || tail.oom) {
+        /* the unconditional denials of every input first, when they win */
+        for (int pass = u->deny_first ? 0 : 1; pass < 2 && r == 0; pass++)
+                for (size_t i = 0; i < u->n && r == 0; i++)
+                        for (size_t k = 0; k < in[i]->n_rules && r == 0; k++) {
+                                const sf_rule *src = &in[i]->rules[k];
+                                bool denial = !src->n_args && denies(src->action);
+                                if (u->deny_first && pass == 0 && !denial)
+                                        continue;
+                                sf_rule *dst = &t->rules[t->n_rules];
+                                *dst = *src;
+                                dst->names = sf_arena_alloc(u->a, (src->n_names + 1) * sizeof(char *));
+                                dst->name_locs = sf_arena_alloc(u->a, (src->n_names + 1) * sizeof(sf_loc));
+                                if (!dst->names || !dst->name_locs) {
                                         r = -ENOMEM;
                                         break;
                                 }
-                                int added = key_add(&seen, a, key.s, src->action);
-                                if (added < 0)
-                                        r = added;
-                                else if (added) {
-                                        dst->names[dst->n_names] = name;
-                                        dst->name_locs[dst->n_names++] = src->name_locs[j];
+                                dst->n_names = 0;
+                                sf_buf_truncate(&tail, 0);
+                                rule_key(&tail, src);
+                                for (size_t j = 0; j < src->n_names && r == 0; j++) {
+                                        /* a denial goes first, unless its own input decides
+                                         * the name by an earlier rule */
+                                        if (u->deny_first && denial &&
+                                            (pass == 0) == decided_earlier(in[i], k, src->names[j]))
+                                                continue;
+                                        r = unite_name(u, in[i], k, src, j, dst, &key, &tail);
+                                }
+                                /* a rule without names decides nothing */
+                                if (dst->n_names) {
+                                        u->org[t->n_rules] = (origin){ .p = in[i], .rule = k };
+                                        t->n_rules++;
                                 }
                         }
-                        /* a rule without names decides nothing */
-                        if (dst->n_names) {
-                                org[t->n_rules] = (origin){ .p = in[i], .rule = k };
-                                t->n_rules++;
-                        }
-                }
-        }
         sf_buf_release(&key);
         sf_buf_release(&tail);
-        *ret_origin = org;
-        return r;
+        if (r < 0 || !u->n_extra)
+                return r;
+        /* the complements after every rule: conditional, their place decides nothing */
+        sf_rule *all = sf_arena_alloc(u->a, (t->n_rules + u->n_extra) * sizeof(sf_rule));
+        origin *org = sf_arena_alloc(u->a, (t->n_rules + u->n_extra) * sizeof(origin));
+        if (!all || !org)
+                return -ENOMEM;
+        memcpy(all, t->rules, t->n_rules * sizeof(sf_rule));
+        memcpy(all + t->n_rules, u->extra, u->n_extra * sizeof(sf_rule));
+        memcpy(org, u->org, t->n_rules * sizeof(origin));
+        memcpy(org + t->n_rules, u->extra_org, u->n_extra * sizeof(origin));
+        t->rules = all;
+        u->org = org;
+        t->n_rules += u->n_extra;
+        return 0;
+}
+
+/* One warning per input whose allowances another input's denials held back. */
+static void report_held(const uniter *u, sf_diags *diags)
+{
+        for (size_t i = 0; i < u->n_held; i++) {
+                const held *h = &u->held[i];
+                bool first = true;
+                for (size_t j = 0; j < i && first; j++)
+                        first = u->held[j].allower != h->allower || u->held[j].denier != h->denier;
+                if (!first)
+                        continue;
+                sf_buf b = { 0 };
+                size_t count = 0;
+                for (size_t j = i; j < u->n_held; j++) {
+                        const held *g = &u->held[j];
+                        if (g->allower != h->allower || g->denier != h->denier)
+                                continue;
+                        sf_buf_printf(&b, "%s%s%s", count++ ? ", " : "", g->name,
+                                      g->lost ? " (only as the baseline allows it)"
+                                              : g->partly ? " (for the arguments it denies)" : "");
+                }
+                char la[512], lb[512];
+                if (!b.oom)
+                        sf_diags_add(diags, SF_SEV_WARNING, "merge-denied", h->allower->file, NULL, 0, 0,
+                                     "a merge never widens a denial; --prefer recorded lets the first input win",
+                                     "%zu syscall%s allowed in %s %s denied in %s and stay%s denied: %s", count,
+                                     count == 1 ? "" : "s", input_label(h->allower, la, sizeof(la)),
+                                     count == 1 ? "is" : "are", input_label(h->denier, lb, sizeof(lb)),
+                                     count == 1 ? "s" : "", b.s);
+                sf_buf_release(&b);
+        }
 }
 
 /* ---- the check: compile both sides ---- */
@@ -315,6 +693,7 @@ typedef struct checker {
         const sf_profile *merged;
         const sf_prog *pm;
         const origin *org;
+        const uniter *u;
         conflict *v;
         size_t n, cap;
 } checker;
@@ -359,6 +738,15 @@ static int find_arg_rule(const sf_profile *p, const char *name, int *ret_name)
         return -1;
 }
 
+/* Whether x's allowance of name was held back by another input's denial. */
+static bool is_held(const uniter *u, const sf_profile *x, const char *name)
+{
+        for (size_t i = 0; i < u->n_held; i++)
+                if (u->held[i].allower == x && strcmp(u->held[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
 /* One input against the merge, on every syscall of every arch it filters. */
 static int check_input(checker *c, const sf_profile *x, const sf_prog *px, sf_error **err)
 {
@@ -378,6 +766,8 @@ static int check_input(checker *c, const sf_profile *x, const sf_prog *px, sf_er
                                 return sf_error_set(err, EINVAL, "internal error: no decision tables");
                         if (vx.bad_arch)
                                 continue;
+                        if (is_held(c->u, x, name))
+                                continue; /* reported apart */
                         const origin *win = !vm.conditional && vm.src.rule >= 0 ? &c->org[vm.src.rule] : NULL;
                         conflict k = { .loser = x, .name = name, .lose_act = vx.action, .win_act = vm.action };
                         if (win) {
@@ -459,7 +849,7 @@ static void report_conflict(const conflict *k, sf_diags *diags)
                              arches);
 }
 
-static int check_merge(const sf_profile *const *in, size_t n, const sf_profile *merged, const origin *org,
+static int check_merge(const sf_profile *const *in, size_t n, const sf_profile *merged, const uniter *u,
                        const sf_target *target, sf_diags *diags, sf_error **err)
 {
         sf_compile_opts co = { 0 };
@@ -471,7 +861,7 @@ static int check_merge(const sf_profile *const *in, size_t n, const sf_profile *
         int r = sf_compile(merged, &co, &pm, NULL, err);
         if (r < 0)
                 return r;
-        checker c = { .merged = merged, .pm = pm, .org = org };
+        checker c = { .merged = merged, .pm = pm, .org = u->org, .u = u };
         for (size_t i = 0; i < n && r == 0; i++) {
                 sf_prog *px = NULL;
                 r = sf_compile(in[i], &co, &px, NULL, err);
@@ -479,6 +869,8 @@ static int check_merge(const sf_profile *const *in, size_t n, const sf_profile *
                         r = check_input(&c, in[i], px, err);
                 sf_prog_free(px);
         }
+        if (r == 0)
+                report_held(u, diags);
         for (size_t i = 0; r == 0 && i < c.n; i++)
                 report_conflict(&c.v[i], diags);
         free(c.v);
@@ -535,7 +927,7 @@ SF_EXPORT int sf_profile_merge(sf_profile *const *inputs, size_t n_inputs, const
                 .default_action = def,
                 .default_errno_set = has_data(def),
         };
-        origin *org = NULL;
+        uniter u = { .in = in, .n = n, .t = &t, .a = &a, .deny_first = !opts->prefer_first };
         for (size_t i = 0; i < n; i++) {
                 t.flags |= in[i]->flags;
                 if (!t.listener_path)
@@ -546,7 +938,7 @@ SF_EXPORT int sf_profile_merge(sf_profile *const *inputs, size_t n_inputs, const
         _cleanup_free_ char *text = NULL;
         sf_profile **v = NULL;
         size_t nv = 0;
-        if (unite_arches(&t, in, n, &a) < 0 || unite_rules(&t, in, n, &a, &org) < 0) {
+        if (unite_arches(&t, in, n, &a) < 0 || unite_rules(&u) < 0) {
                 r = sf_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
@@ -568,13 +960,16 @@ SF_EXPORT int sf_profile_merge(sf_profile *const *inputs, size_t n_inputs, const
                 r = sf_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
-        if ((r = check_merge(in, n, v[0], org, opts->target, diags, err)) < 0)
+        if ((r = check_merge(in, n, v[0], &u, opts->target, diags, err)) < 0)
                 goto out;
         *ret = v[0];
         free(v);
         v = NULL;
         nv = 0;
 out:
+        free(u.extra);
+        free(u.extra_org);
+        free(u.held);
         sf_profiles_free(v, nv);
         sf_arena_release(&a);
         return r;

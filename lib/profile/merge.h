@@ -13,6 +13,9 @@ typedef struct sf_merge_opts {
         const sf_action *default_action; /* the merged default; NULL: the inputs must agree */
         const sf_target *target;         /* the node the merge is checked on (NULL: this machine) */
         const char *name;                /* the merged profile's name in messages (NULL: "<merged>") */
+        bool prefer_first;               /* the earlier input's unconditional rule wins, whatever its
+                                          * action (as before: a recording merged first widens its
+                                          * baseline); false: a denial wins */
 } sf_merge_opts;
 
 /* Merges n profiles into one (Docker form, canonical when emitted): the rules of
@@ -21,6 +24,17 @@ typedef struct sf_merge_opts {
  * archMap sub-architectures and flags united.  The inputs must agree on the
  * default action unless opts->default_action says it; architectures in one input
  * and archMap in another are refused (resolve them for a node first).
+ *
+ * Merging never widens a denial (unless opts->prefer_first): a syscall that one
+ * input denies by an unconditional rule (any action but ALLOW and LOG) stays
+ * denied though another allows it: the denials of every input come first, and
+ * libseccomp keeps the first of two unconditional rules.  Where an input denies
+ * a syscall only for some arguments and another allows it unconditionally, the
+ * allowing rule becomes rules for the other arguments (the complement of the
+ * denial: a0 == 16 denied, a0 != 16 allowed), which cannot overlap the denial;
+ * where no rules can say the complement, the syscall keeps only what the denying
+ * input allows of it.  Each input whose allowances were held back so gets one
+ * warning in diags ("merge-denied") that lists the syscalls.
  *
  * The result is then compiled against every input for opts->target: whatever an
  * input's rule decides without looking at arguments, the merge decides alike,

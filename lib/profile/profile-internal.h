@@ -10,7 +10,20 @@
 typedef struct sf_store {
         sf_arena arena;
         unsigned refs;
+        /* other files' stores whose rules profiles of this one share (bases read
+         * from a --profiles-dir): a reference each, dropped with this store */
+        struct sf_store **kept;
+        size_t n_kept;
 } sf_store;
+
+/* Drops a reference; the last one frees the store and what it keeps. */
+void sf_store_unref(sf_store *s);
+/* s keeps other alive (takes a reference). */
+int sf_store_keep(sf_store *s, sf_store *other);
+
+/* Resolves spec.baseProfileName for the n profiles just loaded from `file`
+ * (inherit.c).  Problems go to d; -EINVAL or -ENOMEM. */
+int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load_opts *opts, sf_diags *d);
 
 static inline sf_arena *profile_arena(const sf_profile *p) { return &((sf_store *)p->arena_)->arena; }
 

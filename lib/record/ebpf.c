@@ -84,6 +84,7 @@ struct sf_ebpf_recorder {
         sf_record *rec;
         struct sf_record_bpf *skel;
         run_mode mode;
+        pid_t from_exec;        /* MODE_PIDNS: count from this process's execve on */
         pid_t pid;              /* the command, the attached process, or the one whose end ends a pidns recording */
         int pidfd;
         int fail_fd;            /* read end of the child's failure pipe */
@@ -190,6 +191,7 @@ SF_EXPORT int sf_ebpf_recorder_new(const sf_record_opts *opts, sf_ebpf_recorder 
                 return sf_error_set(err, ENOMEM, "out of memory");
         rec->pidfd = -1;
         rec->fail_fd = -1;
+        rec->from_exec = opts ? opts->count_from_exec : 0;
         int r = sf_record_new(opts, &rec->rec, err);
         if (r < 0) {
                 free(rec);
@@ -231,10 +233,11 @@ static int start(sf_ebpf_recorder *rec, uint32_t mode, uint32_t ns_inum, uint32_
         /* a bit for every thread id the kernel hands out now */
         rec->tree_words = mode == MODE_TREE ? (pid_max() + 63) / 64 : 1;
         bpf_map__set_max_entries(skel->maps.tree, (uint32_t)rec->tree_words);
+        bool gated = mode == MODE_PIDNS && rec->from_exec > 0;
         if (mode != MODE_TREE) {
                 bpf_program__set_autoload(skel->progs.sched_process_fork, false);
                 bpf_program__set_autoload(skel->progs.sched_process_exit, false);
-                bpf_program__set_autoload(skel->progs.sched_process_exec, false);
+                bpf_program__set_autoload(skel->progs.sched_process_exec, gated);
         }
         libbpf_last[0] = '\0';
         if (sf_record_bpf__load(skel) < 0) {
@@ -261,6 +264,8 @@ static int start(sf_ebpf_recorder *rec, uint32_t mode, uint32_t ns_inum, uint32_
                         if (idx < NR_SLOTS)
                                 skel->bss->arg_index[a * NR_SLOTS + idx] = (uint8_t)(rec->rec->specs[i].index + 1);
                 }
+        if (gated)
+                skel->bss->start_tid = (uint32_t)rec->from_exec;
         if (sf_record_bpf__attach(skel) < 0) {
                 int e = errno;
                 return sf_error_set_errno(err, e, "cannot attach the eBPF recorder's program to the syscall tracepoints%s",

@@ -101,6 +101,8 @@ struct sf_recorder {
         unsigned cpu;
         bool started;
         bool attached;          /* PTRACE_SYSCALL mode */
+        pid_t from_exec;        /* attached: count from this process's execve on */
+        bool counting;          /* ...which came */
         sf_record_method method;/* of a started command: NOTIFY or PTRACE */
         int listener;           /* NOTIFY: the filter's listener, -1 before */
         struct seccomp_notif *req;
@@ -294,6 +296,7 @@ SF_EXPORT int sf_recorder_new(const sf_record_opts *opts, sf_recorder **ret, sf_
         rec->pidfd = -1;
         rec->fail_fd = -1;
         rec->listener = -1;
+        rec->from_exec = opts ? opts->count_from_exec : 0;
         rec->method = opts ? opts->method : SF_RECORD_AUTO;
         /* ptrace by default: a call in a ptrace stop is not interrupted by a
          * signal, one waiting for a notification is (see load_filter) */
@@ -722,6 +725,8 @@ static int record_call(sf_recorder *rec, pid_t tid, unsigned op, bool *ret_fix)
 {
         struct ptrace_syscall_info info;
         *ret_fix = false;
+        if (rec->attached && rec->from_exec && !rec->counting)
+                return 0; /* the runtime's setup, before the workload's execve */
         long n = pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info);
         if (n < 0)
                 return errno == ESRCH ? 0 : -errno;
@@ -842,7 +847,20 @@ static int handle_stop(sf_recorder *rec, pid_t tid, int status)
                 unsigned long former = 0;
                 if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && (pid_t)former != tid)
                         set_del(&rec->tasks, (pid_t)former);
-                return resume(rec, tid, 0);
+                int r = 0;
+                if (rec->attached && rec->from_exec && !rec->counting && tid == rec->from_exec) {
+                        /* its entry stop came before counting began: the execve counts here */
+                        static const uint64_t none[6];
+                        struct ptrace_syscall_info info;
+                        rec->counting = true;
+                        if (pt(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), (unsigned long)&info) >= 0) {
+                                int nr = sf_syscall_nr(sf_arch_from_audit(info.arch), "execve");
+                                if (nr >= 0)
+                                        r = sf_record_add(rec->rec, info.arch, nr, none);
+                        }
+                }
+                int r2 = resume(rec, tid, 0);
+                return r < 0 ? r : r2;
         }
         default: /* fork, vfork, clone, vfork-done: the new task reports on its own */
                 return resume(rec, tid, 0);

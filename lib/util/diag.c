@@ -12,7 +12,7 @@ SF_EXPORT void sf_diags_vadd(sf_diags *d, sf_severity sev, const char *id, const
                 return;
         if (sev == SF_SEV_ERROR)
                 d->errors++;
-        else
+        else if (sev == SF_SEV_WARNING)
                 d->warnings++;
         if (d->n >= (d->max ? d->max : 1000))
                 return;
@@ -66,7 +66,7 @@ SF_EXPORT char *sf_diag_format(const sf_diag *g)
         sf_buf_puts(&b, ": ");
         if (g->path && *g->path)
                 sf_buf_printf(&b, "%s: ", g->path);
-        sf_buf_puts(&b, g->severity == SF_SEV_ERROR ? "error: " : "warning: ");
+        sf_buf_puts(&b, g->severity == SF_SEV_ERROR ? "error: " : g->severity == SF_SEV_NOTE ? "note: " : "warning: ");
         sf_buf_puts(&b, g->msg);
         if (g->hint)
                 sf_buf_printf(&b, " (%s)", g->hint);

@@ -14,7 +14,7 @@ FIXTURES=$(dirname "$SF_MOBY")/fixtures
 n_real=$(ls "$REAL"/* "$SEED"/* "$FIXTURES"/*.json 2>/dev/null | wc -l)
 n_expect=$(grep -c . "$BAD/EXPECT")
 n_good=$(ls "$GOOD" | wc -l)
-plan $((n_real + 2 + n_expect + 1 + n_good + 2 + 11 + 9 + 3))
+plan $((n_real + 2 + n_expect + 1 + n_good + 2 + 11 + 9 + 3 + 5))
 
 # --- real profiles -------------------------------------------------------------
 
@@ -230,7 +230,10 @@ for o in --strict --json --quiet --werror --help; do
 done
 # And every option the help lists is one check accepts.
 for o in $(grep -oE -- '--[a-z][a-z-]*' "$OUT" | sort -u); do
-        sf check "$o" "$good"
+        case $o in
+        --arch) sf check "$o" amd64 "$good" ;;
+        *) sf check "$o" "$good" ;;
+        esac
         if [ "$rc" -eq 2 ]; then
                 fail "the help lists $o but check refuses it"
         fi
@@ -304,5 +307,49 @@ sname=$(sed -n 's/: 1 error.*//p' "$OUT")
 [ -n "$fname" ] && [ "$fname" = "$sname" ] ||
         fail "the finding says \"$fname\", the summary says \"$sname\""
 done_test "standard input has one name in findings and summary"
+
+# --- what runc and crun (libseccomp) do --------------------------------------
+
+RT=$SF_SOURCE/tests/data/runtimes
+
+# issue 14's first row, in both orders: libseccomp's rule tree tests a1 before
+# a0, so (1, 3) gets ERRNO(22) whichever rule comes first (measured in the kernel)
+for f in overlap overlap-reversed; do
+        sf check "$RT/$f.json" --arch amd64
+        expect_rc 0
+        expect_err "note: getpgid on amd64: conditions overlap an earlier rule with a different action; libseccomp, and sysfence with it, decides by the order of its rule tree"
+        sf test "$RT/$f.json" getpgid 1 3 --arch amd64
+        expect_rc 0
+        expect_out "getpgid(0x1, 0x3) on amd64: ERRNO(22)"
+        done_test "$f.json: overlapping rules are information, and decide as libseccomp does (ERRNO(22) for (1, 3))"
+done
+
+# two 64-bit LT rules sharing a high word: libseccomp < 2.6.1 keeps the earlier
+# rule's action below that word (ALLOW for 5), 2.6.1 and sysfence the smaller
+# bound's (ERRNO(22)); check and compile say so
+sf check "$RT/lt64.json" --arch amd64
+expect_rc 0
+expect_err "lt64.json:7:17: syscalls[2].names[0]: warning: getpgid on amd64: runc and crun on libseccomp older than 2.6.1 decide differently for this rule"
+expect_err "GHSA-4q85-33p6-j5g6"
+sf compile "$RT/lt64.json" --arch amd64 -o "$SCRATCH/lt64.bpf"
+expect_rc 0
+expect_err "runc and crun on libseccomp older than 2.6.1 decide differently"
+sf test "$RT/lt64.json" getpgid 5 --arch amd64
+expect_out "getpgid(0x5) on amd64: ERRNO(22)"
+done_test "a 64-bit LT merge libseccomp < 2.6.1 gets wrong: decided as 2.6.1, warned by check and compile"
+
+# measured with libseccomp 2.5.4 (seccomp_rule_add on SCMP_ARCH_X86): the
+# second rule for socket fails with EEXIST in either order, on x86 only
+sf check "$RT/socketcall-eexist.json"
+expect_rc 1
+expect_err "socketcall-eexist.json:7:17: syscalls[2].names[0]: error: socket on x86: libseccomp refuses this rule (EEXIST"
+expect_err "runc and crun fail to start the container"
+sf check "$RT/socketcall-eexist.json" --arch amd64
+expect_rc 0
+done_test "an unconditional and a conditional rule for socket: libseccomp refuses it on x86 (EEXIST), check says the container fails; not on amd64 alone"
+
+sf check "$RT/socketcall-eexist.json" --arch bogus
+expect_rc 2
+done_test "check --arch with an unknown arch: usage error"
 
 finish

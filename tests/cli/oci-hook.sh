@@ -13,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 45
 limit=60
 
 STATE=$SCRATCH/state
@@ -359,11 +359,15 @@ expect_no_sanitizer
 [ -f "$OUTD/runc.json" ] || fail "no profile when runc run returned"
 json_ok "$OUTD/runc.json" || fail "the profile is not JSON"
 [ "$(json_get "$OUTD/runc.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
-for s in execve getdents64 exit_group pivot_root; do
+for s in execve getdents64 exit_group; do
         names "$OUTD/runc.json" | grep -qx "$s" || fail "$s is not in the profile"
 done
+# runc's own setup before it loads the filter is not the workload's
+for s in mount pivot_root umount2 sethostname; do
+        names "$OUTD/runc.json" | grep -qx "$s" && fail "$s (runc's setup, before its filter) is in the profile"
+done
 [ ! -e "$STATE/$id" ] || fail "the lock file was left after poststop"
-done_test "runc: prestart and poststop hooks record the container (runc's init from prestart on, the workload)"
+done_test "runc: prestart and poststop hooks record the container (from the workload's execve on: no mount, pivot_root, umount2, sethostname)"
 
 # the profile back into runc as linux.seccomp: the same run succeeds; one more syscall is denied
 runc_with()
@@ -485,10 +489,11 @@ if command -v crun >/dev/null && command -v unshare >/dev/null; then
                 _hooked=$1 _sec=$2
                 shift 2
                 "$PY" -S - "$cbundle/config.json" "$SYSFENCE" "$STATE" "$OUTD" "$_hooked" "$_sec" "$@" <<'P'
-import json, sys
+import json, os, sys
 cfg, exe, state, outd, hooked, sec, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7:]
 c = json.load(open(cfg))
 c["process"]["terminal"] = False
+c["process"]["noNewPrivileges"] = os.environ.get("CRUN_NNP", "1") == "1"
 c["process"]["args"] = args
 c.pop("hooks", None)
 c.pop("annotations", None)
@@ -512,6 +517,9 @@ P
                 names "$OUTD/crun.json" | grep -qx "$s" || fail "$s is not in the profile"
         done
         names "$OUTD/crun.json" | grep -qx tgkill && fail "runc's base set was added for crun"
+        for s in mount pivot_root umount2 sethostname; do
+                names "$OUTD/crun.json" | grep -qx "$s" && fail "$s (crun's setup, before its filter) is in the profile"
+        done
         "$SYSFENCE" convert "$OUTD/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
         crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
         expect_rc 0
@@ -519,9 +527,24 @@ P
         crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null; mkdir /tmp/x'
         [ "$rc" -ne 0 ] || fail "mkdir was not denied"
         expect_err "Operation not permitted"
-        done_test "crun: recorded (crun's base set), the same container runs under the profile, mkdir fails"
+        done_test "crun: recorded (crun's base set; no mount, pivot_root, umount2, sethostname), the same container runs under the profile, mkdir fails"
+
+        # no_new_privs off: crun loads the filter before it sets the capabilities
+        CRUN_NNP=0 crun_conf 1 - /bin/sh -c 'echo in crun; ls / >/dev/null'
+        expect_rc 0
+        for s in mount pivot_root umount2 sethostname; do
+                names "$OUTD/crun.json" | grep -qx "$s" && fail "$s (crun's setup, before its filter) is in the profile"
+        done
+        "$SYSFENCE" convert "$OUTD/crun.json" --to oci --arch amd64 -o "$SCRATCH/crun-oci.json"
+        for i in 1 2 3; do
+                CRUN_NNP=0 crun_conf 0 "$SCRATCH/crun-oci.json" /bin/sh -c 'echo in crun; ls / >/dev/null'
+                expect_rc 0
+                expect_out "in crun"
+        done
+        done_test "crun with no_new_privs off: recorded without its setup, the same container runs under the profile (3 runs)"
 else
-        missing crun unshare && skip "crun: recorded (crun's base set), the same container runs under the profile, mkdir fails"
+        missing crun unshare && skip "crun: recorded (crun's base set; no mount, pivot_root, umount2, sethostname), the same container runs under the profile, mkdir fails"
+        skip "crun with no_new_privs off: recorded without its setup, the same container runs under the profile (3 runs)"
 fi
 
 if missing podman; then
@@ -576,6 +599,9 @@ json_ok "$OUTD/p.json" || fail "the profile is not JSON"
 [ "$(json_get "$OUTD/p.json" 'd["defaultAction"]')" = SCMP_ACT_ERRNO ] || fail "the default action is not SCMP_ACT_ERRNO"
 names "$OUTD/p.json" | grep -qx execve || fail "execve is not in the profile"
 names "$OUTD/p.json" | grep -qx mkdir && fail "mkdir is in the profile, the denial test below would prove nothing"
+for s in mount pivot_root umount2 sethostname; do
+        names "$OUTD/p.json" | grep -qx "$s" && fail "$s (runc's setup, before its filter) is in the profile"
+done
 [ "$(ls /run/sysfence/oci-hook 2>/dev/null)" = "$locks_before" ] || fail "lock files left: $(ls /run/sysfence/oci-hook)"
 done_test "podman: the annotation records the container; the profile is there when podman run --rm returns"
 
@@ -621,7 +647,38 @@ rm -rf "$bundle/rootfs/tmp/new"
 pod - "$OUTD/pm.json" /bin/sh -c "$work; mkdir /tmp/new && echo made"
 expect_rc 0
 expect_out made
-done_test "podman: if: podman's default profile (archMap, includes) is resolved and merged"
+"$SYSFENCE" test "$OUTD/pm.json" io_uring_setup --arch amd64 --expect 'ERRNO(38)' >/dev/null 2>&1 ||
+        fail "io_uring_setup is not ERRNO(38) (podman's defaultErrnoRet) in the merged profile: $("$SYSFENCE" test "$OUTD/pm.json" io_uring_setup --arch amd64 2>&1 | head -n 1)"
+done_test "podman: if: podman's default profile (archMap, includes) is resolved and merged, its defaultErrnoRet (ENOSYS) kept"
+
+# if: a baseline that denies what the workload makes: it stays denied, with the
+# baseline's default; --prefer recorded lets the recording allow it
+cat >"$IND/deny-uname.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "syscalls": [
+ {"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+EOF
+pod "if:deny-uname.json;of:du.json" - /bin/sh -c 'echo "[$(uname -s)]"'
+expect_rc 0
+expect_out "[Linux]"
+"$SYSFENCE" test "$OUTD/du.json" uname --arch amd64 --expect 'ERRNO(13)' >/dev/null 2>&1 ||
+        fail "uname is not ERRNO(13) as the baseline says: $("$SYSFENCE" test "$OUTD/du.json" uname --arch amd64 2>&1 | head -n 1)"
+"$SYSFENCE" test "$OUTD/du.json" swapon --arch amd64 --expect 'ERRNO(38)' >/dev/null 2>&1 ||
+        fail "the baseline's default ERRNO(38) is not the profile's"
+# busybox's uname prints nothing when the call fails
+pod - "$OUTD/du.json" /bin/sh -c 'echo "[$(uname -s)]"'
+expect_out "[]"
+mkdir -p "$SCRATCH/hooks-pr"
+for f in "$hooks"/*.json; do
+        sed 's|"oci-hook", |"oci-hook", "--prefer", "recorded", |' "$f" >"$SCRATCH/hooks-pr/$(basename "$f")"
+done
+timeout 120 podman --hooks-dir "$SCRATCH/hooks-pr" --runtime runc --cgroup-manager cgroupfs run --rm \
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none \
+        --annotation "io.containers.trace-syscall=if:deny-uname.json;of:du2.json" --rootfs "$bundle/rootfs" \
+        /bin/sh -c 'echo "[$(uname -s)]"' >"$OUT" 2>"$ERR"
+expect_out "[Linux]"
+"$SYSFENCE" test "$OUTD/du2.json" uname --arch amd64 --expect ALLOW >/dev/null 2>&1 ||
+        fail "--prefer recorded: uname is not allowed: $("$SYSFENCE" test "$OUTD/du2.json" uname --arch amd64 2>&1 | head -n 1)"
+done_test "podman: if: a syscall the baseline denies stays denied though the workload made it, and its default is kept; --prefer recorded allows it"
 
 rm -f "$OUTD/never.json"
 pod "of:../never.json" - /bin/sh -c 'echo should not run'

@@ -3,7 +3,7 @@
 # runtimes' own files (compiled programs byte for byte, for several nodes).
 set -u
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 
 sf profile list
 expect_rc 0
@@ -72,12 +72,47 @@ expect_rc 2
 expect_err "no built-in profile"
 done_test "an unknown runtime is a usage error"
 
-sf profile default --for containerd --arch amd64 --caps default -o "$SCRATCH/c.json"
+sf profile default --for containerd-2 --arch amd64 --caps default -o "$SCRATCH/c.json"
 sf test "$SCRATCH/c.json" clone 0x10000000 --expect ERRNO
 expect_rc 0
 sf test "$SCRATCH/c.json" clone 0x11 --expect ALLOW
 expect_rc 0
 sf test "$SCRATCH/c.json" socket 40 --expect ERRNO
 expect_rc 0
-done_test "the containerd default: clone with CLONE_NEWUSER and AF_VSOCK sockets are denied, threads are not"
+sf test "$SCRATCH/c.json" io_uring_setup --expect ERRNO
+expect_rc 0
+done_test "the containerd 2 default: clone with CLONE_NEWUSER, AF_VSOCK sockets and io_uring are denied, threads are not"
+
+# containerd 1.6 (Debian 12's, what a node here loads for RuntimeDefault: tests/cli/k8s-cri.sh)
+sf profile default --for containerd --arch amd64 --caps default -o "$SCRATCH/c16.json"
+sf test "$SCRATCH/c16.json" clone 0x10000000 --expect ERRNO
+expect_rc 0
+for call in "socket 40" "socket 38" io_uring_setup; do
+        # shellcheck disable=SC2086 # the call and its argument
+        sf test "$SCRATCH/c16.json" $call --expect ALLOW
+        [ "$rc" = 0 ] || fail "containerd 1.6 denies $call: $(cat "$OUT" "$ERR")"
+done
+for call in name_to_handle_at process_vm_readv; do
+        sf test "$SCRATCH/c16.json" $call --expect ERRNO
+        [ "$rc" = 0 ] || fail "containerd 1.6 allows $call without its capability: $(cat "$OUT" "$ERR")"
+done
+done_test "the containerd 1.6 default: io_uring and AF_VSOCK/AF_ALG sockets allowed, name_to_handle_at and process_vm_readv only with their capabilities"
+
+# runc's ENOSYS stub (compile --enosys-unknown): above the highest number the profile names
+cat >"$SCRATCH/two.json" <<'J'
+{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}, {"names": ["close"], "action": "SCMP_ACT_ERRNO"}]}
+J
+sf compile -q --enosys-unknown --arch amd64 "$SCRATCH/two.json" -o "$SCRATCH/two.bpf"
+expect_rc 0
+sf test --bpf "$SCRATCH/two.bpf" close
+expect_out "ERRNO(1)"
+sf test --bpf "$SCRATCH/two.bpf" fstat
+expect_out "ERRNO(38)"
+sf test --bpf "$SCRATCH/two.bpf" 462
+expect_out "ERRNO(38)"
+sed 's/SCMP_ACT_ERRNO", "syscalls/SCMP_ACT_LOG", "syscalls/' "$SCRATCH/two.json" >"$SCRATCH/two-log.json"
+sf compile -q --enosys-unknown --arch amd64 "$SCRATCH/two-log.json" -o "$SCRATCH/two-log.bpf"
+sf test --bpf "$SCRATCH/two-log.bpf" fstat
+expect_out "LOG"
+done_test "compile --enosys-unknown: ENOSYS above the highest syscall the profile names (close, a denial, counts), as runc; none under a LOG default"
 finish

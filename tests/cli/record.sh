@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 47
+plan 48
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -594,5 +594,29 @@ stop "$rec" INT
 json_ok "$SCRATCH/bg.json" || fail "no profile"
 grep -q started "$SCRATCH/bg.out" || fail "no output"
 done_test "a child that outlives the command is still traced until SIGINT"
+
+# A syscall newer than libseccomp 2.5.4: mseal (Linux 6.10, 462 on x86_64),
+# recorded by its name and made again under the profile, which sysfence
+# compiles by number; without mseal in the profile the call is denied.
+"$PY3" -S "$SF_SOURCE/tests/mseal.py" >"$SCRATCH/mseal.plain" 2>&1
+sf record -o "$SCRATCH/mseal.json" -- "$PY3" -S "$SF_SOURCE/tests/mseal.py"
+if [ "$(cat "$SCRATCH/mseal.plain")" != "mseal: 0" ]; then
+        missing=mseal why="no mseal here: $(head -c 100 "$SCRATCH/mseal.plain")"
+        skip "mseal (newer than libseccomp 2.5.4) recorded by name and run again under its profile"
+elif grep -q 'syscall 462 on amd64, which the tables cannot name' "$ERR"; then
+        missing=mseal-tables why="sysfence's syscall tables (libseccomp 2.5.4's) have no number for mseal yet (issue 14 item 6)"
+        skip "mseal (newer than libseccomp 2.5.4) recorded by name and run again under its profile"
+else
+        expect_rc 0
+        edit names "$SCRATCH/mseal.json" | grep -qx mseal || fail "mseal is not in the recorded profile"
+        sf run --profile "$SCRATCH/mseal.json" -- "$PY3" -S "$SF_SOURCE/tests/mseal.py"
+        expect_rc 0
+        expect_out "mseal: 0"
+        edit drop "$SCRATCH/mseal.json" mseal "$SCRATCH/mseal-not.json"
+        sf run --profile "$SCRATCH/mseal-not.json" -- "$PY3" -S "$SF_SOURCE/tests/mseal.py"
+        expect_rc 1
+        expect_out "mseal: 1"
+        done_test "mseal (newer than libseccomp 2.5.4) recorded by name and run again under its profile"
+fi
 
 finish
