@@ -77,10 +77,13 @@ sf intersect "$CD" recorded.json -o "$SCRATCH/cd+plain.json" --explain $NODE
 expect_rc 0
 grep -q '^mount ' "$OUT" && fail "mount is explained though both inputs deny it alike"
 expect_out "clone3 [amd64]: $CD: ERRNO(38); recorded.json: ERRNO(1) -> ERRNO(38)"
-expect_out "socket [amd64]: $CD: by arguments; recorded.json: ALLOW -> by arguments (3 rules); taken away by $CD"
-expect_out "personality [amd64]: $CD: by arguments; recorded.json: ERRNO(1) -> ERRNO(1); taken away by recorded.json"
+expect_out "accept [amd64]: $CD: ALLOW; recorded.json: ERRNO(1) -> ERRNO(1); taken away by recorded.json"
 grep -q '^read ' "$OUT" && fail "read is explained though both inputs allow it"
-expect_out "$CD took away 1 syscall"
+# the counts at the end are those of the lines above
+for who in "$CD" recorded.json; do
+        n=$(grep -c "taken away by \(.*, \)\{0,1\}$who\(,\|$\)" "$OUT")
+        grep -q "^$who took away $n syscall" "$OUT" || fail "$who: $n lines say it took a syscall away, the count says: $(grep "^$who took away" "$OUT")"
+done
 tail -n 1 "$OUT" | grep -q '^recorded.json took away [0-9][0-9]* syscalls$' || fail "the last line is not recorded.json's count: $(tail -n 1 "$OUT")"
 done_test "--explain: one line per call the inputs decide differently, naming who took it away"
 
@@ -153,7 +156,7 @@ done_test "usage errors: one profile, no -o (exit 2)"
 
 sf intersect "$CD" recorded.json -o "$SCRATCH/j.json" --json --explain
 expect_rc 0
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["output"].endswith("j.json"), d; assert any(l.startswith("socket ") for l in d["explain"]), d["explain"][:3]; assert d["rules"] > 0' "$OUT" 2>"$SCRATCH/py.err" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["output"].endswith("j.json"), d; assert any(l.startswith("accept ") for l in d["explain"]), d["explain"][:3]; assert d["rules"] > 0' "$OUT" 2>"$SCRATCH/py.err" ||
         fail "--json report: $(tail -n 1 "$SCRATCH/py.err")"
 done_test "--json: the report with the explain lines"
 
