@@ -527,6 +527,79 @@ static int lookup_all(const ictx *x, sf_arch arch, uint32_t nr, const uint64_t a
         return 0;
 }
 
+/* The word tests of libseccomp's rule tree that decides d (the compiler builds
+ * it as libseccomp 2.5.4 does; its merges of 64-bit comparisons test words in
+ * ways no written condition does, so a decision need not be constant between
+ * the written constants) as conditions on the whole argument, so that the
+ * classes split where the tree does.  A low-word test of a 64-bit argument is
+ * periodic: it is placed under every high word the tree tests (and 0 and the
+ * top).  Appends to v (room for `room`); returns the count. */
+static size_t tree_conds(const sf_decision *d, bool is64, sf_cond *v, size_t room)
+{
+        if (!d->pool || d->root < 0)
+                return 0;
+        const sf_tnode *pool = d->pool;
+        int32_t stack[256];
+        size_t sp = 0, n = 0, nh = 0;
+        uint32_t highs[64];
+        highs[nh++] = 0;
+        highs[nh++] = UINT32_MAX;
+        /* two passes: the high words first, then every node */
+        for (int pass = 0; pass < 2; pass++) {
+                sp = 0;
+                stack[sp++] = d->root;
+                size_t visited = 0;
+                while (sp && visited < 4096) {
+                        int32_t i = stack[--sp];
+                        while (pool[i].prv >= 0)
+                                i = pool[i].prv;
+                        for (; i >= 0 && visited < 4096; i = pool[i].nxt, visited++) {
+                                const sf_tnode *t = &pool[i];
+                                if (t->t >= 0 && sp < 256)
+                                        stack[sp++] = t->t;
+                                if (t->f >= 0 && sp < 256)
+                                        stack[sp++] = t->f;
+                                if (t->arg > 5)
+                                        continue;
+                                uint8_t op = t->op == SF_OP_GT || t->op == SF_OP_GE ? t->op : SF_OP_EQ;
+                                bool full = t->mask == UINT32_MAX;
+                                if (pass == 0) {
+                                        if (is64 && t->hi && full && nh + 2 <= 64) {
+                                                highs[nh++] = t->datum;
+                                                if (t->datum < UINT32_MAX)
+                                                        highs[nh++] = t->datum + 1;
+                                        }
+                                        continue;
+                                }
+                                if (!full) {
+                                        if (n < room)
+                                                v[n++] = (sf_cond){ .index = t->arg, .op = SF_OP_MASKED_EQ,
+                                                                    .mask = (uint64_t)t->mask << (t->hi ? 32 : 0),
+                                                                    .value = (uint64_t)(t->datum & t->mask)
+                                                                             << (t->hi ? 32 : 0) };
+                                        continue;
+                                }
+                                if (!is64 || t->hi) {
+                                        uint64_t base = t->hi ? (uint64_t)t->datum << 32 : t->datum;
+                                        uint64_t top = t->hi ? base | UINT32_MAX : base;
+                                        if (op == SF_OP_EQ && n + 2 <= room) {
+                                                v[n++] = (sf_cond){ .index = t->arg, .op = SF_OP_GE, .value = base };
+                                                v[n++] = (sf_cond){ .index = t->arg, .op = SF_OP_GT, .value = top };
+                                        } else if (op != SF_OP_EQ && n < room) {
+                                                v[n++] = (sf_cond){ .index = t->arg, .op = op == SF_OP_GT ? SF_OP_GT : SF_OP_GE,
+                                                                    .value = op == SF_OP_GT ? top : base };
+                                        }
+                                        continue;
+                                }
+                                for (size_t h = 0; h < nh && n < room; h++)
+                                        v[n++] = (sf_cond){ .index = t->arg, .op = op,
+                                                            .value = (uint64_t)highs[h] << 32 | t->datum };
+                        }
+                }
+        }
+        return n;
+}
+
 /* The classes of every argument for (arch, syscall), from the conditions the
  * programs' decision tables hold for it; *ret_cells: their combinations.
  * -E2BIG (w->why says why) when they are too many. */
@@ -540,12 +613,27 @@ static int make_spaces(work *w, const input *in, size_t n_in, sf_arch arch, long
                 for (size_t i = 0; d && i < d->n_rules; i++)
                         total += d->rules[i].n;
         }
+        /* and the word tests of the trees that decide */
+        enum { TREE_ROOM = 4096 };
+        sf_cond *extra = sf_arena_alloc(w->a, TREE_ROOM * sizeof(sf_cond));
+        if (!extra)
+                return -ENOMEM;
+        size_t n_extra = 0;
+        for (size_t k = 0; k < n_in; k++) {
+                const sf_decision *d = input_decision(&in[k], arch, idx);
+                if (d)
+                        n_extra += tree_conds(d, sf_arch_is_64bit(arch) && !d->is32, extra + n_extra,
+                                              TREE_ROOM - n_extra);
+        }
+        total += n_extra;
         const sf_cond **byarg[6];
         for (unsigned i = 0; i < 6; i++) {
                 byarg[i] = sf_arena_alloc(w->a, (total + 1) * sizeof(sf_cond *));
                 if (!byarg[i])
                         return -ENOMEM;
         }
+        for (size_t i = 0; i < n_extra; i++)
+                byarg[extra[i].index][nby[extra[i].index]++] = &extra[i];
         bool any_cond = false;
         for (size_t k = 0; k < n_in; k++) {
                 const sf_decision *d = input_decision(&in[k], arch, idx);
@@ -1071,6 +1159,20 @@ static int verify(const ictx *x, const sf_profile *out, const sf_arch *arches, s
         return r;
 }
 
+/* The most restrictive action any input's rules for a syscall give, on any of
+ * the arches, and the defaults: what an approximation may use whatever the
+ * arguments and the classes are. */
+static sf_action strictest_possible(const ictx *x, const sf_arch *arches, size_t n_arches, long idx, sf_action a)
+{
+        for (size_t ai = 0; ai < n_arches; ai++)
+                for (size_t k = 0; k < x->n_in; k++) {
+                        const sf_decision *d = input_decision(&x->in[k], arches[ai], idx);
+                        for (size_t i = 0; d && i < d->n_rules; i++)
+                                a = stricter(a, d->rules[i].action);
+                }
+        return stricter(a, x->def);
+}
+
 /* ---- the intersection ---- */
 
 SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf_intersect_opts *opts,
@@ -1224,6 +1326,8 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                 }
                 if (first.refused) {
                         approx[idx] = 1;
+                        strict[idx] = first.strictest =
+                                strictest_possible(&x, arches, n_arches, (long)idx, first.strictest);
                         first.rules.n = 0;
                         sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", out_name, name, 0, 0, NULL,
                                      "%s; approximated as %s whatever its arguments (more restrictive than the inputs)",
@@ -1366,14 +1470,16 @@ SF_EXPORT int sf_profile_intersect(sf_profile *const *inputs, size_t n, const sf
                                                  name, why, action_text(def, l1, sizeof(l1)));
                         else if (approx[idx] || attempt > 3)
                                 r = sf_error_set(err, EINVAL,
-                                                 "internal error: %s on %s: the approximation is less restrictive than the inputs; nothing written",
-                                                 name, sf_arch_short_name(where[idx]));
+                                                 "%s: the intersection cannot be written as a profile, not even approximately: made unconditional, it still decides less restrictively than the inputs on %s%s; nothing written",
+                                                 name, sf_arch_short_name(where[idx]),
+                                                 sf_arch_muxes(where[idx]) ? " (there libseccomp ties the socket and IPC calls to socketcall/ipc)" : "");
                         else if (!opts->approximate)
                                 r = sf_error_set(err, EINVAL,
                                                  "%s: the intersection cannot be written exactly as a profile: %s; nothing written (--approximate makes it %s whatever its arguments)",
                                                  name, why, action_text(strict[idx], l1, sizeof(l1)));
                         else {
                                 approx[idx] = 1;
+                                strict[idx] = strictest_possible(&x, arches, n_arches, (long)idx, strict[idx]);
                                 again = true;
                                 sf_diags_add(diags, SF_SEV_WARNING, "intersect-approximate", out_name, name, 0, 0, NULL,
                                              "%s; approximated as %s whatever its arguments (more restrictive than the inputs)",
