@@ -9,7 +9,8 @@
  *
  * The inputs' semantics are never re-read here: each input is compiled, and its
  * decision at a point is sf_prog_lookup()'s.  Only the constants of the
- * compiled conditions are taken from the decision tables, to split each
+ * compiled conditions and of the word tests of libseccomp's rule tree that
+ * decides them are taken from the decision tables, to split each
  * argument's values into classes on which every input's decision is constant
  * (intervals between the constants, times the bit patterns of the MASKED_EQ
  * masks).  The result is then written with rules that never overlap where
