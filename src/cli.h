@@ -105,6 +105,7 @@ int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_intersect(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_oci_precompile(int argc, char **argv);
 int cmd_oci_hook(int argc, char **argv);

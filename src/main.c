@@ -19,6 +19,7 @@ static const cli_command commands[] = {
         { "profile", cmd_profile, "print the runtimes' default profiles built into sysfence", NULL },
         { "audit", cmd_audit, "decode seccomp audit records; count them, or turn them into a profile", NULL },
         { "merge", cmd_merge, "merge profiles into one that allows what any of them allows", NULL },
+        { "intersect", cmd_intersect, "one profile that allows only what every input allows (KEP-6061)", NULL },
         { "diff", cmd_diff, "show what one profile allows that another does not, per arch", NULL },
         { "oci-precompile", cmd_oci_precompile, "put a compiled filter in an OCI config for crun", NULL },
         { "oci-hook", cmd_oci_hook, "record a container from an OCI hook (podman's io.containers.trace-syscall)", NULL },

@@ -230,6 +230,32 @@ const char *sf_builtin_profile_name(size_t i);
 const char *sf_action_name(sf_action_kind kind); /* "SCMP_ACT_ALLOW" */
 const char *sf_op_name(sf_op op);                /* "SCMP_CMP_EQ" */
 
+/* ---- intersection (sysfence intersect) ---- */
+typedef struct sf_intersect_opts {
+        sf_target target;      /* includes/excludes and the native arch; zero: this machine */
+        const sf_arch *arches; /* compile every input for exactly these; NULL: as each loads */
+        size_t n_arches;
+        bool approximate;      /* an inexpressible syscall: unconditional, most restrictive */
+        const char *name;      /* the result's name in messages */
+} sf_intersect_opts;
+
+/* --explain: one line per syscall where the inputs differ, saying what each
+ * decides, the result and which inputs took something away. */
+typedef struct sf_intersect_report {
+        char **lines;
+        size_t n;
+} sf_intersect_report;
+
+/* The profile that decides, per (arch, syscall, argument values), the most
+ * restrictive of the inputs' decisions (the kernel's precedence; of equal
+ * actions the earlier input's errno), written with rules that never overlap
+ * where their actions differ.  Refuses (-EINVAL, naming the syscall) what a
+ * profile cannot say exactly, unless opts->approximate.  The result is compiled
+ * and checked against the inputs before it is returned.  report may be NULL. */
+int sf_profile_intersect(sf_profile *const *in, size_t n, const sf_intersect_opts *opts, sf_profile **ret,
+                         sf_intersect_report *report, sf_diags *diags, sf_error **err);
+void sf_intersect_report_release(sf_intersect_report *r);
+
 #ifdef __cplusplus
 }
 #endif
