@@ -82,8 +82,9 @@ typedef struct sf_decision {
         bool is32;         /* compare the low words only (the rules' arch is 32-bit) */
         sf_action action;  /* unconditional: the action; conditional: the fallback */
         sf_src src;        /* of the action when unconditional ({-1,-1}: default) */
-        sf_prule *rules;   /* while decide.c builds, conditional: the rules as added (for the warnings
-                            * and the length bounds); freed once the tables are built: the tree decides */
+        sf_prule *rules;   /* conditional: the rules as added (the warnings, the length bounds, and
+                            * intersect read them; the tree decides), their conditions in conds */
+        const sf_cond *conds; /* after deciding: the arch's pool of the rules' conditions */
         size_t n_rules;
         size_t cap_rules;  /* while decide.c builds: rules is malloc'd with this room */
         size_t n_blocks;   /* rules that are an instruction of their own at least (decide.c: FIXED_INSNS) */

@@ -542,15 +542,23 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
         return 0;
 }
 
-/* Once the tables are built: the tree's pool joins the arena at its final
- * size (shrunk in place, not copied: on a 16 MiB profile the pool and a copy
- * of it were a third of the peak), and the rules as added go: the trees
- * decide from here on (lookup, lowering), so only their count stays. */
+/* Once the tables are built: the tree's pool, the rules as added and their
+ * conditions join the arena at their final size (shrunk in place, not copied:
+ * on a 16 MiB profile the pool and a copy of it were a third of the peak). */
 static int settle(sf_cstate *s, arch_table *t, bool ok)
 {
         free(t->seen);
         t->seen = NULL;
         t->seen_mask = t->n_seen = 0;
+        sf_cond *conds = NULL;
+        if (ok && t->n_conds) {
+                conds = realloc(t->conds, t->n_conds * sizeof(*conds));
+                if (conds)
+                        t->conds = NULL;
+                ok = conds && sf_arena_adopt(&s->arena, conds) == 0;
+                if (!ok)
+                        conds = NULL;
+        }
         free(t->conds);
         t->conds = NULL;
         t->n_conds = t->cap_conds = 0;
@@ -565,10 +573,19 @@ static int settle(sf_cstate *s, arch_table *t, bool ok)
         for (size_t i = 0; i < t->n; i++) {
                 sf_decision *d = &t->d[i];
                 d->pool = t->nodes;
+                d->conds = conds;
                 if (!d->cap_rules)
                         continue;
-                free(d->rules);
-                d->rules = NULL;
+                sf_prule *v = ok && d->n_rules ? realloc(d->rules, d->n_rules * sizeof(*v)) : NULL;
+                if (v && sf_arena_adopt(&s->arena, v) == 0) {
+                        d->rules = v;
+                } else {
+                        if (!v)
+                                free(d->rules);
+                        d->rules = NULL;
+                        if (d->n_rules)
+                                ok = false;
+                }
                 d->cap_rules = 0;
         }
         return ok ? 0 : -ENOMEM;

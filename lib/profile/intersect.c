@@ -641,7 +641,7 @@ static int make_spaces(work *w, const input *in, size_t n_in, sf_arch arch, long
                 any_cond |= d != NULL;
                 for (size_t i = 0; d && i < d->n_rules; i++)
                         for (unsigned c = 0; c < d->rules[i].n; c++) {
-                                const sf_cond *cd = &d->rules[i].c[c];
+                                const sf_cond *cd = &d->conds[d->rules[i].cond + c];
                                 byarg[cd->index][nby[cd->index]++] = cd;
                         }
         }
@@ -744,10 +744,11 @@ static int decide_syscall(const ictx *x, sf_arch arch, long idx, int nr, sysres 
                                 continue;
                         const sf_action *first = NULL;
                         for (size_t i = 0; i < d->n_rules; i++) {
-                                const sf_crule *cr = &d->rules[i];
+                                const sf_prule *cr = &d->rules[i];
+                                const sf_cond *cc = &d->conds[cr->cond];
                                 bool all = true;
                                 for (unsigned m = 0; m < cr->n && all; m++)
-                                        all = sf_cond_holds(&cr->c[m], args[cr->c[m].index] & max);
+                                        all = sf_cond_holds(&cc[m], args[cc[m].index] & max);
                                 if (!all)
                                         continue;
                                 if (first && !same_action(*first, cr->action))
