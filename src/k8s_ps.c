@@ -34,9 +34,16 @@ static const char ps_usage[] =
         "\n"
         "exit status: 0 listed, 1 the state dirs cannot be read, 2 usage error\n";
 
-static const char *or_dash(const char *s)
+/* A name from a container's spec, for a table cell: "-" for none, and a
+ * control byte (which would break the table or the terminal) as '?'. */
+static void cell(sf_buf *b, const char *s)
 {
-        return s && *s ? s : "-";
+        if (!s || !*s) {
+                sf_buf_putc(b, '-');
+                return;
+        }
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                sf_buf_putc(b, *p < 0x20 || *p == 0x7f ? '?' : (char)*p);
 }
 
 /* The LOADED column: what the process runs under. */
@@ -120,11 +127,11 @@ static void ps_table(sf_buf *b, const sf_k8s_ps *ps)
         for (size_t i = 0; i < ps->n; i++) {
                 const sf_k8s_ps_row *r = &ps->v[i];
                 sf_buf *row = &cells[i * COLS];
-                sf_buf_puts(&row[0], or_dash(r->c->pod_ns));
-                sf_buf_puts(&row[1], or_dash(r->c->pod));
+                cell(&row[0], r->c->pod_ns);
+                cell(&row[1], r->c->pod);
                 /* a container no CRI named: its runtime id */
                 if (r->c->name && *r->c->name)
-                        sf_buf_puts(&row[2], r->c->name);
+                        cell(&row[2], r->c->name);
                 else
                         sf_buf_printf(&row[2], "%.12s", r->c->id);
                 if (r->c->type && strcmp(r->c->type, "sandbox") == 0)

@@ -439,7 +439,9 @@ static int scan(matcher *m, int dirfd, const char *rel, unsigned depth, sf_diags
                 if (de->d_name[0] == '.')
                         continue;
                 sf_buf path = { 0 };
-                sf_buf_printf(&path, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+                /* the name as shown: a byte outside [-._a-zA-Z0-9] as \xHH */
+                sf_buf_printf(&path, "%s%s", rel, *rel ? "/" : "");
+                k8s_name_escape(&path, de->d_name);
                 if (path.oom) {
                         r = -ENOMEM;
                         break;
