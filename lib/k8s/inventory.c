@@ -86,21 +86,27 @@ static pid_t read_pid(int dirfd, const char *name)
         return (pid_t)v;
 }
 
-/* Whether /proc/PID/cgroup names id: the process is in the container's cgroup. */
-static bool pid_in(pid_t pid, const char *id)
+/* /proc/PID/cgroup into buf (NUL-terminated); false if it cannot be read. */
+static bool cgroup_of(pid_t pid, char *buf, size_t size)
 {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return false;
-        char buf[8192];
-        ssize_t k = read(fd, buf, sizeof(buf) - 1);
+        ssize_t k = read(fd, buf, size - 1);
         close(fd);
         if (k <= 0)
                 return false;
         buf[k] = 0;
-        return strstr(buf, id) != NULL;
+        return true;
+}
+
+/* Whether the process is in the container's cgroup: a path naming its id. */
+static bool pid_in(pid_t pid, const char *id)
+{
+        char buf[8192];
+        return cgroup_of(pid, buf, sizeof(buf)) && strstr(buf, id) != NULL;
 }
 
 /* FNV-1a over a node's content (kinds, keys, scalars), order as written. */
@@ -374,8 +380,11 @@ SF_EXPORT const sf_k8s_container *sf_k8s_inventory_find_pid(const sf_k8s_invento
         for (size_t i = 0; i < inv->n; i++)
                 if (inv->v[i].pid == pid)
                         return &inv->v[i];
+        char buf[8192];
+        if (!cgroup_of(pid, buf, sizeof(buf)))
+                return NULL;
         for (size_t i = 0; i < inv->n; i++)
-                if (pid_in(pid, inv->v[i].id))
+                if (strstr(buf, inv->v[i].id))
                         return &inv->v[i];
         return NULL;
 }

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sysfence k8s lint: the seccomp profile each container of a workload really
- * runs under, and what would keep it from starting or leave it unconfined. */
+/* k8s lint: the seccomp profile each container of a workload really runs
+ * under, and what would keep it from starting or leave it unconfined, as the
+ * kubelet and the API server decide it: a container's seccompProfile overrides
+ * the pod's, privileged containers run unconfined whatever they say, and the
+ * alpha annotations confine nothing since Kubernetes 1.27 (the kubelet ignores
+ * them).  A Localhost profile is looked up only where the caller says, loaded,
+ * checked and compiled once, and asked, syscall by syscall, whether it lets the
+ * runtime finish its work after it loads the filter.  Findings and containers
+ * go back to the caller (sf_k8s_lint_file), sorted in manifest order. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>

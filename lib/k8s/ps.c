@@ -209,6 +209,75 @@ static bool same_at(const cmp *c, const struct seccomp_data *d)
         return same_ret(c, d->nr, sf_bpf_run(c->a, c->na, d, NULL, NULL), sf_bpf_run(c->b, c->nb, d, NULL, NULL));
 }
 
+/* The pairs a program can compare on (arch, nr): every path from the start,
+ * with nr and arch known and the arguments not, the branches on an argument
+ * word both taken.  Programs jump only forward, so a path ends; a walk that
+ * grows too long, or meets an instruction beyond loads of seccomp_data, ANDs,
+ * K jumps and RET K, gives up (false): then every pair of the program counts. */
+static bool pairs_on(const struct sock_filter *p, size_t n, uint32_t audit, int nr, pair *v, size_t *nv,
+                     size_t max)
+{
+        struct st {
+                size_t pc;
+                bool known;
+                uint32_t a, off;
+        } stack[64];
+        size_t sp = 0, steps = 0;
+        stack[sp++] = (struct st){ 0 };
+        while (sp) {
+                struct st s = stack[--sp];
+                while (s.pc < n) {
+                        const struct sock_filter *f = &p[s.pc];
+                        if (++steps > 8 * n + 64)
+                                return false;
+                        uint16_t c = f->code;
+                        if (c == (BPF_LD | BPF_W | BPF_ABS)) {
+                                s.known = f->k == 0 || f->k == 4;
+                                s.a = f->k == 0 ? (uint32_t)nr : audit;
+                                s.off = f->k;
+                                s.pc++;
+                                continue;
+                        }
+                        if (c == (BPF_ALU | BPF_AND | BPF_K)) {
+                                s.a &= f->k;
+                                s.pc++;
+                                continue;
+                        }
+                        if (c == (BPF_RET | BPF_K))
+                                break;
+                        if (c == (BPF_JMP | BPF_JA)) {
+                                s.pc += 1 + f->k;
+                                continue;
+                        }
+                        bool taken;
+                        switch (c) {
+                        case BPF_JMP | BPF_JEQ | BPF_K: taken = s.a == f->k; break;
+                        case BPF_JMP | BPF_JGT | BPF_K: taken = s.a > f->k; break;
+                        case BPF_JMP | BPF_JGE | BPF_K: taken = s.a >= f->k; break;
+                        case BPF_JMP | BPF_JSET | BPF_K: taken = (s.a & f->k) != 0; break;
+                        default: return false;
+                        }
+                        if (s.known) {
+                                s.pc += 1 + (taken ? f->jt : f->jf);
+                                continue;
+                        }
+                        bool dup = false;
+                        for (size_t j = 0; j < *nv && !dup; j++)
+                                dup = v[j].off == s.off && v[j].k == f->k;
+                        if (!dup) {
+                                if (*nv == max)
+                                        return false;
+                                v[(*nv)++] = (pair){ s.off, f->k };
+                        }
+                        if (sp == ARRAY_SIZE(stack))
+                                return false;
+                        stack[sp++] = (struct st){ s.pc + 1 + f->jt, false, 0, s.off };
+                        s.pc += 1 + f->jf;
+                }
+        }
+        return true;
+}
+
 SF_EXPORT bool sf_k8s_prog_equal(const struct sock_filter *a, size_t na, const struct sock_filter *b, size_t nb,
                                  uint32_t b_default, const sf_arch *arches, size_t n_arches)
 {
@@ -246,12 +315,21 @@ SF_EXPORT bool sf_k8s_prog_equal(const struct sock_filter *a, size_t na, const s
                         d = (struct seccomp_data){ .nr = nr, .arch = audit };
                         if (!same_at(&c, &d))
                                 return false;
-                        for (size_t i = 0; i < np; i++) {
-                                uint32_t k = pairs[i].k;
+                        /* the boundaries this number's paths test, else every one */
+                        pair local[MAX_PAIRS];
+                        size_t nl = 0;
+                        const pair *pv = local;
+                        if (!pairs_on(a, na, audit, nr, local, &nl, MAX_PAIRS) ||
+                            !pairs_on(b, nb, audit, nr, local, &nl, MAX_PAIRS)) {
+                                pv = pairs;
+                                nl = np;
+                        }
+                        for (size_t i = 0; i < nl; i++) {
+                                uint32_t k = pv[i].k;
                                 uint32_t vals[3] = { k, k + 1, k - 1 };
                                 for (int j = 0; j < 3; j++) {
                                         d = (struct seccomp_data){ .nr = nr, .arch = audit };
-                                        set_word(&d, pairs[i].off, vals[j]);
+                                        set_word(&d, pv[i].off, vals[j]);
                                         if (!same_at(&c, &d))
                                                 return false;
                                 }
@@ -361,7 +439,9 @@ static int scan(matcher *m, int dirfd, const char *rel, unsigned depth, sf_diags
                 if (de->d_name[0] == '.')
                         continue;
                 sf_buf path = { 0 };
-                sf_buf_printf(&path, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+                /* the name as shown: a byte outside [-._a-zA-Z0-9] as \xHH */
+                sf_buf_printf(&path, "%s%s", rel, *rel ? "/" : "");
+                k8s_name_escape(&path, de->d_name);
                 if (path.oom) {
                         r = -ENOMEM;
                         break;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The node side of sysfence k8s: preparing profiles for the node, reading a
- * ConfigMap volume, atomic writes into the kubelet's dir, the agent's state. */
+/* What install, the agent and status share: preparing profiles for the node
+ * (compiled to validate them; resolved where containerd would widen them),
+ * reading a ConfigMap volume one snapshot at a time, atomic writes into the
+ * kubelet's dir through a directory fd, and the agent's state file.  The
+ * contract of each is in k8s-internal.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

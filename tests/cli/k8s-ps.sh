@@ -53,8 +53,17 @@ for r in p["syscalls"]:
     if r.get("action") == "SCMP_ACT_ALLOW" and "mlock" in r["names"]:
         r["names"].remove("mlock")
 json.dump(p, open(sys.argv[2], "w"))
+# one that differs only in an argument: personality(0x20000) no longer allowed,
+# personality(0x20001) instead (the same syscalls, other argument values)
+p = json.load(open(sys.argv[1]))
+for r in p["syscalls"]:
+    for a in r.get("args") or []:
+        if r["names"] == ["personality"] and a["value"] == 131072:
+            a["value"] = 131073
+json.dump(p, open(sys.argv[2].replace("odd", "args"), "w"))
 P
-done_test "the profiles: one installed with k8s install, containerd's default, one that is neither"
+grep -q 131073 "$SCRATCH/args.oci.json" || fail "no personality rule was changed"
+done_test "the profiles: one installed with k8s install, containerd's default, two that are neither"
 
 # container ID POD NAMESPACE NAME TYPE PROFILE|-: a bundle in the state dir,
 # started with runc (detached; its pid in init.pid) unless TYPE is sandbox-stopped
@@ -96,13 +105,14 @@ container "$P-nginx" web shop nginx container "$SCRATCH/nginx.oci.json"
 container "$P-worker" batch default worker container "$SCRATCH/default.oci.json"
 container "$P-shell" debug kube-system shell container -
 container "$P-custom" odd shop custom container "$SCRATCH/odd.oci.json"
+container "$P-args" odd shop args container "$SCRATCH/args.oci.json"
 container "$P-pause" web shop "" sandbox-stopped "$SCRATCH/default.oci.json"
 for id in $IDS; do
         pid=$(cat "$TASKS/$id/init.pid" 2>/dev/null)
         [ -n "$pid" ] && [ -d "/proc/$pid" ] || fail "$id is not running"
 done
 pid_custom=$(cat "$TASKS/$P-custom/init.pid" 2>/dev/null)
-done_test "four runc containers run from bundles in a containerd-style state dir"
+done_test "five runc containers run from bundles in a containerd-style state dir"
 
 # row POD CONTAINER SPEC LOADED: the table has that row (columns padded)
 row()
@@ -125,7 +135,7 @@ head -n 1 "$OUT" | grep -qE '^NAMESPACE +POD +CONTAINER +SPEC +LOADED$' || fail 
 row web nginx sysfence/nginx.json "sysfence/nginx.json (equal)"
 row batch worker RuntimeDefault "RuntimeDefault (equal)"
 row debug shell unconfined UNCONFINED
-[ "$(wc -l <"$OUT")" -eq 5 ] || fail "not four containers and a header: $(cat "$OUT")"
+[ "$(wc -l <"$OUT")" -eq 6 ] || fail "not five containers and a header: $(cat "$OUT")"
 grep -q pause "$OUT" && fail "the sandbox is listed without --all"
 done_test "k8s ps: the installed profile, RuntimeDefault and the privileged container, each (equal) or UNCONFINED"
 
@@ -135,7 +145,10 @@ n=$(grep -E '^shop +odd +custom ' "$OUT" | sed -n 's/.*unknown filter (\([0-9]*\
 grep -E '^shop +odd +custom +unknown profile ' "$OUT" >/dev/null || fail "its spec is not an unknown profile: $(grep custom "$OUT")"
 grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid_custom/status" && grep -q '^Seccomp_filters:[[:space:]]*1' "/proc/$pid_custom/status" ||
         fail "the odd container has not one filter"
-done_test "a filter no installed profile decides like: unknown filter (N instructions), its spec an unknown profile"
+# the same syscalls as nginx.json, one argument value apart: only the argument probes tell
+grep -E '^shop +odd +args +unknown profile +unknown filter \([0-9]+ instructions\)$' "$OUT" >/dev/null ||
+        fail "a filter one argument value apart from nginx.json is not unknown: $(grep ' args ' "$OUT")"
+done_test "a filter no installed profile decides like (a syscall, or one argument value): unknown filter (N instructions)"
 
 sf k8s ps --state-dir "$STATE" --kubelet-root "$KROOT" --json --all
 expect_rc 0
@@ -144,7 +157,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 p, n = sys.argv[2], int(sys.argv[3] or 0)
 by = {c["id"]: c for c in d["containers"]}
-assert set(by) == {p + s for s in ("-nginx", "-worker", "-shell", "-custom", "-pause")}, sorted(by)
+assert set(by) == {p + s for s in ("-nginx", "-worker", "-shell", "-custom", "-args", "-pause")}, sorted(by)
 c = by[p + "-nginx"]
 assert (c["namespace"], c["pod"], c["container"], c["type"]) == ("shop", "web", "nginx", "container"), c
 assert (c["spec"], c["loaded"], c["profile"], c["filters"]) == ("sysfence/nginx.json", "equal", "sysfence/nginx.json", 1), c
