@@ -1285,8 +1285,10 @@ int cmd_audit(int argc, char **argv)
                 sf_audit_attr_stats st;
                 sf_audit_attr_stats_get(s.attr, &st);
                 if (s.any_pod && st.gone)
-                        cli_error(CMD, "%llu process%s had exited before its first record was read: not named",
-                                  (unsigned long long)st.gone, st.gone == 1 ? "" : "es");
+                        cli_error(CMD,
+                                  "%llu record%s of a process that had exited before its first record was read: "
+                                  "not named (%llu scans of the containers' processes)",
+                                  (unsigned long long)st.gone, st.gone == 1 ? "" : "s", (unsigned long long)st.scans);
                 if (s.profile)
                         status = write_profile(&s);
         }

@@ -63,6 +63,7 @@ typedef struct sf_audit_attr_stats {
         uint64_t proc_reads;        /* /proc/PID/cgroup reads */
         uint64_t gone;              /* pids that had exited before their first record was seen */
         uint64_t inventory_reads;
+        uint64_t scans;             /* cgroup.procs scans of the known containers */
 } sf_audit_attr_stats;
 
 /* Attribution over the containers the state dirs of o hold (read again when a

@@ -30,6 +30,7 @@
 typedef struct ctr {
         char id[65];
         char *pod, *pod_ns, *name; /* pod NULL: not a pod's container */
+        int procs;                 /* its cgroup.procs, opened once; -1 unknown */
 } ctr;
 
 typedef struct pid_slot {
@@ -44,6 +45,7 @@ struct sf_audit_attr {
         size_t n, cap;
         pid_slot *slots;
         uint64_t btime;
+        struct timespec last_scan;
         long hz;
         sf_audit_attr_stats st;
 };
@@ -89,6 +91,86 @@ static long long start_time(const sf_audit_attr *a, int pid)
         return (long long)(a->btime + start / (unsigned long long)a->hz);
 }
 
+/* The cgroup.procs of pid's cgroup, opened: from the lines of /proc/PID/cgroup
+ * ("H:CONTROLLERS:PATH"), the unified one at /sys/fs/cgroup or (hybrid)
+ * /sys/fs/cgroup/unified, else a v1 hierarchy at /sys/fs/cgroup/CONTROLLER;
+ * -1 when none opens. */
+static int open_procs(int pid)
+{
+        char path[64], data[4096];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t k = read(fd, data, sizeof(data) - 1);
+        close(fd);
+        if (k <= 0)
+                return -1;
+        data[k] = 0;
+        fd = -1;
+        for (char *line = data; fd < 0 && line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl++ = 0;
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 && c2[1] == '/' && strcmp(c2 + 1, "/") != 0 && !strstr(c2 + 1, "/..")) {
+                        *c2 = 0;
+                        char *ctrl = c1 + 1, *comma = strchr(ctrl, ',');
+                        if (comma)
+                                *comma = 0;
+                        if (strncmp(ctrl, "name=", 5) == 0)
+                                ctrl += 5;
+                        const char *dirs[2] = { *ctrl ? ctrl : "", *ctrl ? NULL : "unified" };
+                        for (int i = 0; i < 2 && fd < 0; i++) {
+                                if (!dirs[i])
+                                        continue;
+                                sf_buf b = { 0 };
+                                sf_buf_printf(&b, "/sys/fs/cgroup%s%s%s/cgroup.procs", *dirs[i] ? "/" : "", dirs[i],
+                                              c2 + 1);
+                                fd = b.oom ? -1 : open(b.s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                                sf_buf_release(&b);
+                        }
+                }
+                line = nl;
+        }
+        return fd;
+}
+
+/* A process gone before its first record was read cannot be asked any more:
+ * learn the pids living now in every pod container seen, so that the records
+ * still queued behind find their process known (at most every 2 ms). */
+static void learn_living(sf_audit_attr *a)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long us = (now.tv_sec - a->last_scan.tv_sec) * 1000000LL + (now.tv_nsec - a->last_scan.tv_nsec) / 1000;
+        if (us < 2000)
+                return;
+        a->last_scan = now;
+        a->st.scans++;
+        char buf[65536];
+        for (size_t i = 0; i < a->n; i++) {
+                if (!a->ctrs[i].pod || a->ctrs[i].procs < 0)
+                        continue;
+                ssize_t k = pread(a->ctrs[i].procs, buf, sizeof(buf) - 1, 0);
+                if (k <= 0)
+                        continue;
+                buf[k] = 0;
+                for (char *p = buf; *p;) {
+                        char *end;
+                        long pid = strtol(p, &end, 10);
+                        if (end == p)
+                                break;
+                        if (pid > 0 && pid <= 4194304) {
+                                pid_slot *s = &a->slots[(unsigned)pid % PID_SLOTS];
+                                s->pid = (int)pid;
+                                s->ctr = (int)i;
+                        }
+                        p = *end ? end + 1 : end;
+                }
+        }
+}
+
 static int find_ctr(const sf_audit_attr *a, const char *id)
 {
         for (size_t i = 0; i < a->n; i++)
@@ -112,6 +194,7 @@ static int add_ctr(sf_audit_attr *a, const char *id, const sf_k8s_container *c)
         }
         ctr *x = &a->ctrs[a->n];
         memset(x, 0, sizeof(*x));
+        x->procs = -1;
         snprintf(x->id, sizeof(x->id), "%s", id);
         if (c && c->pod) {
                 bool sandbox = c->type && strcmp(c->type, "sandbox") == 0;
@@ -186,18 +269,17 @@ SF_EXPORT int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_
                 char id[65];
                 a->st.proc_reads++;
                 int k = sf_k8s_pid_container_id(r->pid, id, sizeof(id));
-                if (k < 0) {
-                        a->st.gone++;
-                        return 0; /* exited before we saw it: nothing to read */
-                }
-                long long t = start_time(a, r->pid);
+                long long t = k < 0 ? -1 : start_time(a, r->pid);
                 if (t < 0) {
                         a->st.gone++;
-                        return 0;
+                        learn_living(a);
+                        return 0; /* exited before we saw it: nothing to read */
                 }
                 if (r->time_sec && t > 0 && (uint64_t)t > r->time_sec + START_SLACK_SEC)
                         return 0; /* not the process that made the record */
                 ci = k == 1 ? resolve_id(a, id) : -1;
+                if (ci >= 0 && a->ctrs[ci].pod && a->ctrs[ci].procs < 0)
+                        a->ctrs[ci].procs = open_procs(r->pid);
                 s->pid = r->pid;
                 s->ctr = ci;
         }
@@ -220,6 +302,8 @@ SF_EXPORT void sf_audit_attr_free(sf_audit_attr *a)
                 free(a->ctrs[i].pod);
                 free(a->ctrs[i].pod_ns);
                 free(a->ctrs[i].name);
+                if (a->ctrs[i].procs >= 0)
+                        close(a->ctrs[i].procs);
         }
         free(a->ctrs);
         free(a->slots);
