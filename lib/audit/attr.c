@@ -35,7 +35,8 @@ typedef struct ctr {
 
 typedef struct pid_slot {
         int pid;     /* 0: empty */
-        int ctr;     /* index in ctrs, -1: in no pod */
+        int ctr;     /* index in ctrs, -1: in no pod (or gone when first seen) */
+        long long start; /* the process's start (epoch s), 0 unknown */
 } pid_slot;
 
 struct sf_audit_attr {
@@ -163,8 +164,8 @@ static void learn_living(sf_audit_attr *a)
                                 break;
                         if (pid > 0 && pid <= 4194304) {
                                 pid_slot *s = &a->slots[(unsigned)pid % PID_SLOTS];
-                                s->pid = (int)pid;
-                                s->ctr = (int)i;
+                                if (s->pid != (int)pid)
+                                        *s = (pid_slot){ (int)pid, (int)i, 0 };
                         }
                         p = *end ? end + 1 : end;
                 }
@@ -265,6 +266,8 @@ SF_EXPORT int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_
         if (s->pid == r->pid) {
                 a->st.pid_hits++;
                 ci = s->ctr;
+                if (r->time_sec && s->start > 0 && (uint64_t)s->start > r->time_sec + START_SLACK_SEC)
+                        return 0; /* not the process that made the record */
         } else {
                 char id[65];
                 a->st.proc_reads++;
@@ -273,15 +276,19 @@ SF_EXPORT int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_
                 if (t < 0) {
                         a->st.gone++;
                         learn_living(a);
-                        return 0; /* exited before we saw it: nothing to read */
+                        /* remembered as nobody's, unless a scan just learned it */
+                        if (s->pid != r->pid)
+                                *s = (pid_slot){ r->pid, -1, 0 };
+                        return s->ctr >= 0 && a->ctrs[s->ctr].pod ? sf_audit_attr_find(a, r, ret) : 0;
                 }
-                if (r->time_sec && t > 0 && (uint64_t)t > r->time_sec + START_SLACK_SEC)
-                        return 0; /* not the process that made the record */
                 ci = k == 1 ? resolve_id(a, id) : -1;
                 if (ci >= 0 && a->ctrs[ci].pod && a->ctrs[ci].procs < 0)
                         a->ctrs[ci].procs = open_procs(r->pid);
                 s->pid = r->pid;
                 s->ctr = ci;
+                s->start = t;
+                if (r->time_sec && t > 0 && (uint64_t)t > r->time_sec + START_SLACK_SEC)
+                        return 0; /* not the process that made the record */
         }
         if (ci < 0 || !a->ctrs[ci].pod)
                 return 0;
