@@ -33,6 +33,8 @@ extern char **environ;
 static const char usage[] =
         "usage: sysfence audit [--source kmsg|auditd|journal|FILE|-] [--follow] [--pid P]\n"
         "                      [--comm C] [--since T] [--json] [--raw] [--to-profile OUT]\n"
+        "                      [--pod [NS/]NAME] [--namespace NS] [--container C]\n"
+        "                      [--state-dir DIR] [--crio-storage DIR]\n"
         "\n"
         "Decode seccomp audit records: type=1326 in the kernel log, type=SECCOMP in\n"
         "audit.log, and the journal.  Each record gives the time, pid, comm, exe, arch,\n"
@@ -54,11 +56,25 @@ static const char usage[] =
         "  --comm C         only records whose comm (command name) is C\n"
         "  --since T        only records from T on: seconds since the epoch, or a time ago:\n"
         "                   30s, 10m, 2h, 1d\n"
-        "  --raw            one decoded record per line: time pid comm arch syscall action\n"
+        "  --pod [NS/]NAME  only records of the pod NAME (in namespace NS)\n"
+        "  --namespace NS   only records of pods in namespace NS\n"
+        "  --container C    only records of containers named C\n"
+        "  --state-dir DIR  containerd's state dir (default /run/containerd)\n"
+        "  --crio-storage DIR  CRI-O's run storage (default /run/containers/storage)\n"
+        "  --raw            one decoded record per line: time pid comm arch syscall action,\n"
+        "                   then pod namespace container for a record of a pod's container\n"
         "  --json           JSON: the groups (with --raw or --follow: one object per record)\n"
         "  --to-profile OUT write (atomically) a Docker profile that allows every syscall\n"
         "                   logged, on the arches seen, and denies the rest with EPERM\n"
         "  -h, --help       show this help\n"
+        "\n"
+        "A record of a process in a Kubernetes pod's container is named by its pod,\n"
+        "namespace and container (columns POD NAMESPACE CONTAINER, JSON fields pod,\n"
+        "namespace, container): its pid's cgroup names the container, whose OCI\n"
+        "annotations (containerd's or CRI-O's) name the pod.  Each pid is resolved at\n"
+        "its first record and remembered, so records read after it exited are named\n"
+        "too.  Records of other processes keep the plain form (no such columns when\n"
+        "none is a pod's).\n"
         "\n"
         "The kernel log (kmsg, journal) passes at most 10 records per 5 seconds when no\n"
         "audit daemon runs; the rest are dropped.  For a complete list run auditd, or\n"
@@ -80,6 +96,7 @@ typedef struct group {
         long nr;
         const char *name;
         uint32_t action;
+        sf_audit_origin o; /* pod NULL: in no pod */
         uint64_t count;
 } group;
 
@@ -89,6 +106,10 @@ typedef struct audit_state {
         bool quiet; /* the profile goes to stdout: nothing else does */
         int pid;
         const char *comm;
+        const char *want_pod, *want_ns, *want_ctr;
+        sf_audit_attr *attr;
+        bool any_pod;
+        bool batched; /* stdout flushed after each netlink batch */
         uint64_t since;
         const char *profile;
 
@@ -241,9 +262,25 @@ static void time_text(const sf_audit_record *r, char *buf, size_t n)
 
 /* --- counting ----------------------------------------------------------------- */
 
-static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, long nr, uint32_t action)
+static const char *s0(const char *s) { return s ? s : ""; }
+
+static bool origin_eq(const sf_audit_origin *a, const sf_audit_origin *b)
+{
+        return strcmp(s0(a->pod), s0(b->pod)) == 0 && strcmp(s0(a->pod_ns), s0(b->pod_ns)) == 0 &&
+               strcmp(s0(a->container), s0(b->container)) == 0;
+}
+
+static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, long nr, uint32_t action,
+                           const sf_audit_origin *o)
 {
         uint64_t h = 1469598103934665603ULL;
+        const char *parts[3] = { s0(o->pod), s0(o->pod_ns), s0(o->container) };
+        for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+                for (const unsigned char *p = (const unsigned char *)parts[i]; ; p++) {
+                        h = (h ^ *p) * 1099511628211ULL;
+                        if (!*p)
+                                break;
+                }
         for (const unsigned char *p = (const unsigned char *)comm; *p; p++)
                 h = (h ^ *p) * 1099511628211ULL;
         uint64_t k[4] = { audit_arch, (uint64_t)arch, (uint64_t)nr, action };
@@ -252,10 +289,10 @@ static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, 
         return h;
 }
 
-static bool group_is(const group *g, const sf_audit_record *r, uint32_t action)
+static bool group_is(const group *g, const sf_audit_record *r, uint32_t action, const sf_audit_origin *o)
 {
         return g->audit_arch == r->audit_arch && g->arch == r->arch && g->nr == r->syscall && g->action == action &&
-               strcmp(g->comm, r->comm) == 0;
+               strcmp(g->comm, r->comm) == 0 && origin_eq(&g->o, o);
 }
 
 static bool grow_slots(audit_state *s)
@@ -268,7 +305,7 @@ static bool grow_slots(audit_state *s)
                 slots[i] = SIZE_MAX;
         for (size_t i = 0; i < s->n; i++) {
                 const group *g = &s->v[i];
-                size_t h = (size_t)group_hash(g->comm, g->audit_arch, g->arch, g->nr, g->action) & (ns - 1);
+                size_t h = (size_t)group_hash(g->comm, g->audit_arch, g->arch, g->nr, g->action, &g->o) & (ns - 1);
                 while (slots[h] != SIZE_MAX)
                         h = (h + 1) & (ns - 1);
                 slots[h] = i;
@@ -279,7 +316,7 @@ static bool grow_slots(audit_state *s)
         return true;
 }
 
-static void count_group(audit_state *s, const sf_audit_record *r)
+static void count_group(audit_state *s, const sf_audit_record *r, const sf_audit_origin *o)
 {
         uint32_t action = r->code & 0xffff0000U;
         /* the table stays at most 3/4 full, so a probe always ends */
@@ -290,10 +327,10 @@ static void count_group(audit_state *s, const sf_audit_record *r)
                 return;
         }
         size_t mask = s->nslots - 1;
-        size_t h = (size_t)group_hash(r->comm, r->audit_arch, r->arch, r->syscall, action) & mask;
+        size_t h = (size_t)group_hash(r->comm, r->audit_arch, r->arch, r->syscall, action, o) & mask;
         while (s->slots[h] != SIZE_MAX) {
                 group *g = &s->v[s->slots[h]];
-                if (group_is(g, r, action)) {
+                if (group_is(g, r, action, o)) {
                         g->count++;
                         return;
                 }
@@ -322,6 +359,7 @@ static void count_group(audit_state *s, const sf_audit_record *r)
         g->nr = r->syscall;
         g->name = r->syscall_name;
         g->action = action;
+        g->o = *o;
         g->count = 1;
         s->slots[h] = s->n++;
 }
@@ -362,7 +400,19 @@ static bool comm_matches(const char *want, const char *comm)
         return n == 15 && strlen(want) > 15 && strncmp(want, comm, 15) == 0;
 }
 
-static void print_record(audit_state *s, const sf_audit_record *r)
+static void json_origin(sf_buf *b, const sf_audit_origin *o)
+{
+        if (!o->pod)
+                return;
+        sf_buf_puts(b, ",\"pod\":");
+        json_bytes(b, o->pod);
+        sf_buf_puts(b, ",\"namespace\":");
+        json_bytes(b, o->pod_ns);
+        sf_buf_puts(b, ",\"container\":");
+        json_bytes(b, o->container);
+}
+
+static void print_record(audit_state *s, const sf_audit_record *r, const sf_audit_origin *o)
 {
         char t[64], arch[32], sc[32], act[16];
         time_text(r, t, sizeof(t));
@@ -391,6 +441,7 @@ static void print_record(audit_state *s, const sf_audit_record *r)
                 sf_buf_printf(&b, ",\"nr\":%ld,\"compat\":%s,\"sig\":%d,\"code\":\"0x%08x\",", r->syscall,
                               r->compat ? "true" : "false", r->sig, r->code);
                 cli_json_ret(&b, r->code);
+                json_origin(&b, o);
                 sf_buf_puts(&b, "}\n");
                 if (b.oom)
                         s->oom = true;
@@ -400,24 +451,53 @@ static void print_record(audit_state *s, const sf_audit_record *r)
         } else {
                 char comm[300];
                 word_text(r->comm, comm, sizeof(comm));
-                printf("%s %d %s %s %s %s\n", t, r->pid, comm, arch, sc, act);
+                if (o->pod) {
+                        char pod[300], ns[300], ctr[300];
+                        word_text(o->pod, pod, sizeof(pod));
+                        word_text(o->pod_ns, ns, sizeof(ns));
+                        word_text(o->container, ctr, sizeof(ctr));
+                        printf("%s %d %s %s %s %s %s %s %s\n", t, r->pid, comm, arch, sc, act, pod, ns, ctr);
+                } else {
+                        printf("%s %d %s %s %s %s\n", t, r->pid, comm, arch, sc, act);
+                }
         }
-        if (s->follow)
+        /* netlink's batches are flushed by their reader; a line source each line */
+        if (s->follow && !s->batched)
                 fflush(stdout);
+}
+
+/* Whether o passes --pod/--namespace/--container. */
+static bool origin_matches(const audit_state *s, const sf_audit_origin *o)
+{
+        if (!s->want_pod && !s->want_ns && !s->want_ctr)
+                return true;
+        if (!o->pod)
+                return false;
+        return (!s->want_pod || strcmp(s->want_pod, o->pod) == 0) &&
+               (!s->want_ns || strcmp(s->want_ns, o->pod_ns) == 0) &&
+               (!s->want_ctr || strcmp(s->want_ctr, o->container) == 0);
 }
 
 static void take_record(audit_state *s, const sf_audit_record *r)
 {
+        sf_audit_origin o = { 0 };
         if ((s->has_pid && r->pid != s->pid) || (s->comm && !comm_matches(s->comm, r->comm)) ||
             (s->has_since && r->time_sec < s->since)) {
                 s->unmatched++;
                 return;
         }
+        sf_audit_attr_find(s->attr, r, &o);
+        if (!origin_matches(s, &o)) {
+                s->unmatched++;
+                return;
+        }
+        if (o.pod)
+                s->any_pod = true;
         s->total++;
-        count_group(s, r);
+        count_group(s, r, &o);
         note_name(s, r);
         if ((s->raw || s->follow) && !s->quiet)
-                print_record(s, r);
+                print_record(s, r, &o);
 }
 
 /* The number right after `key` in [line, line+len), or false. */
@@ -732,8 +812,10 @@ static int source_kmsg(audit_state *s)
         s->suppressed = 0;
         s->audit_lost = 0;
         s->limit_notes = 0;
+        s->batched = true;
         while (!stop_requested) {
                 int r = sf_audit_netlink_read(nfd, -1, netlink_record, s);
+                fflush(stdout);
                 if (r == -EINTR)
                         continue;
                 if (r == -ENOBUFS) {
@@ -846,7 +928,7 @@ static int cmp_group(const void *a, const void *b)
 
 static void print_table(audit_state *s)
 {
-        int wc = 5, wn = 4, wa = 4, ws = 7;
+        int wc = 5, wn = 4, wa = 4, ws = 7, wact = 6, wp = 3, wns = 9;
         char cnt[32];
         snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)s->total);
         if ((int)strlen(cnt) > wc)
@@ -863,8 +945,21 @@ static void print_table(audit_state *s)
                         wa = (int)strlen(arch);
                 if ((int)strlen(sc) > ws)
                         ws = (int)strlen(sc);
+                char act[16];
+                action_text(g->action, act, sizeof(act));
+                if ((int)strlen(act) > wact)
+                        wact = (int)strlen(act);
+                if (g->o.pod && (int)strlen(g->o.pod) > wp)
+                        wp = (int)strlen(g->o.pod);
+                if (g->o.pod && (int)strlen(g->o.pod_ns) > wns)
+                        wns = (int)strlen(g->o.pod_ns);
         }
-        printf("%*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws, "SYSCALL", "ACTION");
+        /* the pod columns only when a record is a pod's: else today's table */
+        if (s->any_pod)
+                printf("%*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws,
+                       "SYSCALL", wact, "ACTION", wp, "POD", wns, "NAMESPACE", "CONTAINER");
+        else
+                printf("%*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws, "SYSCALL", "ACTION");
         for (size_t i = 0; i < s->n; i++) {
                 const group *g = &s->v[i];
                 char comm[300], arch[32], sc[32], act[16];
@@ -872,8 +967,13 @@ static void print_table(audit_state *s)
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
                 syscall_text(g->name, g->nr, sc, sizeof(sc));
                 action_text(g->action, act, sizeof(act));
-                printf("%*llu  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn, comm, wa, arch, ws, sc,
-                       act);
+                if (s->any_pod)
+                        printf("%*llu  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn,
+                               comm, wa, arch, ws, sc, wact, act, wp, g->o.pod ? g->o.pod : "-", wns,
+                               g->o.pod ? g->o.pod_ns : "-", g->o.pod ? g->o.container : "-");
+                else
+                        printf("%*llu  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn, comm, wa, arch, ws,
+                               sc, act);
         }
         if (s->ungrouped)
                 printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)s->ungrouped, MAX_GROUPS);
@@ -903,6 +1003,7 @@ static void print_json(audit_state *s, const char *source)
                         sf_buf_puts(&b, "null");
                 sf_buf_printf(&b, ",\"nr\":%ld,", g->nr);
                 cli_json_ret(&b, g->action);
+                json_origin(&b, &g->o);
                 sf_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)g->count);
         }
         sf_buf_puts(&b, s->n ? "\n]}\n" : "]}\n");
@@ -1019,6 +1120,7 @@ static void state_release(audit_state *s)
         free(s->slots);
         free(s->names);
         free(s->serials);
+        sf_audit_attr_free(s->attr);
 }
 
 int cmd_audit(int argc, char **argv)
@@ -1028,9 +1130,13 @@ int cmd_audit(int argc, char **argv)
                 { "pid", required_argument, NULL, 'p' },    { "comm", required_argument, NULL, 'c' },
                 { "since", required_argument, NULL, 'S' },  { "json", no_argument, NULL, 'j' },
                 { "raw", no_argument, NULL, 'r' },          { "to-profile", required_argument, NULL, 'o' },
+                { "pod", required_argument, NULL, 'P' },    { "namespace", required_argument, NULL, 'N' },
+                { "container", required_argument, NULL, 'C' }, { "state-dir", required_argument, NULL, 'D' },
+                { "crio-storage", required_argument, NULL, 'R' },
                 { "help", no_argument, NULL, 'h' },         { 0 },
         };
         audit_state s = { .in_window = true };
+        sf_k8s_inventory_opts inv = { .containerd_state = "/run/containerd", .crio_storage = "/run/containers/storage" };
         const char *source = NULL;
         int c;
         optind = 1;
@@ -1063,6 +1169,44 @@ int cmd_audit(int argc, char **argv)
                         s.has_since = true;
                         s.in_window = false;
                         break;
+                case 'P': {
+                        const char *slash = strchr(optarg, '/');
+                        if (slash) {
+                                static char ns[256];
+                                if ((size_t)(slash - optarg) >= sizeof(ns) || slash == optarg || !slash[1])
+                                        return cli_usage_error(CMD, "invalid --pod \"%s\" (NAME or NAMESPACE/NAME)",
+                                                               optarg);
+                                memcpy(ns, optarg, (size_t)(slash - optarg));
+                                ns[slash - optarg] = 0;
+                                s.want_ns = ns;
+                                s.want_pod = slash + 1;
+                        } else if (!*optarg) {
+                                return cli_usage_error(CMD, "empty --pod");
+                        } else {
+                                s.want_pod = optarg;
+                        }
+                        break;
+                }
+                case 'N':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --namespace");
+                        s.want_ns = optarg;
+                        break;
+                case 'C':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --container");
+                        s.want_ctr = optarg;
+                        break;
+                case 'D':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --state-dir");
+                        inv.containerd_state = optarg;
+                        break;
+                case 'R':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --crio-storage");
+                        inv.crio_storage = optarg;
+                        break;
                 case 'j': s.json = true; break;
                 case 'r': s.raw = true; break;
                 case 'o':
@@ -1078,6 +1222,11 @@ int cmd_audit(int argc, char **argv)
                 return cli_usage_error(CMD, "unexpected argument \"%s\" (a file is read with --source FILE)",
                                        argv[optind]);
         s.quiet = s.profile && strcmp(s.profile, "-") == 0;
+        {
+                sf_error *err = NULL;
+                if (sf_audit_attr_new(&inv, &s.attr, &err) < 0)
+                        return cli_fail(CMD, &err);
+        }
         bool automatic = !source;
         if (!source)
                 source = access(AUDIT_LOG, R_OK) == 0 ? "auditd" : "kmsg";
@@ -1124,7 +1273,7 @@ int cmd_audit(int argc, char **argv)
                 cli_error(CMD, "out of memory: some records are not counted");
         if (s.total == 0) {
                 if (s.unmatched)
-                        cli_error(CMD, "no seccomp records found (%llu did not match --pid/--comm/--since)",
+                        cli_error(CMD, "no seccomp records found (%llu did not match --pid/--comm/--since/--pod/--namespace/--container)",
                                   (unsigned long long)s.unmatched);
                 else
                         cli_error(CMD, "no seccomp records found");
@@ -1133,6 +1282,13 @@ int cmd_audit(int argc, char **argv)
         } else {
                 if (s.follow)
                         cli_error(CMD, "%llu record%s", (unsigned long long)s.total, s.total == 1 ? "" : "s");
+                sf_audit_attr_stats st;
+                sf_audit_attr_stats_get(s.attr, &st);
+                if (s.any_pod && st.gone)
+                        cli_error(CMD,
+                                  "%llu record%s of a process that had exited before its first record was read: "
+                                  "not named (%llu scans of the containers' processes)",
+                                  (unsigned long long)st.gone, st.gone == 1 ? "" : "s", (unsigned long long)st.scans);
                 if (s.profile)
                         status = write_profile(&s);
         }

@@ -11,6 +11,7 @@
 
 #include <sysfence/arch.h>
 #include <sysfence/error.h>
+#include <sysfence/k8s.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,34 @@ int sf_audit_netlink_open(int *ret_fd, sf_error **err);
 /* Reads what is available (waits up to timeout_ms; -1 forever) and calls fn for
  * each seccomp record.  Returns the number of records, or a negative errno. */
 int sf_audit_netlink_read(int fd, int timeout_ms, void (*fn)(void *ctx, const sf_audit_record *rec), void *ctx);
+
+/* Where a record came from: the pod, its namespace and the container, from the
+ * OCI annotations of the container whose cgroup the record's pid is in.  The
+ * strings belong to the sf_audit_attr and live as long as it. */
+typedef struct sf_audit_origin {
+        const char *pod, *pod_ns, *container; /* NULL when not in a pod */
+} sf_audit_origin;
+
+typedef struct sf_audit_attr sf_audit_attr;
+
+typedef struct sf_audit_attr_stats {
+        uint64_t lookups, pid_hits; /* records asked about, answered from the pid cache */
+        uint64_t proc_reads;        /* /proc/PID/cgroup reads */
+        uint64_t gone;              /* pids that had exited before their first record was seen */
+        uint64_t inventory_reads;
+        uint64_t scans;             /* cgroup.procs scans of the known containers */
+} sf_audit_attr_stats;
+
+/* Attribution over the containers the state dirs of o hold (read again when a
+ * cgroup names an unknown container).  Each pid is resolved at its first
+ * record (pid -> /proc/PID/cgroup -> container id -> annotations) and cached,
+ * so its later records are attributed after it exited; a pid that started
+ * after the record (a reused pid, an old log) is not attributed. */
+int sf_audit_attr_new(const sf_k8s_inventory_opts *o, sf_audit_attr **ret, sf_error **err);
+/* 1 with *ret filled when r's process is in a pod's container, else 0. */
+int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_origin *ret);
+void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);
+void sf_audit_attr_free(sf_audit_attr *a);
 
 #ifdef __cplusplus
 }

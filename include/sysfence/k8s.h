@@ -241,6 +241,13 @@ void sf_k8s_inventory_release(sf_k8s_inventory *inv);
 /* The container of inv that pid belongs to (by its cgroup path naming an id of
  * inv, or by being its init), or NULL. */
 const sf_k8s_container *sf_k8s_inventory_find_pid(const sf_k8s_inventory *inv, pid_t pid);
+/* The container of inv whose id is id, or NULL. */
+const sf_k8s_container *sf_k8s_inventory_find_id(const sf_k8s_inventory *inv, const char *id);
+/* The container id /proc/PID/cgroup names: the last component of a cgroup path
+ * that is 64 hex digits, bare (cgroupfs) or as cri-containerd-ID.scope,
+ * crio-ID.scope, docker-ID.scope, libpod-ID.scope (systemd).  1 with the id in
+ * buf (at least 65 bytes), 0 when in no container, -errno (-ENOENT: gone). */
+int sf_k8s_pid_container_id(pid_t pid, char *buf, size_t n);
 
 /* The seccomp filters a process runs under, read from /proc/PID/status and with
  * PTRACE_SECCOMP_GET_FILTER (needs CAP_SYS_ADMIN): the process is seized,

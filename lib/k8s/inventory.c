@@ -388,3 +388,61 @@ SF_EXPORT const sf_k8s_container *sf_k8s_inventory_find_pid(const sf_k8s_invento
                         return &inv->v[i];
         return NULL;
 }
+
+SF_EXPORT const sf_k8s_container *sf_k8s_inventory_find_id(const sf_k8s_inventory *inv, const char *id)
+{
+        for (size_t i = 0; i < inv->n; i++)
+                if (strcmp(inv->v[i].id, id) == 0)
+                        return &inv->v[i];
+        return NULL;
+}
+
+/* A container id in one cgroup path component [s, s+n): 64 hex digits, alone
+ * or between a runtime's prefix ending in '-' and ".scope". */
+static bool component_id(const char *s, size_t n, char *buf)
+{
+        if (n > 6 && memcmp(s + n - 6, ".scope", 6) == 0)
+                n -= 6;
+        if (n < 64)
+                return false;
+        const char *id = s + n - 64;
+        if (id > s && id[-1] != '-')
+                return false;
+        for (size_t i = 0; i < 64; i++)
+                if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+                        return false;
+        memcpy(buf, id, 64);
+        buf[64] = 0;
+        return true;
+}
+
+SF_EXPORT int sf_k8s_pid_container_id(pid_t pid, char *buf, size_t n)
+{
+        if (n < 65)
+                return -EINVAL;
+        char path[64], data[4096];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t k = read(fd, data, sizeof(data) - 1);
+        int e = errno;
+        close(fd);
+        if (k < 0)
+                return -e;
+        data[k] = 0;
+        /* "HIERARCHY:CONTROLLERS:PATH" per line; the last component names it */
+        for (char *line = data; *line;) {
+                char *nl = strchr(line, '\n');
+                size_t len = nl ? (size_t)(nl - line) : strlen(line);
+                const char *end = line + len, *slash = end;
+                while (slash > line && slash[-1] != '/')
+                        slash--;
+                if (slash > line && component_id(slash, (size_t)(end - slash), buf))
+                        return 1;
+                if (!nl)
+                        break;
+                line = nl + 1;
+        }
+        return 0;
+}

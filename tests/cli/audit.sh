@@ -14,7 +14,7 @@ D=$SF_SOURCE/tests/data/audit
 TZ=UTC
 export TZ
 
-plan 43
+plan 45
 
 # total N: the table's last line says N records.
 expect_total()
@@ -52,6 +52,26 @@ expect_group 1 gen amd64 getpid KILL_PROCESS
 expect_group 2 gen amd64 getppid ERRNO
 expect_group 1 gen amd64 getppid TRAP
 done_test "dmesg output: 26 records, grouped by comm, arch, syscall and action"
+
+# records of this host's processes from an old log: no pod names them, the
+# table keeps its five columns, and a pod filter keeps none of them
+head -n 1 "$OUT" | grep -q 'POD' && fail "a POD column without any pod's record: $(head -n 1 "$OUT")"
+sf audit --source "$D/dmesg.txt" --pod default/web --state-dir "$SCRATCH/no-such-state"
+expect_rc 0
+expect_err "no seccomp records found (26 did not match --pid/--comm/--since/--pod/--namespace/--container)"
+sf audit --source "$D/dmesg.txt" --container app --json
+expect_rc 0
+expect_out '"records":0'
+done_test "--pod, --container: records of no pod's container are left out; without a pod's record the table has no POD column"
+
+sf audit --source "$D/dmesg.txt" --pod default/
+expect_rc 2
+expect_err 'invalid --pod "default/" (NAME or NAMESPACE/NAME)'
+sf audit --source "$D/dmesg.txt" --namespace ""
+expect_rc 2
+expect_err "empty --namespace"
+done_test "--pod NS/ and an empty --namespace are usage errors"
+sf audit --source "$D/dmesg.txt"
 
 expect_err "dropped 310 audit messages"
 head -n 2 "$OUT" | tail -n 1 | grep -q '^ *13 ' || fail "the largest group is not first"

@@ -16,7 +16,7 @@ set -u
 . "$(dirname "$0")/kubelet-update.sh"
 . "$SF_SOURCE/tests/cri/node.sh"
 
-plan 15
+plan 16
 PODS=$SF_SOURCE/tests/data/cri
 AGENT_PID=
 AUDIT_PID=
@@ -162,7 +162,7 @@ done_test "apply: the pod's seccompProfile confines a container without one (mkd
 mkdir -p "$SECCOMP/profiles"
 sf k8s install --kubelet-root "$KR" --subdir profiles "$SEED/audit.json" "$SEED/violation.json"
 expect_rc 0
-"$SYSFENCE" audit --follow --source kmsg --raw >"$SCRATCH/audit.out" 2>"$SCRATCH/audit.err" &
+"$SYSFENCE" audit --follow --source kmsg --raw --state-dir "$NODE/state" >"$SCRATCH/audit.out" 2>"$SCRATCH/audit.err" &
 AUDIT_PID=$!
 wait_secs 10 grep -qs 'source:' "$SCRATCH/audit.err" || fail "audit --follow did not start: $(cat "$SCRATCH/audit.err")"
 run_pod audit --wait exit
@@ -171,19 +171,89 @@ apid=$(pod_get audit test-container pid)
 pod_get audit test-container log | grep -qx "just made some syscalls" || fail "its log lacks its output"
 # records of the workload: its pid, once runc's init (comm runc:[2:INIT]) has exec'd it
 wl() { awk -v p="$apid" '$2 == p && $3 != "runc:[2:INIT]"' "$SCRATCH/audit.out"; }
-many_records() { [ "$(wl | grep -c ' LOG$')" -gt 10 ]; }
+AP=' LOG audit-pod default test-container$'
+many_records() { [ "$(wl | grep -c "$AP")" -gt 10 ]; }
 wait_secs 5 many_records
 kill -TERM "$AUDIT_PID" 2>/dev/null
 wait "$AUDIT_PID"
 arc=$?
 AUDIT_PID=
 [ "$arc" = 0 ] || fail "audit --follow exited $arc on SIGTERM: $(tail -n 3 "$SCRATCH/audit.err")"
-n=$(wl | grep -c ' LOG$')
+n=$(wl | grep -c "$AP")
+other=$(wl | grep -vc "$AP")
+[ "$other" = 0 ] || fail "$other records of the workload not named audit-pod default test-container: $(wl | grep -v "$AP" | head -3)"
+kids=$(awk '$3 == "ls" || $3 == "cat" || $3 == "uname"' "$SCRATCH/audit.out" | grep -c "$AP")
+[ "$kids" -gt 3 ] || fail "only $kids records of the workload's children (ls, cat, uname) named by the pod"
 [ "${apid:-0}" -gt 0 ] || fail "no pid for the audit container"
 [ "$n" -gt 10 ] || fail "$n LOG records of the workload (pid $apid); the kernel log alone passes 10 per 5 s: $(head -c 300 "$SCRATCH/audit.out")"
-wl | grep -q ' sh amd64 write LOG$' || fail "no record of the workload's write (echo): $(wl | head -5)"
-wl | grep -qE ' sh amd64 (fork|vfork|clone|clone3) LOG$' || fail "no record of the workload's fork: $(wl | awk '{print $5}' | sort -u | tr '\n' ' ')"
-done_test "audit: the tutorial's SCMP_ACT_LOG profile; audit --follow reads $n LOG records of the container's process (more than the kernel log's 10 per 5 s), its write and fork among them"
+wl | grep -q ' sh amd64 write LOG audit-pod ' || fail "no record of the workload's write (echo): $(wl | head -5)"
+wl | grep -qE ' sh amd64 (fork|vfork|clone|clone3) LOG audit-pod ' || fail "no record of the workload's fork: $(wl | awk '{print $5}' | sort -u | tr '\n' ' ')"
+done_test "audit: the tutorial's SCMP_ACT_LOG profile; audit --follow reads $n LOG records of the container's process (more than the kernel log's 10 per 5 s), its write and fork among them, each named POD audit-pod NAMESPACE default CONTAINER test-container ($kids of its children's)"
+
+# --- 3b. 1,000 short-lived processes, each record named by its own container ----------------
+
+"$SYSFENCE" audit --follow --source kmsg --json --state-dir "$NODE/state" --pod default/many \
+        >"$SCRATCH/many.out" 2>"$SCRATCH/many.err" &
+AUDIT_PID=$!
+wait_secs 10 grep -qs 'source:' "$SCRATCH/many.err" || fail "audit --follow did not start: $(cat "$SCRATCH/many.err")"
+now_cs
+t_many=$_now
+run_pod many --wait exit
+for c in trues falses; do
+        [ "$(pod_get many $c exit_code)" = 0 ] || fail "many/$c: $(pod_get many $c reason) $(pod_get many $c exit_code)"
+done
+# the last records: each loop's echo
+echoed() { [ "$(grep -c '"syscall":"write"' "$SCRATCH/many.out")" -ge 2 ]; }
+wait_secs 5 echoed
+sleep 0.3
+kill -TERM "$AUDIT_PID" 2>/dev/null
+wait "$AUDIT_PID"
+AUDIT_PID=
+now_cs
+# once exec'd, comm "true" runs only in trues and "false" only in falses: each
+# such record must name its own container
+"$PY" -S - "$SCRATCH/many.out" >"$SCRATCH/many.sum" <<'P2' || fail "$(cat "$SCRATCH/many.sum")"
+import json, sys
+pids = {"true": set(), "false": set()}
+n = {"true": 0, "false": 0}
+wrong = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    c = r["comm"]
+    if c not in pids:
+        continue
+    want = "trues" if c == "true" else "falses"
+    if r.get("container") != want or r.get("pod") != "many" or r.get("namespace") != "default":
+        wrong += 1
+    pids[c].add(r["pid"])
+    n[c] += 1
+print("%d and %d processes, %d and %d records, %d named wrong" % (len(pids["true"]), len(pids["false"]), n["true"], n["false"], wrong))
+if wrong:
+    sys.exit(1)
+P2
+done_test "audit --follow --pod default/many: 1,000 /bin/true beside 1,000 /bin/false in a second container: no record named by the other container or another pod ($(cat "$SCRATCH/many.sum"), $(((_now - t_many) * 10)) ms)"
+"$PY" -S - "$SCRATCH/many.out" "$SCRATCH/many.sum" <<'P2' || fail "$(cat "$SCRATCH/many.sum")"
+import json, sys
+# under --pod, an unnamed record is left out: every one of the 1,000 processes
+# of each container must be there with its exit_group, so at least 99.9% of
+# them were named (a process left out shows as a missing pid)
+ex = {"true": set(), "false": set()}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["comm"] in ex and r["syscall"] == "exit_group":
+        ex[r["comm"]].add(r["pid"])
+bad = [k for k, v in ex.items() if len(v) < 999]
+with open(sys.argv[2], "a") as f:
+    f.write("; exit_group named: %d true, %d false\n" % (len(ex["true"]), len(ex["false"])))
+if bad:
+    sys.exit(1)
+P2
+# Not a test (the target is not met, issue 15): a process that exited before
+# its first record was read is not named: 92-97% on a quiet machine, less under
+# load, with the living pids of the containers learned at each miss; the
+# target, 99.9%, needs them learned while they live.
+echo "# processes named (target 99.9%): $(tr '\n' ' ' <"$SCRATCH/many.sum")${t_why:+ - below the target}"
+t_why=
 
 # --- 4. a missing profile --------------------------------------------------------------------
 
