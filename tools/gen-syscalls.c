@@ -6,7 +6,10 @@
  *
  * libseccomp only maps a name to a number or a number to a name, so the names are
  * discovered by resolving every number of each arch's ranges; their union is then
- * resolved back on every arch.  The output depends only on libseccomp's tables. */
+ * resolved back on every arch.  Syscalls newer than that libseccomp (arch/newer.h,
+ * facts from the kernel's tables) are added with their numbers and marked, so
+ * that sysfence records and compiles them by name and says runc and crun skip
+ * them.  The output depends only on libseccomp's tables and those facts. */
 #include <errno.h>
 #include <inttypes.h>
 #include <seccomp.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "sysfence/arch.h"
+#include "arch/newer.h"
 #include "arch/tables.h"
 
 #define X32_SYSCALL_BIT 0x40000000
@@ -161,7 +165,25 @@ static int32_t resolve(const gen_arch *a, const scanned *scan, size_t nscan, con
         return -1;
 }
 
-static void write_output(FILE *f, char *const *names, size_t nnames, int32_t *const *nr)
+/* The facts of `name` if it is one of arch/newer.h's, else NULL. */
+static const sf_newer_syscall *newer_of(const char *name)
+{
+        for (size_t i = 0; i < sizeof(sf_newer_syscalls) / sizeof(sf_newer_syscalls[0]); i++)
+                if (strcmp(sf_newer_syscalls[i].name, name) == 0)
+                        return &sf_newer_syscalls[i];
+        return NULL;
+}
+
+/* Whether libseccomp knows name on some arch. */
+static bool libseccomp_knows(const char *name)
+{
+        for (int a = 1; a < SF_ARCH__COUNT; a++)
+                if (seccomp_syscall_resolve_name_arch(arches[a].token, name) >= 0)
+                        return true;
+        return false;
+}
+
+static void write_output(FILE *f, char *const *names, size_t nnames, int32_t *const *nr, const bool *facts)
 {
         const struct scmp_version *ver = seccomp_version();
 
@@ -173,6 +195,11 @@ static void write_output(FILE *f, char *const *names, size_t nnames, int32_t *co
         for (size_t i = 0; i < nnames; i++)
                 fprintf(f, "        \"%s\",\n", names[i]);
         fputs("};\n", f);
+        fputs("\n/* 1: added from arch/newer.h (libseccomp does not know it) */\n", f);
+        fprintf(f, "const unsigned char sf_syscall_from_facts[%zu] = {", nnames);
+        for (size_t i = 0; i < nnames; i++)
+                fprintf(f, "%s%d,", i % 20 ? " " : "\n        ", facts[i] ? 1 : 0);
+        fputs("\n};\n", f);
 
         for (int a = 1; a < SF_ARCH__COUNT; a++) {
                 const char *id = arches[a].id;
@@ -266,6 +293,9 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < nscan[a]; i++)
                         *(char **)vec_push(&all, sizeof(char *)) = scan[a][i].name;
         }
+        for (size_t i = 0; i < sizeof(sf_newer_syscalls) / sizeof(sf_newer_syscalls[0]); i++)
+                if (!libseccomp_knows(sf_newer_syscalls[i].name))
+                        *(char **)vec_push(&all, sizeof(char *)) = (char *)sf_newer_syscalls[i].name;
 
         /* The union of the names, sorted and without duplicates. */
         char **names = all.v;
@@ -279,11 +309,21 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
 
+        bool *facts = xmalloc(nnames * sizeof(bool));
+        for (size_t i = 0; i < nnames; i++)
+                facts[i] = newer_of(names[i]) && !libseccomp_knows(names[i]);
         int32_t *nr[SF_ARCH__COUNT] = { 0 };
         for (int a = 1; a < SF_ARCH__COUNT; a++) {
                 nr[a] = xmalloc(nnames * sizeof(int32_t));
-                for (size_t i = 0; i < nnames; i++)
-                        nr[a][i] = resolve(&arches[a], scan[a], nscan[a], names[i]);
+                for (size_t i = 0; i < nnames; i++) {
+                        const sf_newer_syscall *nw = facts[i] ? newer_of(names[i]) : NULL;
+                        if (!nw)
+                                nr[a][i] = resolve(&arches[a], scan[a], nscan[a], names[i]);
+                        else if (nw->x86_64_only && a != SF_ARCH_X86_64)
+                                nr[a][i] = -1;
+                        else
+                                nr[a][i] = arches[a].base + nw->nr;
+                }
         }
         /* Each scanned number must come back from its own name: then every number is
          * reachable by name and no two names share a number, which sf_syscall_name()
@@ -304,7 +344,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "gen-syscalls: %s: %s\n", out, strerror(errno));
                 return EXIT_FAILURE;
         }
-        write_output(f, names, nnames, nr);
+        write_output(f, names, nnames, nr, facts);
         bool ok = !ferror(f);
         if (fclose(f) != 0)
                 ok = false;
@@ -322,5 +362,6 @@ int main(int argc, char **argv)
                 free(nr[a]);
         }
         free(all.v);
+        free(facts);
         return EXIT_SUCCESS;
 }

@@ -68,9 +68,10 @@ int sf_syscall_nr(sf_arch arch, const char *name);
 const char *sf_syscall_name(sf_arch arch, int nr);
 /* True when some supported arch knows `name`. */
 bool sf_syscall_known(const char *name);
-/* For a name the tables lack that a newer kernel has: the Linux release that
- * added it (and in *ret_tables, may be NULL, whose tables lack it:
- * "libseccomp 2.5.4"); NULL for a name no kernel has, or one the tables know. */
+/* For a syscall newer than the libseccomp sysfence's tables come from (which
+ * runc and crun use, and skip the name): the Linux release that added it, and
+ * in *ret_tables (may be NULL) "libseccomp 2.5.4"; sysfence's tables know it
+ * (by the kernel's numbers) and compile it.  NULL for any other name. */
 const char *sf_syscall_newer(const char *name, const char **ret_tables);
 /* The closest known name by edit distance (at most 2 edits), or NULL. */
 const char *sf_syscall_suggest(const char *name);

@@ -4,6 +4,7 @@
 #include <linux/audit.h>
 #include <string.h>
 
+#include "arch/newer.h"
 #include "arch/tables.h"
 #include "sysfence/arch.h"
 #include "util/util.h"
@@ -226,28 +227,20 @@ SF_EXPORT bool sf_syscall_known(const char *name)
 #define SF_LIBSECCOMP_VERSION "of this build" /* meson passes the version */
 #endif
 
-/* Syscalls of newer kernels than the libseccomp the tables come from knows
- * (Debian 12's 2.5.4 stops at futex_requeue, Linux 6.7), with the Linux
- * release that added them: facts from the kernel's syscall tables.  runc and
- * crun, linked with such a libseccomp, skip these names in a profile. */
+/* Syscalls of newer kernels than the libseccomp the tables come from
+ * (arch/newer.h: facts from the kernel's tables, added to sysfence's tables by
+ * the generator, which marks them): sysfence records and compiles them by
+ * name; runc and crun, linked with that libseccomp, skip them in a profile. */
 SF_EXPORT const char *sf_syscall_newer(const char *name, const char **ret_tables)
 {
-        static const struct {
-                const char *name, *since; /* the Linux release that added it */
-        } newer[] = {
-                { "statmount", "6.8" },         { "listmount", "6.8" },      { "lsm_get_self_attr", "6.8" },
-                { "lsm_set_self_attr", "6.8" }, { "lsm_list_modules", "6.8" }, { "mseal", "6.10" },
-                { "uretprobe", "6.11" },        { "setxattrat", "6.13" },    { "getxattrat", "6.13" },
-                { "listxattrat", "6.13" },      { "removexattrat", "6.13" }, { "open_tree_attr", "6.15" },
-                { "file_getattr", "6.17" },     { "file_setattr", "6.17" },
-        };
-        if (sf_syscall_known(name))
+        long idx = sf_syscall_index(name);
+        if (idx < 0 || !sf_syscall_from_facts[idx])
                 return NULL;
-        for (size_t i = 0; i < sizeof(newer) / sizeof(newer[0]); i++)
-                if (strcmp(newer[i].name, name) == 0) {
+        for (size_t i = 0; i < sizeof(sf_newer_syscalls) / sizeof(sf_newer_syscalls[0]); i++)
+                if (strcmp(sf_newer_syscalls[i].name, name) == 0) {
                         if (ret_tables)
                                 *ret_tables = "libseccomp " SF_LIBSECCOMP_VERSION;
-                        return newer[i].since;
+                        return sf_newer_syscalls[i].since;
                 }
         return NULL;
 }

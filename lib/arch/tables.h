@@ -49,6 +49,8 @@ long sf_syscall_index(const char *name);
 long sf_syscall_index_of_nr(sf_arch arch, int nr);
 
 extern const char *const sf_syscall_names[];
+/* Per name: 1 where the name comes from arch/newer.h, not from libseccomp. */
+extern const unsigned char sf_syscall_from_facts[];
 extern const sf_syscall_tables sf_syscalls;
 
 #endif

@@ -608,7 +608,8 @@ static int build_table(sf_cstate *s, arch_table *t)
         for (size_t i = 0; i < s->p->n_rules; i++)
                 for (size_t j = 0; j < s->p->rules[i].n_names; j++) {
                         long idx = s->name_idx[i][j];
-                        if (idx < 0 || nr_by_name[idx] < 0)
+                        /* runc asks libseccomp, which lacks the newer names */
+                        if (idx < 0 || nr_by_name[idx] < 0 || sf_syscall_from_facts[idx])
                                 continue;
                         if (!t->has_named || (uint32_t)nr_by_name[idx] > t->max_named)
                                 t->max_named = (uint32_t)nr_by_name[idx];
@@ -741,6 +742,17 @@ int sf_decide_prepare(sf_cstate *s, sf_error **err)
                 for (size_t j = 0; j < r->n_names; j++) {
                         long idx = sf_syscall_index(r->names[j]);
                         s->name_idx[i][j] = (int32_t)idx;
+                        const char *ntables = NULL, *nsince = idx >= 0 ? sf_syscall_newer(r->names[j], &ntables) : NULL;
+                        if (nsince) {
+                                /* compiled by its number; the runtimes' tables lack it */
+                                char npath[128];
+                                sf_diags_add(s->diags, SF_SEV_WARNING, "newer-syscall", p->file,
+                                             sf_rule_name_path(r, j, npath, sizeof(npath)), r->name_locs[j].line,
+                                             r->name_locs[j].col, NULL,
+                                             "syscall \"%s\" (Linux %s) is newer than %s: compiled by its number "
+                                             "here (sysfence run, oci-precompile), but runc and crun skip it",
+                                             r->names[j], nsince, ntables);
+                        }
                         if (idx >= 0)
                                 continue;
                         /* runtimes skip names they do not know, so do we (check says so too) */

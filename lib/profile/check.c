@@ -377,10 +377,10 @@ void sf_profile_check(const sf_profile *p, const sf_load_opts *opts, sf_diags *d
                         const char *name = r->names[j];
                         const char *path = sf_rule_name_path(r, j, pathbuf, sizeof(pathbuf));
                         const char *tables = NULL, *since = NULL;
-                        if (!sf_syscall_known(name) && (since = sf_syscall_newer(name, &tables)) != NULL) {
-                                /* a real syscall, too new for the runtimes' tables: no "did you mean" */
-                                add(d, p, strict ? SF_SEV_ERROR : SF_SEV_WARNING, "newer-syscall", &r->name_locs[j],
-                                    path, "sysfence skips it too, so that it decides what runc and crun decide",
+                        if ((since = sf_syscall_newer(name, &tables)) != NULL) {
+                                /* a real syscall, too new for the runtimes' tables */
+                                add(d, p, SF_SEV_WARNING, "newer-syscall", &r->name_locs[j], path,
+                                    "sysfence run and oci-precompile load it by its number",
                                     "syscall \"%s\" (Linux %s) is newer than %s, whose tables runc and crun "
                                     "use: they skip it, so the profile cannot allow it there",
                                     name, since, tables);
