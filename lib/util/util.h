@@ -52,6 +52,9 @@ char *sf_arena_strndup(sf_arena *a, const char *s, size_t n);
 char *sf_arena_strdup(sf_arena *a, const char *s);
 char *sf_arena_printf(sf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_arena_release(sf_arena *a);
+
+/* SHA-256 of data as 64 lower-case hex digits and a NUL (lib/util/sha256.c). */
+void sf_sha256_hex(const void *data, size_t len, char out[65]);
 /* The arena frees p (malloc'd) when it is released: a block built by realloc
  * joins the arena without a copy.  -ENOMEM (and p is freed) if it cannot. */
 int sf_arena_adopt(sf_arena *a, void *p);
