@@ -61,7 +61,13 @@ typedef struct sf_tree {
         bool bug_hit;    /* the rule being added met that merge */
         bool loop;       /* ... made libseccomp loop forever (step budget spent) */
         uint64_t steps, budget;
+        uint64_t total_steps;  /* of every rule: bounded, so a hostile profile costs bounded time */
+        bool too_costly;
 } sf_tree;
+
+/* Steps of the tree's walks for a whole arch: a real profile takes a few
+ * thousand; past this (about a second) the profile is refused. */
+#define SF_TREE_TOTAL_STEPS (UINT64_C(1) << 26)
 
 /* A rule as added, packed: its conditions are n entries of its arch table's
  * pool from `cond` on (a crule holds room for six; most rules have one or two,
@@ -153,6 +159,7 @@ typedef struct sf_cstate {
         size_t words_mask, n_words;
         size_t region_words[SF_ARCH__COUNT];
         long too_big_region;       /* the region that cannot fit, or -1 */
+        bool too_costly;           /* a rule tree took more than SF_TREE_TOTAL_STEPS */
 } sf_cstate;
 
 /* tree.c: adds one rule to a decision as libseccomp does; -EEXIST where

@@ -423,6 +423,14 @@ static int add_call(adder *ad, long idx, const sf_crule *cr, long mux_idx, const
         for (; k < 2 && r == 0; k++)
                 if (ids[k] >= 0)
                         r = sf_tree_add_rule(&t->tree, &t->d[ids[k]], crs[k], is64);
+        if (t->tree.too_costly) {
+                sf_tree_rollback(&t->tree);
+                for (int m = 0; m < 2; m++)
+                        if (ids[m] >= 0)
+                                t->d[ids[m]] = saved[m];
+                ad->s->too_costly = true;
+                return -E2BIG;
+        }
         if (r == -EEXIST || r == -ELOOP) {
                 sf_tree_rollback(&t->tree);
                 for (int m = 0; m < 2; m++)
@@ -812,6 +820,13 @@ int sf_decide(sf_cstate *s, const sf_arch *arches, size_t n_arches, sf_error **e
                 unsigned region = arches[i] == SF_ARCH_X32 && x86_64_table >= 0 ? (unsigned)x86_64_table : (unsigned)i;
                 tables[i] = (arch_table){ .arch = arches[i], .region = region };
                 int e = build_table(s, &tables[i]);
+                if (e == -E2BIG && s->too_costly) {
+                        free(s->words);
+                        s->words = NULL;
+                        return sf_error_set(err, E2BIG,
+                                            "on %s, the rule tree (libseccomp's, which sysfence follows) takes more than %llu steps to build for these argument rules: refused, as it would cost the runtime as much; split the profile or drop conditions",
+                                            sf_arch_short_name(arches[i]), (unsigned long long)SF_TREE_TOTAL_STEPS);
+                }
                 if (e == -E2BIG && tables[i].too_big < 0) {
                         free(s->words);
                         s->words = NULL;

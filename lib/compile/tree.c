@@ -104,6 +104,11 @@ static const sf_tnode *R(const sf_tree *t, int32_t i) { return &t->v[i]; }
  * runs out, the rule is one libseccomp hangs on. */
 static bool step(sf_tree *t)
 {
+        if (++t->total_steps > SF_TREE_TOTAL_STEPS) {
+                t->too_costly = true;
+                t->loop = true;
+                return false;
+        }
         if (++t->steps <= t->budget)
                 return true;
         t->loop = true;
