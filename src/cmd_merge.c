@@ -147,46 +147,18 @@ int cmd_merge(int argc, char **argv)
                 return r;
 
         /* every profile of every file, in order */
-        int status = EXIT_OK;
         sf_profile **all = NULL;
         size_t n_all = 0;
         sf_error *err = NULL;
-        for (int i = optind; i < argc && status == EXIT_OK; i++) {
-                sf_diags d = { 0 };
-                sf_profile **v = NULL;
-                size_t n = 0;
-                if (sf_profile_load_file(argv[i], NULL, &v, &n, &d, &err) < 0) {
-                        cli_print_diags(&d, false);
-                        if (d.errors == 0)
-                                cli_error("merge", "%s", sf_error_message(err));
-                        sf_error_freep(&err);
-                        sf_diags_release(&d);
-                        status = EXIT_INVALID;
+        int status = cli_load_all("merge", argv + optind, (size_t)(argc - optind), &all, &n_all);
+        for (size_t k = 0; resolve && status == EXIT_OK && k < n_all; k++) {
+                sf_profile *q = NULL;
+                if (sf_profile_resolve(all[k], &t, &q, &err) < 0) {
+                        status = cli_fail("merge", &err);
                         break;
                 }
-                sf_diags_release(&d);
-                sf_profile **grown = realloc(all, (n_all + n) * sizeof(*all));
-                if (!grown) {
-                        sf_profiles_free(v, n);
-                        cli_error("merge", "out of memory");
-                        status = EXIT_INVALID;
-                        break;
-                }
-                all = grown;
-                for (size_t k = 0; k < n; k++) {
-                        sf_profile *p = v[k], *q = NULL;
-                        if (resolve) {
-                                if (sf_profile_resolve(p, &t, &q, &err) < 0) {
-                                        status = cli_fail("merge", &err);
-                                        sf_profile_free(p);
-                                        continue;
-                                }
-                                sf_profile_free(p);
-                                p = q;
-                        }
-                        all[n_all++] = p;
-                }
-                free(v);
+                sf_profile_free(all[k]);
+                all[k] = q;
         }
 
         sf_profile *merged = NULL;
