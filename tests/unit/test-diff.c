@@ -27,7 +27,6 @@
 #include "tap.h"
 #include "values.h"
 
-
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
@@ -216,7 +215,6 @@ typedef struct diffres {
         size_t scmp_bug_checked; /* ... where libseccomp's pseudo filter code agrees with sysfence */
         char first[256];
 } diffres;
-
 
 /* libseccomp 2.5.4 mis-generates some programs; two shapes seen here:
  *  - no load of the syscall number after an arch check (when the arch's first
