@@ -35,6 +35,15 @@ struct sf_k8s_agent {
         char **touched;
         size_t n_touched;
         k8s_source prev; /* the last snapshot read: its hashes serve unchanged keys */
+        /* profiles pulled for oci:// keys, by manifest digest: a digest's content
+         * never changes, so one already pulled is not pulled again (while a key
+         * names it) */
+        struct pulled {
+                char *digest;
+                char *data;
+                size_t len;
+        } *pulls;
+        size_t n_pulls;
 };
 typedef struct sf_k8s_agent agent;
 
@@ -111,6 +120,102 @@ static bool in_source(const k8s_source *src, const char *name)
         return false;
 }
 
+static const struct pulled *pull_find(const agent *a, const char *digest)
+{
+        for (size_t i = 0; i < a->n_pulls; i++)
+                if (strcmp(a->pulls[i].digest, digest) == 0)
+                        return &a->pulls[i];
+        return NULL;
+}
+
+static void pulls_free(agent *a)
+{
+        for (size_t i = 0; i < a->n_pulls; i++) {
+                free(a->pulls[i].digest);
+                free(a->pulls[i].data);
+        }
+        free(a->pulls);
+        a->pulls = NULL;
+        a->n_pulls = 0;
+}
+
+/* Forgets the pulls no key of src names any longer. */
+static void pulls_prune(agent *a, const k8s_source *src)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < a->n_pulls; i++) {
+                bool named = false;
+                for (size_t j = 0; j < src->n && !named; j++)
+                        named = src->v[j].data && memmem(src->v[j].data, src->v[j].len, a->pulls[i].digest,
+                                                         strlen(a->pulls[i].digest));
+                if (named) {
+                        a->pulls[k++] = a->pulls[i];
+                } else {
+                        free(a->pulls[i].digest);
+                        free(a->pulls[i].data);
+                }
+        }
+        a->n_pulls = k;
+}
+
+/* Key k prepared for the node: its text, or for an oci:// key the profile its
+ * reference names (pulled, or as pulled before).  0 prepared, 1 rejected
+ * (prep->reason), 2 the pull failed (why in *ret_why: try again later),
+ * -ENOMEM. */
+static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, k8s_prepared *prep, char **ret_why)
+{
+        sf_buf disp = { 0 };
+        sf_buf_printf(&disp, "%s/%s", a->source, k->name);
+        if (disp.oom)
+                return -ENOMEM;
+        k8s_oci oci = { 0 };
+        _cleanup_free_ char *why = NULL;
+        int r = k8s_oci_parse(k->data, k->len, &a->o, true, &oci, &why);
+        if (r == 0) {
+                r = k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src->keys_dir, K8S_SOURCE_FD(src),
+                                false, prep, NULL);
+        } else if (r == 2) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "%s: %s", disp.s, why);
+                prep->reason = sf_buf_steal(&b);
+                r = prep->reason ? 1 : -ENOMEM;
+        } else if (r == 1) {
+                const struct pulled *pl = pull_find(a, oci.ref.digest);
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                if (!pl) {
+                        r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
+                        struct pulled *nv = r == 0 ? realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv)) : NULL;
+                        if (r == 0 && nv) {
+                                a->pulls = nv;
+                                nv[a->n_pulls] = (struct pulled){ .digest = strdup(oci.ref.digest), .data = TAKE_PTR(data),
+                                                                  .len = len };
+                                if (nv[a->n_pulls].digest) {
+                                        pl = &nv[a->n_pulls++];
+                                        agent_log(a, SF_K8S_LOG_INFO, "pulled %s: oci://%s, %zu bytes", k->name,
+                                                  oci.shown, len);
+                                } else {
+                                        data = TAKE_PTR(nv[a->n_pulls].data);
+                                }
+                        }
+                        if (r == 1) {
+                                *ret_why = TAKE_PTR(why);
+                                r = 2;
+                        } else if (!pl) {
+                                r = -ENOMEM;
+                        }
+                }
+                if (pl)
+                        /* the pulled bytes are judged as a key's would be, KEP-6061's rules too;
+                         * they are no SeccompProfile, so no base is looked up */
+                        r = k8s_prepare(disp.s, pl->data, pl->len, &a->o.co, a->o.as_given, NULL, -1, true, prep,
+                                        NULL);
+        }
+        k8s_oci_release(&oci);
+        sf_buf_release(&disp);
+        return r;
+}
+
 /* A key's file in the making: written to a temporary, then renamed. */
 typedef struct pending {
         bool existed;            /* a file had its name */
@@ -180,13 +285,16 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                                 goto oom;
                         continue;
                 }
-                sf_buf disp = { 0 };
-                sf_buf_printf(&disp, "%s/%s", a->source, k->name);
-                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
-                sf_buf_release(&disp);
+                char *why = NULL;
+                int r = prepare_key(a, &src, k, &prep[i], &why);
                 if (r < 0)
                         goto oom;
-                if (r == 1) {
+                if (r == 2) {
+                        /* not judged: the installed copy, if any, stays; tried again later */
+                        e->verdict = K8S_FAILED;
+                        e->error = why;
+                        io_failed = true;
+                } else if (r == 1) {
                         /* the reason without the text: others read the log and the state */
                         e->verdict = K8S_REJECTED;
                         e->error = TAKE_PTR(prep[i].reason);
@@ -230,11 +338,14 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                 char have[K8S_SHA_HEX] = "";
                 struct stat now = { 0 };
                 int hr;
-                if (ent[i].verdict == K8S_REJECTED) {
+                if (ent[i].verdict == K8S_REJECTED || ent[i].verdict == K8S_FAILED) {
                         /* nothing to write: only whether a copy stays matters */
                         pe->existed = !src.v[i].reject &&
                                       fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
-                        if (!cache_find(a, &src.v[i]))
+                        if (ent[i].verdict == K8S_FAILED)
+                                agent_log(a, SF_K8S_LOG_ERROR, "failed %s: %s%s", ent[i].name, ent[i].error,
+                                          pe->existed ? " (the installed copy stays)" : "");
+                        else if (!cache_find(a, &src.v[i]))
                                 agent_log(a, SF_K8S_LOG_INFO, "rejected %s: %s%s", ent[i].name, ent[i].error,
                                           pe->existed ? " (the installed copy stays)" : "");
                         continue;
@@ -266,12 +377,19 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                         continue;
                 }
                 if (!prep[i].bytes) {
-                        /* a cached verdict, and the file went missing or stale: prepare again */
-                        sf_buf disp = { 0 };
-                        sf_buf_printf(&disp, "%s/%s", a->source, src.v[i].name);
-                        int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
-                        sf_buf_release(&disp);
+                        /* a cached verdict, and the file went missing or stale: prepare again
+                         * (an oci:// key's profile from the pull already made, by digest) */
+                        char *why = NULL;
+                        int r = prepare_key(a, &src, &src.v[i], &prep[i], &why);
+                        if (r == 2) {
+                                ent[i].verdict = K8S_FAILED;
+                                free(ent[i].error);
+                                ent[i].error = why;
+                                agent_log(a, SF_K8S_LOG_ERROR, "failed %s: %s%s", ent[i].name, why,
+                                          pe->existed ? " (the installed copy stays)" : "");
+                                io_failed = true;
+                                continue;
+                        }
                         if (r != 0)
                                 goto oom;
                 }
@@ -404,6 +522,7 @@ out:
         for (size_t i = 0; prep && i < n; i++)
                 k8s_prepared_release(&prep[i]);
         free(prep);
+        pulls_prune(a, &src);
         k8s_source_release(&a->prev);
         a->prev = src;
         /* compiling a hundred profiles leaves freed heap behind: give it back */
@@ -487,6 +606,7 @@ SF_EXPORT void sf_k8s_agent_free(sf_k8s_agent *a)
         sf_buf_release(&a->saved);
         touched_clear(a);
         k8s_source_release(&a->prev);
+        pulls_free(a);
         free(a);
 }
 
