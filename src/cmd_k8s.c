@@ -171,13 +171,20 @@ typedef struct node_opts {
         const char *registries[32], *plain_http[32];
 } node_opts;
 
-/* HOST[:PORT] as a registry is named in a reference. */
+/* HOST[:PORT] as a reference names a registry: the library's grammar, asked
+ * with a repository appended. */
 static bool registry_ok(const char *s)
 {
-        size_t n = strlen(s), h = strcspn(s, ":");
-        return n > 0 && n <= 255 && h > 0 &&
-               strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-") == h &&
-               (h == n || (n - h >= 2 && n - h <= 6 && strspn(s + h + 1, "0123456789") == n - h - 1));
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "%s/r", s);
+        sf_artifact_ref ref = { 0 };
+        sf_error *err = NULL;
+        bool ok = !b.oom && !strchr(s, '/') && !strchr(s, '@') && sf_artifact_ref_parse(b.s, &ref, &err) == 0 &&
+                  !ref.layout && ref.registry && strcmp(ref.registry, s) == 0;
+        sf_artifact_ref_release(&ref);
+        sf_error_free(err);
+        sf_buf_release(&b);
+        return ok;
 }
 
 /* Parses the options the three commands share: -1 and the index of the first

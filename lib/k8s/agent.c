@@ -5,8 +5,11 @@
  * snapshot at a time and follows the swap with inotify.  It validates (compiles
  * for the node) every profile before it installs it, never replaces a good copy
  * by an invalid profile, writes atomically, and removes only files it can prove
- * it wrote (its record names them by sha256, device and inode).  It logs each
- * event through the caller's callback, one line each. */
+ * it wrote (its record names them by sha256, device and inode).  A key that
+ * holds oci://REF@sha256:... instead of a profile is pulled (sync.c checks the
+ * reference; once per digest while the agent runs) and then judged as any key;
+ * a pull that fails leaves the installed copy and is tried again later.  It
+ * logs each event through the caller's callback, one line each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>

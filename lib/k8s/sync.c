@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What install, the agent and status share: preparing profiles for the node
  * (compiled to validate them; resolved where containerd would widen them),
+ * oci:// references checked and pulled,
  * reading a ConfigMap volume one snapshot at a time, atomic writes into the
  * kubelet's dir through a directory fd, and the agent's state file.  The
  * contract of each is in k8s-internal.h. */
