@@ -279,6 +279,8 @@ kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 [ $? = 0 ] || fail "the agent did not exit 0 on SIGTERM"
 AGENT_PID=
+grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log" &&
+        fail "sanitizer report: $(grep -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log")"
 done_test "a digest already pulled is not pulled again: two keys, one pull; a deleted file comes back with the registry gone"
 
 # --- 5. basic auth: credentials from --registry-auth only ------------------------------------
