@@ -7,7 +7,8 @@
  * by an invalid profile, writes atomically, and removes only files it can prove
  * it wrote (its record names them by sha256, device and inode).  A key that
  * holds oci://REF@sha256:... instead of a profile is pulled (sync.c checks the
- * reference; once per digest while the agent runs) and then judged as any key;
+ * reference; once per digest while the agent runs, and not at all for a key
+ * whose file the record proves it installed for that text) and judged as any key;
  * a pull that fails leaves the installed copy and is tried again later.  It
  * logs each event through the caller's callback, one line each. */
 #include <errno.h>
@@ -161,11 +162,38 @@ static void pulls_prune(agent *a, const k8s_source *src)
         a->n_pulls = k;
 }
 
+/* An oci:// key the agent installed before it was (re)started: its record
+ * says which bytes it installed for this very text, and the file under the
+ * key's name is still those bytes, the very file it wrote (sha256, device,
+ * inode, as for removals).  Kept without a pull: a digest's content never
+ * changes, and a node whose agent restarts while the registry is away stays
+ * ready.  The sha256 in ret_sha. */
+static bool installed_before(const agent *a, const k8s_state *rec, const k8s_key *k, char ret_sha[K8S_SHA_HEX])
+{
+        const k8s_entry *e = k8s_state_entry(rec, k->name);
+        const k8s_owned *ow = k8s_state_owned(rec, k->name);
+        if (!e || !ow || e->verdict != K8S_INSTALLED || !e->sha[0] || strcmp(e->src_sha, k->sha) != 0)
+                return false;
+        char have[K8S_SHA_HEX];
+        struct stat now;
+        if (k8s_hash_at(a->dirfd, k->name, have, &now) < 0 || strcmp(have, e->sha) != 0 ||
+            (now.st_mode & 07777) != k->mode)
+                return false;
+        k8s_fid found;
+        k8s_fid_set(&found, have, &now);
+        if (!k8s_owned_is(ow, &found))
+                return false;
+        memcpy(ret_sha, have, K8S_SHA_HEX);
+        return true;
+}
+
 /* Key k prepared for the node: its text, or for an oci:// key the profile its
  * reference names (pulled, or as pulled before).  0 prepared, 1 rejected
- * (prep->reason), 2 the pull failed (why in *ret_why: try again later),
- * -ENOMEM. */
-static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, k8s_prepared *prep, char **ret_why)
+ * (prep->reason), 2 the pull failed (why in *ret_why: try again later), 3 an
+ * oci:// key still installed as the record rec (may be NULL) says
+ * (installed_before; the sha256 in ret_sha, nothing in prep), -ENOMEM. */
+static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const k8s_state *rec, k8s_prepared *prep,
+                       char ret_sha[K8S_SHA_HEX], char **ret_why)
 {
         sf_buf disp = { 0 };
         sf_buf_printf(&disp, "%s/%s", a->source, k->name);
@@ -186,7 +214,11 @@ static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, k8s_pr
                 const struct pulled *pl = pull_find(a, oci.ref.digest);
                 _cleanup_free_ char *data = NULL;
                 size_t len = 0;
-                if (!pl) {
+                if (!pl && rec && installed_before(a, rec, k, ret_sha)) {
+                        agent_log(a, SF_K8S_LOG_INFO, "kept %s: oci://%s, as installed before (not pulled again)",
+                                  k->name, oci.shown);
+                        r = 3;
+                } else if (!pl) {
                         r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
                         struct pulled *nv = r == 0 ? realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv)) : NULL;
                         if (r == 0 && nv) {
@@ -254,6 +286,8 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
         k8s_entry *ent = calloc(n ? n : 1, sizeof(*ent));
         k8s_prepared *prep = calloc(n ? n : 1, sizeof(*prep));
         k8s_state st = { 0 };
+        k8s_state seen = { 0 }; /* the record as the previous pass (or agent) left it, for oci:// keys */
+        bool seen_read = false;
         int lockfd = -1, bad = 0, result = -1;
         pending *pend = NULL;
         bool io_failed = false; /* try again later, even if nothing changes */
@@ -289,10 +323,19 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                         continue;
                 }
                 char *why = NULL;
-                int r = prepare_key(a, &src, k, &prep[i], &why);
+                if (!seen_read && strncmp(k->data ? k->data : "", SF_K8S_OCI_PREFIX, strlen(SF_K8S_OCI_PREFIX)) == 0) {
+                        /* read once, without the lock: it is only ever replaced whole (a rename) */
+                        seen_read = true;
+                        if (k8s_state_load(a->dirfd, &seen, &msg) < 0)
+                                k8s_state_release(&seen);
+                        free(TAKE_PTR(msg));
+                }
+                int r = prepare_key(a, &src, k, &seen, &prep[i], e->sha, &why);
                 if (r < 0)
                         goto oom;
-                if (r == 2) {
+                if (r == 3) {
+                        e->verdict = K8S_INSTALLED; /* e->sha is set */
+                } else if (r == 2) {
                         /* not judged: the installed copy, if any, stays; tried again later */
                         e->verdict = K8S_FAILED;
                         e->error = why;
@@ -383,7 +426,7 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                         /* a cached verdict, and the file went missing or stale: prepare again
                          * (an oci:// key's profile from the pull already made, by digest) */
                         char *why = NULL;
-                        int r = prepare_key(a, &src, &src.v[i], &prep[i], &why);
+                        int r = prepare_key(a, &src, &src.v[i], NULL, &prep[i], ent[i].sha, &why);
                         if (r == 2) {
                                 ent[i].verdict = K8S_FAILED;
                                 free(ent[i].error);
@@ -520,6 +563,7 @@ out:
         if (lockfd >= 0)
                 close(lockfd);
         k8s_state_release(&st);
+        k8s_state_release(&seen);
         if (ent)
                 entries_free(ent, n);
         for (size_t i = 0; prep && i < n; i++)

@@ -281,7 +281,21 @@ wait "$AGENT_PID"
 AGENT_PID=
 grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log" &&
         fail "sanitizer report: $(grep -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log")"
-done_test "a digest already pulled is not pulled again: two keys, one pull; a deleted file comes back with the registry gone"
+# a new agent, the registry still gone: the record says what it installed for these very texts
+agent_once --plain-http-registry "$REG"
+expect_rc 0
+expect_err "kept pulled.json: oci://$ONE, as installed before (not pulled again)"
+grep -q "agent: pulled " "$ERR" && fail "a restarted agent pulled again: $(grep 'agent: pulled ' "$ERR")"
+cmp -s one.json "$DIR/pulled.json" || fail "pulled.json changed"
+sf k8s status --source "$CM" --kubelet-root "$ROOT"
+expect_rc 0
+# ... but only the very file it wrote: one changed since is pulled again (and here cannot be)
+printf ' ' >>"$DIR/again.json"
+agent_once --plain-http-registry "$REG"
+expect_rc 1
+expect_err "failed again.json: oci://$ONE: cannot pull:"
+grep -q "kept again.json" "$ERR" && fail "a changed file was kept as the agent's"
+done_test "a digest already pulled is not pulled again: two keys, one pull; a deleted file comes back with the registry gone; a restarted agent keeps what its record proves it installed"
 
 # --- 5. basic auth: credentials from --registry-auth only ------------------------------------
 
