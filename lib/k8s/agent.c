@@ -48,7 +48,16 @@ struct sf_k8s_agent {
                 size_t len;
         } *pulls;
         size_t n_pulls;
+        size_t pulled_bytes; /* held in pulls, at most K8S_PULLS_MAX */
 };
+
+/* Each pulled profile is at most 1 MiB, but a source of 4096 keys could name
+ * 4096 of them: what the agent holds of them at once is bounded.  Beyond
+ * K8S_PULLS_MAX a pull is used and dropped (pulled again when its file must be
+ * written again); beyond K8S_PREPARED_MAX the prepared bytes of oci:// keys are
+ * dropped after step 1 and made again, one at a time, where one is written. */
+#define K8S_PULLS_MAX (32u << 20)
+#define K8S_PREPARED_MAX (16u << 20)
 typedef struct sf_k8s_agent agent;
 
 static void touched_clear(agent *a)
@@ -141,6 +150,7 @@ static void pulls_free(agent *a)
         free(a->pulls);
         a->pulls = NULL;
         a->n_pulls = 0;
+        a->pulled_bytes = 0;
 }
 
 /* Forgets the pulls no key of src names any longer. */
@@ -155,6 +165,7 @@ static void pulls_prune(agent *a, const k8s_source *src)
                 if (named) {
                         a->pulls[k++] = a->pulls[i];
                 } else {
+                        a->pulled_bytes -= a->pulls[i].len;
                         free(a->pulls[i].digest);
                         free(a->pulls[i].data);
                 }
@@ -220,31 +231,33 @@ static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const 
                         r = 3;
                 } else if (!pl) {
                         r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
-                        struct pulled *nv = r == 0 ? realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv)) : NULL;
-                        if (r == 0 && nv) {
+                        if (r == 0)
+                                agent_log(a, SF_K8S_LOG_INFO, "pulled %s: oci://%s, %zu bytes", k->name, oci.shown,
+                                          len);
+                        /* kept for the next need, within the bound; else used once */
+                        struct pulled *nv = r == 0 && a->pulled_bytes + len <= K8S_PULLS_MAX
+                                                    ? realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv))
+                                                    : NULL;
+                        if (nv) {
                                 a->pulls = nv;
-                                nv[a->n_pulls] = (struct pulled){ .digest = strdup(oci.ref.digest), .data = TAKE_PTR(data),
-                                                                  .len = len };
-                                if (nv[a->n_pulls].digest) {
+                                char *digest = strdup(oci.ref.digest);
+                                if (digest) {
+                                        nv[a->n_pulls] = (struct pulled){ .digest = digest, .data = TAKE_PTR(data),
+                                                                          .len = len };
                                         pl = &nv[a->n_pulls++];
-                                        agent_log(a, SF_K8S_LOG_INFO, "pulled %s: oci://%s, %zu bytes", k->name,
-                                                  oci.shown, len);
-                                } else {
-                                        data = TAKE_PTR(nv[a->n_pulls].data);
+                                        a->pulled_bytes += len;
                                 }
                         }
                         if (r == 1) {
                                 *ret_why = TAKE_PTR(why);
                                 r = 2;
-                        } else if (!pl) {
-                                r = -ENOMEM;
                         }
                 }
-                if (pl)
+                if (pl || (r == 0 && data))
                         /* the pulled bytes are judged as a key's would be, KEP-6061's rules too;
                          * they are no SeccompProfile, so no base is looked up */
-                        r = k8s_prepare(disp.s, pl->data, pl->len, &a->o.co, a->o.as_given, NULL, -1, true, prep,
-                                        NULL);
+                        r = k8s_prepare(disp.s, pl ? pl->data : data, pl ? pl->len : len, &a->o.co, a->o.as_given,
+                                        NULL, -1, true, prep, NULL);
         }
         k8s_oci_release(&oci);
         sf_buf_release(&disp);
@@ -288,6 +301,7 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
         k8s_state st = { 0 };
         k8s_state seen = { 0 }; /* the record as the previous pass (or agent) left it, for oci:// keys */
         bool seen_read = false;
+        size_t held = 0; /* prepared bytes of oci:// keys held from step 1 */
         int lockfd = -1, bad = 0, result = -1;
         pending *pend = NULL;
         bool io_failed = false; /* try again later, even if nothing changes */
@@ -348,6 +362,14 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                 } else {
                         e->verdict = K8S_INSTALLED;
                         memcpy(e->sha, prep[i].sha, sizeof(e->sha));
+                        if (k->data && strncmp(k->data, SF_K8S_OCI_PREFIX, strlen(SF_K8S_OCI_PREFIX)) == 0) {
+                                if (held + prep[i].len > K8S_PREPARED_MAX) {
+                                        free(prep[i].bytes); /* made again where it is written */
+                                        prep[i].bytes = NULL;
+                                } else {
+                                        held += prep[i].len;
+                                }
+                        }
                 }
         }
 
@@ -440,6 +462,8 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                                 goto oom;
                 }
                 int r = k8s_tmp_write(a->dirfd, prep[i].bytes, prep[i].len, ent[i].mode, pe->tmp, &pe->st);
+                free(prep[i].bytes); /* written: the temporary holds them */
+                prep[i].bytes = NULL;
                 if (r < 0) {
                         write_failed(a, &ent[i], r);
                         io_failed = true;
