@@ -160,6 +160,10 @@ typedef struct sf_load_opts {
         /* SeccompProfile files (*.yaml, *.yml, *.json) bases may also come from;
          * NULL: the process default of sf_profile_set_inherit() */
         const char *profiles_dir;
+        /* with has_profiles_dirfd: that directory as the caller holds it open
+         * (its files are opened below this fd, the path is not opened again) */
+        int profiles_dirfd;
+        bool has_profiles_dirfd;
 } sf_load_opts;
 
 /* The process-wide default for loads whose options leave inherit at DEFAULT or
