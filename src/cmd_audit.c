@@ -797,6 +797,14 @@ static int source_kmsg(audit_state *s)
         else
                 cli_error(CMD, "source: the audit netlink multicast group (lossless), from now on (--since T shows "
                                "the kernel log's records from T first)");
+        /* processes are learned at their fork from now on, so one gone before
+         * its first record was read is still named */
+        if (sf_audit_attr_watch(s->attr, &err) < 0) {
+                cli_error(CMD, "%s: a process that exits before its first record is read is not named",
+                          sf_error_message(err));
+                sf_error_free(err);
+                err = NULL;
+        }
         s->dedupe = true;
         if (s->has_since)
                 read_kmsg(s, kfd, false);

@@ -64,6 +64,11 @@ typedef struct sf_audit_attr_stats {
         uint64_t gone;              /* pids that had exited before their first record was seen */
         uint64_t inventory_reads;
         uint64_t scans;             /* cgroup.procs scans of the known containers */
+        /* with sf_audit_attr_watch: */
+        uint64_t forks;             /* fork events read */
+        uint64_t inherited;         /* children named by their parent's container at their fork */
+        uint64_t drains;            /* reads of the fork events' socket */
+        uint64_t fork_losses;       /* times the fork events' socket overflowed */
 } sf_audit_attr_stats;
 
 /* Attribution over the containers the state dirs of o hold (read again when a
@@ -72,6 +77,16 @@ typedef struct sf_audit_attr_stats {
  * so its later records are attributed after it exited; a pid that started
  * after the record (a reused pid, an old log) is not attributed. */
 int sf_audit_attr_new(const sf_k8s_inventory_opts *o, sf_audit_attr **ret, sf_error **err);
+/* Learns processes while they live: joins the kernel's process connector
+ * (netlink NETLINK_CONNECTOR, CN_IDX_PROC; root, CAP_NET_ADMIN) and reads its
+ * fork events before each record that could be newer than the last read.  A
+ * child of a pod's process is named by its parent's container at its fork, so
+ * a process gone before its first record was read is still named; each fork
+ * starts a new process on its pid, and a record is given to the process that
+ * held the pid when the record was stamped (not named when that cannot be
+ * told).  For live sources (call it when reading the audit netlink group
+ * starts); without it, attribution works as described above. */
+int sf_audit_attr_watch(sf_audit_attr *a, sf_error **err);
 /* 1 with *ret filled when r's process is in a pod's container, else 0. */
 int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_origin *ret);
 void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);

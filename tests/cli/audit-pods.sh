@@ -1,0 +1,130 @@
+#!/bin/sh
+# sysfence audit --follow names each record of a short-lived process by its
+# pod, on a real containerd node (tests/cri/README): 1,000 /bin/true run in a
+# loop in one pod's container under an SCMP_ACT_LOG profile while a second pod
+# runs 1,000 /bin/false the same way.  Nearly every /bin/true has exited before
+# its record is read; the process connector's fork events name it by its
+# parent's container.  At least 99.9% of the records of each must be named by
+# its own pod and container, none by the other.  Root only; the node is removed
+# at the end, whatever happens.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$SF_SOURCE/tests/cri/node.sh"
+
+plan 3
+AUDIT_PID=
+cleanup()
+{
+        [ -n "$AUDIT_PID" ] && kill -TERM "$AUDIT_PID" 2>/dev/null && wait "$AUDIT_PID" 2>/dev/null
+        node_stop
+        rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+if _listed SF_TEST_MISSING containerd; then
+        why="containerd is missing (SF_TEST_MISSING says so)"
+        skip_rest "records of short-lived processes named on a containerd node"
+fi
+node_probe || skip_rest "records of short-lived processes named on a containerd node"
+node_start || { fail "$why"; done_test "the node starts"; while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(no node)"; done; finish; exit; }
+KR=$NODE_KUBELET
+sf k8s install --kubelet-root "$KR" --subdir profiles "$SEED/audit.json"
+expect_rc 0
+
+# pod_yaml NAME COMMAND: a pod of one container "loop" running COMMAND 1,000 times
+pod_yaml()
+{
+        cat >"$SCRATCH/$1.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+  namespace: ns-$1
+spec:
+  securityContext:
+    seccompProfile:
+      type: Localhost
+      localhostProfile: profiles/audit.json
+  containers:
+  - name: loop
+    image: busybox
+    command: ["sh", "-c", "i=0; while [ \$i -lt 1000 ]; do $2; i=\$((i+1)); done; echo done"]
+EOF
+}
+pod_yaml work /bin/true
+pod_yaml control /bin/false
+
+"$SYSFENCE" audit --follow --source kmsg --json --state-dir "$NODE/state" >"$SCRATCH/audit.out" 2>"$SCRATCH/audit.err" &
+AUDIT_PID=$!
+wait_secs 10 grep -qs 'source:' "$SCRATCH/audit.err" || fail "audit --follow did not start: $(cat "$SCRATCH/audit.err")"
+grep -q 'not named' "$SCRATCH/audit.err" && fail "the process connector could not be joined: $(cat "$SCRATCH/audit.err")"
+now_cs
+t0=$_now
+# both pods at once, as the kubelet would start them
+for p in work control; do
+        cri pod "$SCRATCH/$p.yaml" --kubelet-root "$KR" --wait exit --timeout 120 >"$SCRATCH/$p.pod.json" 2>"$SCRATCH/$p.pod.err" &
+done
+wait_pods() { ! pgrep -f "cri.py .*pod $SCRATCH/" >/dev/null; }
+wait_secs 150 wait_pods || fail "the pods did not end within 150 s"
+for p in work control; do
+        "$PY" -S -c 'import json, sys
+c = json.load(open(sys.argv[1]))["containers"][0]
+sys.exit(0 if c.get("exit_code") == 0 else 1)' "$SCRATCH/$p.pod.json" 2>/dev/null ||
+                fail "pod $p: $(head -c 400 "$SCRATCH/$p.pod.json" "$SCRATCH/$p.pod.err")"
+done
+# each loop's last record is its echo's write; then what is queued is read
+echoed() { [ "$(grep -c '"comm":"sh".*"syscall":"write"' "$SCRATCH/audit.out")" -ge 2 ]; }
+wait_secs 10 echoed
+sleep 0.5
+kill -TERM "$AUDIT_PID"
+wait "$AUDIT_PID"
+arc=$?
+AUDIT_PID=
+now_cs
+[ "$arc" = 0 ] || fail "audit --follow exited $arc on SIGTERM: $(tail -n 3 "$SCRATCH/audit.err")"
+done_test "two pods, each 1,000 short-lived processes under SCMP_ACT_LOG, while audit --follow reads the audit netlink group ($(((_now - t0) * 10)) ms)"
+
+# comm "true" runs only in pod work, "false" only in pod control
+"$PY" -S - "$SCRATCH/audit.out" >"$SCRATCH/sum" <<'PY' || fail "$(cat "$SCRATCH/sum")"
+import json, sys
+want = {"true": ("work", "ns-work"), "false": ("control", "ns-control")}
+recs = {k: 0 for k in want}
+right = {k: 0 for k in want}
+wrong = {k: 0 for k in want}
+pids = {k: set() for k in want}
+named = {k: set() for k in want}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    c = r["comm"]
+    if c not in want:
+        continue
+    recs[c] += 1
+    pids[c].add(r["pid"])
+    if "pod" not in r:
+        continue
+    if (r["pod"], r["namespace"], r["container"]) == want[c] + ("loop",):
+        right[c] += 1
+        named[c].add(r["pid"])
+    else:
+        wrong[c] += 1
+bad = []
+for c in want:
+    print("%s: %d processes, %d records, %d named by their own container (%.2f%%), %d by another; %d processes named"
+          % (c, len(pids[c]), recs[c], right[c], 100.0 * right[c] / max(recs[c], 1), wrong[c], len(named[c])))
+    if len(pids[c]) < 1000:
+        bad.append("%s: only %d processes seen" % (c, len(pids[c])))
+    if wrong[c]:
+        bad.append("%s: %d records named by the wrong container" % (c, wrong[c]))
+    if right[c] * 1000 < recs[c] * 999:
+        bad.append("%s: %d of %d records named (under 99.9%%)" % (c, right[c], recs[c]))
+if bad:
+    print("; ".join(bad))
+    sys.exit(1)
+PY
+done_test "at least 99.9% of the records of each pod's short-lived processes are named by their own pod, namespace and container, none by the other: $(tr '\n' ' ' <"$SCRATCH/sum")"
+
+grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/audit.err" &&
+        fail "sanitizer report: $(grep -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/audit.err")"
+grep -q 'overflowed\|records were lost' "$SCRATCH/audit.err" && fail "records lost: $(cat "$SCRATCH/audit.err")"
+done_test "audit --follow lost no record and reported no loss ($(grep -c . "$SCRATCH/audit.out") records)"
+finish
