@@ -34,7 +34,7 @@ static const char usage[] =
         "usage: sysfence audit [--source kmsg|auditd|journal|FILE|-] [--follow] [--pid P]\n"
         "                      [--comm C] [--since T] [--json] [--raw] [--to-profile OUT]\n"
         "                      [--pod [NS/]NAME] [--namespace NS] [--container C]\n"
-        "                      [--state-dir DIR] [--crio-storage DIR]\n"
+        "                      [--state-dir DIR] [--crio-storage DIR] [--merge FILE]\n"
         "\n"
         "Decode seccomp audit records: type=1326 in the kernel log, type=SECCOMP in\n"
         "audit.log, and the journal.  Each record gives the time, pid, comm, exe, arch,\n"
@@ -66,6 +66,10 @@ static const char usage[] =
         "  --json           JSON: the groups (with --raw or --follow: one object per record)\n"
         "  --to-profile OUT write (atomically) a Docker profile that allows every syscall\n"
         "                   logged, on the arches seen, and denies the rest with EPERM\n"
+        "  --merge FILE     with --to-profile: FILE (a profile tried in complain mode,\n"
+        "                   defaultAction SCMP_ACT_LOG) plus an ALLOW rule for each syscall\n"
+        "                   its LOG records name that FILE does not allow yet; records of\n"
+        "                   other actions are not added.  OUT may be FILE (in place)\n"
         "  -h, --help       show this help\n"
         "\n"
         "A record of a process in a Kubernetes pod's container is named by its pod,\n"
@@ -86,6 +90,7 @@ static const char usage[] =
         "  dmesg | sysfence audit --source - --raw\n"
         "  sysfence audit --follow --to-profile app.json  # as root; Ctrl-C writes app.json\n"
         "  sysfence audit --source /var/log/audit/audit.log --json\n"
+        "  sysfence audit --follow --pod web --to-profile app.json --merge app.json\n"
         "\n"
         "exit status: 0 records decoded or none found, 1 unreadable source, 2 usage error\n";
 
@@ -120,14 +125,12 @@ typedef struct audit_state {
         size_t nslots;
         uint64_t ungrouped;
 
-        /* for the profile */
-        const char **names;
-        size_t nnames, names_cap;
-        unsigned arches; /* bit per sf_arch */
-        uint64_t nameless;
-        long nameless_nr;
-        sf_arch nameless_arch;
-        uint32_t nameless_audit_arch;
+        /* for the profile: what the records ask for, and --merge's profile */
+        sf_audit_allow *allow;
+        const char *merge;
+        sf_profile **base;
+        size_t nbase;
+        uint64_t not_logged; /* with --merge: records of another action than LOG */
 
         uint64_t total, unmatched;
         /* what the kernel log says it dropped */
@@ -366,29 +369,15 @@ static void count_group(audit_state *s, const sf_audit_record *r, const sf_audit
 
 static void note_name(audit_state *s, const sf_audit_record *r)
 {
-        if (!r->syscall_name) {
-                if (s->nameless++ == 0) {
-                        s->nameless_nr = r->syscall;
-                        s->nameless_arch = r->arch;
-                        s->nameless_audit_arch = r->audit_arch;
-                }
+        if (!s->profile)
+                return;
+        /* under a complain-mode profile, LOG is what its rules did not allow */
+        if (s->merge && (r->code & 0xffff0000U) != 0x7ffc0000U /* SECCOMP_RET_LOG */) {
+                s->not_logged++;
                 return;
         }
-        s->arches |= 1U << r->arch;
-        for (size_t i = 0; i < s->nnames; i++)
-                if (s->names[i] == r->syscall_name || strcmp(s->names[i], r->syscall_name) == 0)
-                        return;
-        if (s->nnames == s->names_cap) {
-                size_t nc = s->names_cap ? s->names_cap * 2 : 64;
-                const char **nv = realloc(s->names, nc * sizeof(*nv));
-                if (!nv) {
-                        s->oom = true;
-                        return;
-                }
-                s->names = nv;
-                s->names_cap = nc;
-        }
-        s->names[s->nnames++] = r->syscall_name;
+        if (sf_audit_allow_add(s->allow, r) < 0)
+                s->oom = true;
 }
 
 /* The kernel cuts comm to 15 bytes: a longer --comm matches its first 15. */
@@ -1022,54 +1011,43 @@ static void print_json(audit_state *s, const char *source)
         sf_buf_release(&b);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The profile, in the canonical Docker form (what 'sysfence convert' writes). */
 static int write_profile(audit_state *s)
 {
-        if (s->nameless) {
+        sf_audit_allow_stats st;
+        sf_audit_allow_stats_get(s->allow, &st);
+        if (st.nameless) {
                 char arch[32];
-                arch_text(s->nameless_arch, s->nameless_audit_arch, arch, sizeof(arch));
+                arch_text(st.nameless_arch, st.nameless_audit_arch, arch, sizeof(arch));
                 cli_error(CMD,
                           "%llu record%s name syscalls with no known name (first: %s #%ld): left out of the profile",
-                          (unsigned long long)s->nameless, s->nameless == 1 ? "" : "s", arch, s->nameless_nr);
+                          (unsigned long long)st.nameless, st.nameless == 1 ? "" : "s", arch, st.nameless_nr);
         }
-        if (s->nnames == 0) {
+        if (s->not_logged)
+                cli_error(CMD, "%llu record%s of another action than LOG: not added (only a complain-mode "
+                               "profile's LOG records say what its rules lack)",
+                          (unsigned long long)s->not_logged, s->not_logged == 1 ? "" : "s");
+        if (!s->merge && st.names == 0) {
                 cli_error(CMD, "%s: not written: no syscall named in the records", s->profile);
                 return EXIT_INVALID;
         }
-        qsort(s->names, s->nnames, sizeof(*s->names), cmp_str);
-        sf_buf b = { 0 };
-        sf_buf_puts(&b, "{\n"
-                        "  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                        "  \"defaultErrnoRet\": 1,\n"
-                        "  \"architectures\": [");
-        bool first = true;
-        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++) {
-                if (!(s->arches & (1U << a)))
-                        continue;
-                sf_buf_printf(&b, "%s\n    \"%s\"", first ? "" : ",", sf_arch_scmp_name((sf_arch)a));
-                first = false;
-        }
-        sf_buf_puts(&b, "\n  ],\n  \"syscalls\": [\n    {\n      \"names\": [");
-        for (size_t i = 0; i < s->nnames; i++)
-                sf_buf_printf(&b, "%s\n        \"%s\"", i ? "," : "", s->names[i]);
-        sf_buf_puts(&b, "\n      ],\n      \"action\": \"SCMP_ACT_ALLOW\"\n    }\n  ]\n}\n");
-        if (b.oom) {
-                sf_buf_release(&b);
-                cli_error(CMD, "out of memory");
-                return EXIT_INVALID;
-        }
+        sf_diags d = { 0 };
         sf_error *err = NULL;
-        int r = sf_write_file_atomic(s->profile, b.s, b.len, 0644, &err);
-        sf_buf_release(&b);
+        char *text = NULL;
+        size_t added = 0;
+        int r = sf_audit_allow_profile(s->allow, s->merge ? s->base[0] : NULL, &text, &added, &d, &err);
+        cli_print_diags(&d, true);
+        sf_diags_release(&d);
+        if (r >= 0)
+                r = sf_write_file_atomic(s->profile, text, strlen(text), 0644, &err);
+        free(text);
         if (r < 0)
                 return cli_fail(CMD, &err);
-        if (strcmp(s->profile, "-") != 0)
-                cli_error(CMD, "wrote %s: %zu syscall%s", s->profile, s->nnames, s->nnames == 1 ? "" : "s");
+        if (s->merge && strcmp(s->profile, "-") != 0)
+                cli_error(CMD, "wrote %s: %s and %zu syscall%s it did not allow", s->profile, s->merge, added,
+                          added == 1 ? "" : "s");
+        else if (strcmp(s->profile, "-") != 0)
+                cli_error(CMD, "wrote %s: %zu syscall%s", s->profile, added, added == 1 ? "" : "s");
         return EXIT_OK;
 }
 
@@ -1126,7 +1104,8 @@ static void state_release(audit_state *s)
 {
         free(s->v);
         free(s->slots);
-        free(s->names);
+        sf_audit_allow_free(s->allow);
+        sf_profiles_free(s->base, s->nbase);
         free(s->serials);
         sf_audit_attr_free(s->attr);
 }
@@ -1140,7 +1119,7 @@ int cmd_audit(int argc, char **argv)
                 { "raw", no_argument, NULL, 'r' },          { "to-profile", required_argument, NULL, 'o' },
                 { "pod", required_argument, NULL, 'P' },    { "namespace", required_argument, NULL, 'N' },
                 { "container", required_argument, NULL, 'C' }, { "state-dir", required_argument, NULL, 'D' },
-                { "crio-storage", required_argument, NULL, 'R' },
+                { "crio-storage", required_argument, NULL, 'R' }, { "merge", required_argument, NULL, 'M' },
                 { "help", no_argument, NULL, 'h' },         { 0 },
         };
         audit_state s = { .in_window = true };
@@ -1222,6 +1201,11 @@ int cmd_audit(int argc, char **argv)
                                 return cli_usage_error(CMD, "empty --to-profile");
                         s.profile = optarg;
                         break;
+                case 'M':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --merge");
+                        s.merge = optarg;
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error(CMD, "invalid option");
                 }
@@ -1229,11 +1213,33 @@ int cmd_audit(int argc, char **argv)
         if (optind < argc)
                 return cli_usage_error(CMD, "unexpected argument \"%s\" (a file is read with --source FILE)",
                                        argv[optind]);
+        if (s.merge && !s.profile)
+                return cli_usage_error(CMD, "--merge FILE needs --to-profile OUT (OUT may be FILE: written in place)");
         s.quiet = s.profile && strcmp(s.profile, "-") == 0;
         {
                 sf_error *err = NULL;
-                if (sf_audit_attr_new(&inv, &s.attr, &err) < 0)
+                if (s.profile && sf_audit_allow_new(&s.allow, &err) < 0)
                         return cli_fail(CMD, &err);
+                /* the profile to add to is read first: a bad one fails before any waiting */
+                if (s.merge) {
+                        sf_diags d = { 0 };
+                        int r = sf_profile_load_file(s.merge, NULL, &s.base, &s.nbase, &d, &err);
+                        cli_print_diags(&d, false);
+                        if (r < 0 && d.errors == 0)
+                                cli_error(CMD, "%s", sf_error_message(err));
+                        sf_error_freep(&err);
+                        sf_diags_release(&d);
+                        if (r == 0 && s.nbase != 1)
+                                cli_error(CMD, "%s: holds %zu profiles; --merge takes one", s.merge, s.nbase);
+                        if (r < 0 || s.nbase != 1) {
+                                state_release(&s);
+                                return EXIT_INVALID;
+                        }
+                }
+                if (sf_audit_attr_new(&inv, &s.attr, &err) < 0) {
+                        state_release(&s);
+                        return cli_fail(CMD, &err);
+                }
         }
         bool automatic = !source;
         if (!source)

@@ -11,7 +11,9 @@
 
 #include <sysfence/arch.h>
 #include <sysfence/error.h>
+#include <sysfence/diag.h>
 #include <sysfence/k8s.h>
+#include <sysfence/profile.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +93,29 @@ int sf_audit_attr_watch(sf_audit_attr *a, sf_error **err);
 int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_origin *ret);
 void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);
 void sf_audit_attr_free(sf_audit_attr *a);
+
+/* The allowlist the records ask for (lib/audit/allow.c). */
+typedef struct sf_audit_allow sf_audit_allow;
+typedef struct sf_audit_allow_stats {
+        size_t names;            /* distinct syscall names */
+        uint64_t nameless;       /* records of a number with no known name (left out) */
+        long nameless_nr;        /* the first of them */
+        sf_arch nameless_arch;
+        uint32_t nameless_audit_arch;
+} sf_audit_allow_stats;
+int sf_audit_allow_new(sf_audit_allow **ret, sf_error **err);
+/* Adds r's syscall: 1 new, 0 known or nameless, -ENOMEM. */
+int sf_audit_allow_add(sf_audit_allow *a, const sf_audit_record *r);
+void sf_audit_allow_stats_get(const sf_audit_allow *a, sf_audit_allow_stats *ret);
+/* The profile, canonical Docker JSON: without base, one that allows every
+ * syscall added, on the arches seen, and denies the rest with EPERM (-ENODATA
+ * when none was added); with base (a profile tried in complain mode), base
+ * with one more ALLOW rule for the syscalls added that base does not allow
+ * unconditionally, its default action kept.  *ret_added (may be NULL): how many
+ * syscalls the profile allows that base did not. */
+int sf_audit_allow_profile(const sf_audit_allow *a, const sf_profile *base, char **ret_text, size_t *ret_added,
+                           sf_diags *d, sf_error **err);
+void sf_audit_allow_free(sf_audit_allow *a);
 
 #ifdef __cplusplus
 }
