@@ -94,17 +94,6 @@ static const char usage[] =
         "\n"
         "exit status: 0 records decoded or none found, 1 unreadable source, 2 usage error\n";
 
-typedef struct group {
-        char comm[64];
-        uint32_t audit_arch;
-        sf_arch arch;
-        long nr;
-        const char *name;
-        uint32_t action;
-        sf_audit_origin o; /* pod NULL: in no pod */
-        uint64_t count;
-} group;
-
 typedef struct audit_state {
         /* options */
         bool follow, raw, json, has_pid, has_since;
@@ -118,12 +107,7 @@ typedef struct audit_state {
         uint64_t since;
         const char *profile;
 
-        /* groups: an open-addressing hash over v */
-        group *v;
-        size_t n, cap;
-        size_t *slots;
-        size_t nslots;
-        uint64_t ungrouped;
+        sf_audit_groups *groups;
 
         /* for the profile: what the records ask for, and --merge's profile */
         sf_audit_allow *allow;
@@ -265,108 +249,6 @@ static void time_text(const sf_audit_record *r, char *buf, size_t n)
 
 /* --- counting ----------------------------------------------------------------- */
 
-static const char *s0(const char *s) { return s ? s : ""; }
-
-static bool origin_eq(const sf_audit_origin *a, const sf_audit_origin *b)
-{
-        return strcmp(s0(a->pod), s0(b->pod)) == 0 && strcmp(s0(a->pod_ns), s0(b->pod_ns)) == 0 &&
-               strcmp(s0(a->container), s0(b->container)) == 0;
-}
-
-static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, long nr, uint32_t action,
-                           const sf_audit_origin *o)
-{
-        uint64_t h = 1469598103934665603ULL;
-        const char *parts[3] = { s0(o->pod), s0(o->pod_ns), s0(o->container) };
-        for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-                for (const unsigned char *p = (const unsigned char *)parts[i]; ; p++) {
-                        h = (h ^ *p) * 1099511628211ULL;
-                        if (!*p)
-                                break;
-                }
-        for (const unsigned char *p = (const unsigned char *)comm; *p; p++)
-                h = (h ^ *p) * 1099511628211ULL;
-        uint64_t k[4] = { audit_arch, (uint64_t)arch, (uint64_t)nr, action };
-        for (size_t i = 0; i < ARRAY_SIZE(k); i++)
-                h = (h ^ k[i]) * 1099511628211ULL;
-        return h;
-}
-
-static bool group_is(const group *g, const sf_audit_record *r, uint32_t action, const sf_audit_origin *o)
-{
-        return g->audit_arch == r->audit_arch && g->arch == r->arch && g->nr == r->syscall && g->action == action &&
-               strcmp(g->comm, r->comm) == 0 && origin_eq(&g->o, o);
-}
-
-static bool grow_slots(audit_state *s)
-{
-        size_t ns = s->nslots ? s->nslots * 2 : 1024;
-        size_t *slots = malloc(ns * sizeof(*slots));
-        if (!slots)
-                return false;
-        for (size_t i = 0; i < ns; i++)
-                slots[i] = SIZE_MAX;
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
-                size_t h = (size_t)group_hash(g->comm, g->audit_arch, g->arch, g->nr, g->action, &g->o) & (ns - 1);
-                while (slots[h] != SIZE_MAX)
-                        h = (h + 1) & (ns - 1);
-                slots[h] = i;
-        }
-        free(s->slots);
-        s->slots = slots;
-        s->nslots = ns;
-        return true;
-}
-
-static void count_group(audit_state *s, const sf_audit_record *r, const sf_audit_origin *o)
-{
-        uint32_t action = r->code & 0xffff0000U;
-        /* the table stays at most 3/4 full, so a probe always ends */
-        if (s->n * 4 >= s->nslots * 3 && s->n < MAX_GROUPS && !grow_slots(s))
-                s->oom = true;
-        if (s->nslots == 0) {
-                s->ungrouped++;
-                return;
-        }
-        size_t mask = s->nslots - 1;
-        size_t h = (size_t)group_hash(r->comm, r->audit_arch, r->arch, r->syscall, action, o) & mask;
-        while (s->slots[h] != SIZE_MAX) {
-                group *g = &s->v[s->slots[h]];
-                if (group_is(g, r, action, o)) {
-                        g->count++;
-                        return;
-                }
-                h = (h + 1) & mask;
-        }
-        if (s->n >= MAX_GROUPS || s->n * 4 >= s->nslots * 3) {
-                s->ungrouped++;
-                return;
-        }
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                group *nv = realloc(s->v, nc * sizeof(*nv));
-                if (!nv) {
-                        s->oom = true;
-                        s->ungrouped++;
-                        return;
-                }
-                s->v = nv;
-                s->cap = nc;
-        }
-        group *g = &s->v[s->n];
-        memset(g, 0, sizeof(*g));
-        snprintf(g->comm, sizeof(g->comm), "%s", r->comm);
-        g->audit_arch = r->audit_arch;
-        g->arch = r->arch;
-        g->nr = r->syscall;
-        g->name = r->syscall_name;
-        g->action = action;
-        g->o = *o;
-        g->count = 1;
-        s->slots[h] = s->n++;
-}
-
 static void note_name(audit_state *s, const sf_audit_record *r)
 {
         if (!s->profile)
@@ -483,7 +365,8 @@ static void take_record(audit_state *s, const sf_audit_record *r)
         if (o.pod)
                 s->any_pod = true;
         s->total++;
-        count_group(s, r, &o);
+        if (sf_audit_groups_add(s->groups, r, &o) < 0)
+                s->oom = true;
         note_name(s, r);
         if ((s->raw || s->follow) && !s->quiet)
                 print_record(s, r, &o);
@@ -899,39 +782,18 @@ static int source_journal(audit_state *s)
 
 /* --- output ------------------------------------------------------------------- */
 
-static int cmp_group(const void *a, const void *b)
-{
-        const group *x = a, *y = b;
-        if (x->count != y->count)
-                return x->count > y->count ? -1 : 1;
-        if (x->name && y->name) {
-                int c = strcmp(x->name, y->name);
-                if (c)
-                        return c;
-        } else if (x->name || y->name) {
-                return x->name ? -1 : 1;
-        } else if (x->nr != y->nr) {
-                return x->nr < y->nr ? -1 : 1;
-        }
-        int c = strcmp(x->comm, y->comm);
-        if (c)
-                return c;
-        if (x->arch != y->arch)
-                return x->arch < y->arch ? -1 : 1;
-        if (x->audit_arch != y->audit_arch)
-                return x->audit_arch < y->audit_arch ? -1 : 1;
-        return x->action < y->action ? -1 : x->action > y->action;
-}
-
 static void print_table(audit_state *s)
 {
+        size_t ng;
+        uint64_t ungrouped;
+        const sf_audit_group *v = sf_audit_groups_get(s->groups, &ng, &ungrouped);
         int wc = 5, wn = 4, wa = 4, ws = 7, wact = 6, wp = 3, wns = 9;
         char cnt[32];
         snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)s->total);
         if ((int)strlen(cnt) > wc)
                 wc = (int)strlen(cnt);
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char comm[300], arch[32], sc[32];
                 word_text(g->comm, comm, sizeof(comm));
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
@@ -957,8 +819,8 @@ static void print_table(audit_state *s)
                        "SYSCALL", wact, "ACTION", wp, "POD", wns, "NAMESPACE", "CONTAINER");
         else
                 printf("%*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws, "SYSCALL", "ACTION");
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char comm[300], arch[32], sc[32], act[16];
                 word_text(g->comm, comm, sizeof(comm));
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
@@ -972,21 +834,23 @@ static void print_table(audit_state *s)
                         printf("%*llu  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn, comm, wa, arch, ws,
                                sc, act);
         }
-        if (s->ungrouped)
-                printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)s->ungrouped, MAX_GROUPS);
-        printf("%*llu  total (%zu group%s)\n", wc, (unsigned long long)s->total, s->n, s->n == 1 ? "" : "s");
+        if (ungrouped)
+                printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)ungrouped, MAX_GROUPS);
+        printf("%*llu  total (%zu group%s)\n", wc, (unsigned long long)s->total, ng, ng == 1 ? "" : "s");
 }
 
 static void print_json(audit_state *s, const char *source)
 {
+        size_t ng;
+        const sf_audit_group *v = sf_audit_groups_get(s->groups, &ng, NULL);
         sf_buf b = { 0 };
         sf_buf_puts(&b, "{\"source\":");
         cli_json_str(&b, source);
         sf_buf_printf(&b, ",\"records\":%llu,\"suppressed\":%llu,\"audit_lost\":%llu,\"groups\":[",
                       (unsigned long long)s->total, (unsigned long long)s->suppressed,
                       (unsigned long long)s->audit_lost);
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char arch[32];
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
                 sf_buf_puts(&b, i ? ",\n  {\"comm\":" : "\n  {\"comm\":");
@@ -1003,7 +867,7 @@ static void print_json(audit_state *s, const char *source)
                 json_origin(&b, &g->o);
                 sf_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)g->count);
         }
-        sf_buf_puts(&b, s->n ? "\n]}\n" : "]}\n");
+        sf_buf_puts(&b, ng ? "\n]}\n" : "]}\n");
         if (b.oom)
                 cli_error(CMD, "out of memory");
         else
@@ -1102,8 +966,7 @@ static int parse_since(const char *arg, uint64_t *ret)
 
 static void state_release(audit_state *s)
 {
-        free(s->v);
-        free(s->slots);
+        sf_audit_groups_free(s->groups);
         sf_audit_allow_free(s->allow);
         sf_profiles_free(s->base, s->nbase);
         free(s->serials);
@@ -1218,8 +1081,11 @@ int cmd_audit(int argc, char **argv)
         s.quiet = s.profile && strcmp(s.profile, "-") == 0;
         {
                 sf_error *err = NULL;
-                if (s.profile && sf_audit_allow_new(&s.allow, &err) < 0)
+                if (sf_audit_groups_new(MAX_GROUPS, &s.groups, &err) < 0 ||
+                    (s.profile && sf_audit_allow_new(&s.allow, &err) < 0)) {
+                        state_release(&s);
                         return cli_fail(CMD, &err);
+                }
                 /* the profile to add to is read first: a bad one fails before any waiting */
                 if (s.merge) {
                         sf_diags d = { 0 };
@@ -1274,8 +1140,7 @@ int cmd_audit(int argc, char **argv)
 
         /* --raw and --follow printed each record as it came */
         if (!s.quiet && !s.raw && !s.follow) {
-                if (s.n > 1)
-                        qsort(s.v, s.n, sizeof(*s.v), cmp_group);
+                sf_audit_groups_sort(s.groups);
                 if (s.json)
                         print_json(&s, source);
                 else if (s.total > 0)

@@ -94,6 +94,28 @@ int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_orig
 void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);
 void sf_audit_attr_free(sf_audit_attr *a);
 
+/* Records counted by (comm, arch, syscall, action, origin) (lib/audit/groups.c). */
+typedef struct sf_audit_group {
+        char comm[64];
+        uint32_t audit_arch;
+        sf_arch arch;
+        long nr;
+        const char *name;   /* static, or NULL when the number has no name */
+        uint32_t action;    /* code & 0xffff0000: SECCOMP_RET_* */
+        sf_audit_origin o;  /* pod NULL: in no pod; strings of the sf_audit_attr */
+        uint64_t count;
+} sf_audit_group;
+typedef struct sf_audit_groups sf_audit_groups;
+/* At most max groups; records of groups beyond are only counted. */
+int sf_audit_groups_new(size_t max, sf_audit_groups **ret, sf_error **err);
+/* Counts r (from o): 1 in a group, 0 only counted (beyond max), -ENOMEM. */
+int sf_audit_groups_add(sf_audit_groups *g, const sf_audit_record *r, const sf_audit_origin *o);
+/* Most records first, then by name, comm, arch and action; adds nothing after. */
+void sf_audit_groups_sort(sf_audit_groups *g);
+/* The groups (n of them), and how many records are in none. */
+const sf_audit_group *sf_audit_groups_get(const sf_audit_groups *g, size_t *ret_n, uint64_t *ret_ungrouped);
+void sf_audit_groups_free(sf_audit_groups *g);
+
 /* The allowlist the records ask for (lib/audit/allow.c). */
 typedef struct sf_audit_allow sf_audit_allow;
 typedef struct sf_audit_allow_stats {
