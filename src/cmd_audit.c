@@ -25,8 +25,6 @@
 #define CHUNK ((size_t)64 * 1024)
 /* Distinct (comm, arch, syscall, action) groups kept; beyond, only counted. */
 #define MAX_GROUPS 100000
-/* Serials remembered from the kernel log to drop their netlink duplicates. */
-#define MAX_SERIALS ((size_t)1024 * 1024)
 
 extern char **environ;
 
@@ -96,15 +94,12 @@ static const char usage[] =
 
 typedef struct audit_state {
         /* options */
-        bool follow, raw, json, has_pid, has_since;
+        bool follow, raw, json;
         bool quiet; /* the profile goes to stdout: nothing else does */
-        int pid;
-        const char *comm;
-        const char *want_pod, *want_ns, *want_ctr;
+        sf_audit_filter f;
         sf_audit_attr *attr;
         bool any_pod;
         bool batched; /* stdout flushed after each netlink batch */
-        uint64_t since;
         const char *profile;
 
         sf_audit_groups *groups;
@@ -118,12 +113,11 @@ typedef struct audit_state {
 
         uint64_t total, unmatched;
         /* what the kernel log says it dropped */
-        uint64_t suppressed, audit_lost;
-        unsigned limit_notes, overruns, long_lines;
+        sf_audit_loss loss;
+        unsigned overruns, long_lines;
 
         /* serials read from the kernel log before switching to netlink */
-        uint64_t *serials;
-        size_t nserials, serials_cap;
+        sf_audit_serials serials;
         bool dedupe;
         /* with --since: loss notes count from the first record in the window */
         bool in_window;
@@ -138,24 +132,9 @@ static void on_stop(int sig)
         stop_requested = 1;
 }
 
-static const char *action_name(uint32_t code)
-{
-        switch (code & 0xffff0000U) {
-        case 0x80000000U: return "KILL_PROCESS";
-        case 0x00000000U: return "KILL_THREAD";
-        case 0x00030000U: return "TRAP";
-        case 0x00050000U: return "ERRNO";
-        case 0x7fc00000U: return "USER_NOTIF";
-        case 0x7ff00000U: return "TRACE";
-        case 0x7ffc0000U: return "LOG";
-        case 0x7fff0000U: return "ALLOW";
-        default: return NULL;
-        }
-}
-
 static void action_text(uint32_t code, char *buf, size_t n)
 {
-        const char *a = action_name(code);
+        const char *a = sf_audit_action_name(code);
         if (a)
                 snprintf(buf, n, "%s", a);
         else
@@ -262,15 +241,6 @@ static void note_name(audit_state *s, const sf_audit_record *r)
                 s->oom = true;
 }
 
-/* The kernel cuts comm to 15 bytes: a longer --comm matches its first 15. */
-static bool comm_matches(const char *want, const char *comm)
-{
-        if (strcmp(want, comm) == 0)
-                return true;
-        size_t n = strlen(comm);
-        return n == 15 && strlen(want) > 15 && strncmp(want, comm, 15) == 0;
-}
-
 static void json_origin(sf_buf *b, const sf_audit_origin *o)
 {
         if (!o->pod)
@@ -337,28 +307,15 @@ static void print_record(audit_state *s, const sf_audit_record *r, const sf_audi
                 fflush(stdout);
 }
 
-/* Whether o passes --pod/--namespace/--container. */
-static bool origin_matches(const audit_state *s, const sf_audit_origin *o)
-{
-        if (!s->want_pod && !s->want_ns && !s->want_ctr)
-                return true;
-        if (!o->pod)
-                return false;
-        return (!s->want_pod || strcmp(s->want_pod, o->pod) == 0) &&
-               (!s->want_ns || strcmp(s->want_ns, o->pod_ns) == 0) &&
-               (!s->want_ctr || strcmp(s->want_ctr, o->container) == 0);
-}
-
 static void take_record(audit_state *s, const sf_audit_record *r)
 {
         sf_audit_origin o = { 0 };
-        if ((s->has_pid && r->pid != s->pid) || (s->comm && !comm_matches(s->comm, r->comm)) ||
-            (s->has_since && r->time_sec < s->since)) {
+        if (!sf_audit_filter_record(&s->f, r)) {
                 s->unmatched++;
                 return;
         }
         sf_audit_attr_find(s->attr, r, &o);
-        if (!origin_matches(s, &o)) {
+        if (!sf_audit_filter_origin(&s->f, &o)) {
                 s->unmatched++;
                 return;
         }
@@ -372,131 +329,22 @@ static void take_record(audit_state *s, const sf_audit_record *r)
                 print_record(s, r, &o);
 }
 
-/* The number right after `key` in [line, line+len), or false. */
-static bool number_after(const char *line, size_t len, const char *key, uint64_t *ret)
+static void handle_line(void *ctx, const char *line, size_t len)
 {
-        const char *p = memmem(line, len, key, strlen(key));
-        if (!p)
-                return false;
-        p += strlen(key);
-        const char *end = line + len;
-        uint64_t v = 0;
-        const char *q = p;
-        while (q < end && *q >= '0' && *q <= '9' && q - p < 19)
-                v = v * 10 + (uint64_t)(*q++ - '0');
-        if (q == p)
-                return false;
-        *ret = v;
-        return true;
-}
-
-/* What the kernel log says about the records it did not print.  Only
- * kauditd_printk_skb's notes are about audit records; other "callbacks
- * suppressed" lines (show_signal_msg…) are not. */
-static void note_loss(audit_state *s, const char *line, size_t len)
-{
-        uint64_t v;
-        const char *k = memmem(line, len, "kauditd_printk_skb: ", 20);
-        if (k && memmem(k, len - (size_t)(k - line), " callbacks suppressed", 21) &&
-            number_after(k, len - (size_t)(k - line), "kauditd_printk_skb: ", &v))
-                s->suppressed += v;
-        else if (number_after(line, len, "audit: audit_lost=", &v))
-                s->audit_lost = v > s->audit_lost ? v : s->audit_lost;
-        else if (memmem(line, len, "audit: rate limit exceeded", 26) ||
-                 memmem(line, len, "audit: backlog limit exceeded", 29) ||
-                 memmem(line, len, "audit: kauditd hold queue overflow", 34))
-                s->limit_notes++;
-}
-
-static bool serial_seen(const audit_state *s, uint64_t serial)
-{
-        size_t lo = 0, hi = s->nserials;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (s->serials[mid] == serial)
-                        return true;
-                if (s->serials[mid] < serial)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
-}
-
-static void remember_serial(audit_state *s, uint64_t serial)
-{
-        if (s->nserials == s->serials_cap) {
-                if (s->serials_cap >= MAX_SERIALS)
-                        return;
-                size_t nc = s->serials_cap ? s->serials_cap * 2 : 256;
-                uint64_t *nv = realloc(s->serials, nc * sizeof(*nv));
-                if (!nv)
-                        return;
-                s->serials = nv;
-                s->serials_cap = nc;
-        }
-        s->serials[s->nserials++] = serial;
-}
-
-static void handle_line(audit_state *s, const char *line, size_t len)
-{
+        audit_state *s = ctx;
         sf_audit_record r;
         if (sf_audit_parse_line(line, len, &r) == 1) {
-                if (!s->has_since || r.time_sec >= s->since)
+                if (!s->f.has_since || r.time_sec >= s->f.since)
                         s->in_window = true;
                 if (s->dedupe)
-                        remember_serial(s, r.serial);
+                        sf_audit_serials_add(&s->serials, r.serial);
                 take_record(s, &r);
         } else if (s->in_window) {
-                note_loss(s, line, len);
+                sf_audit_loss_note(&s->loss, line, len);
         }
 }
 
 /* --- reading ------------------------------------------------------------------ */
-
-typedef struct line_reader {
-        char *buf;
-        size_t len;
-        bool skipping; /* inside an overlong line: drop up to its newline */
-} line_reader;
-
-/* Feeds whole lines of [data, data+n) to handle_line; keeps a partial last line. */
-static void feed(audit_state *s, line_reader *lr, const char *data, size_t n)
-{
-        while (n > 0) {
-                const char *nl = memchr(data, '\n', n);
-                size_t take = nl ? (size_t)(nl - data) : n;
-                if (lr->skipping) {
-                        if (nl)
-                                lr->skipping = false;
-                } else if (lr->len + take > MAX_LINE) {
-                        s->long_lines++;
-                        lr->len = 0;
-                        lr->skipping = !nl;
-                } else if (nl && lr->len == 0) {
-                        handle_line(s, data, take);
-                } else {
-                        memcpy(lr->buf + lr->len, data, take);
-                        lr->len += take;
-                        if (nl) {
-                                handle_line(s, lr->buf, lr->len);
-                                lr->len = 0;
-                        }
-                }
-                if (!nl)
-                        break;
-                data += take + 1;
-                n -= take + 1;
-        }
-}
-
-static void flush_partial(audit_state *s, line_reader *lr)
-{
-        if (lr->len > 0 && !lr->skipping)
-                handle_line(s, lr->buf, lr->len);
-        lr->len = 0;
-        lr->skipping = false;
-}
 
 static void sleep_ms(long ms)
 {
@@ -508,13 +356,14 @@ static void sleep_ms(long ms)
  * and reopens path when the file is rotated.  0, or -errno with the message given. */
 static int read_lines(audit_state *s, int fd, const char *path, bool follow)
 {
-        _cleanup_free_ char *lbuf = malloc(MAX_LINE);
         _cleanup_free_ char *chunk = malloc(CHUNK);
-        if (!lbuf || !chunk) {
+        sf_audit_lines lr = { 0 };
+        sf_error *err = NULL;
+        if (!chunk || sf_audit_lines_init(&lr, MAX_LINE, handle_line, s, &err) < 0) {
+                sf_error_free(err);
                 cli_error(CMD, "out of memory");
                 return -ENOMEM;
         }
-        line_reader lr = { .buf = lbuf };
         int owned = -1;
         struct stat st;
         bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -529,7 +378,7 @@ static int read_lines(audit_state *s, int fd, const char *path, bool follow)
                         break;
                 }
                 if (n > 0) {
-                        feed(s, &lr, chunk, (size_t)n);
+                        sf_audit_lines_feed(&lr, chunk, (size_t)n);
                         continue;
                 }
                 if (!follow || !regular)
@@ -542,8 +391,8 @@ static int read_lines(audit_state *s, int fd, const char *path, bool follow)
                         if (nfd >= 0) {
                                 /* what was written to the old file after our last read */
                                 while ((n = read(fd, chunk, CHUNK)) > 0)
-                                        feed(s, &lr, chunk, (size_t)n);
-                                flush_partial(s, &lr);
+                                        sf_audit_lines_feed(&lr, chunk, (size_t)n);
+                                sf_audit_lines_flush(&lr);
                                 if (owned >= 0)
                                         close(owned);
                                 owned = fd = nfd;
@@ -552,7 +401,9 @@ static int read_lines(audit_state *s, int fd, const char *path, bool follow)
                 }
                 sleep_ms(250);
         }
-        flush_partial(s, &lr);
+        sf_audit_lines_flush(&lr);
+        s->long_lines += lr.long_lines;
+        sf_audit_lines_release(&lr);
         if (owned >= 0)
                 close(owned);
         return r;
@@ -616,15 +467,9 @@ static void netlink_record(void *ctx, const sf_audit_record *rec)
 {
         audit_state *s = ctx;
         /* a record the kernel log gave us already, before the switch */
-        if (s->nserials > 0 && serial_seen(s, rec->serial))
+        if (s->serials.n > 0 && sf_audit_serials_has(&s->serials, rec->serial))
                 return;
         take_record(s, rec);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
 }
 
 static void kernel_log_note(void)
@@ -652,18 +497,18 @@ static int source_kmsg(audit_state *s)
         /* Join the group first: a record made while the kernel log is read
          * then comes from both, and its serial drops the second copy. */
         /* --follow starts at now: the kernel log's older records only when asked */
-        if (!s->has_since && lseek(kfd, 0, SEEK_END) < 0) {
+        if (!s->f.has_since && lseek(kfd, 0, SEEK_END) < 0) {
                 cli_error(CMD, KMSG ": cannot seek to its end: %s", strerror(errno));
                 return EXIT_INVALID;
         }
         if (sf_audit_netlink_open(&nfd, &err) < 0) {
-                cli_error(CMD, "source: " KMSG "%s (%s)", s->has_since ? "" : ", from now on", sf_error_message(err));
+                cli_error(CMD, "source: " KMSG "%s (%s)", s->f.has_since ? "" : ", from now on", sf_error_message(err));
                 sf_error_free(err);
                 kernel_log_note();
                 read_kmsg(s, kfd, true);
                 return EXIT_OK;
         }
-        if (s->has_since)
+        if (s->f.has_since)
                 cli_error(CMD, "source: the records in " KMSG " since --since, then the audit netlink multicast group "
                                "(lossless)");
         else
@@ -678,20 +523,16 @@ static int source_kmsg(audit_state *s)
                 err = NULL;
         }
         s->dedupe = true;
-        if (s->has_since)
+        if (s->f.has_since)
                 read_kmsg(s, kfd, false);
         s->dedupe = false;
-        if (s->nserials > 1)
-                qsort(s->serials, s->nserials, sizeof(*s->serials), cmp_u64);
         /* what the kernel log lost is about the records above, not what follows */
-        if (s->suppressed)
+        if (s->loss.suppressed)
                 cli_error(CMD,
                           "the kernel log dropped %llu audit message%s before now (\"callbacks suppressed\"): "
                           "older records are incomplete; from now on none are lost",
-                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
-        s->suppressed = 0;
-        s->audit_lost = 0;
-        s->limit_notes = 0;
+                          (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
+        s->loss = (sf_audit_loss){ 0 };
         s->batched = true;
         while (!stop_requested) {
                 int r = sf_audit_netlink_read(nfd, -1, netlink_record, s);
@@ -726,7 +567,7 @@ static int source_file(audit_state *s, const char *path)
                 return EXIT_INVALID;
         }
         /* --follow starts at now, as tail -f -n 0 does, unless --since asks for older records */
-        if (s->follow && !s->has_since && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_END) < 0) {
+        if (s->follow && !s->f.has_since && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_END) < 0) {
                 cli_error(CMD, "%s: cannot seek to its end: %s", path, strerror(errno));
                 return EXIT_INVALID;
         }
@@ -741,7 +582,7 @@ static int source_journal(audit_state *s)
                 return EXIT_INVALID;
         }
         /* following, from now on (-n 0) unless --since asks for older records */
-        bool from_now = s->follow && !s->has_since;
+        bool from_now = s->follow && !s->f.has_since;
         char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
                          s->follow ? (char *)"-f" : NULL, from_now ? (char *)"-n" : NULL, (char *)"0", NULL };
         posix_spawn_file_actions_t fa;
@@ -847,8 +688,8 @@ static void print_json(audit_state *s, const char *source)
         sf_buf_puts(&b, "{\"source\":");
         cli_json_str(&b, source);
         sf_buf_printf(&b, ",\"records\":%llu,\"suppressed\":%llu,\"audit_lost\":%llu,\"groups\":[",
-                      (unsigned long long)s->total, (unsigned long long)s->suppressed,
-                      (unsigned long long)s->audit_lost);
+                      (unsigned long long)s->total, (unsigned long long)s->loss.suppressed,
+                      (unsigned long long)s->loss.audit_lost);
         for (size_t i = 0; i < ng; i++) {
                 const sf_audit_group *g = &v[i];
                 char arch[32];
@@ -917,17 +758,17 @@ static int write_profile(audit_state *s)
 
 static void report_loss(audit_state *s)
 {
-        if (s->suppressed)
+        if (s->loss.suppressed)
                 cli_error(CMD,
                           "the kernel log dropped %llu audit message%s (\"kauditd_printk_skb: N callbacks "
                           "suppressed\"): records are missing from these counts",
-                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
-        if (s->audit_lost)
+                          (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
+        if (s->loss.audit_lost)
                 cli_error(CMD, "the kernel reports audit_lost=%llu: audit records lost since boot",
-                          (unsigned long long)s->audit_lost);
-        if (s->limit_notes)
+                          (unsigned long long)s->loss.audit_lost);
+        if (s->loss.limit_notes)
                 cli_error(CMD, "the kernel reported %u time%s that an audit rate or backlog limit was exceeded",
-                          s->limit_notes, s->limit_notes == 1 ? "" : "s");
+                          s->loss.limit_notes, s->loss.limit_notes == 1 ? "" : "s");
         if (s->overruns)
                 cli_error(CMD, "%u overrun%s while reading: records were lost", s->overruns,
                           s->overruns == 1 ? "" : "s");
@@ -936,40 +777,12 @@ static void report_loss(audit_state *s)
                           MAX_LINE);
 }
 
-static int parse_since(const char *arg, uint64_t *ret)
-{
-        uint64_t v;
-        if (sf_parse_u64(arg, 10, &v) == 0) {
-                *ret = v;
-                return 0;
-        }
-        size_t n = strlen(arg);
-        if (n < 2 || n > 24)
-                return -EINVAL;
-        char num[32];
-        memcpy(num, arg, n - 1);
-        num[n - 1] = 0;
-        uint64_t mult;
-        switch (arg[n - 1]) {
-        case 's': mult = 1; break;
-        case 'm': mult = 60; break;
-        case 'h': mult = 3600; break;
-        case 'd': mult = 86400; break;
-        default: return -EINVAL;
-        }
-        if (sf_parse_u64(num, 10, &v) < 0 || v > UINT64_MAX / mult)
-                return -EINVAL;
-        uint64_t now = (uint64_t)time(NULL);
-        *ret = v * mult >= now ? 0 : now - v * mult;
-        return 0;
-}
-
 static void state_release(audit_state *s)
 {
         sf_audit_groups_free(s->groups);
         sf_audit_allow_free(s->allow);
         sf_profiles_free(s->base, s->nbase);
-        free(s->serials);
+        sf_audit_serials_release(&s->serials);
         sf_audit_attr_free(s->attr);
 }
 
@@ -1002,21 +815,21 @@ int cmd_audit(int argc, char **argv)
                         uint64_t v;
                         if (sf_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > INT_MAX)
                                 return cli_usage_error(CMD, "invalid --pid \"%s\" (a process id)", optarg);
-                        s.pid = (int)v;
-                        s.has_pid = true;
+                        s.f.pid = (int)v;
+                        s.f.has_pid = true;
                         break;
                 }
                 case 'c':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --comm");
-                        s.comm = optarg;
+                        s.f.comm = optarg;
                         break;
                 case 'S':
-                        if (parse_since(optarg, &s.since) < 0)
+                        if (sf_audit_parse_since(optarg, (uint64_t)time(NULL), &s.f.since) < 0)
                                 return cli_usage_error(
                                         CMD, "invalid --since \"%s\" (seconds since the epoch, or 30s, 10m, 2h, 1d)",
                                         optarg);
-                        s.has_since = true;
+                        s.f.has_since = true;
                         s.in_window = false;
                         break;
                 case 'P': {
@@ -1028,24 +841,24 @@ int cmd_audit(int argc, char **argv)
                                                                optarg);
                                 memcpy(ns, optarg, (size_t)(slash - optarg));
                                 ns[slash - optarg] = 0;
-                                s.want_ns = ns;
-                                s.want_pod = slash + 1;
+                                s.f.pod_ns = ns;
+                                s.f.pod = slash + 1;
                         } else if (!*optarg) {
                                 return cli_usage_error(CMD, "empty --pod");
                         } else {
-                                s.want_pod = optarg;
+                                s.f.pod = optarg;
                         }
                         break;
                 }
                 case 'N':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --namespace");
-                        s.want_ns = optarg;
+                        s.f.pod_ns = optarg;
                         break;
                 case 'C':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --container");
-                        s.want_ctr = optarg;
+                        s.f.container = optarg;
                         break;
                 case 'D':
                         if (!*optarg)

@@ -94,6 +94,60 @@ int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_orig
 void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);
 void sf_audit_attr_free(sf_audit_attr *a);
 
+/* Which records a reader asked for (lib/audit/select.c). */
+typedef struct sf_audit_filter {
+        bool has_pid;
+        int pid;
+        const char *comm;    /* a longer one than the kernel's 15 bytes matches their first 15 */
+        bool has_since;
+        uint64_t since;      /* seconds since the epoch */
+        const char *pod, *pod_ns, *container; /* any set: only records of such a pod's container */
+} sf_audit_filter;
+/* Whether r passes the pid, comm and time filters (asked before attribution). */
+bool sf_audit_filter_record(const sf_audit_filter *f, const sf_audit_record *r);
+/* Whether a record from o passes the pod, namespace and container filters. */
+bool sf_audit_filter_origin(const sf_audit_filter *f, const sf_audit_origin *o);
+/* "1700000000", or a time ago before now: "30s", "10m", "2h", "1d".  -EINVAL. */
+int sf_audit_parse_since(const char *arg, uint64_t now, uint64_t *ret);
+/* "KILL_PROCESS", "ERRNO", "LOG"... for a code=, or NULL for an unknown action. */
+const char *sf_audit_action_name(uint32_t code);
+
+/* What a kernel log says it dropped. */
+typedef struct sf_audit_loss {
+        uint64_t suppressed;  /* kauditd_printk_skb: N callbacks suppressed */
+        uint64_t audit_lost;  /* the largest audit_lost= */
+        unsigned limit_notes; /* rate limit / backlog limit exceeded, hold queue overflow */
+} sf_audit_loss;
+/* A line that is not a record: true when it is a note of loss, counted in l. */
+bool sf_audit_loss_note(sf_audit_loss *l, const char *line, size_t len);
+
+/* Serials seen (a record read from two sources is counted once). */
+typedef struct sf_audit_serials {
+        uint64_t *v;
+        size_t n, cap;
+        bool sorted;
+} sf_audit_serials;
+void sf_audit_serials_add(sf_audit_serials *s, uint64_t serial);
+bool sf_audit_serials_has(sf_audit_serials *s, uint64_t serial);
+void sf_audit_serials_release(sf_audit_serials *s);
+
+/* Whole lines of a stream of chunks, each at most max bytes (a longer one is
+ * skipped to its newline and counted), handed to fn without the newline. */
+typedef struct sf_audit_lines {
+        char *buf;
+        size_t len, max;
+        bool skipping;
+        unsigned long_lines;
+        void (*fn)(void *ctx, const char *line, size_t len);
+        void *ctx;
+} sf_audit_lines;
+int sf_audit_lines_init(sf_audit_lines *l, size_t max, void (*fn)(void *ctx, const char *line, size_t len), void *ctx,
+                        sf_error **err);
+void sf_audit_lines_feed(sf_audit_lines *l, const char *data, size_t n);
+/* Hands over a last line without its newline. */
+void sf_audit_lines_flush(sf_audit_lines *l);
+void sf_audit_lines_release(sf_audit_lines *l);
+
 /* Records counted by (comm, arch, syscall, action, origin) (lib/audit/groups.c). */
 typedef struct sf_audit_group {
         char comm[64];
