@@ -534,8 +534,20 @@ static int source_kmsg(audit_state *s)
                           (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
         s->loss = (sf_audit_loss){ 0 };
         s->batched = true;
+        /* fork events are read as they come, so a child is asked about while it lives */
+        struct pollfd pfd[2] = { { .fd = nfd, .events = POLLIN }, { .fd = sf_audit_attr_watch_fd(s->attr), .events = POLLIN } };
         while (!stop_requested) {
-                int r = sf_audit_netlink_read(nfd, -1, netlink_record, s);
+                if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        cli_error(CMD, "cannot wait for records: %s", strerror(errno));
+                        return EXIT_INVALID;
+                }
+                if (pfd[1].fd >= 0 && pfd[1].revents)
+                        sf_audit_attr_drain(s->attr);
+                if (!pfd[0].revents)
+                        continue;
+                int r = sf_audit_netlink_read(nfd, 0, netlink_record, s);
                 fflush(stdout);
                 if (r == -EINTR)
                         continue;

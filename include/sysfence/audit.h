@@ -69,6 +69,7 @@ typedef struct sf_audit_attr_stats {
         /* with sf_audit_attr_watch: */
         uint64_t forks;             /* fork events read */
         uint64_t inherited;         /* children named by their parent's container at their fork */
+        uint64_t resolved_at_fork;  /* other children found in a pod's container at their fork */
         uint64_t drains;            /* reads of the fork events' socket */
         uint64_t fork_losses;       /* times the fork events' socket overflowed */
 } sf_audit_attr_stats;
@@ -89,6 +90,11 @@ int sf_audit_attr_new(const sf_k8s_inventory_opts *o, sf_audit_attr **ret, sf_er
  * told).  For live sources (call it when reading the audit netlink group
  * starts); without it, attribution works as described above. */
 int sf_audit_attr_watch(sf_audit_attr *a, sf_error **err);
+/* The fork events' socket (-1 when not watching): when it is readable, call
+ * sf_audit_attr_drain, so a child is asked about while it still lives (a
+ * runtime's child is in its container from its fork on). */
+int sf_audit_attr_watch_fd(const sf_audit_attr *a);
+void sf_audit_attr_drain(sf_audit_attr *a);
 /* 1 with *ret filled when r's process is in a pod's container, else 0. */
 int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_audit_origin *ret);
 void sf_audit_attr_stats_get(const sf_audit_attr *a, sf_audit_attr_stats *ret);

@@ -359,6 +359,19 @@ static void on_fork(sf_audit_attr *a, int parent, int child, int64_t ns)
         if (pg && in_pod(a, pg)) {
                 g.ctr = pg->ctr;
                 a->st.inherited++;
+        } else {
+                /* a runtime's child (runc's init) is in the container's cgroup
+                 * from its fork on, and may be gone before its first record
+                 * is read: asked now.  Only a pod's container is kept: a child
+                 * still on the host may be moved into one (runc exec) and is
+                 * asked again at its first record. */
+                uint64_t gone = a->st.gone;
+                resolve_gen(a, child, &g);
+                a->st.gone = gone; /* not a record's process (yet) */
+                if (in_pod(a, &g))
+                        a->st.resolved_at_fork++;
+                else
+                        g.ctr = CTR_UNRESOLVED;
         }
         pid_slot *s = &a->slots[(unsigned)child % PID_SLOTS];
         /* a new process took the pid: the old one's records may still come */
@@ -417,6 +430,17 @@ static void drain(sf_audit_attr *a)
                                         (int64_t)ev.timestamp_ns);
                 }
         }
+}
+
+SF_EXPORT int sf_audit_attr_watch_fd(const sf_audit_attr *a)
+{
+        return a ? a->cn : -1;
+}
+
+SF_EXPORT void sf_audit_attr_drain(sf_audit_attr *a)
+{
+        if (a && a->cn >= 0)
+                drain(a);
 }
 
 SF_EXPORT int sf_audit_attr_watch(sf_audit_attr *a, sf_error **err)

@@ -6,12 +6,15 @@
 # its record is read; the process connector's fork events name it by its
 # parent's container.  At least 99.9% of the records of each must be named by
 # its own pod and container, none by the other.  Root only; the node is removed
-# at the end, whatever happens.
+# at the end, whatever happens.  Then complain mode and enforce on the node: a
+# profile recorded with --complain from the image's command, a pod under it
+# (not denied, its second code path logged), its records merged in, --enforce,
+# and the pod again: it runs, a call neither run made is denied.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$SF_SOURCE/tests/cri/node.sh"
 
-plan 3
+plan 5
 AUDIT_PID=
 cleanup()
 {
@@ -127,4 +130,68 @@ grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/audit.err" &&
         fail "sanitizer report: $(grep -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/audit.err")"
 grep -q 'overflowed\|records were lost' "$SCRATCH/audit.err" && fail "records lost: $(cat "$SCRATCH/audit.err")"
 done_test "audit --follow lost no record and reported no loss ($(grep -c . "$SCRATCH/audit.out") records)"
+
+# --- complain mode, then enforce, on the node ------------------------------------------------
+
+# f: its first call writes a marker, its second (the marker there) takes a
+# second path: umask and chdir, which the first never makes; "f outside" also
+# makes a call neither makes (kill)
+F='f() { if [ -f "$D/ran" ]; then umask 077; cd /; echo second; else echo first >"$D/ran"; fi; if [ "${1:-}" = outside ]; then kill -0 $$ || exit 3; fi; }'
+mkdir -p "$SCRATCH/state"
+(cd "$NODE_ROOTFS" && PATH=$NODE_ROOTFS/bin timeout 60 "$SYSFENCE" record -q --complain --base runc -o "$SCRATCH/app.json" -- \
+        sh -c "D=$SCRATCH/state; $F; f" >"$SCRATCH/record.out" 2>"$SCRATCH/record.err") || fail "record: $(cat "$SCRATCH/record.err")"
+# (chdir is in runc's base set: umask is the second path's own call here)
+for n in umask kill; do
+        edit names "$SCRATCH/app.json" | grep -qx "$n" && fail "the recording already has $n"
+done
+sf k8s install --kubelet-root "$KR" --subdir profiles "$SCRATCH/app.json"
+expect_rc 0
+# loop_pod NAME PROFILE CALLS: a pod whose container runs "D=/tmp; F; CALLS" under
+# profiles/PROFILE; prints its exit code and container id
+loop_pod()
+{
+        printf '%s\n' "apiVersion: v1" "kind: Pod" "metadata:" "  name: $1" "spec:" "  securityContext:" \
+                "    seccompProfile:" "      type: Localhost" "      localhostProfile: profiles/$2" "  containers:" \
+                "  - name: app" "    image: busybox" >"$SCRATCH/$1.yaml"
+        "$PY" -S -c 'import json, sys; print("    command: " + json.dumps(["sh", "-c", sys.argv[1]]))' "D=/tmp; $F; $3" >>"$SCRATCH/$1.yaml"
+        cri pod "$SCRATCH/$1.yaml" --kubelet-root "$KR" --wait exit --timeout 60 >"$SCRATCH/$1.pod.json" 2>"$SCRATCH/$1.pod.err" ||
+                fail "cri pod $1: $(head -c 300 "$SCRATCH/$1.pod.err")"
+        "$PY" -S -c 'import json, sys
+c = json.load(open(sys.argv[1]))["containers"][0]
+print(c.get("exit_code"), c.get("id", ""))' "$SCRATCH/$1.pod.json" 2>/dev/null
+}
+"$SYSFENCE" audit --follow --source kmsg --state-dir "$NODE/state" --pod default/complain --raw \
+        --to-profile "$SCRATCH/merged.json" --merge "$SCRATCH/app.json" >"$SCRATCH/c.out" 2>"$SCRATCH/c.err" &
+AUDIT_PID=$!
+wait_secs 10 grep -qs 'source:' "$SCRATCH/c.err" || fail "audit --follow did not start: $(cat "$SCRATCH/c.err")"
+# shellcheck disable=SC2046 # two words: exit code, id
+set -- $(loop_pod complain app.json "f; f")
+[ "${1:-}" = 0 ] || fail "under the complain profile the pod exited ${1:-?}: $(head -c 300 "$SCRATCH/complain.pod.json")"
+out=$(cri logs "${2:-none}" 2>/dev/null | tr '\n' ' ')
+[ "$out" = "second " ] || fail "its output: $out"
+logged() { grep -q ' umask LOG complain default app$' "$SCRATCH/c.out"; }
+wait_secs 10 logged || fail "no umask LOG record named complain default app: $(tail -n 3 "$SCRATCH/c.out")"
+sleep 0.3
+kill -TERM "$AUDIT_PID"
+wait "$AUDIT_PID"
+AUDIT_PID=
+grep -v ' LOG complain default app$' "$SCRATCH/c.out" | grep -q . && fail "other records: $(grep -v ' LOG complain default app$' "$SCRATCH/c.out" | head -3)"
+added=$(json_get "$SCRATCH/merged.json" 'd["syscalls"][-1]["names"] if len(d["syscalls"]) > 1 else []')
+case $added in *"'umask'"*) ;; *) fail "merged: $added ($(tail -n 2 "$SCRATCH/c.err"))" ;; esac
+grep -q 'not named' "$SCRATCH/c.err" && fail "records not named: $(grep 'not named' "$SCRATCH/c.err")"
+done_test "complain on the node: the pod under the --complain profile is not denied, its second path is logged and named by the pod, audit --pod --to-profile --merge adds $added"
+
+sf convert --enforce "$SCRATCH/merged.json" -o "$SCRATCH/enforce.json"
+expect_rc 0
+sf k8s install --kubelet-root "$KR" --subdir profiles "$SCRATCH/enforce.json"
+expect_rc 0
+# shellcheck disable=SC2046
+set -- $(loop_pod enforce enforce.json "f; f")
+[ "${1:-}" = 0 ] || fail "under the enforced profile the pod exited ${1:-?}: $(head -c 300 "$SCRATCH/enforce.pod.json")"
+out=$(cri logs "${2:-none}" 2>/dev/null | tr '\n' ' ')
+[ "$out" = "second " ] || fail "its output: $out"
+# shellcheck disable=SC2046
+set -- $(loop_pod outside enforce.json "f; f outside")
+[ "${1:-}" = 3 ] || fail "a call outside: exit ${1:-?}, want 3 (kill denied): $(head -c 300 "$SCRATCH/outside.pod.json")"
+done_test "convert --enforce: the pod runs again under SCMP_ACT_ERRNO, and a call neither run made (kill) is denied"
 finish
