@@ -19,10 +19,6 @@
 #define CMD "audit"
 #define AUDIT_LOG "/var/log/audit/audit.log"
 #define KMSG "/dev/kmsg"
-/* A line longer than this is not a record (the kernel caps one at ~8 KiB). */
-#define MAX_LINE ((size_t)64 * 1024)
-/* What one read() of a file or pipe takes. */
-#define CHUNK ((size_t)64 * 1024)
 /* Distinct (comm, arch, syscall, action) groups kept; beyond, only counted. */
 #define MAX_GROUPS 100000
 
@@ -346,121 +342,32 @@ static void handle_line(void *ctx, const char *line, size_t len)
 
 /* --- reading ------------------------------------------------------------------ */
 
-static void sleep_ms(long ms)
-{
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        nanosleep(&ts, NULL); /* a signal cuts it short: the caller checks */
-}
-
-/* Reads lines from fd until EOF; with follow on a regular file, waits for more
- * and reopens path when the file is rotated.  0, or -errno with the message given. */
+/* The library's readers, their errors printed. */
 static int read_lines(audit_state *s, int fd, const char *path, bool follow)
 {
-        _cleanup_free_ char *chunk = malloc(CHUNK);
-        sf_audit_lines lr = { 0 };
         sf_error *err = NULL;
-        if (!chunk || sf_audit_lines_init(&lr, MAX_LINE, handle_line, s, &err) < 0) {
-                sf_error_free(err);
-                cli_error(CMD, "out of memory");
-                return -ENOMEM;
-        }
-        int owned = -1;
-        struct stat st;
-        bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-        int r = 0;
-        while (!stop_requested) {
-                ssize_t n = read(fd, chunk, CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        cli_error(CMD, "%s: cannot read: %s", path, strerror(errno));
-                        break;
-                }
-                if (n > 0) {
-                        sf_audit_lines_feed(&lr, chunk, (size_t)n);
-                        continue;
-                }
-                if (!follow || !regular)
-                        break;
-                /* end of a followed file: was it rotated? */
-                struct stat now, cur;
-                if (stat(path, &now) == 0 && fstat(fd, &cur) == 0 &&
-                    (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev || now.st_size < lseek(fd, 0, SEEK_CUR))) {
-                        int nfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                        if (nfd >= 0) {
-                                /* what was written to the old file after our last read */
-                                while ((n = read(fd, chunk, CHUNK)) > 0)
-                                        sf_audit_lines_feed(&lr, chunk, (size_t)n);
-                                sf_audit_lines_flush(&lr);
-                                if (owned >= 0)
-                                        close(owned);
-                                owned = fd = nfd;
-                                continue;
-                        }
-                }
-                sleep_ms(250);
-        }
-        sf_audit_lines_flush(&lr);
-        s->long_lines += lr.long_lines;
-        sf_audit_lines_release(&lr);
-        if (owned >= 0)
-                close(owned);
+        int r = sf_audit_read_fd(fd, path, follow, &stop_requested, handle_line, s, &s->long_lines, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
         return r;
 }
 
-/* /dev/kmsg: one record per read, "PRI,SEQ,USEC,FLAGS;text\n" then " KEY=VALUE"
- * lines.  Non-blocking from the first record kept; with follow, waits. */
 static int read_kmsg(audit_state *s, int fd, bool follow)
 {
-        char buf[16384];
-        while (!stop_requested) {
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EPIPE) { /* the ring overwrote records we had not read */
-                                s->overruns++;
-                                continue;
-                        }
-                        if (errno == EAGAIN) {
-                                if (!follow)
-                                        break;
-                                struct pollfd p = { .fd = fd, .events = POLLIN };
-                                if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-                                        cli_error(CMD, KMSG ": cannot wait: %s", strerror(errno));
-                                        return -errno;
-                                }
-                                continue;
-                        }
-                        int e = errno;
-                        cli_error(CMD, KMSG ": cannot read: %s", strerror(e));
-                        return -e;
-                }
-                if (n == 0)
-                        break;
-                const char *text = memchr(buf, ';', (size_t)n);
-                text = text ? text + 1 : buf;
-                const char *nl = memchr(text, '\n', (size_t)(buf + n - text));
-                handle_line(s, text, (size_t)((nl ? nl : buf + n) - text));
-        }
-        return 0;
+        sf_error *err = NULL;
+        int r = sf_audit_kmsg_read(fd, follow, &stop_requested, handle_line, s, &s->overruns, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
+        return r;
 }
 
 static int open_kmsg(int *ret_fd)
 {
-        int fd = open(KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                int e = errno;
-                if (e == EPERM || e == EACCES)
-                        cli_error(CMD, KMSG ": cannot open: %s (kernel.dmesg_restrict is set: run as root)",
-                                  strerror(e));
-                else
-                        cli_error(CMD, KMSG ": cannot open: %s", strerror(e));
-                return -e;
-        }
-        *ret_fd = fd;
-        return 0;
+        sf_error *err = NULL;
+        int r = sf_audit_kmsg_open(ret_fd, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
+        return r;
 }
 
 static void netlink_record(void *ctx, const sf_audit_record *rec)
@@ -786,7 +693,7 @@ static void report_loss(audit_state *s)
                           s->overruns == 1 ? "" : "s");
         if (s->long_lines)
                 cli_error(CMD, "skipped %u line%s longer than %zu bytes", s->long_lines, s->long_lines == 1 ? "" : "s",
-                          MAX_LINE);
+                          SF_AUDIT_MAX_LINE);
 }
 
 static void state_release(audit_state *s)

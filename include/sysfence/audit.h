@@ -5,6 +5,7 @@
 #ifndef SYSFENCE_AUDIT_H
 #define SYSFENCE_AUDIT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -153,6 +154,23 @@ void sf_audit_lines_feed(sf_audit_lines *l, const char *data, size_t n);
 /* Hands over a last line without its newline. */
 void sf_audit_lines_flush(sf_audit_lines *l);
 void sf_audit_lines_release(sf_audit_lines *l);
+
+/* Reading a source line by line (lib/audit/source.c); each stops once *stop
+ * is nonzero (a signal handler's flag).  A line longer than
+ * SF_AUDIT_MAX_LINE is not a record: skipped, counted in *ret_long_lines. */
+#define SF_AUDIT_MAX_LINE ((size_t)64 * 1024)
+/* fd until its end; with follow, a regular file is waited on, and path
+ * reopened when it is rotated.  0, or -errno with "PATH: cannot read: ...". */
+int sf_audit_read_fd(int fd, const char *path, bool follow, const volatile sig_atomic_t *stop,
+                     void (*fn)(void *ctx, const char *line, size_t len), void *ctx, unsigned *ret_long_lines,
+                     sf_error **err);
+/* /dev/kmsg, non-blocking, O_CLOEXEC (EPERM: kernel.dmesg_restrict, said so). */
+int sf_audit_kmsg_open(int *ret_fd, sf_error **err);
+/* Its messages' text, one per fn call, until none is left (with follow:
+ * waits); *ret_overruns counts the times the ring overwrote unread ones. */
+int sf_audit_kmsg_read(int fd, bool follow, const volatile sig_atomic_t *stop,
+                       void (*fn)(void *ctx, const char *line, size_t len), void *ctx, unsigned *ret_overruns,
+                       sf_error **err);
 
 /* Records counted by (comm, arch, syscall, action, origin) (lib/audit/groups.c). */
 typedef struct sf_audit_group {
