@@ -5,12 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "cli.h"
@@ -22,7 +19,6 @@
 /* Distinct (comm, arch, syscall, action) groups kept; beyond, only counted. */
 #define MAX_GROUPS 100000
 
-extern char **environ;
 
 static const char usage[] =
         "usage: sysfence audit [--source kmsg|auditd|journal|FILE|-] [--follow] [--pid P]\n"
@@ -379,6 +375,12 @@ static void netlink_record(void *ctx, const sf_audit_record *rec)
         take_record(s, rec);
 }
 
+static void flush_batch(void *ctx)
+{
+        (void)ctx;
+        fflush(stdout);
+}
+
 static void kernel_log_note(void)
 {
         cli_error(CMD, "reading the kernel log: it passes at most 10 records per 5 s when no audit daemon "
@@ -441,32 +443,17 @@ static int source_kmsg(audit_state *s)
                           (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
         s->loss = (sf_audit_loss){ 0 };
         s->batched = true;
-        /* fork events are read as they come, so a child is asked about while it lives */
-        struct pollfd pfd[2] = { { .fd = nfd, .events = POLLIN }, { .fd = sf_audit_attr_watch_fd(s->attr), .events = POLLIN } };
-        while (!stop_requested) {
-                if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        cli_error(CMD, "cannot wait for records: %s", strerror(errno));
-                        return EXIT_INVALID;
-                }
-                if (pfd[1].fd >= 0 && pfd[1].revents)
-                        sf_audit_attr_drain(s->attr);
-                if (!pfd[0].revents)
-                        continue;
-                int r = sf_audit_netlink_read(nfd, 0, netlink_record, s);
-                fflush(stdout);
-                if (r == -EINTR)
-                        continue;
+        for (;;) {
+                int r = sf_audit_netlink_follow(nfd, s->attr, &stop_requested, netlink_record, flush_batch, s, &err);
                 if (r == -ENOBUFS) {
                         s->overruns++;
-                        cli_error(CMD, "the audit netlink socket overflowed: records were lost");
+                        cli_error(CMD, "%s", sf_error_message(err));
+                        sf_error_freep(&err);
                         continue;
                 }
-                if (r < 0) {
-                        cli_error(CMD, "audit netlink: cannot read: %s", strerror(-r));
-                        return EXIT_INVALID;
-                }
+                if (r < 0)
+                        return cli_fail(CMD, &err);
+                break;
         }
         return EXIT_OK;
 }
@@ -495,48 +482,17 @@ static int source_file(audit_state *s, const char *path)
 
 static int source_journal(audit_state *s)
 {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0) {
-                cli_error(CMD, "cannot make a pipe: %s", strerror(errno));
-                return EXIT_INVALID;
-        }
-        /* following, from now on (-n 0) unless --since asks for older records */
-        bool from_now = s->follow && !s->f.has_since;
-        char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
-                         s->follow ? (char *)"-f" : NULL, from_now ? (char *)"-n" : NULL, (char *)"0", NULL };
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+        int fd;
         pid_t pid;
-        int r = posix_spawnp(&pid, "journalctl", &fa, NULL, args, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        close(p[1]);
-        if (r != 0) {
-                close(p[0]);
-                if (r == ENOENT)
-                        cli_error(CMD, "journalctl: not found (is systemd installed?); use --source kmsg, "
-                                       "or pipe the log into --source -");
-                else
-                        cli_error(CMD, "journalctl: cannot run: %s", strerror(r));
-                return EXIT_INVALID;
-        }
+        sf_error *err = NULL;
+        if (sf_audit_journal_open(s->follow, !s->f.has_since, &fd, &pid, &err) < 0)
+                return cli_fail(CMD, &err);
         cli_error(CMD, "source: journalctl -k (the kernel log)");
         kernel_log_note();
-        read_lines(s, p[0], "journalctl", false);
-        close(p[0]);
-        if (stop_requested)
-                kill(pid, SIGTERM);
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (!stop_requested && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-                if (WIFEXITED(st))
-                        cli_error(CMD, "journalctl exited with status %d", WEXITSTATUS(st));
-                else
-                        cli_error(CMD, "journalctl was killed by signal %d", WTERMSIG(st));
-                return EXIT_INVALID;
-        }
+        read_lines(s, fd, "journalctl", false);
+        close(fd);
+        if (sf_audit_journal_close(pid, stop_requested, &err) < 0)
+                return cli_fail(CMD, &err);
         return EXIT_OK;
 }
 

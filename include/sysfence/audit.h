@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sysfence/arch.h>
 #include <sysfence/error.h>
@@ -52,6 +53,16 @@ int sf_audit_netlink_open(int *ret_fd, sf_error **err);
  * each seccomp record.  Returns the number of records, or a negative errno. */
 int sf_audit_netlink_read(int fd, int timeout_ms, void (*fn)(void *ctx, const sf_audit_record *rec), void *ctx);
 
+/* Reads fd's records until *stop (a signal handler's flag), calling fn for
+ * each and batch (may be NULL) after each batch; with attr watching
+ * (sf_audit_attr_watch), its fork events are read as they come.  0 once
+ * stopped; -ENOBUFS when the socket overflowed (the records before were
+ * given; call again to go on); another -errno. */
+typedef struct sf_audit_attr sf_audit_attr;
+int sf_audit_netlink_follow(int fd, sf_audit_attr *attr, const volatile sig_atomic_t *stop,
+                            void (*fn)(void *ctx, const sf_audit_record *rec), void (*batch)(void *ctx), void *ctx,
+                            sf_error **err);
+
 /* Where a record came from: the pod, its namespace and the container, from the
  * OCI annotations of the container whose cgroup the record's pid is in.  The
  * strings belong to the sf_audit_attr and live as long as it. */
@@ -59,7 +70,6 @@ typedef struct sf_audit_origin {
         const char *pod, *pod_ns, *container; /* NULL when not in a pod */
 } sf_audit_origin;
 
-typedef struct sf_audit_attr sf_audit_attr;
 
 typedef struct sf_audit_attr_stats {
         uint64_t lookups, pid_hits; /* records asked about, answered from the pid cache */
@@ -171,6 +181,12 @@ int sf_audit_kmsg_open(int *ret_fd, sf_error **err);
 int sf_audit_kmsg_read(int fd, bool follow, const volatile sig_atomic_t *stop,
                        void (*fn)(void *ctx, const char *line, size_t len), void *ctx, unsigned *ret_overruns,
                        sf_error **err);
+
+/* journalctl -k (-f when following; -n 0 too when from_now), its output
+ * on *ret_fd (O_CLOEXEC); sf_audit_journal_close waits for it (stopped:
+ * ends it first) and fails when it did. */
+int sf_audit_journal_open(bool follow, bool from_now, int *ret_fd, pid_t *ret_pid, sf_error **err);
+int sf_audit_journal_close(pid_t pid, bool stopped, sf_error **err);
 
 /* Records counted by (comm, arch, syscall, action, origin) (lib/audit/groups.c). */
 typedef struct sf_audit_group {

@@ -4,15 +4,17 @@
  * `tail -F` does: renamed, or cut shorter than what was read), and the kernel
  * log's /dev/kmsg, which hands one message per read ("PRI,SEQ,USEC,FLAGS;text"
  * then " KEY=VALUE" lines) and answers EPIPE when its ring overwrote messages
- * not yet read.  Each stops when *stop becomes nonzero (a signal handler's
+ * not yet read; and the journal's kernel messages from journalctl -k.  Each stops when *stop becomes nonzero (a signal handler's
  * flag): a signal cuts a wait short. */
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,8 @@
 #define FOLLOW_MS 250
 
 #define KMSG "/dev/kmsg"
+
+extern char **environ;
 
 SF_EXPORT int sf_audit_read_fd(int fd, const char *path, bool follow, const volatile sig_atomic_t *stop,
                                void (*fn)(void *ctx, const char *line, size_t len), void *ctx,
@@ -126,4 +130,46 @@ SF_EXPORT int sf_audit_kmsg_read(int fd, bool follow, const volatile sig_atomic_
                 fn(ctx, text, (size_t)((nl ? nl : buf + n) - text));
         }
         return 0;
+}
+
+SF_EXPORT int sf_audit_journal_open(bool follow, bool from_now, int *ret_fd, pid_t *ret_pid, sf_error **err)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return sf_error_set_errno(err, errno, "cannot make a pipe");
+        /* following, from now on (-n 0) unless older records are asked for */
+        char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
+                         follow ? (char *)"-f" : NULL, follow && from_now ? (char *)"-n" : NULL, (char *)"0", NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+        pid_t pid;
+        int r = posix_spawnp(&pid, "journalctl", &fa, NULL, args, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(p[1]);
+        if (r != 0) {
+                close(p[0]);
+                if (r == ENOENT)
+                        return sf_error_set(err, r, "journalctl: not found (is systemd installed?); use --source kmsg, "
+                                                    "or pipe the log into --source -");
+                return sf_error_set_errno(err, r, "journalctl: cannot run");
+        }
+        *ret_fd = p[0];
+        *ret_pid = pid;
+        return 0;
+}
+
+SF_EXPORT int sf_audit_journal_close(pid_t pid, bool stopped, sf_error **err)
+{
+        if (stopped)
+                kill(pid, SIGTERM);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (stopped || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+                return 0;
+        if (WIFEXITED(st))
+                return sf_error_set(err, EIO, "journalctl exited with status %d", WEXITSTATUS(st));
+        return sf_error_set(err, EIO, "journalctl was killed by signal %d", WTERMSIG(st));
 }
