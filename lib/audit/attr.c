@@ -6,11 +6,24 @@
  * A record carries only the pid, and a short-lived process may be gone when
  * its record is read.  Each pid is resolved at its first record and cached
  * (direct-mapped on the pid, bounded), so every later record of it is named
- * after it exited; under SCMP_ACT_LOG a process's first record is the execve
- * or the syscall after the fork, made while it lives.  Containers are cached
- * by id with copies of their names, so a container whose bundle is gone still
- * names its processes.  A pid that started after the record's time is a reused
- * pid (or the record an old one): not attributed rather than misattributed. */
+ * after it exited.  Containers are cached by id with copies of their names, so
+ * a container whose bundle is gone still names its processes.
+ *
+ * Watching (sf_audit_attr_watch, root), processes are also learned at their
+ * fork from the kernel's process connector: the child of a pod's process is in
+ * its parent's cgroup (clone3's CLONE_INTO_CGROUP aside, which only a runtime
+ * on the host uses), so it is named at once, and any other child is asked
+ * about then, while it most likely lives.  The fork event is queued before the
+ * child runs, so reading the events after a record was stamped (the audit
+ * stamp is the coarse wall clock: a drain begun in a later millisecond) makes
+ * its process known.  Each fork starts a new process on its pid, the one before
+ * kept: a record goes to the process whose life holds its stamp, and where the
+ * stamp could be either's (within the clocks' slack) it is named only when both
+ * are in the same container.  When fork events were lost (the socket
+ * overflowed) a process known from before is trusted for later records only
+ * while /proc still shows it.  Without watching, a pid that started after the
+ * record's time is a reused pid (or the record an old one): not attributed
+ * rather than misattributed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -203,7 +216,7 @@ static void learn_living(sf_audit_attr *a)
                         if (pid > 0 && pid <= 4194304) {
                                 pid_slot *s = &a->slots[(unsigned)pid % PID_SLOTS];
                                 if (s->pid != (int)pid)
-                                        *s = (pid_slot){ .pid = (int)pid, .cur = { .ctr = (int)i } };
+                                        *s = (pid_slot){ .pid = (int)pid, .cur = { .ctr = (int)i, .epoch = a->loss_epoch } };
                         }
                         p = *end ? end + 1 : end;
                 }
@@ -345,7 +358,7 @@ static void on_fork(sf_audit_attr *a, int parent, int child, int64_t ns)
         pid_slot *ps = &a->slots[(unsigned)parent % PID_SLOTS];
         if (ps->pid != parent) {
                 /* a parent not seen yet: it is usually alive (a shell waiting) */
-                *ps = (pid_slot){ .pid = parent, .cur = { .ctr = CTR_UNRESOLVED } };
+                *ps = (pid_slot){ .pid = parent, .cur = { .ctr = CTR_UNRESOLVED, .epoch = a->loss_epoch } };
                 resolve_gen(a, parent, &ps->cur);
                 if (ps->cur.ctr == CTR_NONE && !ps->cur.born_ms)
                         ps->pid = 0; /* gone: asked again at its own record */
@@ -503,7 +516,7 @@ SF_EXPORT int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_
         }
         pid_slot *s = &a->slots[(unsigned)r->pid % PID_SLOTS];
         if (s->pid != r->pid) {
-                *s = (pid_slot){ .pid = r->pid, .cur = { .ctr = CTR_UNRESOLVED } };
+                *s = (pid_slot){ .pid = r->pid, .cur = { .ctr = CTR_UNRESOLVED, .epoch = a->loss_epoch } };
                 resolve_gen(a, r->pid, &s->cur);
                 if (s->cur.ctr == CTR_NONE && !s->cur.born_ms) {
                         /* gone before its first record was read, and not seen
@@ -511,7 +524,7 @@ SF_EXPORT int sf_audit_attr_find(sf_audit_attr *a, const sf_audit_record *r, sf_
                          * the records queued behind this one */
                         learn_living(a);
                         if (s->pid != r->pid || !in_pod(a, &s->cur))
-                                *s = (pid_slot){ .pid = r->pid, .cur = { .ctr = CTR_NONE } };
+                                *s = (pid_slot){ .pid = r->pid, .cur = { .ctr = CTR_NONE, .epoch = a->loss_epoch } };
                 }
         } else {
                 a->st.pid_hits++;
