@@ -35,6 +35,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #include "sysfence/audit.h"
 #include "util/util.h"
@@ -378,9 +379,15 @@ static void on_fork(sf_audit_attr *a, int parent, int child, int64_t ns)
                  * is read: asked now.  Only a pod's container is kept: a child
                  * still on the host may be moved into one (runc exec) and is
                  * asked again at its first record. */
-                uint64_t gone = a->st.gone;
-                resolve_gen(a, child, &g);
-                a->st.gone = gone; /* not a record's process (yet) */
+                char id[65];
+                a->st.proc_reads++;
+                if (sf_k8s_pid_container_id(child, id, sizeof(id)) == 1) {
+                        /* one read for a child on the host; the start, which
+                         * proves it is this fork's, only for one in a container */
+                        uint64_t gone = a->st.gone;
+                        resolve_gen(a, child, &g);
+                        a->st.gone = gone; /* not a record's process (yet) */
+                }
                 if (in_pod(a, &g))
                         a->st.resolved_at_fork++;
                 else
@@ -469,16 +476,26 @@ SF_EXPORT int sf_audit_attr_watch(sf_audit_attr *a, sf_error **err)
         struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC, .nl_pid = 0 };
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                 return sf_error_set_errno(err, errno, "cannot join the process connector's group");
+        /* Linux 6.6 takes { op, event types } and sends this socket only
+         * those (forks: one message per process, not fork, exec and exit);
+         * before, that message is ignored and only the op alone listens. */
         struct {
                 struct nlmsghdr h;
                 struct cn_msg m;
-                enum proc_cn_mcast_op op;
+                uint32_t op, events;
         } __attribute__((packed)) req = {
-                .h = { .nlmsg_len = sizeof(req), .nlmsg_type = NLMSG_DONE },
-                .m = { .id = { CN_IDX_PROC, CN_VAL_PROC }, .len = sizeof(enum proc_cn_mcast_op) },
+                .h = { .nlmsg_type = NLMSG_DONE },
+                .m = { .id = { CN_IDX_PROC, CN_VAL_PROC } },
                 .op = PROC_CN_MCAST_LISTEN,
+                .events = PROC_EVENT_FORK,
         };
-        if (send(fd, &req, sizeof(req), 0) < 0)
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        bool filter = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+                      (major > 6 || (major == 6 && minor >= 6));
+        req.m.len = filter ? 2 * sizeof(uint32_t) : sizeof(uint32_t);
+        req.h.nlmsg_len = (uint32_t)(sizeof(req.h) + sizeof(req.m) + req.m.len);
+        if (send(fd, &req, req.h.nlmsg_len, 0) < 0)
                 return sf_error_set_errno(err, errno, "process connector: cannot listen (it needs CAP_NET_ADMIN)");
         a->cn = TAKE_FD(fd);
         drain(a);
