@@ -248,7 +248,7 @@ else
         wait_secs 10 host_seen || fail "no record of the host process $P"
         sleep 0.3
         kill -TERM "$AUDIT_PID"
-        wait "$AUDIT_PID"
+        wait "$AUDIT_PID" || fail "audit --follow exited $?: $(tail -n 3 "$SCRATCH/r.err")"
         AUDIT_PID=
         "$PY" -S - "$SCRATCH/r.out" "$P" >"$SCRATCH/r.sum" <<'PY' || fail "$(cat "$SCRATCH/r.sum")"
 import json, sys
