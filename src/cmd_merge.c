@@ -53,40 +53,12 @@ static const char usage[] =
 /* "SCMP_ACT_ERRNO", "ERRNO", "SCMP_ACT_ERRNO(38)", "SCMP_ACT_ERRNO(ENOSYS)". */
 static int parse_action(const char *s, sf_action *ret)
 {
-        char name[64];
-        const char *paren = strchr(s, '(');
-        size_t len = paren ? (size_t)(paren - s) : strlen(s);
-        bool prefixed = strncmp(s, "SCMP_ACT_", 9) == 0;
-        if (len + (prefixed ? 0 : 9) >= sizeof(name))
-                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
-        snprintf(name, sizeof(name), "%s%.*s", prefixed ? "" : "SCMP_ACT_", (int)len, s);
-        bool ok;
-        sf_action a = { .kind = sf_action_from_name(name, &ok) };
-        if (!ok)
-                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
-        if (a.kind == SF_ACT_ERRNO)
-                a.data = EPERM;
-        if (paren) {
-                size_t plen = strlen(paren);
-                if (a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE)
-                        return cli_usage_error("merge", "%s takes no value (\"%s\")", name, s);
-                if (plen < 3 || paren[plen - 1] != ')')
-                        return cli_usage_error("merge", "invalid action \"%s\" (e.g. SCMP_ACT_ERRNO(38))", s);
-                char val[32];
-                if (plen - 2 >= sizeof(val))
-                        return cli_usage_error("merge", "invalid value in \"%s\"", s);
-                snprintf(val, sizeof(val), "%.*s", (int)(plen - 2), paren + 1);
-                uint64_t v;
-                int e = a.kind == SF_ACT_ERRNO ? sf_errno_from_name(val) : -1;
-                if (e >= 0)
-                        v = (uint64_t)e;
-                else if (sf_parse_u64(val, 10, &v) < 0 || v > SF_ERRNO_MAX)
-                        return cli_usage_error("merge", "invalid value \"%s\" in \"%s\" (a number 0 to %d%s)", val, s,
-                                               SF_ERRNO_MAX, a.kind == SF_ACT_ERRNO ? " or a name like ENOSYS" : "");
-                a.data = (uint32_t)v;
-        }
-        *ret = a;
-        return 0;
+        sf_error *err = NULL;
+        if (sf_action_parse(s, ret, &err) == 0)
+                return 0;
+        int r = cli_usage_error("merge", "%s", sf_error_message(err));
+        sf_error_free(err);
+        return r;
 }
 
 int cmd_merge(int argc, char **argv)
