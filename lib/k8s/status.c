@@ -91,8 +91,9 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         if (!(se->error = strdup("not pulled by the agent yet")))
                                 goto oom;
                         pending = true;
-                } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict == K8S_FAILED) {
-                        /* the agent's failure on this very text: a pull (the key's or its base's) */
+                } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict == K8S_FAILED &&
+                           (oc == 1 || !e->sha[0])) {
+                        /* the agent could not pull for this very text (the key, or its base) */
                         if (!(se->error = strdup(e->error ? e->error : "the pull failed")))
                                 goto oom;
                         pulled_failed = true;
