@@ -393,7 +393,6 @@ static sf_profile *oci_base(inheritor *ih, const sf_profile *from, int *ret)
         /* a runtime-spec profile has no base; a SeccompProfile's is followed */
         if (b->format != SF_FORMAT_CRD)
                 b->base_profile_name = NULL;
-        b->format = SF_FORMAT_CRD;
         return b;
 }
 

@@ -194,13 +194,15 @@ agent_once()
         sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" "$@"
 }
 
-stage app.yaml=app.yaml chain.yaml=chain.yaml
+sed 's/^  name: app$/  name: app-b/' app.yaml >app-b.yaml
+stage app.yaml=app.yaml app-b.yaml=app-b.yaml chain.yaml=chain.yaml
 agent_once --plain-http-registry "$REG"
 expect_rc 0
 expect_err "installed app.yaml"
+expect_err "installed app-b.yaml"
 expect_err "installed chain.yaml"
 n=$(grep -c "pulled base oci://$BASE" "$ERR")
-[ "$n" = 1 ] || fail "the base was pulled $n times, not once"
+[ "$n" = 1 ] || fail "the base of two keys was pulled $n times, not once"
 sf compile -q "$DIR/app.yaml" -o g.bpf
 expect_rc 0
 cmp -s g.bpf b.bpf || fail "the installed app.yaml is not the inline union's program"
@@ -210,18 +212,24 @@ cmp -s h.bpf f.bpf || fail "the installed chain.yaml is not the local chain's pr
 done_test "the agent installs keys whose base is oci://REF@sha256 (and a chain through one) as their unions, pulling each digest once"
 
 crd other "oci://localhost:$P/bases/app@${BASE#*@}" "$OWN" >other.yaml
-stage app.yaml=app.yaml tag.yaml=tag.yaml other.yaml=other.yaml
+# a runtime-spec base KEP-6061 runtimes refuse (a listener), put there by hand
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/l.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}\n' >notify.json
+put_object bases/notify v1 notify.json
+crd notified "oci://$OBJ" "$OWN" >notified.yaml
+stage app.yaml=app.yaml tag.yaml=tag.yaml other.yaml=other.yaml notified.yaml=notified.yaml
 agent_once --plain-http-registry "$REG"
 expect_rc 1
+expect_err "rejected notified.yaml: $CM/notified.yaml: base oci://$OBJ: refused as KEP-6061 runtimes refuse it (kep6061-listener)"
+grep -q '/run/l.sock' "$ERR" && fail "the pulled base's text was echoed"
 expect_err "rejected tag.yaml: $CM/tag.yaml: base oci://$REG/bases/app:1 is not pinned by a digest"
 expect_err "rejected other.yaml: $CM/other.yaml: base oci://localhost:$P/bases/app@${BASE#*@}: registry localhost:$P is not one this node pulls from"
-for k in tag other; do
+for k in tag other notified; do
         [ -e "$DIR/$k.yaml" ] && fail "$k.yaml was installed"
 done
 sf k8s status --source "$CM" --kubelet-root "$ROOT"
 expect_rc 1
 expect_out "is not pinned by a digest"
-done_test "the agent refuses a tag-only base and a base from a registry it was not given, saying so in its log and status"
+done_test "the agent refuses a tag-only base, a base from a registry it was not given and one KEP-6061 runtimes refuse, saying so in its log and status"
 
 cp "$DIR/app.yaml" installed.before
 crd app "oci://$MISSING" "$OWN" >app2.yaml
