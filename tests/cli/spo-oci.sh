@@ -111,7 +111,17 @@ expect_rc 0
 sf explain app.yaml --base-plain-http
 expect_rc 0
 expect_out "SCMP_ACT_ERRNO(13) (1):"
-done_test "a base oci://REF@sha256 pushed by 'sysfence artifact push' flattens to the union: convert, compile, diff and explain decide as the inline union"
+sf merge app.yaml --base-plain-http -o merged.json
+expect_rc 0
+sf diff merged.json inline.yaml
+expect_rc 0
+mkdir -p "$SCRATCH/install"
+sf k8s install app.yaml --kubelet-root "$SCRATCH/install" --base-plain-http
+expect_rc 0
+sf compile -q "$SCRATCH/install/seccomp/sysfence/app.yaml" -o i.bpf
+expect_rc 0
+cmp -s i.bpf b.bpf || fail "k8s install did not install the union"
+done_test "a base oci://REF@sha256 pushed by 'sysfence artifact push' flattens to the union: convert, compile, diff, explain, merge and k8s install decide as the inline union"
 
 # without the puller's plain http the pull is tried over https and fails, naming the reference
 sf convert app.yaml -o none.json
