@@ -69,6 +69,9 @@ typedef struct k8s_prepared {
  * artifact: runtime-spec JSON, no NOTIFY or listener, bounded). */
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
                 const char *bases_dir, int bases_fd, bool kep6061, k8s_prepared *ret, sf_diags *d);
+/* A puller that pulls nothing (status: it judges keys the agent has not, and
+ * pulls for no one). */
+extern const sf_oci_puller k8s_no_puller;
 /* k8s_prepare with the puller of oci:// bases (NULL: the process default). */
 int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
                      const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,

@@ -110,8 +110,9 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         sf_buf_printf(&disp, "%s/%s", source, k->name);
                         k8s_prepared p = { 0 };
                         int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, k->data, k->len, &o->co, o->as_given, src.keys_dir,
-                                                       K8S_SOURCE_FD(&src), false, &p, NULL);
+                                         : k8s_prepare_with(disp.s, k->data, k->len, &o->co, o->as_given,
+                                                            src.keys_dir, K8S_SOURCE_FD(&src), &k8s_no_puller, false,
+                                                            &p, NULL);
                         sf_buf_release(&disp);
                         if (r < 0)
                                 goto oom;

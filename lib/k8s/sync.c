@@ -209,6 +209,17 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
         return k8s_prepare_with(display, data, len, co, as_given, bases_dir, bases_fd, NULL, kep6061, ret, diags);
 }
 
+static int no_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        (void)ctx, (void)ref, (void)ret_data, (void)ret_len;
+        /* ref is a pod author's: not repeated */
+        *ret_why = strdup("oci://...: not pulled here (the agent pulls a key's oci:// base, from the registries it "
+                          "was given)");
+        return *ret_why ? -EINVAL : -ENOMEM;
+}
+
+const sf_oci_puller k8s_no_puller = { .pull = no_pull };
+
 int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
                      const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,
                      sf_diags *diags)

@@ -362,11 +362,10 @@ static sf_profile *oci_base(inheritor *ih, const sf_profile *from, int *ret)
         sf_error *err = NULL;
         sf_diags local = { 0 };
         r = sf_profile_load_data(data, len, name, &lo, &v, &nv, &local, &err);
-        /* its findings are its own (an unknown name is skipped there as here) */
-        for (size_t i = 0; r >= 0 && i < local.n; i++)
-                if (local.v[i].severity == SF_SEV_WARNING)
-                        sf_diags_add(ih->d, SF_SEV_WARNING, local.v[i].id, local.v[i].file, local.v[i].path,
-                                     local.v[i].line, local.v[i].col, local.v[i].hint, "%s", local.v[i].msg);
+        /* its findings are said at its own spots (file "oci://REF") */
+        for (size_t i = 0; i < local.n; i++)
+                sf_diags_add(ih->d, local.v[i].severity, local.v[i].id, local.v[i].file, local.v[i].path,
+                             local.v[i].line, local.v[i].col, local.v[i].hint, "%s", local.v[i].msg);
         sf_diags_release(&local);
         sf_error_free(err);
         sf_profile **pv = r >= 0 ? realloc(ih->pulled, (ih->n_pulled + 1) * sizeof(*pv)) : NULL;
