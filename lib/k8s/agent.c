@@ -248,7 +248,8 @@ static int agent_base_pull(void *ctx, const char *ref, char **ret_data, size_t *
         if (text.oom)
                 return -ENOMEM;
         k8s_oci oci = { 0 };
-        _cleanup_free_ char *why = NULL;
+        _cleanup_free_ char *why = NULL, *data = NULL; /* before any goto */
+        size_t len = 0;
         int r = k8s_oci_parse(text.s, text.len, &a->o, true, &oci, &why);
         sf_buf_release(&text);
         if (r < 0)
@@ -259,8 +260,6 @@ static int agent_base_pull(void *ctx, const char *ref, char **ret_data, size_t *
         }
         oci.base = true;
         const struct pulled *pl = pull_find(a, oci.ref.digest);
-        _cleanup_free_ char *data = NULL;
-        size_t len = 0;
         if (!pl) {
                 r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
                 if (r == 1) {
@@ -279,11 +278,12 @@ static int agent_base_pull(void *ctx, const char *ref, char **ret_data, size_t *
         sf_profile **v = NULL;
         size_t nv = 0;
         sf_error *err = NULL;
-        bool object = sf_profile_load_data(bytes, n, "base", &lo, &v, &nv, NULL, &err) == 0 && nv == 1 &&
+        sf_diags d = { 0 };
+        bool object = sf_profile_load_data(bytes, n, "base", &lo, &v, &nv, &d, &err) == 0 && nv == 1 &&
                       v[0]->format == SF_FORMAT_CRD;
         sf_profiles_free(v, nv);
         sf_error_free(err);
-        sf_diags d = { 0 };
+        sf_diags_release(&d);
         if (!object && sf_kep6061_check_data(bytes, n, "base", &d) < 0) {
                 const char *id = "invalid";
                 for (size_t i = 0; i < d.n; i++)
