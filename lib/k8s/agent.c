@@ -9,7 +9,9 @@
  * holds oci://REF@sha256:... instead of a profile is pulled (sync.c checks the
  * reference; once per digest while the agent runs, and not at all for a key
  * whose file the record proves it installed for that text) and judged as any key;
- * a pull that fails leaves the installed copy and is tried again later.  It
+ * a pull that fails leaves the installed copy and is tried again later.  A
+ * key's spec.baseProfileName oci://REF is held to the same rules (a digest, the
+ * admin's registries, KEP-6061's checks) and pulled into the same store.  It
  * logs each event through the caller's callback, one line each. */
 #include <errno.h>
 #include <fcntl.h>
