@@ -6,6 +6,7 @@
 
 #include "arch/caps.h"
 #include "cli.h"
+#include "sysfence/artifact.h"
 #include "sysfence/bpf.h"
 
 const char *cli_prog = "sysfence";
@@ -209,12 +210,15 @@ int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *mi
 }
 
 bool cli_no_inherit;
+static sf_artifact_opts base_pull_opts;
+static const sf_oci_puller base_puller = { .pull = sf_artifact_base_pull, .ctx = &base_pull_opts };
 
 int cli_inherit_opts(const char *cmd, int *argc, char **argv)
 {
         /* run and record pass what follows their options to a program: only a
          * "--" says for sure where that starts */
         bool execs = strcmp(cmd, "run") == 0 || strcmp(cmd, "record") == 0;
+        sf_profile_set_oci_puller(&base_puller);
         bool dir_opt = strcmp(cmd, "k8s") != 0;
         int end = *argc;
         for (int i = 1; i < *argc; i++)
@@ -230,6 +234,18 @@ int cli_inherit_opts(const char *cmd, int *argc, char **argv)
                 const char *a = argv[i];
                 if (i < end && strcmp(a, "--no-inherit") == 0) {
                         cli_no_inherit = true;
+                        continue;
+                }
+                /* an oci:// base: pulled as 'artifact pull' would, with its --plain-http and --authfile */
+                if (i < end && strcmp(a, "--base-plain-http") == 0) {
+                        base_pull_opts.plain_http = true;
+                        continue;
+                }
+                if (i < end && strncmp(a, "--base-authfile", 15) == 0 && (a[15] == 0 || a[15] == '=')) {
+                        const char *f = a[15] == '=' ? a + 16 : i + 1 < end ? argv[++i] : NULL;
+                        if (!f || !*f)
+                                return cli_usage_error(cmd, "--base-authfile needs a file");
+                        base_pull_opts.auth_file = f;
                         continue;
                 }
                 if (i < end && dir_opt && strncmp(a, "--profiles-dir", 14) == 0 && (a[14] == 0 || a[14] == '=')) {

@@ -164,7 +164,25 @@ typedef struct sf_load_opts {
          * (its files are opened below this fd, the path is not opened again) */
         int profiles_dirfd;
         bool has_profiles_dirfd;
+        /* who fetches a base "oci://REF"; NULL: the process default of
+         * sf_profile_set_oci_puller() (none: such a base is an error) */
+        const struct sf_oci_puller *oci;
 } sf_load_opts;
+
+/* Fetches the profile a base "oci://REF" names (ref is REF, as written): 0
+ * with its bytes in *ret_data (malloc'd, NUL-terminated) and *ret_len;
+ * -EINVAL with why in *ret_why (malloc'd, one line, naming the reference, no
+ * byte of what a registry answered); -ENOMEM.  lib/profile holds no network
+ * code: the caller chooses the puller (the CLI's is sf_artifact_base_pull,
+ * the node agent's its own, checked against the admin's registries). */
+typedef struct sf_oci_puller {
+        int (*pull)(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why);
+        void *ctx;
+} sf_oci_puller;
+
+/* The process-wide puller for loads whose options leave oci NULL (kept, not
+ * copied; NULL: none). */
+void sf_profile_set_oci_puller(const sf_oci_puller *puller);
 
 /* The process-wide default for loads whose options leave inherit at DEFAULT or
  * profiles_dir NULL (the CLI's --no-inherit and --profiles-dir).  dir is kept,

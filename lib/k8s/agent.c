@@ -9,7 +9,9 @@
  * holds oci://REF@sha256:... instead of a profile is pulled (sync.c checks the
  * reference; once per digest while the agent runs, and not at all for a key
  * whose file the record proves it installed for that text) and judged as any key;
- * a pull that fails leaves the installed copy and is tried again later.  It
+ * a pull that fails leaves the installed copy and is tried again later.  A
+ * key's spec.baseProfileName oci://REF is held to the same rules (a digest, the
+ * admin's registries, KEP-6061's checks) and pulled into the same store.  It
  * logs each event through the caller's callback, one line each. */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +51,11 @@ struct sf_k8s_agent {
         } *pulls;
         size_t n_pulls;
         size_t pulled_bytes; /* held in pulls, at most K8S_PULLS_MAX */
+        /* oci:// bases (spec.baseProfileName) are pulled as oci:// keys are,
+         * into the same pulls; what went wrong with the last one, for the key */
+        sf_oci_puller base_puller;
+        char *base_why;
+        bool base_failed; /* the pull failed (try again later), not refused */
 };
 
 /* Each pulled profile is at most 1 MiB, but a source of 4096 keys could name
@@ -198,6 +205,116 @@ static bool installed_before(const agent *a, const k8s_state *rec, const k8s_key
         return true;
 }
 
+/* Keeps a pull's bytes for the next need, within the bound (taking *data);
+ * NULL when it is used once. */
+static const struct pulled *pull_keep(agent *a, const char *digest, char **data, size_t len)
+{
+        if (a->pulled_bytes + len > K8S_PULLS_MAX)
+                return NULL;
+        struct pulled *nv = realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv));
+        if (!nv)
+                return NULL;
+        a->pulls = nv;
+        char *d = strdup(digest);
+        if (!d)
+                return NULL;
+        nv[a->n_pulls] = (struct pulled){ .digest = d, .data = TAKE_PTR(*data), .len = len };
+        a->pulled_bytes += len;
+        return &nv[a->n_pulls++];
+}
+
+static int base_refuse(agent *a, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int base_refuse(agent *a, bool failed, const char *fmt, ...)
+{
+        sf_buf b = { 0 };
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        free(a->base_why);
+        a->base_why = sf_buf_steal(&b);
+        a->base_failed = failed;
+        return a->base_why ? -EINVAL : -ENOMEM;
+}
+
+/* The agent's sf_oci_puller: a base oci://REF is held to what an oci:// key is
+ * (sync.c's k8s_oci_parse: pinned by a digest, from the admin's registries,
+ * credentials from --registry-auth only), pulled once per digest into the
+ * same pulls, and a runtime-spec profile must be one KEP-6061 runtimes take
+ * (an SPO profile object is judged with the key it is the base of). */
+static int agent_base_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        agent *a = ctx;
+        sf_buf text = { 0 };
+        sf_buf_printf(&text, "%s%s", SF_K8S_OCI_PREFIX, ref);
+        if (text.oom)
+                return -ENOMEM;
+        k8s_oci oci = { 0 };
+        _cleanup_free_ char *why = NULL, *data = NULL; /* before any goto */
+        size_t len = 0;
+        int r = k8s_oci_parse(text.s, text.len, &a->o, true, &oci, &why);
+        sf_buf_release(&text);
+        if (r < 0)
+                return r;
+        if (r == 2) {
+                r = base_refuse(a, false, "%s", why);
+                goto out;
+        }
+        oci.base = true;
+        const struct pulled *pl = pull_find(a, oci.ref.digest);
+        if (!pl) {
+                r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
+                if (r == 1) {
+                        r = base_refuse(a, true, "%s", why);
+                        goto out;
+                }
+                if (r < 0)
+                        goto out;
+                agent_log(a, SF_K8S_LOG_INFO, "pulled base oci://%s, %zu bytes", oci.shown, len);
+                if ((pl = pull_keep(a, oci.ref.digest, &data, len)))
+                        data = NULL;
+        }
+        const char *bytes = pl ? pl->data : data;
+        size_t n = pl ? pl->len : len;
+        sf_load_opts lo = { .inherit = SF_INHERIT_NONE };
+        sf_profile **v = NULL;
+        size_t nv = 0;
+        sf_error *err = NULL;
+        sf_diags d = { 0 };
+        bool object = sf_profile_load_data(bytes, n, "base", &lo, &v, &nv, &d, &err) == 0 && nv == 1 &&
+                      v[0]->format == SF_FORMAT_CRD;
+        sf_profiles_free(v, nv);
+        sf_error_free(err);
+        sf_diags_release(&d);
+        if (!object && sf_kep6061_check_data(bytes, n, "base", &d) < 0) {
+                const char *id = "invalid";
+                for (size_t i = 0; i < d.n; i++)
+                        if (d.v[i].severity == SF_SEV_ERROR) {
+                                id = d.v[i].id;
+                                break;
+                        }
+                r = base_refuse(a, false, "oci://%s: refused as KEP-6061 runtimes refuse it (%s)", oci.shown, id);
+                sf_diags_release(&d);
+                goto out;
+        }
+        sf_diags_release(&d);
+        char *copy = malloc(n + 1);
+        if (!copy) {
+                r = -ENOMEM;
+                goto out;
+        }
+        memcpy(copy, bytes, n);
+        copy[n] = 0;
+        *ret_data = copy;
+        *ret_len = n;
+        r = 0;
+out:
+        if (r == -EINVAL && !(*ret_why = strdup(a->base_why)))
+                r = -ENOMEM;
+        k8s_oci_release(&oci);
+        return r;
+}
+
 /* Key k prepared for the node: its text, or for an oci:// key the profile its
  * reference names (pulled, or as pulled before).  0 prepared, 1 rejected
  * (prep->reason), 2 the pull failed (why in *ret_why: try again later), 3 an
@@ -214,8 +331,27 @@ static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const 
         _cleanup_free_ char *why = NULL;
         int r = k8s_oci_parse(k->data, k->len, &a->o, true, &oci, &why);
         if (r == 0) {
-                r = k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src->keys_dir, K8S_SOURCE_FD(src),
-                                false, prep, NULL);
+                free(a->base_why);
+                a->base_why = NULL;
+                r = k8s_prepare_with(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src->keys_dir,
+                                     K8S_SOURCE_FD(src), &a->base_puller, false, prep, NULL);
+                /* a base that could not be pulled: the key failed (tried again
+                 * later, the installed copy kept); one refused: rejected, saying why */
+                if (r == 1 && a->base_why) {
+                        sf_buf b = { 0 };
+                        sf_buf_printf(&b, "%s: base %s", disp.s, a->base_why);
+                        char *m = sf_buf_steal(&b);
+                        if (!m) {
+                                r = -ENOMEM;
+                        } else if (a->base_failed) {
+                                k8s_prepared_release(prep);
+                                *ret_why = m;
+                                r = 2;
+                        } else {
+                                free(prep->reason);
+                                prep->reason = m;
+                        }
+                }
         } else if (r == 2) {
                 sf_buf b = { 0 };
                 sf_buf_printf(&b, "%s: %s", disp.s, why);
@@ -235,19 +371,8 @@ static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const 
                                 agent_log(a, SF_K8S_LOG_INFO, "pulled %s: oci://%s, %zu bytes", k->name, oci.shown,
                                           len);
                         /* kept for the next need, within the bound; else used once */
-                        struct pulled *nv = r == 0 && a->pulled_bytes + len <= K8S_PULLS_MAX
-                                                    ? realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv))
-                                                    : NULL;
-                        if (nv) {
-                                a->pulls = nv;
-                                char *digest = strdup(oci.ref.digest);
-                                if (digest) {
-                                        nv[a->n_pulls] = (struct pulled){ .digest = digest, .data = TAKE_PTR(data),
-                                                                          .len = len };
-                                        pl = &nv[a->n_pulls++];
-                                        a->pulled_bytes += len;
-                                }
-                        }
+                        if (r == 0)
+                                pl = pull_keep(a, oci.ref.digest, &data, len);
                         if (r == 1) {
                                 *ret_why = TAKE_PTR(why);
                                 r = 2;
@@ -256,8 +381,8 @@ static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const 
                 if (pl || (r == 0 && data))
                         /* the pulled bytes are judged as a key's would be, KEP-6061's rules too;
                          * they are no SeccompProfile, so no base is looked up */
-                        r = k8s_prepare(disp.s, pl ? pl->data : data, pl ? pl->len : len, &a->o.co, a->o.as_given,
-                                        NULL, -1, true, prep, NULL);
+                        r = k8s_prepare_with(disp.s, pl ? pl->data : data, pl ? pl->len : len, &a->o.co,
+                                             a->o.as_given, NULL, -1, &a->base_puller, true, prep, NULL);
         }
         k8s_oci_release(&oci);
         sf_buf_release(&disp);
@@ -638,6 +763,7 @@ SF_EXPORT int sf_k8s_agent_new(const sf_k8s_node_opts *o, const char *source, sf
                 return sf_error_set(err, ENOMEM, "out of memory");
         }
         a->o = *o;
+        a->base_puller = (sf_oci_puller){ .pull = agent_base_pull, .ctx = a };
         a->log = log;
         a->log_ctx = log_ctx;
         a->dirfd = -1;
@@ -678,6 +804,7 @@ SF_EXPORT void sf_k8s_agent_free(sf_k8s_agent *a)
         touched_clear(a);
         k8s_source_release(&a->prev);
         pulls_free(a);
+        free(a->base_why);
         free(a);
 }
 

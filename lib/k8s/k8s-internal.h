@@ -69,6 +69,13 @@ typedef struct k8s_prepared {
  * artifact: runtime-spec JSON, no NOTIFY or listener, bounded). */
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
                 const char *bases_dir, int bases_fd, bool kep6061, k8s_prepared *ret, sf_diags *d);
+/* A puller that pulls nothing (status: it judges keys the agent has not, and
+ * pulls for no one). */
+extern const sf_oci_puller k8s_no_puller;
+/* k8s_prepare with the puller of oci:// bases (NULL: the process default). */
+int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                     const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,
+                     sf_diags *d);
 void k8s_prepared_release(k8s_prepared *p);
 
 /* One key of a source, read from one snapshot. */
@@ -104,6 +111,7 @@ typedef struct k8s_oci {
         sf_artifact_ref ref;
         char *shown;     /* "HOST/REPO[:TAG]@sha256:HEX": charset-checked, safe in a log line */
         bool plain_http; /* the registry is one of o->plain_http */
+        bool base;       /* a spec.baseProfileName: SPO's profile-object artifacts too */
 } k8s_oci;
 
 /* Whether data is an oci:// text: 0 not one (a profile), 1 one (*ret filled),

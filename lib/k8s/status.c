@@ -91,7 +91,9 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         if (!(se->error = strdup("not pulled by the agent yet")))
                                 goto oom;
                         pending = true;
-                } else if (oc == 1 && e->verdict == K8S_FAILED) {
+                } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict == K8S_FAILED &&
+                           (oc == 1 || !e->sha[0])) {
+                        /* the agent could not pull for this very text (the key, or its base) */
                         if (!(se->error = strdup(e->error ? e->error : "the pull failed")))
                                 goto oom;
                         pulled_failed = true;
@@ -108,8 +110,9 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         sf_buf_printf(&disp, "%s/%s", source, k->name);
                         k8s_prepared p = { 0 };
                         int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, k->data, k->len, &o->co, o->as_given, src.keys_dir,
-                                                       K8S_SOURCE_FD(&src), false, &p, NULL);
+                                         : k8s_prepare_with(disp.s, k->data, k->len, &o->co, o->as_given,
+                                                            src.keys_dir, K8S_SOURCE_FD(&src), &k8s_no_puller, false,
+                                                            &p, NULL);
                         sf_buf_release(&disp);
                         if (r < 0)
                                 goto oom;

@@ -206,13 +206,31 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
                 const char *bases_dir, int bases_fd, bool kep6061, k8s_prepared *ret, sf_diags *diags)
 {
+        return k8s_prepare_with(display, data, len, co, as_given, bases_dir, bases_fd, NULL, kep6061, ret, diags);
+}
+
+static int no_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        (void)ctx, (void)ref, (void)ret_data, (void)ret_len;
+        /* ref is a pod author's: not repeated */
+        *ret_why = strdup("oci://...: not pulled here (the agent pulls a key's oci:// base, from the registries it "
+                          "was given)");
+        return *ret_why ? -EINVAL : -ENOMEM;
+}
+
+const sf_oci_puller k8s_no_puller = { .pull = no_pull };
+
+int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                     const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,
+                     sf_diags *diags)
+{
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
         size_t from = d->n;
         /* a key's base is another key of the same source (bases_dir, read through
-         * the snapshot's fd), or a runtime's */
+         * the snapshot's fd), a runtime's, or an oci:// artifact (oci pulls it) */
         sf_load_opts lo = { .strict = co->strict, .profiles_dir = bases_dir, .profiles_dirfd = bases_fd,
-                            .has_profiles_dirfd = bases_dir && bases_fd >= 0 };
+                            .has_profiles_dirfd = bases_dir && bases_fd >= 0, .oci = oci };
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
@@ -424,7 +442,7 @@ int k8s_oci_pull(const k8s_oci *k, const sf_k8s_node_opts *o, bool agent, char *
 {
         /* the agent must not hang on a registry that does not answer: a minute, then retried */
         sf_artifact_opts ao = { .plain_http = k->plain_http, .auth_file = o->registry_auth,
-                                .auth_file_only = agent, .timeout_s = agent ? 60 : 0 };
+                                .auth_file_only = agent, .timeout_s = agent ? 60 : 0, .spo_objects = k->base };
         sf_error *err = NULL;
         char *data = NULL;
         size_t len = 0;
