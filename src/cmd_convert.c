@@ -8,7 +8,8 @@
 static const char usage[] =
         "usage: sysfence convert FILE [--to docker|oci|crd] [--arch A] [--caps LIST] [--kernel X.Y]\n"
         "                        [--name NAME] [--lossy] [--inline-base] [--no-inherit]\n"
-        "                        [--profiles-dir DIR] [--enforce | --default-action ACTION]\n"
+        "                        [--profiles-dir DIR] [--base-plain-http] [--base-authfile FILE]\n"
+        "                        [--enforce | --default-action ACTION]\n"
         "                        [-o OUT]\n"
         "\n"
         "Write a profile in canonical form: stable key order, names sorted within each\n"
@@ -28,6 +29,9 @@ static const char usage[] =
         "  --no-inherit   do not resolve spec.baseProfileName: the object's own rules\n"
         "                 alone (narrower than what the operator installs; warns)\n"
         "  --profiles-dir DIR  SeccompProfile files that bases may also come from\n"
+        "  --base-plain-http   pull oci:// bases over http (a local registry)\n"
+        "  --base-authfile FILE  credentials for oci:// bases (default:\n"
+        "                 $REGISTRY_AUTH_FILE, ~/.docker/config.json)\n"
         "  --enforce      set the default action to SCMP_ACT_ERRNO (EPERM): a profile\n"
         "                 tried in complain mode (SCMP_ACT_LOG) now denies what its\n"
         "                 rules do not allow; the rules are kept\n"
@@ -168,6 +172,15 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 sf_diags_release(&d);
                 return EXIT_INVALID;
         }
+
+        /* convert is quiet but for what changes the meaning: a base named by a tag
+         * can be moved to other rules after this conversion */
+        for (size_t i = 0; !json && i < d.n; i++)
+                if (d.v[i].id && strcmp(d.v[i].id, "base-unpinned") == 0) {
+                        _cleanup_free_ char *w = sf_diag_format(&d.v[i]);
+                        if (w)
+                                fprintf(stderr, "%s\n", w);
+                }
 
         sf_buf text = { 0 };
         int status = EXIT_OK;

@@ -148,6 +148,10 @@ expect_err "base \"oci://$REG/bases/app:1\" is not pinned by a digest"
 sf compile -q tag.yaml --base-plain-http -o d.bpf
 expect_rc 0
 cmp -s d.bpf b.bpf || fail "the tag's base is not the digest's"
+# convert, quiet otherwise, says it too
+sf convert tag.yaml --base-plain-http -o tag.json
+expect_rc 0
+expect_err "is not pinned by a digest"
 done_test "a tag-only base is pulled (the operator takes tags) with a warning that it is not pinned"
 
 # --- 3. chains and cycles ---------------------------------------------------------------------
