@@ -179,8 +179,14 @@ static void print_stats(const sf_k8s_recording *r)
 {
         sf_k8s_record_stats st;
         sf_k8s_record_stats_get(r, &st);
-        cli_error(cmd, "%ju records read: %ju of the workloads kept, %ju of the runtime's init left out, %ju of no known pod's container",
-                  (uintmax_t)st.records, (uintmax_t)st.kept, (uintmax_t)st.runtime, (uintmax_t)st.unnamed);
+        cli_error(cmd, "%ju records read: %ju of the workloads kept, %ju of the runtime's init left out, %ju of no known "
+                       "pod's container; %ju named by a parent process",
+                  (uintmax_t)st.records, (uintmax_t)st.kept, (uintmax_t)st.runtime, (uintmax_t)st.unnamed,
+                  (uintmax_t)st.by_parent);
+        if (st.lost)
+                cli_error(cmd, "warning: the kernel dropped records %ju times (a socket overflowed): the profiles may "
+                               "miss calls",
+                          (uintmax_t)st.lost);
 }
 
 int k8s_record(int argc, char **argv)

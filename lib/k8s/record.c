@@ -19,18 +19,31 @@
  * instead, as 'record --base' does, so a profile holds what the workload did
  * plus what that runtime version needs, not one run's accidents.
  *
+ * A process that exits before its first record is read cannot be named from
+ * /proc any more (its cgroup is gone with it): a container's shell forking
+ * mkdir lost that mkdir (1 run in 1 here).  So the fork tree is followed
+ * too, from the kernel's process events connector (NETLINK_CONNECTOR,
+ * CN_IDX_PROC, root): each fork's event is queued before the child runs,
+ * hence before any record of it, and a record nobody can name is named by
+ * its nearest ancestor that can be.
+ *
  * A pod has ended when its sandbox is gone or stopped, or when every one of
  * its containers has exited and none started for settle_ms (a restartPolicy
  * Never pod's containers exit one by one; the kubelet starts them one after
  * another).  Both are read from the runtime's state dir (lib/k8s/inventory.c),
- * where a container's init.pid names a living process only while it runs.
+ * where a container's init.pid names a living process only while it runs
+ * (and containerd's CRI deletes an exited container's task, bundle and all).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +59,9 @@
 #define POLL_MS 250               /* how often the state dir is read again */
 #define DRAIN_MS 300              /* quiet this long after the end: every record is in */
 #define SANDBOX_CONFIG_MAX (1u << 20)
+#define FORK_SLOTS 65536          /* child -> parent, by pid modulo: recent forks win */
+#define FORK_DEPTH 64             /* ancestors tried for one record */
+#define CN_RCVBUF (8 << 20)
 #define AUDIT_PROFILE "{\"defaultAction\": \"SCMP_ACT_LOG\"}\n"
 
 enum { RT_RUNC = 1, RT_CRUN = 2 };
@@ -65,11 +81,19 @@ typedef struct rec_pod {
         char *ns, *name;
         bool match;          /* a selector's: its labels match */
         bool ended;
+        bool sandbox_ran;    /* its sandbox was seen running (while it starts, it has no pid) */
+        bool had_ctr;        /* a container of it was seen (containerd removes one's task once it exited) */
         uint64_t idle_since; /* ms: since when none of its containers has run (0: one runs) */
 } rec_pod;
 
+typedef struct fork_slot {
+        int32_t pid, parent; /* tgids */
+} fork_slot;
+
 struct sf_k8s_recording {
         sf_k8s_record_opts o;
+        int cnfd;          /* process events, or -1 */
+        fork_slot *forks;
         char *pod_ns, *pod, *container, *kubelet_root, *containerd_state, *crio_storage;
         label sel[MAX_SELECTOR];
         size_t n_sel;
@@ -180,6 +204,91 @@ static int install_audit_profile(const char *root, char **ret_path, sf_error **e
         return r;
 }
 
+/* --- the fork tree ------------------------------------------------------------------------- */
+
+static int forks_open(sf_k8s_recording *r)
+{
+        if (!(r->forks = calloc(FORK_SLOTS, sizeof(*r->forks))))
+                return -ENOMEM;
+        int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+        if (fd < 0)
+                return -errno;
+        int sz = CN_RCVBUF;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+                (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC, .nl_pid = 0 };
+        struct {
+                struct nlmsghdr nl;
+                struct cn_msg cn;
+                enum proc_cn_mcast_op op;
+        } __attribute__((packed)) req = {
+                .nl = { .nlmsg_len = sizeof(req), .nlmsg_type = NLMSG_DONE },
+                .cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(enum proc_cn_mcast_op) },
+                .op = PROC_CN_MCAST_LISTEN,
+        };
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &req, sizeof(req), 0) < 0) {
+                int e = -errno;
+                close(fd);
+                return e;
+        }
+        r->cnfd = fd;
+        return 0;
+}
+
+/* Takes in every fork event queued. */
+static void forks_drain(sf_k8s_recording *r)
+{
+        if (r->cnfd < 0)
+                return;
+        char buf[8192] __attribute__((aligned(8)));
+        for (;;) {
+                ssize_t n = recv(r->cnfd, buf, sizeof(buf), 0);
+                if (n < 0 && errno == ENOBUFS) {
+                        r->st.lost++;
+                        continue;
+                }
+                if (n <= 0)
+                        return;
+                for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+                        const struct cn_msg *m = NLMSG_DATA(h);
+                        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m) + sizeof(struct proc_event)))
+                                continue;
+                        const struct proc_event *ev = (const struct proc_event *)m->data;
+                        if (ev->what != PROC_EVENT_FORK || ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid)
+                                continue; /* a thread shares its process's pid in the records */
+                        int32_t child = ev->event_data.fork.child_tgid, parent = ev->event_data.fork.parent_tgid;
+                        if (child > 0)
+                                r->forks[(uint32_t)child % FORK_SLOTS] = (fork_slot){ child, parent };
+                }
+        }
+}
+
+static int32_t parent_of(const sf_k8s_recording *r, int32_t pid)
+{
+        const fork_slot *s = &r->forks[(uint32_t)pid % FORK_SLOTS];
+        return s->pid == pid ? s->parent : 0;
+}
+
+/* The record named by the nearest ancestor of its process that can be. */
+static int find_by_ancestor(sf_k8s_recording *r, const sf_audit_record *rec, sf_audit_origin *ret)
+{
+        if (r->cnfd < 0)
+                return 0;
+        forks_drain(r);
+        sf_audit_record a = *rec;
+        for (int i = 0; i < FORK_DEPTH; i++) {
+                int32_t p = parent_of(r, a.pid);
+                if (p <= 1)
+                        return 0;
+                a.pid = p;
+                if (sf_audit_attr_find(r->attr, &a, ret) == 1) {
+                        r->st.by_parent++;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
 SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **ret, char **ret_profile,
                                 sf_error **err)
 {
@@ -188,7 +297,7 @@ SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **
         sf_k8s_recording *r = calloc(1, sizeof(*r));
         if (!r)
                 return sf_error_set(err, ENOMEM, "out of memory");
-        r->nlfd = -1;
+        r->nlfd = r->cnfd = -1;
         r->o = *o;
         r->o.pod = r->pod = dup0(o->pod);
         r->o.pod_ns = r->pod_ns = dup0(o->pod_ns);
@@ -216,6 +325,9 @@ SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **
                 e = sf_audit_netlink_open(&r->nlfd, err);
         if (!e)
                 e = sf_audit_attr_new(&r->o.inv, &r->attr, err);
+        if (!e && forks_open(r) < 0)
+                say(r, "no process events (NETLINK_CONNECTOR): records of processes gone before their first "
+                       "record was read cannot be named");
         if (e) {
                 sf_k8s_record_free(r);
                 return e;
@@ -342,14 +454,17 @@ static int poll_pods(sf_k8s_recording *r, sf_error **err)
                         any = true;
                         running |= c->pid > 0;
                 }
-                if (running || !any)
+                p->had_ctr |= any;
+                if (running || !p->had_ctr)
                         p->idle_since = 0;
                 else if (!p->idle_since)
                         p->idle_since = now;
-                if (!sandbox || (p->idle_since && now - p->idle_since >= r->o.settle_ms)) {
+                bool gone = p->sandbox_ran && !sandbox;
+                p->sandbox_ran |= sandbox;
+                if (gone || (p->idle_since && now - p->idle_since >= r->o.settle_ms)) {
                         p->ended = true;
                         say(r, "pod %s/%s: %s", p->ns, p->name,
-                            sandbox ? "its containers have exited" : "its sandbox is gone");
+                            gone ? "its sandbox is gone" : "its containers have exited");
                 }
         }
         sf_k8s_inventory_release(&inv);
@@ -406,6 +521,16 @@ SF_EXPORT int sf_k8s_record_add(sf_k8s_recording *r, const struct sf_audit_recor
         /* a container name becomes a file name: Kubernetes' own charset only */
         if (!sf_k8s_dns_label(o->container))
                 return 0;
+        /* a container that ran between two reads of the state dir was never
+         * seen there: its records say it ran */
+        rec_pod *p = pod_find(r, o->pod_ns, o->pod);
+        if (!p) {
+                if (!(p = pod_add(r, o->pod_ns, o->pod, true)))
+                        return -ENOMEM;
+                r->st.pods++;
+                say(r, "pod %s/%s: recording its containers", p->ns, p->name);
+        }
+        p->had_ctr = true;
         rec_ctr *c = ctr_get(r, o->container);
         if (!c)
                 return -ENOMEM;
@@ -430,7 +555,7 @@ static void on_record(void *ctx, const sf_audit_record *rec)
         sf_k8s_recording *r = ctx;
         r->st.records++;
         sf_audit_origin o;
-        if (sf_audit_attr_find(r->attr, rec, &o) != 1) {
+        if (sf_audit_attr_find(r->attr, rec, &o) != 1 && find_by_ancestor(r, rec, &o) != 1) {
                 r->st.unnamed++;
                 return;
         }
@@ -485,11 +610,15 @@ SF_EXPORT int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err)
                                                     r->o.wait_ms / 1000);
                         }
                 }
-                struct pollfd pf[2] = { { .fd = r->nlfd, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
-                int n = poll(pf, sigfd >= 0 ? 2 : 1, POLL_MS);
+                struct pollfd pf[3] = { { .fd = r->nlfd, .events = POLLIN },
+                                        { .fd = r->cnfd, .events = POLLIN },
+                                        { .fd = sigfd, .events = POLLIN } };
+                int n = poll(pf, 3, POLL_MS);
+                if (n > 0 && (pf[1].revents & POLLIN))
+                        forks_drain(r);
                 if (n < 0 && errno != EINTR)
                         return sf_error_set_errno(err, errno, "poll");
-                if (n > 0 && sigfd >= 0 && (pf[1].revents & POLLIN)) {
+                if (n > 0 && sigfd >= 0 && (pf[2].revents & POLLIN)) {
                         struct signalfd_siginfo si;
                         (void)!read(sigfd, &si, sizeof(si));
                         result = 1;
@@ -683,6 +812,9 @@ SF_EXPORT void sf_k8s_record_free(sf_k8s_recording *r)
                 return;
         if (r->nlfd >= 0)
                 close(r->nlfd);
+        if (r->cnfd >= 0)
+                close(r->cnfd);
+        free(r->forks);
         sf_audit_attr_free(r->attr);
         for (size_t i = 0; i < r->n_ctrs; i++) {
                 free(r->ctrs[i].name);
