@@ -793,16 +793,42 @@ SF_EXPORT int sf_k8s_record_dir_check(const char *dir, sf_error **err)
         return 0;
 }
 
+/* Every profile or none: each written whole under a dot-named temporary
+ * first (where a full disk or a permission fails), then all renamed. */
 SF_EXPORT int sf_k8s_record_write(const char *dir, const sf_k8s_recorded *v, size_t n, sf_error **err)
 {
         int e = sf_k8s_record_dir_check(dir, err);
+        char **tmp = e ? NULL : calloc(n ? n : 1, sizeof(*tmp));
+        if (!e && !tmp)
+                e = sf_error_set(err, ENOMEM, "out of memory");
+        size_t done = 0;
+        for (; !e && done < n; done++) {
+                sf_buf p = { 0 };
+                sf_buf_printf(&p, "%s/.%s.sysfence-tmp", dir, v[done].file);
+                if (!(tmp[done] = sf_buf_steal(&p)))
+                        e = sf_error_set(err, ENOMEM, "out of memory");
+                else if ((e = sf_write_file_atomic(tmp[done], v[done].text, strlen(v[done].text), 0644, err)) < 0)
+                        unlink(tmp[done]);
+        }
         for (size_t i = 0; !e && i < n; i++) {
                 sf_buf p = { 0 };
                 sf_buf_printf(&p, "%s/%s", dir, v[i].file);
-                e = p.oom ? sf_error_set(err, ENOMEM, "out of memory")
-                          : sf_write_file_atomic(p.s, v[i].text, strlen(v[i].text), 0644, err);
+                if (p.oom)
+                        e = sf_error_set(err, ENOMEM, "out of memory");
+                else if (rename(tmp[i], p.s) < 0)
+                        e = sf_error_set_errno(err, errno, "%s", p.s);
+                else {
+                        free(tmp[i]);
+                        tmp[i] = NULL;
+                }
                 sf_buf_release(&p);
         }
+        for (size_t i = 0; tmp && i < done; i++) {
+                if (tmp[i])
+                        unlink(tmp[i]);
+                free(tmp[i]);
+        }
+        free(tmp);
         return e;
 }
 
