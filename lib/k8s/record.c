@@ -253,10 +253,12 @@ static void forks_drain(sf_k8s_recording *r)
                         const struct cn_msg *m = NLMSG_DATA(h);
                         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m) + sizeof(struct proc_event)))
                                 continue;
-                        const struct proc_event *ev = (const struct proc_event *)m->data;
-                        if (ev->what != PROC_EVENT_FORK || ev->event_data.fork.child_pid != ev->event_data.fork.child_tgid)
+                        /* the event follows a 20-byte header: copied out, as it is not aligned */
+                        struct proc_event ev;
+                        memcpy(&ev, m->data, sizeof(ev));
+                        if (ev.what != PROC_EVENT_FORK || ev.event_data.fork.child_pid != ev.event_data.fork.child_tgid)
                                 continue; /* a thread shares its process's pid in the records */
-                        int32_t child = ev->event_data.fork.child_tgid, parent = ev->event_data.fork.parent_tgid;
+                        int32_t child = ev.event_data.fork.child_tgid, parent = ev.event_data.fork.parent_tgid;
                         if (child > 0)
                                 r->forks[(uint32_t)child % FORK_SLOTS] = (fork_slot){ child, parent };
                 }
@@ -714,9 +716,10 @@ SF_EXPORT int sf_k8s_record_profiles(const sf_k8s_recording *r, const char *name
         rec_ctr *sorted = r->n_ctrs ? malloc(r->n_ctrs * sizeof(*sorted)) : NULL;
         if (r->n_ctrs && !sorted)
                 return sf_error_set(err, ENOMEM, "out of memory");
-        if (r->n_ctrs)
+        if (r->n_ctrs) {
                 memcpy(sorted, r->ctrs, r->n_ctrs * sizeof(*sorted));
-        qsort(sorted, r->n_ctrs, sizeof(*sorted), cmp_ctr);
+                qsort(sorted, r->n_ctrs, sizeof(*sorted), cmp_ctr);
+        }
         sf_k8s_recorded *v = calloc(r->n_ctrs ? r->n_ctrs : 1, sizeof(*v));
         size_t n = 0;
         int e = v ? 0 : sf_error_set(err, ENOMEM, "out of memory");
