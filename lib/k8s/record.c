@@ -105,6 +105,7 @@ struct sf_k8s_recording {
         size_t n_pods;
         sf_k8s_record_stats st;
         uint64_t last_lookup; /* ms: the state dir read for a record's unknown pod */
+        bool polled;          /* the state dir was read once: a pod seen later started after us */
         int failed; /* -errno from a record's callback (out of memory) */
 };
 
@@ -125,6 +126,22 @@ static void say(const sf_k8s_recording *r, const char *fmt, ...)
         va_start(ap, fmt);
         sf_buf_vprintf(&b, fmt, ap);
         va_end(ap);
+        if (!b.oom)
+                r->o.log(r->o.log_ctx, SF_K8S_LOG_INFO, b.s);
+        sf_buf_release(&b);
+}
+
+/* A line about pod ns/name: the names come from the runtime's state, escaped. */
+static void say_pod(const sf_k8s_recording *r, const char *ns, const char *name, const char *what)
+{
+        if (!r->o.log)
+                return;
+        sf_buf b = { 0 };
+        sf_buf_puts(&b, "pod ");
+        k8s_name_escape(&b, ns);
+        sf_buf_putc(&b, '/');
+        k8s_name_escape(&b, name);
+        sf_buf_printf(&b, ": %s", what);
         if (!b.oom)
                 r->o.log(r->o.log_ctx, SF_K8S_LOG_INFO, b.s);
         sf_buf_release(&b);
@@ -409,6 +426,18 @@ static bool labels_match(const sf_k8s_recording *r, const sf_k8s_container *c)
         return ok;
 }
 
+/* Whether a container (not the sandbox) of pod ns/name runs. */
+static bool pod_running(const sf_k8s_inventory *inv, const char *ns, const char *name)
+{
+        for (size_t i = 0; i < inv->n; i++) {
+                const sf_k8s_container *c = &inv->v[i];
+                if (c->pod && c->pod_ns && strcmp(c->pod, name) == 0 && strcmp(c->pod_ns, ns) == 0 && c->pid > 0 &&
+                    !(c->type && strcmp(c->type, "sandbox") == 0))
+                        return true;
+        }
+        return false;
+}
+
 /* Reads the state dir: the selected pods seen (a selector's matched by their
  * sandbox's labels), and which of them have ended. */
 static int poll_pods(sf_k8s_recording *r, sf_error **err)
@@ -437,7 +466,11 @@ static int poll_pods(sf_k8s_recording *r, sf_error **err)
                 }
                 if (match) {
                         r->st.pods++;
-                        say(r, "pod %s/%s: recording its containers", c->pod_ns, c->pod);
+                        say_pod(r, c->pod_ns, c->pod,
+                                !r->polled && pod_running(&inv, c->pod_ns, c->pod)
+                                        ? "recording its containers; warning: it ran already, so what it did "
+                                          "before now is not in the profiles"
+                                        : "recording its containers");
                 }
         }
         for (size_t i = 0; i < r->n_pods; i++) {
@@ -465,11 +498,11 @@ static int poll_pods(sf_k8s_recording *r, sf_error **err)
                 p->sandbox_ran |= sandbox;
                 if (gone || (p->idle_since && now - p->idle_since >= r->o.settle_ms)) {
                         p->ended = true;
-                        say(r, "pod %s/%s: %s", p->ns, p->name,
-                            gone ? "its sandbox is gone" : "its containers have exited");
+                        say_pod(r, p->ns, p->name, gone ? "its sandbox is gone" : "its containers have exited");
                 }
         }
         sf_k8s_inventory_release(&inv);
+        r->polled = true;
         return 0;
 }
 
@@ -530,7 +563,7 @@ SF_EXPORT int sf_k8s_record_add(sf_k8s_recording *r, const struct sf_audit_recor
                 if (!(p = pod_add(r, o->pod_ns, o->pod, true)))
                         return -ENOMEM;
                 r->st.pods++;
-                say(r, "pod %s/%s: recording its containers", p->ns, p->name);
+                say_pod(r, p->ns, p->name, "recording its containers");
         }
         p->had_ctr = true;
         rec_ctr *c = ctr_get(r, o->container);

@@ -247,6 +247,15 @@ cri start "$id"
 has_log() { cri logs "$id" | grep -q started; }
 wait_secs 10 has_log
 sleep 0.5
+# a second recording of the same pod, which runs already: it says what it cannot have seen
+mkdir -p "$SCRATCH/late"
+"$SYSFENCE" k8s record --pod default/long -o "$SCRATCH/late" --kubelet-root "$KR" --state-dir "$NODE/state" \
+        >"$SCRATCH/late.out" 2>"$SCRATCH/late.err" &
+late=$!
+wait_secs 10 grep -qs 'it ran already, so what it did before now is not in the profiles' "$SCRATCH/late.err" ||
+        fail "no warning from a recording started after the pod: $(cat "$SCRATCH/late.err")"
+kill -TERM "$late"
+wait "$late"
 kill -INT "$REC_PID"
 wait_secs 10 gone "$REC_PID" || fail "k8s record did not end on SIGINT"
 wait "$REC_PID"
@@ -258,7 +267,7 @@ grep -q '"defaultAction": "SCMP_ACT_LOG"' "$f" || fail "--complain: not SCMP_ACT
 edit names "$f" | grep -qE '^(nanosleep|clock_nanosleep)$' || fail "no sleep call recorded: $(edit names "$f" | tr '\n' ' ')"
 ls -A "$SCRATCH/int" | grep -q '^\.' && fail "a temporary is left: $(ls -A "$SCRATCH/int")"
 cri rm-pod "$pod"
-done_test "SIGINT while the pod runs: exit 0, the profile so far written (--complain: defaultAction SCMP_ACT_LOG), no temporary left"
+done_test "SIGINT while the pod runs: exit 0, the profile so far written (--complain: defaultAction SCMP_ACT_LOG), no temporary left; a recording started after the pod warns that it missed its start"
 
 # --- a pod that never ran under the profile: its end (RemovePodSandbox) ends the recording ---
 
