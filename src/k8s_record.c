@@ -17,7 +17,7 @@ static const char record_usage[] =
         "                           [--container NAME] [--format docker|crd] [--name NAME]\n"
         "                           [--base auto|none|runc|crun] [--inline-base] [--complain]\n"
         "                           [--default-action errno|kill|log] [--timeout SECONDS]\n"
-        "                           [--kubelet-root DIR] [--state-dir DIR] [--crio-storage DIR] [-q]\n"
+        "                           [--kubelet-root DIR] [--state-dir DIR] [--crio-storage DIR] [--live] [-q]\n"
         "\n"
         "Record a pod's containers on this node (root), from their start, and write one\n"
         "profile per container.  It installs the audit profile\n"
@@ -54,6 +54,12 @@ static const char record_usage[] =
         "                       recording missed is logged (same as --default-action log)\n"
         "  --default-action ACT errno (default: EPERM), kill (SCMP_ACT_KILL_PROCESS) or log\n"
         "  --timeout SECONDS    how long the pod may take to appear (default 60)\n"
+        "  --live               (--pod) record its running containers from now on instead,\n"
+        "                       with the eBPF recorder on each one's pid namespace: no\n"
+        "                       profile installed, nothing restarted; it cannot have seen\n"
+        "                       the calls made before it started, nor calls a filter the\n"
+        "                       container runs under already refuses (sys_enter comes\n"
+        "                       after seccomp)\n"
         "  --kubelet-root DIR   the kubelet's root (default " SF_K8S_DEFAULT_ROOT ")\n"
         "  --state-dir DIR      containerd's state dir (default /run/containerd)\n"
         "  --crio-storage DIR   CRI-O's run storage (default /run/containers/storage)\n"
@@ -98,6 +104,7 @@ static int parse(int argc, char **argv, rec_args *a)
                 { "timeout", required_argument, NULL, 't' },      { "kubelet-root", required_argument, NULL, 'R' },
                 { "state-dir", required_argument, NULL, 's' },    { "crio-storage", required_argument, NULL, 'S' },
                 { "quiet", no_argument, NULL, 'q' },              { "help", no_argument, NULL, 'h' },
+                { "live", no_argument, NULL, 'L' },
                 { 0 },
         };
         const char *pod = NULL, *action = NULL;
@@ -118,6 +125,7 @@ static int parse(int argc, char **argv, rec_args *a)
                 case 's': a->o.inv.containerd_state = optarg; break;
                 case 'S': a->o.inv.crio_storage = optarg; break;
                 case 'q': a->quiet = true; break;
+                case 'L': a->o.live = true; break;
                 case 'f':
                         if (strcmp(optarg, "docker") == 0)
                                 a->so.format = SF_FORMAT_DOCKER;
@@ -170,6 +178,8 @@ static int parse(int argc, char **argv, rec_args *a)
                 a->so.default_action = SF_ACT_KILL_PROCESS;
         else if (action && strcmp(action, "errno") != 0)
                 return cli_usage_error(cmd, "--default-action: \"%s\" is not errno, kill or log", action);
+        if (a->o.live && a->o.selector)
+                return cli_usage_error(cmd, "--live records one pod: give --pod, not --selector");
         if (a->inline_base && a->so.format != SF_FORMAT_CRD)
                 return cli_usage_error(cmd, "--inline-base is for --format crd");
         return -1;
@@ -236,10 +246,14 @@ int k8s_record(int argc, char **argv)
                 cli_fail(cmd, &err);
                 goto out;
         }
-        if (!a.quiet)
+        if (!a.quiet && installed)
                 cli_error(cmd, "installed %s; run the pod with localhostProfile: " SF_K8S_DEFAULT_SUBDIR
                                "/" SF_K8S_RECORD_PROFILE "; recording until it ends or ^C",
                           installed);
+        else if (!a.quiet)
+                cli_error(cmd, "live: recording pod %s/%s from now on until its containers end or ^C; note: the "
+                               "calls made before now, and those a filter it runs under refuses, cannot be seen",
+                          a.o.pod_ns, a.o.pod);
         int rr = sf_k8s_record_run(r, sfd, &err);
         if (rr < 0) {
                 cli_fail(cmd, &err);

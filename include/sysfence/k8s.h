@@ -341,6 +341,12 @@ typedef struct sf_k8s_record_opts {
         const char *container;    /* only this container, or NULL: every one */
         unsigned wait_ms;         /* how long the pod may take to appear (0: 60 s) */
         unsigned settle_ms;       /* its containers all exited this long: it ended (0: 1.5 s) */
+        /* live: the pod's running containers from now on, with the eBPF recorder
+         * on each one's pid namespace, instead of the audit profile from their
+         * start; nothing is installed or stopped.  What it cannot have seen:
+         * the calls made before now, and calls a filter the container already
+         * runs under refuses (the sys_enter tracepoint comes after seccomp) */
+        bool live;
         sf_k8s_log_fn log;        /* progress: a pod seen, a pod ended (may be NULL) */
         void *log_ctx;
 } sf_k8s_record_opts;
@@ -348,7 +354,7 @@ typedef struct sf_k8s_record_opts {
 typedef struct sf_k8s_recording sf_k8s_recording;
 
 /* Checks o (the selector's syntax), installs the audit profile atomically (its
- * path in *ret_profile, malloc'd; the dir's lock held as k8s install does) and
+ * path in *ret_profile, malloc'd, NULL when live; the dir's lock held as k8s install does) and
  * starts reading the audit netlink group (root: CAP_AUDIT_READ), so that
  * nothing the pod does from now on is missed.  -errno with err. */
 int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **ret, char **ret_profile, sf_error **err);

@@ -40,6 +40,8 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -336,6 +338,18 @@ SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **
         if (!e && o->selector)
                 e = parse_selector(r, o->selector, err);
         _cleanup_free_ char *path = NULL;
+        if (!e && o->live) {
+                if (o->selector)
+                        e = sf_error_set(err, EINVAL, "live recording is of one pod (--pod), not of a selector");
+                else if (!sf_ebpf_recorder_supported())
+                        e = sf_error_set(err, EOPNOTSUPP, "live recording needs the eBPF recorder, which this "
+                                                          "sysfence was built without");
+                if (!e) {
+                        *ret_profile = NULL;
+                        *ret = r;
+                        return 0;
+                }
+        }
         /* the profile first: a pod may be started the moment it is there, and the
          * socket is open before this returns, so none of its records is missed */
         if (!e)
@@ -624,8 +638,12 @@ static bool all_ended(const sf_k8s_recording *r)
         return seen > 0;
 }
 
+static int run_live(sf_k8s_recording *r, int sigfd, sf_error **err);
+
 SF_EXPORT int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err)
 {
+        if (r->o.live)
+                return run_live(r, sigfd, err);
         uint64_t start = now_ms(), last_poll = 0;
         int result = 0;
         for (;;) {
@@ -673,6 +691,157 @@ SF_EXPORT int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err)
         if (r->failed)
                 return sf_error_set(err, -r->failed, "out of memory");
         return result;
+}
+
+/* --- live: the eBPF recorder on each running container's pid namespace --------------------- */
+
+typedef struct live_ctr {
+        char *name;
+        sf_ebpf_recorder *rec;
+        pthread_t thread;
+        bool started;
+        int status;
+        sf_error *err;
+        volatile bool done;
+} live_ctr;
+
+static void *live_wait(void *arg)
+{
+        live_ctr *l = arg;
+        (void)sf_ebpf_recorder_wait(l->rec, &l->status, &l->err);
+        l->done = true;
+        return NULL;
+}
+
+/* The running containers of the pod, each recorded in its own pid namespace
+ * (two sharing one could not be told apart: refused). */
+static int live_start(sf_k8s_recording *r, const sf_k8s_inventory *inv, live_ctr **ret, size_t *ret_n, sf_error **err)
+{
+        live_ctr *v = calloc(inv->n ? inv->n : 1, sizeof(*v));
+        uint64_t *ns = calloc(inv->n ? inv->n : 1, sizeof(*ns));
+        size_t n = 0;
+        int e = v && ns ? 0 : sf_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; !e && i < inv->n; i++) {
+                const sf_k8s_container *c = &inv->v[i];
+                if (!c->pod || !c->pod_ns || strcmp(c->pod, r->pod) != 0 || strcmp(c->pod_ns, r->pod_ns) != 0 ||
+                    c->pid <= 0 || !c->name || !sf_k8s_dns_label(c->name) || (c->type && strcmp(c->type, "sandbox") == 0))
+                        continue;
+                if (r->container && strcmp(c->name, r->container) != 0)
+                        continue;
+                char path[64];
+                struct stat st;
+                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)c->pid);
+                if (stat(path, &st) < 0)
+                        continue; /* it has just exited */
+                for (size_t j = 0; j < n; j++)
+                        if (ns[j] == st.st_ino)
+                                e = sf_error_set(err, EINVAL, "containers \"%s\" and \"%s\" share a pid namespace "
+                                                              "(shareProcessNamespace): live recording cannot tell "
+                                                              "them apart",
+                                                 v[j].name, c->name);
+                if (e)
+                        break;
+                live_ctr *l = &v[n];
+                ns[n] = st.st_ino;
+                n++;
+                if (!(l->name = strdup(c->name)))
+                        e = sf_error_set(err, ENOMEM, "out of memory");
+                else if ((e = sf_ebpf_recorder_new(NULL, &l->rec, err)) == 0 &&
+                         (e = sf_ebpf_recorder_pidns_of(l->rec, c->pid, err)) < 0)
+                        sf_error_wrap(err, "container \"%s\"", c->name);
+                if (!e && pthread_create(&l->thread, NULL, live_wait, l) != 0)
+                        e = sf_error_set(err, EAGAIN, "cannot start a thread");
+                l->started = !e;
+        }
+        free(ns);
+        *ret = v;
+        *ret_n = n;
+        return e;
+}
+
+/* Stops every recorder and counts what each saw for its container. */
+static int live_stop(sf_k8s_recording *r, live_ctr *v, size_t n, sf_error **err)
+{
+        int e = 0;
+        for (size_t i = 0; i < n; i++)
+                if (v[i].started)
+                        sf_ebpf_recorder_interrupt(v[i].rec, 0);
+        for (size_t i = 0; i < n; i++) {
+                live_ctr *l = &v[i];
+                if (l->started)
+                        pthread_join(l->thread, NULL);
+                if (!e && l->err) {
+                        e = sf_error_set(err, l->err->code, "container \"%s\": %s", l->name, sf_error_message(l->err));
+                } else if (!e && l->started) {
+                        sf_record_entry *ent = NULL;
+                        size_t ne = 0;
+                        rec_ctr *c = ctr_get(r, l->name);
+                        if (!c || sf_record_entries(sf_ebpf_recorder_record(l->rec), &ent, &ne, err) < 0)
+                                e = c ? -ENOMEM : sf_error_set(err, ENOMEM, "out of memory");
+                        static const uint64_t zero[6];
+                        for (size_t k = 0; !e && k < ne; k++) {
+                                if (sf_record_add(c->rec, ent[k].audit_arch, ent[k].nr, zero) < 0)
+                                        e = sf_error_set(err, ENOMEM, "out of memory");
+                                c->calls += ent[k].count;
+                                r->st.kept += ent[k].count;
+                        }
+                        free(ent);
+                }
+                sf_error_free(l->err);
+                sf_ebpf_recorder_free(l->rec);
+                free(l->name);
+        }
+        free(v);
+        return e;
+}
+
+static int run_live(sf_k8s_recording *r, int sigfd, sf_error **err)
+{
+        uint64_t start = now_ms();
+        live_ctr *v = NULL;
+        size_t n = 0;
+        int e;
+        for (;;) {
+                sf_k8s_inventory inv = { 0 };
+                if ((e = sf_k8s_inventory_read(&r->o.inv, &inv, err)) < 0)
+                        return e;
+                if (pod_running(&inv, r->pod_ns, r->pod)) {
+                        e = live_start(r, &inv, &v, &n, err);
+                        sf_k8s_inventory_release(&inv);
+                        break;
+                }
+                sf_k8s_inventory_release(&inv);
+                if (now_ms() - start >= r->o.wait_ms)
+                        return sf_error_set(err, ETIMEDOUT, "pod %s/%s: no container of it runs on this node after %u s",
+                                            r->pod_ns, r->pod, r->o.wait_ms / 1000);
+                struct pollfd pf = { .fd = sigfd, .events = POLLIN };
+                if (poll(&pf, 1, POLL_MS) > 0)
+                        return sf_error_set(err, EINTR, "interrupted before the pod ran");
+        }
+        r->st.pods = 1;
+        int result = 0;
+        if (!e) {
+                say_pod(r, r->pod_ns, r->pod, "recording its running containers from now on (eBPF)");
+                /* until a signal, or until every container has ended */
+                for (;;) {
+                        size_t running = 0;
+                        for (size_t i = 0; i < n; i++)
+                                running += !v[i].done;
+                        if (!running)
+                                break;
+                        struct pollfd pf = { .fd = sigfd, .events = POLLIN };
+                        if (poll(&pf, 1, POLL_MS) > 0) {
+                                struct signalfd_siginfo si;
+                                (void)!read(sigfd, &si, sizeof(si));
+                                result = 1;
+                                break;
+                        }
+                }
+        }
+        sf_error *serr = NULL;
+        int s = live_stop(r, v, n, e ? &serr : err);
+        sf_error_free(serr);
+        return e ? e : s < 0 ? s : result;
 }
 
 SF_EXPORT void sf_k8s_record_stats_get(const sf_k8s_recording *r, sf_k8s_record_stats *ret)

@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$SF_SOURCE/tests/cri/node.sh"
 
-plan 9
+plan 10
 PODS=$SF_SOURCE/tests/data/k8s-record
 SCHEMA=$SF_SOURCE/tests/k8s-schema
 REC_PID=
@@ -268,6 +268,40 @@ edit names "$f" | grep -qE '^(nanosleep|clock_nanosleep)$' || fail "no sleep cal
 ls -A "$SCRATCH/int" | grep -q '^\.' && fail "a temporary is left: $(ls -A "$SCRATCH/int")"
 cri rm-pod "$pod"
 done_test "SIGINT while the pod runs: exit 0, the profile so far written (--complain: defaultAction SCMP_ACT_LOG), no temporary left; a recording started after the pod warns that it missed its start"
+
+# --- --live: a running container, from now on, with the eBPF recorder -------------------------
+
+if skip_unless "--live: a running container recorded with the eBPF recorder" ebpf; then
+        mkdir -p "$SCRATCH/live"
+        pod=$(cri run-pod busy)
+        id=$(cri create "$pod" loop --seccomp runtime/default -- sh -c 'echo started; while :; do cat /proc/self/stat >/dev/null; sleep 0.2; done')
+        cri start "$id"
+        has_started() { cri logs "$id" | grep -q started; }
+        wait_secs 10 has_started
+        lpid=$(node_cri_pid "$id")
+        "$SYSFENCE" k8s record --pod default/busy --live -o "$SCRATCH/live" --kubelet-root "$KR" --state-dir "$NODE/state" \
+                >"$SCRATCH/live.out" 2>"$SCRATCH/live.err" &
+        REC_PID=$!
+        wait_secs 10 grep -qs 'recording its running containers from now on' "$SCRATCH/live.err" ||
+                fail "no live recording: $(cat "$SCRATCH/live.err")"
+        sleep 1
+        kill -INT "$REC_PID"
+        wait_secs 10 gone "$REC_PID" || { fail "k8s record --live did not end on SIGINT"; kill -KILL "$REC_PID"; }
+        wait "$REC_PID"
+        rc=$?
+        REC_PID=
+        [ "$rc" = 0 ] || fail "exit $rc: $(cat "$SCRATCH/live.err")"
+        grep -q 'cannot be seen' "$SCRATCH/live.err" || fail "no note of what it cannot have seen: $(cat "$SCRATCH/live.err")"
+        f=$SCRATCH/live/busy-loop.json
+        edit names "$f" >"$SCRATCH/live.names" || fail "no profile: $(ls "$SCRATCH/live") $(cat "$SCRATCH/live.err")"
+        grep -qxE 'nanosleep|clock_nanosleep' "$SCRATCH/live.names" || fail "no sleep call: $(tr '\n' ' ' <"$SCRATCH/live.names")"
+        grep -qxE 'wait4|waitid' "$SCRATCH/live.names" || fail "no wait call of the loop's shell: $(tr '\n' ' ' <"$SCRATCH/live.names")"
+        grep -qx 'loop: localhostProfile: sysfence/busy-loop.json' "$SCRATCH/live.out" || fail "stdout: $(cat "$SCRATCH/live.out")"
+        [ -f "$SECCOMP/sysfence/busy-loop.json" ] && fail "--live installed something"
+        kill -0 "${lpid:-0}" 2>/dev/null || fail "the container's process ${lpid:-?} no longer runs: --live stopped it"
+        cri rm-pod "$pod"
+        done_test "--live: a running container recorded from now on by the eBPF recorder in its pid namespace (the loop's sleep and wait), the container left running, a note of what it cannot have seen"
+fi
 
 # --- a pod that never ran under the profile: its end (RemovePodSandbox) ends the recording ---
 
