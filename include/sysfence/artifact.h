@@ -53,6 +53,9 @@ typedef struct sf_artifact_opts {
         bool tls_no_verify;    /* https without certificate checks */
         const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, else ~/.docker/config.json */
         const char *created;   /* org.opencontainers.image.created; NULL: $SOURCE_DATE_EPOCH, else 1970 */
+        bool auth_file_only;   /* with auth_file NULL: no credentials at all (a root-run agent
+                                * reads no $HOME or environment of whoever started it) */
+        unsigned timeout_s;    /* each request's limit in seconds; 0: 300 */
 } sf_artifact_opts;
 
 /* What a manifest says, checked: its digest, and the one profile layer. */

@@ -43,7 +43,23 @@ typedef struct sf_k8s_node_opts {
         const char *subdir; /* under root/seccomp (SF_K8S_DEFAULT_SUBDIR) */
         sf_compile_opts co; /* what each profile is compiled (validated) and resolved for */
         bool as_given;      /* keep archMap and includes/excludes (CRI-O evaluates them) */
+        /* install: SeccompProfile files a profile's baseProfileName may name, or NULL */
+        const char *bases_dir;
+        /* A key (or an install argument) "oci://REF@sha256:..." is a profile
+         * pulled from a registry: only from these registries (HOST[:PORT]; the
+         * agent refuses every registry when there are none, install then takes
+         * any), and over plain http only from those of plain_http (which are
+         * allowed by being listed there).  Credentials come from registry_auth
+         * (a docker/podman auth file), never from $HOME or the environment. */
+        const char *const *registries;
+        size_t n_registries;
+        const char *const *plain_http;
+        size_t n_plain_http;
+        const char *registry_auth;
 } sf_k8s_node_opts;
+
+/* The prefix of a key that names an OCI artifact instead of holding a profile. */
+#define SF_K8S_OCI_PREFIX "oci://"
 
 /* Whether name may be installed: not empty, no '/', not dot-named, short. */
 bool sf_k8s_name_ok(const char *name);
@@ -107,6 +123,7 @@ typedef enum sf_k8s_state {
         SF_K8S_MISSING,
         SF_K8S_STALE,
         SF_K8S_REJECTED,
+        SF_K8S_FAILED, /* an oci:// key the agent could not pull (the installed copy, if any, stays) */
 } sf_k8s_state;
 
 typedef struct sf_k8s_status_entry {
@@ -115,6 +132,8 @@ typedef struct sf_k8s_status_entry {
         char want[SF_K8S_SHA_HEX];      /* what the agent installs for it ("" rejected) */
         char installed[SF_K8S_SHA_HEX]; /* what is there ("" none) */
         char *error; /* rejected: why (never the profile's text) */
+        char *reference; /* an oci:// key: the reference (HOST/REPO[:TAG]@DIGEST), else NULL */
+        char *digest;    /* ... and its manifest digest */
 } sf_k8s_status_entry;
 
 typedef struct sf_k8s_status {

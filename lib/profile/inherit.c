@@ -89,6 +89,7 @@ typedef struct inheritor {
         sf_diags *d;
         const sf_load_opts *opts;
         const char *dir;
+        int dirfd; /* dir as the caller holds it open, or -1 */
         sf_profile **in;
         size_t n_in;
         sf_arena *arena;      /* the input's store: builtin bases and new rule arrays */
@@ -195,7 +196,10 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int read_dir(inheritor *ih)
 {
         ih->dir_read = true;
-        int dfd = open(ih->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* the caller's fd when it holds one (the agent's ConfigMap snapshot): a
+         * fresh open of "." below it, for a listing of its own, never the path */
+        int dfd = ih->dirfd >= 0 ? openat(ih->dirfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                                 : open(ih->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0) {
                 sf_diags_add(ih->d, SF_SEV_ERROR, "profiles-dir", ih->dir, "", 0, 0, NULL,
                              "cannot open the profiles directory: %s", strerror(errno));
@@ -451,6 +455,7 @@ int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load
                 return 0;
 
         inheritor ih = { .file = file, .d = d, .opts = opts, .dir = opts->profiles_dir ? opts->profiles_dir : default_dir,
+                         .dirfd = opts->profiles_dir && opts->has_profiles_dirfd ? opts->profiles_dirfd : -1,
                          .in = v, .n_in = n, .arena = profile_arena(v[0]) };
         /* all chains first: a base of one object may be another object of the file,
          * whose own rules (not its union) are what the operator takes */
