@@ -394,8 +394,8 @@ typedef struct sf_k8s_record_stats {
         uint64_t kept;     /* of the selected containers' workloads */
         uint64_t runtime;  /* of their runtime's init, before the workload's execve (left out) */
         uint64_t unnamed;  /* in no known pod's container */
-        uint64_t by_parent; /* named by an ancestor: the process was gone before its record was read */
-        uint64_t lost;     /* times the socket overflowed (records lost: the profiles may miss calls) */
+        uint64_t by_parent; /* processes named at their fork by their parent's container (sf_audit_attr_watch) */
+        uint64_t lost;     /* times a socket overflowed (records or fork events lost: the profiles may miss calls) */
         size_t pods;       /* pods seen */
 } sf_k8s_record_stats;
 void sf_k8s_record_stats_get(const sf_k8s_recording *r, sf_k8s_record_stats *ret);

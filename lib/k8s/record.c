@@ -21,11 +21,9 @@
  *
  * A process that exits before its first record is read cannot be named from
  * /proc any more (its cgroup is gone with it): a container's shell forking
- * mkdir lost that mkdir (1 run in 1 here).  So the fork tree is followed
- * too, from the kernel's process events connector (NETLINK_CONNECTOR,
- * CN_IDX_PROC, root): each fork's event is queued before the child runs,
- * hence before any record of it, and a record nobody can name is named by
- * its nearest ancestor that can be.
+ * mkdir lost that mkdir (1 run in 1 here, before).  So attribution watches
+ * the kernel's fork events (sf_audit_attr_watch: a child is named by its
+ * parent's container at its fork), read here as they come.
  *
  * A pod has ended when its sandbox is gone or stopped, or when every one of
  * its containers has exited and none started for settle_ms (a restartPolicy
@@ -36,16 +34,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,9 +55,6 @@
 #define POLL_MS 250               /* how often the state dir is read again */
 #define DRAIN_MS 300              /* quiet this long after the end: every record is in */
 #define SANDBOX_CONFIG_MAX (1u << 20)
-#define FORK_SLOTS 65536          /* child -> parent, by pid modulo: recent forks win */
-#define FORK_DEPTH 64             /* ancestors tried for one record */
-#define CN_RCVBUF (8 << 20)
 #define AUDIT_PROFILE "{\"defaultAction\": \"SCMP_ACT_LOG\"}\n"
 
 enum { RT_RUNC = 1, RT_CRUN = 2 };
@@ -88,14 +79,8 @@ typedef struct rec_pod {
         uint64_t idle_since; /* ms: since when none of its containers has run (0: one runs) */
 } rec_pod;
 
-typedef struct fork_slot {
-        int32_t pid, parent; /* tgids */
-} fork_slot;
-
 struct sf_k8s_recording {
         sf_k8s_record_opts o;
-        int cnfd;          /* process events, or -1 */
-        fork_slot *forks;
         char *pod_ns, *pod, *container, *kubelet_root, *containerd_state, *crio_storage;
         label sel[MAX_SELECTOR];
         size_t n_sel;
@@ -223,93 +208,6 @@ static int install_audit_profile(const char *root, char **ret_path, sf_error **e
         return r;
 }
 
-/* --- the fork tree ------------------------------------------------------------------------- */
-
-static int forks_open(sf_k8s_recording *r)
-{
-        if (!(r->forks = calloc(FORK_SLOTS, sizeof(*r->forks))))
-                return -ENOMEM;
-        int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
-        if (fd < 0)
-                return -errno;
-        int sz = CN_RCVBUF;
-        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
-                (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-        struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC, .nl_pid = 0 };
-        struct {
-                struct nlmsghdr nl;
-                struct cn_msg cn;
-                enum proc_cn_mcast_op op;
-        } __attribute__((packed)) req = {
-                .nl = { .nlmsg_len = sizeof(req), .nlmsg_type = NLMSG_DONE },
-                .cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(enum proc_cn_mcast_op) },
-                .op = PROC_CN_MCAST_LISTEN,
-        };
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &req, sizeof(req), 0) < 0) {
-                int e = -errno;
-                close(fd);
-                return e;
-        }
-        r->cnfd = fd;
-        return 0;
-}
-
-/* Takes in every fork event queued. */
-static void forks_drain(sf_k8s_recording *r)
-{
-        if (r->cnfd < 0)
-                return;
-        char buf[8192] __attribute__((aligned(8)));
-        for (;;) {
-                ssize_t n = recv(r->cnfd, buf, sizeof(buf), 0);
-                if (n < 0 && errno == ENOBUFS) {
-                        r->st.lost++;
-                        continue;
-                }
-                if (n <= 0)
-                        return;
-                for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-                        const struct cn_msg *m = NLMSG_DATA(h);
-                        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m) + sizeof(struct proc_event)))
-                                continue;
-                        /* the event follows a 20-byte header: copied out, as it is not aligned */
-                        struct proc_event ev;
-                        memcpy(&ev, m->data, sizeof(ev));
-                        if (ev.what != PROC_EVENT_FORK || ev.event_data.fork.child_pid != ev.event_data.fork.child_tgid)
-                                continue; /* a thread shares its process's pid in the records */
-                        int32_t child = ev.event_data.fork.child_tgid, parent = ev.event_data.fork.parent_tgid;
-                        if (child > 0)
-                                r->forks[(uint32_t)child % FORK_SLOTS] = (fork_slot){ child, parent };
-                }
-        }
-}
-
-static int32_t parent_of(const sf_k8s_recording *r, int32_t pid)
-{
-        const fork_slot *s = &r->forks[(uint32_t)pid % FORK_SLOTS];
-        return s->pid == pid ? s->parent : 0;
-}
-
-/* The record named by the nearest ancestor of its process that can be. */
-static int find_by_ancestor(sf_k8s_recording *r, const sf_audit_record *rec, sf_audit_origin *ret)
-{
-        if (r->cnfd < 0)
-                return 0;
-        forks_drain(r);
-        sf_audit_record a = *rec;
-        for (int i = 0; i < FORK_DEPTH; i++) {
-                int32_t p = parent_of(r, a.pid);
-                if (p <= 1)
-                        return 0;
-                a.pid = p;
-                if (sf_audit_attr_find(r->attr, &a, ret) == 1) {
-                        r->st.by_parent++;
-                        return 1;
-                }
-        }
-        return 0;
-}
-
 SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **ret, char **ret_profile,
                                 sf_error **err)
 {
@@ -318,7 +216,7 @@ SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **
         sf_k8s_recording *r = calloc(1, sizeof(*r));
         if (!r)
                 return sf_error_set(err, ENOMEM, "out of memory");
-        r->nlfd = r->cnfd = -1;
+        r->nlfd = -1;
         r->o = *o;
         r->o.pod = r->pod = dup0(o->pod);
         r->o.pod_ns = r->pod_ns = dup0(o->pod_ns);
@@ -358,9 +256,11 @@ SF_EXPORT int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **
                 e = sf_audit_netlink_open(&r->nlfd, err);
         if (!e)
                 e = sf_audit_attr_new(&r->o.inv, &r->attr, err);
-        if (!e && forks_open(r) < 0)
-                say(r, "no process events (NETLINK_CONNECTOR): records of processes gone before their first "
-                       "record was read cannot be named");
+        sf_error *werr = NULL;
+        if (!e && sf_audit_attr_watch(r->attr, &werr) < 0)
+                say(r, "warning: no fork events (%s): records of processes gone before their first record was "
+                       "read cannot be named", sf_error_message(werr));
+        sf_error_free(werr);
         if (e) {
                 sf_k8s_record_free(r);
                 return e;
@@ -604,7 +504,7 @@ static void on_record(void *ctx, const sf_audit_record *rec)
         sf_k8s_recording *r = ctx;
         r->st.records++;
         sf_audit_origin o;
-        if (sf_audit_attr_find(r->attr, rec, &o) != 1 && find_by_ancestor(r, rec, &o) != 1) {
+        if (sf_audit_attr_find(r->attr, rec, &o) != 1) {
                 r->st.unnamed++;
                 return;
         }
@@ -664,11 +564,11 @@ SF_EXPORT int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err)
                         }
                 }
                 struct pollfd pf[3] = { { .fd = r->nlfd, .events = POLLIN },
-                                        { .fd = r->cnfd, .events = POLLIN },
+                                        { .fd = sf_audit_attr_watch_fd(r->attr), .events = POLLIN },
                                         { .fd = sigfd, .events = POLLIN } };
                 int n = poll(pf, 3, POLL_MS);
                 if (n > 0 && (pf[1].revents & POLLIN))
-                        forks_drain(r);
+                        sf_audit_attr_drain(r->attr);
                 if (n < 0 && errno != EINTR)
                         return sf_error_set_errno(err, errno, "poll");
                 if (n > 0 && sigfd >= 0 && (pf[2].revents & POLLIN)) {
@@ -847,6 +747,12 @@ static int run_live(sf_k8s_recording *r, int sigfd, sf_error **err)
 SF_EXPORT void sf_k8s_record_stats_get(const sf_k8s_recording *r, sf_k8s_record_stats *ret)
 {
         *ret = r->st;
+        if (r->attr) {
+                sf_audit_attr_stats a;
+                sf_audit_attr_stats_get(r->attr, &a);
+                ret->by_parent = a.inherited;
+                ret->lost += a.fork_losses;
+        }
 }
 
 /* --- the profiles ----------------------------------------------------------------------- */
@@ -1043,9 +949,6 @@ SF_EXPORT void sf_k8s_record_free(sf_k8s_recording *r)
                 return;
         if (r->nlfd >= 0)
                 close(r->nlfd);
-        if (r->cnfd >= 0)
-                close(r->cnfd);
-        free(r->forks);
         sf_audit_attr_free(r->attr);
         for (size_t i = 0; i < r->n_ctrs; i++) {
                 free(r->ctrs[i].name);
