@@ -711,6 +711,7 @@ static const cli_command k8s_commands[] = {
         { "pod-patch", k8s_pod_patch, "print the securityContext that binds an installed profile", NULL },
         { "lint", k8s_lint, "check pod specs' seccomp settings against the node's profiles", NULL },
         { "ps", k8s_ps, "every container of this node and the filter it really runs under", NULL },
+        { "record", k8s_record, "record a pod's containers from their start: one profile each", NULL },
 };
 
 static void print_help(FILE *f)
