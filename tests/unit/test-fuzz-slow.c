@@ -7,7 +7,15 @@
  * which the compiler follows) take 1.2 s to build, 14 s under the fuzz build's
  * sanitizers.  The compiler bounds the tree's walks for a whole arch and
  * refuses such a profile, saying why; without the bound it compiles, slowly,
- * and this test fails.  No time is measured: the refusal is the contract. */
+ * and this test fails.
+ *
+ * The second: 98 random argument rules (found by replaying random recipes)
+ * leave a level of mmap's tree linked into a loop, and building the program
+ * from it walked that level forever (compile and check never returned).  The
+ * walks that build the argument checks are bounded too; without the bound
+ * this test runs into meson's timeout.
+ *
+ * No time is measured: the refusal is the contract. */
 #include <errno.h>
 #include <string.h>
 
@@ -17,6 +25,10 @@
 /* shape 1 (many rules, random names), count 0x04f8 = 1272, then the seed bytes */
 static const uint8_t slow_x86[] = { 0x01, 0x01, 0x04, 0xf8, 0x9e, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
                                     0x68, 0x01, 0x00, 0x00, 0x0d, 0x69, 0x6a, 0xff, 0x03, 0x80 };
+
+/* shape 1, count 0x0062 = 98 */
+static const uint8_t loop_x86_64[] = { 0x01, 0x01, 0x00, 0x62, 0xfb, 0xef, 0x84, 0xa8, 0x77, 0xec, 0x4e, 0x44,
+                                       0x29, 0xe8, 0x0e, 0x2b, 0xba, 0x76, 0x91, 0x78, 0x91, 0xe1, 0x6d };
 
 /* Expands the recipe, loads it and compiles it as fuzz-profile's check_compile
  * does; the profile's rule count in *ret_rules, the compiler's result returned
@@ -70,6 +82,12 @@ int main(void)
         TEST(r == -E2BIG, "it is refused (%d: %s)", r, msg ? msg : "compiled");
         TEST(msg && strstr(msg, "on x86, the rule tree") && strstr(msg, "takes more than 67108864 steps to build"),
              "the refusal names the arch and the rule tree's step bound: %s", msg ? msg : "(no message)");
+        free(msg);
+
+        r = replay(loop_x86_64, sizeof(loop_x86_64), &rules, &msg);
+        TEST(rules == 98 && r == -E2BIG && msg &&
+                     strstr(msg, "on amd64, building the argument checks from the rule tree takes more than 16777216 steps"),
+             "98 rules whose tree gets a loop are refused by the lowering's step bound (%d: %s)", r, msg ? msg : "compiled");
         free(msg);
 
         /* The same recipe with fewer rules is an ordinary profile: what refuses the
