@@ -25,24 +25,32 @@ typedef struct sf_crule {
         sf_src src;
 } sf_crule;
 
+/* An outcome's action and where it came from; a node names one by its index
+ * in the tree's table (one entry per rule added: a 16 MiB profile builds
+ * ~200,000 nodes, and the action and source inline took 32 of a node's 80
+ * bytes).  Entry 0 is libseccomp's zeroed action: KILL_THREAD, no source. */
+typedef struct sf_tout {
+        sf_action act;
+        sf_src src;
+} sf_tout;
+
 /* A node of libseccomp's rule tree (tree.c): (word & mask) op datum, where op
  * is EQ, MASKED_EQ, GT or GE, and each outcome leads to a subtree (t, f), an
- * action, or the next node of the level (prv, nxt).  Indexes into the arch's
- * pool; -1: none. */
+ * action (out_t, out_f: sf_tout indexes, meaningful where act_*_flg), or the
+ * next node of the level (prv, nxt).  Indexes into the arch's pool; -1: none. */
 typedef struct sf_tnode {
         uint32_t datum, mask;
-        uint64_t datum_full;  /* the condition's 64-bit value */
-        sf_action act_t, act_f;
-        sf_src src_t, src_f;
+        uint32_t value_lo;    /* high-word nodes: the low word of the condition's value */
+        uint32_t out_t, out_f;
         int32_t prv, nxt, t, f;
         uint32_t refcnt;      /* libseccomp's references: what a pruning frees depends on them */
         uint32_t epoch;       /* the rule that last logged it */
         uint8_t arg;
         uint8_t op, op_orig;  /* sf_op: as tested, and as written */
-        bool hi;              /* the high word of a 64-bit argument */
-        bool act_t_flg, act_f_flg;
-        bool dead;
+        bool hi : 1;          /* the high word of a 64-bit argument */
+        bool act_t_flg : 1, act_f_flg : 1;
 } sf_tnode;
+_Static_assert(sizeof(sf_tnode) == 48, "a rule-tree node is 48 bytes");
 
 typedef struct sf_tlog {
         int32_t i;
@@ -53,6 +61,8 @@ typedef struct sf_tlog {
 typedef struct sf_tree {
         sf_tnode *v;
         size_t n, cap, n_begin;
+        sf_tout *outs;           /* the outcomes; [0]: KILL_THREAD, no source */
+        size_t n_outs, cap_outs, n_outs_begin;
         sf_tlog *log;
         size_t n_log, cap_log;
         uint32_t epoch;
@@ -84,6 +94,7 @@ typedef struct sf_decision {
         bool present;      /* some rule reached libseccomp's database */
         int32_t root;      /* conditional: the top level of its tree in the arch's pool */
         const sf_tnode *pool; /* after deciding: that pool */
+        const sf_tout *outs;  /* ... and its outcomes */
         bool conditional;
         bool is32;         /* compare the low words only (the rules' arch is 32-bit) */
         sf_action action;  /* unconditional: the action; conditional: the fallback */
@@ -120,6 +131,7 @@ typedef struct sf_arch_table {
         sf_arch arch;
         sf_tree tree;            /* every decision's nodes */
         const sf_tnode *nodes;   /* after deciding: the pool, in the arena */
+        const sf_tout *outs;     /* ... and the outcomes its nodes name */
         size_t n;
         sf_decision *d;
         bool *set;
@@ -170,7 +182,8 @@ int sf_tree_add_rule(sf_tree *t, sf_decision *d, const sf_crule *cr, bool is64);
 void sf_tree_rollback(sf_tree *t);
 void sf_tree_release(sf_tree *t);
 /* What the tree at root decides for args (false: nothing, the default). */
-bool sf_tree_run(const sf_tnode *v, int32_t root, const uint64_t *args, sf_action *ret, sf_src *ret_src);
+bool sf_tree_run(const sf_tnode *v, const sf_tout *outs, int32_t root, const uint64_t *args, sf_action *ret,
+                 sf_src *ret_src);
 
 /* Whether argument value v satisfies c (v already cut to the arch's word). */
 bool sf_cond_holds(const sf_cond *c, uint64_t v);

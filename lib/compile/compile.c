@@ -195,7 +195,7 @@ SF_EXPORT int sf_prog_lookup(const sf_prog *prog, uint32_t audit_arch, uint32_t 
                         for (int k = 0; k < 6 && args; k++)
                                 a[k] = args[k] & (d->is32 ? UINT32_MAX : UINT64_MAX);
                         v.src = (sf_src){ -1, -1 };
-                        sf_tree_run(d->pool, d->root, a, &v.action, &v.src);
+                        sf_tree_run(d->pool, d->outs, d->root, a, &v.action, &v.src);
                 }
                 *ret = v;
                 return 0;

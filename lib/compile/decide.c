@@ -550,37 +550,43 @@ static int add_for_arch(sf_cstate *s, arch_table *t, int rule_i)
         return 0;
 }
 
-/* Once the tables are built: the tree's pool, the rules as added and their
- * conditions join the arena at their final size (shrunk in place, not copied:
- * on a 16 MiB profile the pool and a copy of it were a third of the peak). */
+/* Moves the malloc'd table *v of n elements of `size` bytes into the arena,
+ * shrunk to n (in place: not copied); *v is then NULL.  Returns the table,
+ * or NULL (n 0, or out of memory: *v stays the caller's to free). */
+static void *adopt_shrunk(sf_arena *a, void **v, size_t n, size_t size)
+{
+        if (!n)
+                return NULL;
+        void *x = realloc(*v, n * size);
+        if (!x)
+                return NULL;
+        *v = NULL;
+        return sf_arena_adopt(a, x) == 0 ? x : NULL;
+}
+
+/* Once the tables are built: the tree's pool and outcomes, the rules as added
+ * and their conditions join the arena at their final size (shrunk in place, not
+ * copied: on a 16 MiB profile the pool and a copy of it were a third of the
+ * peak). */
 static int settle(sf_cstate *s, arch_table *t, bool ok)
 {
         free(t->seen);
         t->seen = NULL;
         t->seen_mask = t->n_seen = 0;
-        sf_cond *conds = NULL;
-        if (ok && t->n_conds) {
-                conds = realloc(t->conds, t->n_conds * sizeof(*conds));
-                if (conds)
-                        t->conds = NULL;
-                ok = conds && sf_arena_adopt(&s->arena, conds) == 0;
-                if (!ok)
-                        conds = NULL;
-        }
+        sf_cond *conds = ok ? adopt_shrunk(&s->arena, (void **)&t->conds, t->n_conds, sizeof(*t->conds)) : NULL;
+        ok = ok && (conds || !t->n_conds);
         free(t->conds);
         t->conds = NULL;
         t->n_conds = t->cap_conds = 0;
-        if (ok && t->tree.n) {
-                sf_tnode *v = realloc(t->tree.v, t->tree.n * sizeof(*v));
-                if (v)
-                        t->tree.v = NULL;
-                ok = v && sf_arena_adopt(&s->arena, v) == 0;
-                t->nodes = ok ? v : NULL;
-        }
+        t->nodes = ok ? adopt_shrunk(&s->arena, (void **)&t->tree.v, t->tree.n, sizeof(*t->tree.v)) : NULL;
+        ok = ok && (t->nodes || !t->tree.n);
+        t->outs = ok ? adopt_shrunk(&s->arena, (void **)&t->tree.outs, t->tree.n_outs, sizeof(*t->tree.outs)) : NULL;
+        ok = ok && (t->outs || !t->tree.n_outs);
         sf_tree_release(&t->tree);
         for (size_t i = 0; i < t->n; i++) {
                 sf_decision *d = &t->d[i];
                 d->pool = t->nodes;
+                d->outs = t->outs;
                 d->conds = conds;
                 if (!d->cap_rules)
                         continue;

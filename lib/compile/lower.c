@@ -44,11 +44,31 @@ typedef struct lower {
         bool too_many;    /* NODES_MAX reached */
         struct memo_ent *memo; /* tlevel()'s */
         size_t n_memo, memo_used;
+        const sf_tout *outs;   /* the outcomes of the tree being lowered */
+        uint64_t steps;        /* nodes tlevel() walked, for the whole program */
+        bool too_costly;       /* LOWER_STEPS_MAX reached */
 } lower;
 
 /* A bound on the nodes built: a tree whose 64-bit orderings share subtrees
  * unfolds into more instructions than the kernel takes long before this. */
 #define NODES_MAX (SF_BPF_MAX_INSNS * 64)
+
+/* A bound on the walks that build the argument checks from the rule trees.
+ * Random argument rules can leave a level of a tree linked into a loop (found
+ * by replaying fuzz recipes: 98 rules on mmap), which was walked forever, and
+ * a level is walked again under each fallthrough it is reached with.  Real
+ * profiles walk at most a hundred nodes, 300 random fuzz recipes at most
+ * 213,015; 2^24 takes about 0.1 s. */
+#define LOWER_STEPS_MAX (UINT64_C(1) << 24)
+
+/* Counts a step of tlevel()'s walks; false once past the bound. */
+static bool lower_step(lower *l)
+{
+        if (++l->steps <= LOWER_STEPS_MAX)
+                return true;
+        l->too_costly = true;
+        return false;
+}
 
 static bool is_jump(uint16_t code) { return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA; }
 
@@ -151,8 +171,10 @@ static ir *outcome(lower *l, const sf_region *rg, const sf_tnode *v, const sf_tn
         int32_t child = t ? n->t : n->f;
         if (child >= 0)
                 return tlevel(l, rg, v, child, next);
-        if (t ? n->act_t_flg : n->act_f_flg)
-                return ret(l, t ? n->act_t : n->act_f, t ? n->src_t : n->src_f);
+        if (t ? n->act_t_flg : n->act_f_flg) {
+                const sf_tout *o = &l->outs[t ? n->out_t : n->out_f];
+                return ret(l, o->act, o->src);
+        }
         return next;
 }
 
@@ -236,16 +258,25 @@ static bool word_holds(const sf_tnode *n, uint32_t w)
  * needs: the high word matched, the low word not, nothing else can match). */
 static ir *tlevel(lower *l, const sf_region *rg, const sf_tnode *v, int32_t i, ir *fall)
 {
-        while (v[i].prv >= 0)
+        /* (a step per node: a level that loops is refused, not walked forever) */
+        while (v[i].prv >= 0) {
+                if (!lower_step(l))
+                        return NULL;
                 i = v[i].prv;
+        }
+        if (!lower_step(l))
+                return NULL;
         memo_ent *me = memo_find(l, v, i, fall);
         if (!me)
                 return NULL;
         if (me->code)
                 return me->code;
         size_t n = 0;
-        for (int32_t c = i; c >= 0; c = v[c].nxt)
+        for (int32_t c = i; c >= 0; c = v[c].nxt) {
+                if (!lower_step(l))
+                        return NULL;
                 n++;
+        }
         int32_t *idx = malloc(n * sizeof(*idx));
         ir **rest = malloc((n + 1) * sizeof(*rest));
         ir *x = NULL;
@@ -296,6 +327,7 @@ static ir *decision(lower *l, const sf_region *region_, const sf_decision *d)
         /* x32 rules live in x86_64's region but compare 32-bit words */
         sf_region local = *region_;
         local.is_32bit = d->is32;
+        l->outs = d->outs;
         return tlevel(l, &local, d->pool, d->root, ret(l, d->action, no_src));
 }
 
@@ -541,6 +573,12 @@ static ir *region(lower *l, const sf_region *rg, sf_error **err)
         wsum[0] = 0;
         for (size_t i = 0; i < n; i++) {
                 leaves[i] = decision(l, rg, rg->iv[i].d);
+                if (!leaves[i] && l->too_costly) {
+                        sf_error_set(err, E2BIG,
+                                     "on %s, building the argument checks from the rule tree takes more than %llu steps: refused; split the profile or drop conditions",
+                                     sf_arch_short_name(rg->primary), (unsigned long long)LOWER_STEPS_MAX);
+                        goto out;
+                }
                 if (!leaves[i] && l->too_many) {
                         sf_error_set(err, E2BIG,
                                      "the argument rules unfold into more than %d instructions, the kernel's limit; split the profile or drop conditions",
@@ -746,7 +784,7 @@ int sf_lower(sf_cstate *s, sf_prog *prog, sf_error **err)
                 l->region = (unsigned)i + 1;
                 roots[i] = region(l, &s->regions[i], err);
                 if (!roots[i]) {
-                        r = l->too_many ? -E2BIG : -ENOMEM;
+                        r = l->too_many || l->too_costly ? -E2BIG : -ENOMEM;
                         goto out;
                 }
         }

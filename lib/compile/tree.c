@@ -97,6 +97,32 @@ static sf_tnode *W(sf_tree *t, int32_t i)
 
 static const sf_tnode *R(const sf_tree *t, int32_t i) { return &t->v[i]; }
 
+static sf_action act_of(const sf_tree *t, uint32_t out) { return t->outs[out].act; }
+
+/* A new outcome (entry 0, the zeroed action, comes first); 0 when out of memory. */
+static uint32_t out_new(sf_tree *t, sf_action a, sf_src s)
+{
+        if (t->n_outs + 2 > t->cap_outs) {
+                size_t cap = t->cap_outs ? t->cap_outs * 2 : 64;
+                if (cap > UINT32_MAX)
+                        return 0;
+                sf_tout *v = realloc(t->outs, cap * sizeof(*v));
+                if (!v)
+                        return 0;
+                t->outs = v;
+                t->cap_outs = cap;
+        }
+        if (t->n_outs == 0)
+                t->outs[t->n_outs++] = (sf_tout){ .act = { .kind = SF_ACT_KILL_THREAD }, .src = { -1, -1 } };
+        t->outs[t->n_outs] = (sf_tout){ a, s };
+        return (uint32_t)t->n_outs++;
+}
+
+/* The whole value of a high-word node's condition.  Only nodes that compare the
+ * whole word hold an action (EQ, NE and the orderings: MASKED_EQ's is on its
+ * low word), so their datum is the value's high word. */
+static uint64_t value_of(const sf_tnode *n) { return (uint64_t)n->datum << 32 | n->value_lo; }
+
 /* libseccomp 2.5.4 can link a level into a loop and then never returns from
  * adding the rule (measured: two shmget rules, `a1 > 1 && a0 > 2^63` and
  * `a1 & 2^32 == 0 && a0 > 2^63`, hang seccomp_rule_add_array on x86_64).
@@ -127,6 +153,7 @@ void sf_tree_begin(sf_tree *t)
         t->epoch++;
         t->n_log = 0;
         t->n_begin = t->n;
+        t->n_outs_begin = t->n_outs;
         t->bug_hit = false;
         t->loop = false;
         t->steps = 0;
@@ -138,12 +165,14 @@ void sf_tree_rollback(sf_tree *t)
         for (size_t k = t->n_log; k-- > 0;)
                 t->v[t->log[k].i] = t->log[k].old;
         t->n = t->n_begin;
+        t->n_outs = t->n_outs_begin;
         t->n_log = 0;
 }
 
 void sf_tree_release(sf_tree *t)
 {
         free(t->v);
+        free(t->outs);
         free(t->log);
         *t = (sf_tree){ 0 };
 }
@@ -166,9 +195,9 @@ static int32_t node_new(sf_tree *t, const sf_tnode *tmpl)
         n->refcnt = 0;
         /* libseccomp's nodes start zeroed: an unset action reads as 0, KILL_THREAD */
         if (!n->act_t_flg)
-                n->act_t = (sf_action){ .kind = SF_ACT_KILL_THREAD }, n->src_t = (sf_src){ -1, -1 };
+                n->out_t = 0;
         if (!n->act_f_flg)
-                n->act_f = (sf_action){ .kind = SF_ACT_KILL_THREAD }, n->src_f = (sf_src){ -1, -1 };
+                n->out_f = 0;
         n->epoch = t->epoch; /* new in this rule: a rollback drops it by the count */
         return (int32_t)t->n++;
 }
@@ -235,7 +264,6 @@ static unsigned node_put(sf_tree *t, int32_t *slot)
         *slot = p >= 0 ? p : x;
         cnt += tree_put(t, &nt);
         cnt += tree_put(t, &nf);
-        W(t, i)->dead = true;
         return cnt + 1;
 }
 
@@ -278,7 +306,7 @@ static int act_check(sf_tree *t, int32_t i, sf_action a)
                 return 0;
         for (int32_t c = level_start(t, i); c >= 0 && step(t); c = R(t, c)->nxt) {
                 const sf_tnode *n = R(t, c);
-                if ((n->act_t_flg && !act_eq(n->act_t, a)) || (n->act_f_flg && !act_eq(n->act_f, a)))
+                if ((n->act_t_flg && !act_eq(act_of(t, n->out_t), a)) || (n->act_f_flg && !act_eq(act_of(t, n->out_f), a)))
                         return -EEXIST;
                 if (act_check(t, n->t, a) < 0 || act_check(t, n->f, a) < 0)
                         return -EEXIST;
@@ -362,9 +390,9 @@ static unsigned prune(sf_tree *t, int32_t *existing, int32_t n, iter_state *st)
                         if ((xn->act_f_flg || xn->f >= 0) && !(nn->act_f_flg || nn->f >= 0))
                                 goto out;
                         if ((nw.flags & IST_N_FINISHED) && (nw.flags & IST_X_FINISHED)) {
-                                if (nn->act_t_flg != xn->act_t_flg || !act_eq(nn->act_t, xn->act_t))
+                                if (nn->act_t_flg != xn->act_t_flg || !act_eq(act_of(t, nn->out_t), act_of(t, xn->out_t)))
                                         goto out;
-                                if (nn->act_f_flg != xn->act_f_flg || !act_eq(nn->act_f, xn->act_f))
+                                if (nn->act_f_flg != xn->act_f_flg || !act_eq(act_of(t, nn->out_f), act_of(t, xn->out_f)))
                                         goto out;
                         }
                         for (int br = 0; br < 2; br++) {
@@ -444,8 +472,8 @@ static int add(sf_tree *t, int32_t *existing, int32_t n)
                                 bool nflg = br ? nn->act_f_flg : nn->act_t_flg;
                                 if (!nflg)
                                         continue;
-                                sf_action na = br ? nn->act_f : nn->act_t;
-                                sf_src ns = br ? nn->src_f : nn->src_t;
+                                uint32_t no = br ? nn->out_f : nn->out_t;
+                                sf_action na = act_of(t, no);
                                 sf_tnode *xn = W(t, x);
                                 bool xflg = br ? xn->act_f_flg : xn->act_t_flg;
                                 if (!xflg) {
@@ -455,20 +483,17 @@ static int add(sf_tree *t, int32_t *existing, int32_t n)
                                         node_put(t, slot);
                                         xn = W(t, x);
                                         *(br ? &xn->f : &xn->t) = -1;
-                                        if (br) {
-                                                xn->act_f = na, xn->src_f = ns, xn->act_f_flg = true;
-                                        } else {
-                                                xn->act_t = na, xn->src_t = ns, xn->act_t_flg = true;
-                                        }
-                                } else if (!act_eq(na, br ? xn->act_f : xn->act_t)) {
+                                        if (br)
+                                                xn->out_f = no, xn->act_f_flg = true;
+                                        else
+                                                xn->out_t = no, xn->act_t_flg = true;
+                                } else if (!act_eq(na, act_of(t, br ? xn->out_f : xn->out_t))) {
                                         /* the high word of a 64-bit ordering keeps the action
                                          * of the larger datum (true branch: GT/GE) or of the
                                          * smaller (false branch: LT/LE) */
-                                        if (!br && nn->hi && nn->datum_full > xn->datum_full) {
-                                                xn->act_t = na;
-                                                xn->src_t = ns;
-                                        }
-                                        if (br && nn->hi && nn->datum_full < xn->datum_full) {
+                                        if (!br && nn->hi && value_of(nn) > value_of(xn))
+                                                xn->out_t = no;
+                                        if (br && nn->hi && value_of(nn) < value_of(xn)) {
                                                 /* the high-word EQ of an ordering is false only below
                                                  * its datum: with 0 the branch is never taken */
                                                 bool ordering = xn->op_orig == SF_OP_LT || xn->op_orig == SF_OP_LE ||
@@ -476,11 +501,9 @@ static int add(sf_tree *t, int32_t *existing, int32_t n)
                                                 t->bug_hit |= !(ordering && xn->datum == 0);
                                                 if (t->compat_254) {
                                                         /* < 2.6.1: the true branch's action is overwritten */
-                                                        xn->act_t = nn->act_t;
-                                                        xn->src_t = nn->src_t;
+                                                        xn->out_t = nn->out_t;
                                                 } else {
-                                                        xn->act_f = na;
-                                                        xn->src_f = ns;
+                                                        xn->out_f = no;
                                                 }
                                         }
                                         if (leaf(xn) || leaf(nn))
@@ -543,8 +566,7 @@ static int32_t chain(sf_tree *t, const sf_crule *cr, bool is64)
                 const sf_cond *c = &cr->c[i];
                 uint64_t mask = c->op == SF_OP_MASKED_EQ ? c->mask : UINT64_MAX;
                 if (!is64) {
-                        sf_tnode tm = { .arg = c->index, .op_orig = (uint8_t)c->op, .mask = (uint32_t)mask,
-                                        .datum_full = c->value };
+                        sf_tnode tm = { .arg = c->index, .op_orig = (uint8_t)c->op, .mask = (uint32_t)mask };
                         switch (c->op) {
                         case SF_OP_NE: tm.op = SF_OP_EQ, tf = false; break;
                         case SF_OP_LT: tm.op = SF_OP_GE, tf = false; break;
@@ -567,7 +589,7 @@ static int32_t chain(sf_tree *t, const sf_crule *cr, bool is64)
                 }
                 bool ordering = c->op == SF_OP_GT || c->op == SF_OP_GE || c->op == SF_OP_LT || c->op == SF_OP_LE;
                 sf_tnode hi = { .arg = c->index, .hi = true, .op_orig = (uint8_t)c->op, .mask = (uint32_t)(mask >> 32),
-                                .datum_full = c->value };
+                                .value_lo = (uint32_t)c->value };
                 hi.datum = (uint32_t)(c->value >> 32) & hi.mask;
                 sf_tnode lo = hi;
                 lo.hi = false;
@@ -621,10 +643,11 @@ static int32_t chain(sf_tree *t, const sf_crule *cr, bool is64)
         }
         if (head < 0)
                 return -1;
-        sf_action a = cr->action;
-        sf_src s = cr->src;
-#define ACT_T(k) (W(t, k)->act_t = a, W(t, k)->src_t = s, W(t, k)->act_t_flg = true)
-#define ACT_F(k) (W(t, k)->act_f = a, W(t, k)->src_f = s, W(t, k)->act_f_flg = true)
+        uint32_t o = out_new(t, cr->action, cr->src);
+        if (o == 0)
+                return -1;
+#define ACT_T(k) (W(t, k)->out_t = o, W(t, k)->act_t_flg = true)
+#define ACT_F(k) (W(t, k)->out_f = o, W(t, k)->act_f_flg = true)
         if (!is64) {
                 if (tf)
                         ACT_T(prev[0]);
@@ -752,13 +775,15 @@ static int run_level(const sf_tnode *v, int32_t i, const uint64_t *args, const s
         return 0;
 }
 
-bool sf_tree_run(const sf_tnode *v, int32_t root, const uint64_t *args, sf_action *ret, sf_src *ret_src)
+bool sf_tree_run(const sf_tnode *v, const sf_tout *outs, int32_t root, const uint64_t *args, sf_action *ret,
+                 sf_src *ret_src)
 {
         const sf_tnode *n;
         bool t;
         if (root < 0 || !run_level(v, root, args, &n, &t))
                 return false;
-        *ret = t ? n->act_t : n->act_f;
-        *ret_src = t ? n->src_t : n->src_f;
+        const sf_tout *o = &outs[t ? n->out_t : n->out_f];
+        *ret = o->act;
+        *ret_src = o->src;
         return true;
 }

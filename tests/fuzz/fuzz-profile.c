@@ -22,6 +22,8 @@
 #include "sysfence/bpf.h"
 #include "sysfence/profile.h"
 
+#include "recipe.h"
+
 #define X32_SYSCALL_BIT 0x40000000u
 
 static sf_target target;
@@ -37,8 +39,6 @@ static const uint32_t probe_arches[] = {
         AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, 0,
 };
 
-static const sf_arch compile_arches[] = { SF_ARCH_X86_64, SF_ARCH_X86, SF_ARCH_X32 };
-
 /* Says which property broke and aborts, so the input is kept as a crash. */
 static void fail(const char *what, const char *detail)
 {
@@ -49,11 +49,7 @@ static void fail(const char *what, const char *detail)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-        /* A fixed node, so that an input behaves the same on every machine. */
-        sf_target_default(&target);
-        target.arch = SF_ARCH_X86_64;
-        target.kernel_major = 6;
-        target.kernel_minor = 1;
+        fuzz_target(&target);
         return 0;
 }
 
@@ -134,12 +130,7 @@ static void run_program(const sf_prog *prog, const uint8_t *data, size_t size)
 
 static void check_compile(const sf_profile *p, const uint8_t *data, size_t size)
 {
-        sf_compile_opts opts = {
-                .target = target,
-                .arches = compile_arches,
-                .n_arches = sizeof(compile_arches) / sizeof(compile_arches[0]),
-                .enosys_unknown = size & 1,
-        };
+        sf_compile_opts opts = fuzz_compile_opts(&target, size);
         sf_diags diags = { 0 };
         sf_error *err = NULL;
         sf_prog *prog = NULL;
@@ -156,102 +147,13 @@ static void check_compile(const sf_profile *p, const uint8_t *data, size_t size)
         sf_diags_release(&diags);
 }
 
-/* A growing text for the structured mode (aborts on ENOMEM: libFuzzer reports it). */
-typedef struct text {
-        char *s;
-        size_t n, cap;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-        for (;;) {
-                va_list ap;
-                va_start(ap, fmt);
-                int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-                va_end(ap);
-                if (k < 0)
-                        fail("vsnprintf", NULL);
-                if (t->s && t->n + (size_t)k < t->cap) {
-                        t->n += (size_t)k;
-                        return;
-                }
-                size_t cap = t->cap ? t->cap * 2 : 4096;
-                while (cap < t->n + (size_t)k + 1)
-                        cap *= 2;
-                char *v = realloc(t->s, cap);
-                if (!v)
-                        fail("out of memory", NULL);
-                t->s = v;
-                t->cap = cap;
-        }
-}
-
-static const char *const names[] = { "read", "write", "open", "close", "socket", "ioctl", "mmap", "clone",
-                                     "execve", "futex", "sendto", "personality" };
-static const char *const ops[] = { "SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",
-                                   "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
-
-/* The recipe: shape, a count (two bytes), then seed bytes used in turn for
- * values, operators, indexes, actions and names. */
-static char *expand(const uint8_t *d, size_t n, size_t *ret_len)
-{
-        if (n < 4)
-                return NULL;
-        unsigned shape = d[1] % 4, count = (unsigned)d[2] << 8 | d[3];
-        const uint8_t *seed = d + 4;
-        size_t n_seed = n - 4, at = 0;
-#define SEED() (n_seed ? seed[at++ % n_seed] : (uint8_t)at++)
-        text t = { 0 };
-        if (shape == 2) { /* one object, many keys; a seed byte may repeat one */
-                count %= 65540;
-                put(&t, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":{");
-                for (unsigned i = 0; i < count; i++) {
-                        uint8_t b = SEED();
-                        put(&t, "%s\"k%u\":%u", i ? "," : "", b == 0xff && i ? i / 2 : i, b);
-                }
-                put(&t, "}}");
-        } else {
-                /* unknown names: 1024 rules (4096 names), since check's duplicate-name and
-                 * conflicting-actions tests still compare every pair of names */
-                count %= shape == 3 ? 1025 : 16390;
-                put(&t, "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86\"],\"syscalls\":[");
-                for (unsigned i = 0; i < count; i++) {
-                        uint8_t b = SEED();
-                        put(&t, "%s{\"names\":[", i ? "," : "");
-                        if (shape == 3) /* unknown names, typos of known ones */
-                                for (unsigned k = 0; k < 4; k++)
-                                        put(&t, "%s\"%sq%u\"", k ? "," : "", names[SEED() % 12], i * 4 + k);
-                        else
-                                put(&t, "\"%s\"", shape == 0 ? "read" : names[b % 12]);
-                        put(&t, "],\"action\":\"%s\"", b & 1 ? "SCMP_ACT_ALLOW" : "SCMP_ACT_LOG");
-                        if (shape != 3) {
-                                unsigned n_args = 1 + SEED() % 6;
-                                put(&t, ",\"args\":[");
-                                for (unsigned a = 0; a < n_args; a++) {
-                                        uint64_t v = (uint64_t)SEED() << (SEED() % 8 * 8) | i;
-                                        put(&t, "%s{\"index\":%u,\"value\":%llu,\"valueTwo\":%u,\"op\":\"%s\"}",
-                                            a ? "," : "", shape == 0 ? 0 : SEED() % 6, (unsigned long long)v,
-                                            SEED(), ops[SEED() % 7]);
-                                }
-                                put(&t, "]");
-                        }
-                        put(&t, "}");
-                }
-                put(&t, "]}");
-        }
-#undef SEED
-        *ret_len = t.n;
-        return t.s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         uint8_t *recipe = NULL;
         if (size && data[0] == 0x01) {
                 size_t len = 0;
-                recipe = (uint8_t *)expand(data, size, &len);
+                recipe = (uint8_t *)fuzz_expand(data, size, &len);
                 if (!recipe)
                         return 0;
                 data = recipe;
