@@ -2,7 +2,8 @@
 # process, driven over CRI v1 the way the kubelet drives it (tests/cri/README).
 # POSIX sh, sourced after tests/cli/lib.sh (it uses $SCRATCH and $SYSFENCE).
 #
-#   node_probe            0 if this machine can run a node; else 1, the reason in $why
+#   node_probe            0 if this machine can run a node; else 1, the reason in
+#                         $why (and $missing=containerd, for lib.sh's skip)
 #   node_start            start containerd with its own root, state, socket and
 #                         /run; import the test image; sets the variables below
 #   cri ARGS...           tests/cri/cri.py against the node (its commands: cri.py --help)
@@ -33,7 +34,11 @@ NODE_CGROUP=
 node_probe()
 {
         why=
-        if [ "$(id -u)" -ne 0 ]; then
+        # the feature a skip names (lib.sh: SF_TEST_REQUIRE, SF_TEST_MISSING)
+        missing=containerd
+        if _listed SF_TEST_MISSING containerd; then
+                why="containerd is missing (SF_TEST_MISSING says so)"
+        elif [ "$(id -u)" -ne 0 ]; then
                 why="not root (containerd needs it)"
         elif ! command -v containerd >/dev/null 2>&1 || ! command -v ctr >/dev/null 2>&1; then
                 why="containerd is not installed (scripts/deps installs it)"
