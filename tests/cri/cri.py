@@ -24,7 +24,7 @@ which has python3-grpcio and python3-protobuf.
   pod FILE [--kubelet-root DIR] [--wait start|exit] [--timeout S]
                                run a Pod manifest (YAML or JSON) as the kubelet
                                would; prints one JSON object (see run_manifest)
-  daemonset FILE --kubelet-root DIR [--uid UID] [--seccomp SPEC] [--name NAME]
+  daemonset FILE --kubelet-root DIR [--uid UID] [--seccomp SPEC] [--name NAME] [--image REF]
                                run the pod of the one DaemonSet in FILE as the
                                kubelet would on a node whose kubelet root is DIR
                                (see run_daemonset); prints one JSON object
