@@ -338,6 +338,11 @@ class Client:
             raise ValueError("%s: container securityContext.%s: not run by this client" % (path, k))
         for k in set(c) - CONTAINER_FIELDS_RUN:
             raise ValueError("%s: container field %s: not run by this client" % (path, k))
+        for k in set(pod_spec) - POD_FIELDS_RUN:
+            raise ValueError("%s: pod field %s: not run by this client" % (path, k))
+        for k in ("automountServiceAccountToken", "enableServiceLinks"):
+            if pod_spec.get(k, True) is not False:
+                raise ValueError("%s: %s is not false: its token volume or environment is not run" % (path, k))
         sc = dict(psc, **csc)
         if seccomp is None:
             sp = sc.get("seccompProfile") or {"type": "Unconfined"}
@@ -415,6 +420,10 @@ class Client:
 # what run_daemonset runs of a pod template: anything else is refused
 POD_SC_RUN = {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile"}
 CONTAINER_SC_RUN = POD_SC_RUN | {"privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "capabilities"}
+# the scheduler's fields (no node here is tainted or labelled otherwise) and
+# the two the kubelet would add a volume or environment for, when false
+POD_FIELDS_RUN = {"tolerations", "nodeSelector", "automountServiceAccountToken", "enableServiceLinks",
+                  "terminationGracePeriodSeconds", "securityContext", "containers", "volumes"}
 CONTAINER_FIELDS_RUN = {"name", "image", "imagePullPolicy", "command", "args", "readinessProbe", "resources",
                         "securityContext", "volumeMounts", "terminationMessagePath"}
 
