@@ -35,6 +35,7 @@
 #include "sysfence/bpf.h"
 #include "sysfence/profile.h"
 #include "util/util.h"
+#include "scmp.h"
 
 extern char **environ;
 
@@ -156,45 +157,6 @@ static int run_sysfence(const char *file, const sf_target *t, int fd, stamps *st
         return r < 0 ? r : 0;
 }
 
-static uint32_t scmp_arch_token(sf_arch a)
-{
-        switch (a) {
-        case SF_ARCH_X86_64: return SCMP_ARCH_X86_64;
-        case SF_ARCH_X86: return SCMP_ARCH_X86;
-        case SF_ARCH_X32: return SCMP_ARCH_X32;
-        default: return 0; /* the bench targets x86 only */
-        }
-}
-
-static uint32_t scmp_action(sf_action a)
-{
-        switch (a.kind) {
-        case SF_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
-        case SF_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
-        case SF_ACT_TRAP: return SCMP_ACT_TRAP;
-        case SF_ACT_ERRNO: return SCMP_ACT_ERRNO(a.data);
-        case SF_ACT_USER_NOTIF: return SCMP_ACT_NOTIFY;
-        case SF_ACT_TRACE: return SCMP_ACT_TRACE(a.data);
-        case SF_ACT_LOG: return SCMP_ACT_LOG;
-        case SF_ACT_ALLOW: return SCMP_ACT_ALLOW;
-        }
-        return SCMP_ACT_KILL_PROCESS;
-}
-
-static enum scmp_compare scmp_op(sf_op op)
-{
-        switch (op) {
-        case SF_OP_NE: return SCMP_CMP_NE;
-        case SF_OP_LT: return SCMP_CMP_LT;
-        case SF_OP_LE: return SCMP_CMP_LE;
-        case SF_OP_EQ: return SCMP_CMP_EQ;
-        case SF_OP_GE: return SCMP_CMP_GE;
-        case SF_OP_GT: return SCMP_CMP_GT;
-        case SF_OP_MASKED_EQ: return SCMP_CMP_MASKED_EQ;
-        }
-        return _SCMP_CMP_MIN; /* libseccomp refuses it */
-}
-
 static bool same_action(sf_action a, sf_action b)
 {
         if (a.kind != b.kind)
@@ -219,7 +181,7 @@ static int scmp_add_rules(scmp_filter_ctx ctx, const sf_profile *p)
                         const sf_arg *g = &rule->args[x];
                         for (size_t y = 0; y < x; y++)
                                 repeated |= g->index == rule->args[y].index;
-                        conds[x] = (struct scmp_arg_cmp){ g->index, scmp_op(g->op), g->value, g->value_two };
+                        conds[x] = (struct scmp_arg_cmp){ g->index, scmp_ops[g->op], g->value, g->value_two };
                 }
                 uint32_t action = scmp_action(rule->action);
                 for (size_t j = 0; j < rule->n_names; j++) {
@@ -244,10 +206,10 @@ static int scmp_add_arches(scmp_filter_ctx ctx)
         uint32_t native = seccomp_arch_native();
         bool has_native = false;
         for (size_t i = 0; i < ARRAY_SIZE(target_arches); i++)
-                has_native |= scmp_arch_token(target_arches[i]) == native;
+                has_native |= scmp_token(target_arches[i]) == native;
         int r = has_native ? 0 : seccomp_arch_remove(ctx, native);
         for (size_t i = 0; i < ARRAY_SIZE(target_arches) && r == 0; i++) {
-                uint32_t a = scmp_arch_token(target_arches[i]);
+                uint32_t a = scmp_token(target_arches[i]);
                 if (a == native)
                         continue;
                 r = seccomp_arch_add(ctx, a);

@@ -10,26 +10,7 @@
 #include <unistd.h>
 
 #include "sysfence/profile.h"
-
-static uint32_t act(sf_action a)
-{
-        switch (a.kind) {
-        case SF_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
-        case SF_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
-        case SF_ACT_TRAP: return SCMP_ACT_TRAP;
-        case SF_ACT_ERRNO: return SCMP_ACT_ERRNO(a.data);
-        case SF_ACT_USER_NOTIF: return SCMP_ACT_NOTIFY;
-        case SF_ACT_TRACE: return SCMP_ACT_TRACE(a.data);
-        case SF_ACT_LOG: return SCMP_ACT_LOG;
-        case SF_ACT_ALLOW: return SCMP_ACT_ALLOW;
-        }
-        return SCMP_ACT_KILL;
-}
-
-static const enum scmp_compare ops[] = {
-        [SF_OP_NE] = SCMP_CMP_NE, [SF_OP_LT] = SCMP_CMP_LT, [SF_OP_LE] = SCMP_CMP_LE, [SF_OP_EQ] = SCMP_CMP_EQ,
-        [SF_OP_GE] = SCMP_CMP_GE, [SF_OP_GT] = SCMP_CMP_GT, [SF_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
-};
+#include "scmp.h"
 
 int main(int argc, char **argv)
 {
@@ -44,7 +25,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s\n", sf_error_message(err));
                 return 1;
         }
-        scmp_filter_ctx ctx = seccomp_init(act(p->default_action));
+        scmp_filter_ctx ctx = seccomp_init(scmp_action(p->default_action));
         for (size_t i = 0; i < p->n_arches; i++)
                 seccomp_arch_add(ctx, seccomp_arch_resolve_name(sf_arch_short_name(p->arches[i])) ?: 0);
         for (size_t i = 0; i < p->n_rules; i++) {
@@ -53,12 +34,12 @@ int main(int argc, char **argv)
                         continue;
                 struct scmp_arg_cmp c[6];
                 for (size_t k = 0; k < r->n_args; k++)
-                        c[k] = (struct scmp_arg_cmp){ r->args[k].index, ops[r->args[k].op], r->args[k].value,
+                        c[k] = (struct scmp_arg_cmp){ r->args[k].index, scmp_ops[r->args[k].op], r->args[k].value,
                                                       r->args[k].value_two };
                 for (size_t j = 0; j < r->n_names; j++) {
                         int nr = seccomp_syscall_resolve_name(r->names[j]);
                         if (nr != __NR_SCMP_ERROR)
-                                seccomp_rule_add_array(ctx, act(r->action), nr, (unsigned)r->n_args, c);
+                                seccomp_rule_add_array(ctx, scmp_action(r->action), nr, (unsigned)r->n_args, c);
                 }
         }
         if (seccomp_load(ctx) < 0) {

@@ -6,6 +6,7 @@
 
 #include "arch/caps.h"
 #include "cli.h"
+#include "sysfence/artifact.h"
 #include "sysfence/bpf.h"
 
 const char *cli_prog = "sysfence";
@@ -209,12 +210,15 @@ int cli_parse_kernel(const char *cmd, const char *s, unsigned *maj, unsigned *mi
 }
 
 bool cli_no_inherit;
+static sf_artifact_opts base_pull_opts;
+static const sf_oci_puller base_puller = { .pull = sf_artifact_base_pull, .ctx = &base_pull_opts };
 
 int cli_inherit_opts(const char *cmd, int *argc, char **argv)
 {
         /* run and record pass what follows their options to a program: only a
          * "--" says for sure where that starts */
         bool execs = strcmp(cmd, "run") == 0 || strcmp(cmd, "record") == 0;
+        sf_profile_set_oci_puller(&base_puller);
         bool dir_opt = strcmp(cmd, "k8s") != 0;
         int end = *argc;
         for (int i = 1; i < *argc; i++)
@@ -230,6 +234,18 @@ int cli_inherit_opts(const char *cmd, int *argc, char **argv)
                 const char *a = argv[i];
                 if (i < end && strcmp(a, "--no-inherit") == 0) {
                         cli_no_inherit = true;
+                        continue;
+                }
+                /* an oci:// base: pulled as 'artifact pull' would, with its --plain-http and --authfile */
+                if (i < end && strcmp(a, "--base-plain-http") == 0) {
+                        base_pull_opts.plain_http = true;
+                        continue;
+                }
+                if (i < end && strncmp(a, "--base-authfile", 15) == 0 && (a[15] == 0 || a[15] == '=')) {
+                        const char *f = a[15] == '=' ? a + 16 : i + 1 < end ? argv[++i] : NULL;
+                        if (!f || !*f)
+                                return cli_usage_error(cmd, "--base-authfile needs a file");
+                        base_pull_opts.auth_file = f;
                         continue;
                 }
                 if (i < end && dir_opt && strncmp(a, "--profiles-dir", 14) == 0 && (a[14] == 0 || a[14] == '=')) {
@@ -255,21 +271,30 @@ int cli_inherit_opts(const char *cmd, int *argc, char **argv)
         return 0;
 }
 
-int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret)
+/* Every profile of FILE; on failure the diagnostics (or the error) are
+ * printed and EXIT_INVALID returned. */
+static int load_file(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile ***v, size_t *n)
 {
         sf_diags d = { 0 };
-        sf_profile **v = NULL;
-        size_t n = 0;
         sf_error *err = NULL;
-        if (sf_profile_load_file(file, lo, &v, &n, &d, &err) < 0) {
+        int r = sf_profile_load_file(file, lo, v, n, &d, &err);
+        if (r < 0) {
                 cli_print_diags(&d, false);
                 if (d.errors == 0)
                         cli_error(cmd, "%s", sf_error_message(err));
                 sf_error_free(err);
-                sf_diags_release(&d);
-                return EXIT_INVALID;
         }
         sf_diags_release(&d);
+        return r < 0 ? EXIT_INVALID : 0;
+}
+
+int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret)
+{
+        sf_profile **v = NULL;
+        size_t n = 0;
+        int r = load_file(cmd, file, lo, &v, &n);
+        if (r != 0)
+                return r;
         if (n != 1) {
                 cli_error(cmd, "%s holds %zu profiles; give one (sysfence convert --name NAME picks one)", file, n);
                 sf_profiles_free(v, n);
@@ -277,6 +302,35 @@ int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_p
         }
         *ret = v[0];
         free(v);
+        return 0;
+}
+
+int cli_load_all(const char *cmd, char *const *files, size_t n_files, sf_profile ***ret, size_t *n_ret)
+{
+        sf_profile **all = NULL;
+        size_t n_all = 0;
+        for (size_t i = 0; i < n_files; i++) {
+                sf_profile **v = NULL;
+                size_t n = 0;
+                int r = load_file(cmd, files[i], NULL, &v, &n);
+                if (r != 0) {
+                        sf_profiles_free(all, n_all);
+                        return r;
+                }
+                sf_profile **grown = realloc(all, (n_all + n) * sizeof(*all));
+                if (!grown) {
+                        sf_profiles_free(v, n);
+                        sf_profiles_free(all, n_all);
+                        cli_error(cmd, "out of memory");
+                        return EXIT_INVALID;
+                }
+                all = grown;
+                memcpy(all + n_all, v, n * sizeof(*v));
+                n_all += n;
+                free(v);
+        }
+        *ret = all;
+        *n_ret = n_all;
         return 0;
 }
 

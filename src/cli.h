@@ -80,6 +80,9 @@ extern bool cli_no_inherit; /* --no-inherit was given */
 
 /* Loads a file that must hold exactly one profile; prints errors.  0 or EXIT_INVALID. */
 int cli_load_one(const char *cmd, const char *file, const sf_load_opts *lo, sf_profile **ret);
+/* Every profile of every file, in order (*ret: the caller frees it with
+ * sf_profiles_free); EXIT_INVALID, said on stderr, if one does not load. */
+int cli_load_all(const char *cmd, char *const *files, size_t n_files, sf_profile ***ret, size_t *n_ret);
 /* "amd64,x86" → arches; 0 or EXIT_USAGE. */
 int cli_parse_arch_list(const char *cmd, const char *s, sf_arch *v, size_t *n);
 

@@ -5,12 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "cli.h"
@@ -19,22 +16,15 @@
 #define CMD "audit"
 #define AUDIT_LOG "/var/log/audit/audit.log"
 #define KMSG "/dev/kmsg"
-/* A line longer than this is not a record (the kernel caps one at ~8 KiB). */
-#define MAX_LINE ((size_t)64 * 1024)
-/* What one read() of a file or pipe takes. */
-#define CHUNK ((size_t)64 * 1024)
 /* Distinct (comm, arch, syscall, action) groups kept; beyond, only counted. */
 #define MAX_GROUPS 100000
-/* Serials remembered from the kernel log to drop their netlink duplicates. */
-#define MAX_SERIALS ((size_t)1024 * 1024)
 
-extern char **environ;
 
 static const char usage[] =
         "usage: sysfence audit [--source kmsg|auditd|journal|FILE|-] [--follow] [--pid P]\n"
         "                      [--comm C] [--since T] [--json] [--raw] [--to-profile OUT]\n"
         "                      [--pod [NS/]NAME] [--namespace NS] [--container C]\n"
-        "                      [--state-dir DIR] [--crio-storage DIR]\n"
+        "                      [--state-dir DIR] [--crio-storage DIR] [--merge FILE]\n"
         "\n"
         "Decode seccomp audit records: type=1326 in the kernel log, type=SECCOMP in\n"
         "audit.log, and the journal.  Each record gives the time, pid, comm, exe, arch,\n"
@@ -66,6 +56,10 @@ static const char usage[] =
         "  --json           JSON: the groups (with --raw or --follow: one object per record)\n"
         "  --to-profile OUT write (atomically) a Docker profile that allows every syscall\n"
         "                   logged, on the arches seen, and denies the rest with EPERM\n"
+        "  --merge FILE     with --to-profile: FILE (a profile tried in complain mode,\n"
+        "                   defaultAction SCMP_ACT_LOG) plus an ALLOW rule for each syscall\n"
+        "                   its LOG records name that FILE does not allow yet; records of\n"
+        "                   other actions are not added.  OUT may be FILE (in place)\n"
         "  -h, --help       show this help\n"
         "\n"
         "A record of a process in a Kubernetes pod's container is named by its pod,\n"
@@ -73,8 +67,11 @@ static const char usage[] =
         "namespace, container): its pid's cgroup names the container, whose OCI\n"
         "annotations (containerd's or CRI-O's) name the pod.  Each pid is resolved at\n"
         "its first record and remembered, so records read after it exited are named\n"
-        "too.  Records of other processes keep the plain form (no such columns when\n"
-        "none is a pod's).\n"
+        "too; with --follow as root, processes are also learned at their fork (the\n"
+        "kernel's process connector), so one that exited before its first record was\n"
+        "read is named by its parent's container, and a pid taken by a new process is\n"
+        "never named by the old one's.  Records of other processes keep the plain\n"
+        "form (no such columns when none is a pod's).\n"
         "\n"
         "The kernel log (kmsg, journal) passes at most 10 records per 5 seconds when no\n"
         "audit daemon runs; the rest are dropped.  For a complete list run auditd, or\n"
@@ -86,57 +83,36 @@ static const char usage[] =
         "  dmesg | sysfence audit --source - --raw\n"
         "  sysfence audit --follow --to-profile app.json  # as root; Ctrl-C writes app.json\n"
         "  sysfence audit --source /var/log/audit/audit.log --json\n"
+        "  sysfence audit --follow --pod web --to-profile app.json --merge app.json\n"
         "\n"
         "exit status: 0 records decoded or none found, 1 unreadable source, 2 usage error\n";
 
-typedef struct group {
-        char comm[64];
-        uint32_t audit_arch;
-        sf_arch arch;
-        long nr;
-        const char *name;
-        uint32_t action;
-        sf_audit_origin o; /* pod NULL: in no pod */
-        uint64_t count;
-} group;
-
 typedef struct audit_state {
         /* options */
-        bool follow, raw, json, has_pid, has_since;
+        bool follow, raw, json;
         bool quiet; /* the profile goes to stdout: nothing else does */
-        int pid;
-        const char *comm;
-        const char *want_pod, *want_ns, *want_ctr;
+        sf_audit_filter f;
         sf_audit_attr *attr;
         bool any_pod;
         bool batched; /* stdout flushed after each netlink batch */
-        uint64_t since;
         const char *profile;
 
-        /* groups: an open-addressing hash over v */
-        group *v;
-        size_t n, cap;
-        size_t *slots;
-        size_t nslots;
-        uint64_t ungrouped;
+        sf_audit_groups *groups;
 
-        /* for the profile */
-        const char **names;
-        size_t nnames, names_cap;
-        unsigned arches; /* bit per sf_arch */
-        uint64_t nameless;
-        long nameless_nr;
-        sf_arch nameless_arch;
-        uint32_t nameless_audit_arch;
+        /* for the profile: what the records ask for, and --merge's profile */
+        sf_audit_allow *allow;
+        const char *merge;
+        sf_profile **base;
+        size_t nbase;
+        uint64_t not_logged; /* with --merge: records of another action than LOG */
 
         uint64_t total, unmatched;
         /* what the kernel log says it dropped */
-        uint64_t suppressed, audit_lost;
-        unsigned limit_notes, overruns, long_lines;
+        sf_audit_loss loss;
+        unsigned overruns, long_lines;
 
         /* serials read from the kernel log before switching to netlink */
-        uint64_t *serials;
-        size_t nserials, serials_cap;
+        sf_audit_serials serials;
         bool dedupe;
         /* with --since: loss notes count from the first record in the window */
         bool in_window;
@@ -151,24 +127,9 @@ static void on_stop(int sig)
         stop_requested = 1;
 }
 
-static const char *action_name(uint32_t code)
-{
-        switch (code & 0xffff0000U) {
-        case 0x80000000U: return "KILL_PROCESS";
-        case 0x00000000U: return "KILL_THREAD";
-        case 0x00030000U: return "TRAP";
-        case 0x00050000U: return "ERRNO";
-        case 0x7fc00000U: return "USER_NOTIF";
-        case 0x7ff00000U: return "TRACE";
-        case 0x7ffc0000U: return "LOG";
-        case 0x7fff0000U: return "ALLOW";
-        default: return NULL;
-        }
-}
-
 static void action_text(uint32_t code, char *buf, size_t n)
 {
-        const char *a = action_name(code);
+        const char *a = sf_audit_action_name(code);
         if (a)
                 snprintf(buf, n, "%s", a);
         else
@@ -262,142 +223,17 @@ static void time_text(const sf_audit_record *r, char *buf, size_t n)
 
 /* --- counting ----------------------------------------------------------------- */
 
-static const char *s0(const char *s) { return s ? s : ""; }
-
-static bool origin_eq(const sf_audit_origin *a, const sf_audit_origin *b)
-{
-        return strcmp(s0(a->pod), s0(b->pod)) == 0 && strcmp(s0(a->pod_ns), s0(b->pod_ns)) == 0 &&
-               strcmp(s0(a->container), s0(b->container)) == 0;
-}
-
-static uint64_t group_hash(const char *comm, uint32_t audit_arch, sf_arch arch, long nr, uint32_t action,
-                           const sf_audit_origin *o)
-{
-        uint64_t h = 1469598103934665603ULL;
-        const char *parts[3] = { s0(o->pod), s0(o->pod_ns), s0(o->container) };
-        for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
-                for (const unsigned char *p = (const unsigned char *)parts[i]; ; p++) {
-                        h = (h ^ *p) * 1099511628211ULL;
-                        if (!*p)
-                                break;
-                }
-        for (const unsigned char *p = (const unsigned char *)comm; *p; p++)
-                h = (h ^ *p) * 1099511628211ULL;
-        uint64_t k[4] = { audit_arch, (uint64_t)arch, (uint64_t)nr, action };
-        for (size_t i = 0; i < ARRAY_SIZE(k); i++)
-                h = (h ^ k[i]) * 1099511628211ULL;
-        return h;
-}
-
-static bool group_is(const group *g, const sf_audit_record *r, uint32_t action, const sf_audit_origin *o)
-{
-        return g->audit_arch == r->audit_arch && g->arch == r->arch && g->nr == r->syscall && g->action == action &&
-               strcmp(g->comm, r->comm) == 0 && origin_eq(&g->o, o);
-}
-
-static bool grow_slots(audit_state *s)
-{
-        size_t ns = s->nslots ? s->nslots * 2 : 1024;
-        size_t *slots = malloc(ns * sizeof(*slots));
-        if (!slots)
-                return false;
-        for (size_t i = 0; i < ns; i++)
-                slots[i] = SIZE_MAX;
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
-                size_t h = (size_t)group_hash(g->comm, g->audit_arch, g->arch, g->nr, g->action, &g->o) & (ns - 1);
-                while (slots[h] != SIZE_MAX)
-                        h = (h + 1) & (ns - 1);
-                slots[h] = i;
-        }
-        free(s->slots);
-        s->slots = slots;
-        s->nslots = ns;
-        return true;
-}
-
-static void count_group(audit_state *s, const sf_audit_record *r, const sf_audit_origin *o)
-{
-        uint32_t action = r->code & 0xffff0000U;
-        /* the table stays at most 3/4 full, so a probe always ends */
-        if (s->n * 4 >= s->nslots * 3 && s->n < MAX_GROUPS && !grow_slots(s))
-                s->oom = true;
-        if (s->nslots == 0) {
-                s->ungrouped++;
-                return;
-        }
-        size_t mask = s->nslots - 1;
-        size_t h = (size_t)group_hash(r->comm, r->audit_arch, r->arch, r->syscall, action, o) & mask;
-        while (s->slots[h] != SIZE_MAX) {
-                group *g = &s->v[s->slots[h]];
-                if (group_is(g, r, action, o)) {
-                        g->count++;
-                        return;
-                }
-                h = (h + 1) & mask;
-        }
-        if (s->n >= MAX_GROUPS || s->n * 4 >= s->nslots * 3) {
-                s->ungrouped++;
-                return;
-        }
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                group *nv = realloc(s->v, nc * sizeof(*nv));
-                if (!nv) {
-                        s->oom = true;
-                        s->ungrouped++;
-                        return;
-                }
-                s->v = nv;
-                s->cap = nc;
-        }
-        group *g = &s->v[s->n];
-        memset(g, 0, sizeof(*g));
-        snprintf(g->comm, sizeof(g->comm), "%s", r->comm);
-        g->audit_arch = r->audit_arch;
-        g->arch = r->arch;
-        g->nr = r->syscall;
-        g->name = r->syscall_name;
-        g->action = action;
-        g->o = *o;
-        g->count = 1;
-        s->slots[h] = s->n++;
-}
-
 static void note_name(audit_state *s, const sf_audit_record *r)
 {
-        if (!r->syscall_name) {
-                if (s->nameless++ == 0) {
-                        s->nameless_nr = r->syscall;
-                        s->nameless_arch = r->arch;
-                        s->nameless_audit_arch = r->audit_arch;
-                }
+        if (!s->profile)
+                return;
+        /* under a complain-mode profile, LOG is what its rules did not allow */
+        if (s->merge && (r->code & 0xffff0000U) != 0x7ffc0000U /* SECCOMP_RET_LOG */) {
+                s->not_logged++;
                 return;
         }
-        s->arches |= 1U << r->arch;
-        for (size_t i = 0; i < s->nnames; i++)
-                if (s->names[i] == r->syscall_name || strcmp(s->names[i], r->syscall_name) == 0)
-                        return;
-        if (s->nnames == s->names_cap) {
-                size_t nc = s->names_cap ? s->names_cap * 2 : 64;
-                const char **nv = realloc(s->names, nc * sizeof(*nv));
-                if (!nv) {
-                        s->oom = true;
-                        return;
-                }
-                s->names = nv;
-                s->names_cap = nc;
-        }
-        s->names[s->nnames++] = r->syscall_name;
-}
-
-/* The kernel cuts comm to 15 bytes: a longer --comm matches its first 15. */
-static bool comm_matches(const char *want, const char *comm)
-{
-        if (strcmp(want, comm) == 0)
-                return true;
-        size_t n = strlen(comm);
-        return n == 15 && strlen(want) > 15 && strncmp(want, comm, 15) == 0;
+        if (sf_audit_allow_add(s->allow, r) < 0)
+                s->oom = true;
 }
 
 static void json_origin(sf_buf *b, const sf_audit_origin *o)
@@ -466,293 +302,86 @@ static void print_record(audit_state *s, const sf_audit_record *r, const sf_audi
                 fflush(stdout);
 }
 
-/* Whether o passes --pod/--namespace/--container. */
-static bool origin_matches(const audit_state *s, const sf_audit_origin *o)
-{
-        if (!s->want_pod && !s->want_ns && !s->want_ctr)
-                return true;
-        if (!o->pod)
-                return false;
-        return (!s->want_pod || strcmp(s->want_pod, o->pod) == 0) &&
-               (!s->want_ns || strcmp(s->want_ns, o->pod_ns) == 0) &&
-               (!s->want_ctr || strcmp(s->want_ctr, o->container) == 0);
-}
-
 static void take_record(audit_state *s, const sf_audit_record *r)
 {
         sf_audit_origin o = { 0 };
-        if ((s->has_pid && r->pid != s->pid) || (s->comm && !comm_matches(s->comm, r->comm)) ||
-            (s->has_since && r->time_sec < s->since)) {
+        if (!sf_audit_filter_record(&s->f, r)) {
                 s->unmatched++;
                 return;
         }
         sf_audit_attr_find(s->attr, r, &o);
-        if (!origin_matches(s, &o)) {
+        if (!sf_audit_filter_origin(&s->f, &o)) {
                 s->unmatched++;
                 return;
         }
         if (o.pod)
                 s->any_pod = true;
         s->total++;
-        count_group(s, r, &o);
+        if (sf_audit_groups_add(s->groups, r, &o) < 0)
+                s->oom = true;
         note_name(s, r);
         if ((s->raw || s->follow) && !s->quiet)
                 print_record(s, r, &o);
 }
 
-/* The number right after `key` in [line, line+len), or false. */
-static bool number_after(const char *line, size_t len, const char *key, uint64_t *ret)
+static void handle_line(void *ctx, const char *line, size_t len)
 {
-        const char *p = memmem(line, len, key, strlen(key));
-        if (!p)
-                return false;
-        p += strlen(key);
-        const char *end = line + len;
-        uint64_t v = 0;
-        const char *q = p;
-        while (q < end && *q >= '0' && *q <= '9' && q - p < 19)
-                v = v * 10 + (uint64_t)(*q++ - '0');
-        if (q == p)
-                return false;
-        *ret = v;
-        return true;
-}
-
-/* What the kernel log says about the records it did not print.  Only
- * kauditd_printk_skb's notes are about audit records; other "callbacks
- * suppressed" lines (show_signal_msg…) are not. */
-static void note_loss(audit_state *s, const char *line, size_t len)
-{
-        uint64_t v;
-        const char *k = memmem(line, len, "kauditd_printk_skb: ", 20);
-        if (k && memmem(k, len - (size_t)(k - line), " callbacks suppressed", 21) &&
-            number_after(k, len - (size_t)(k - line), "kauditd_printk_skb: ", &v))
-                s->suppressed += v;
-        else if (number_after(line, len, "audit: audit_lost=", &v))
-                s->audit_lost = v > s->audit_lost ? v : s->audit_lost;
-        else if (memmem(line, len, "audit: rate limit exceeded", 26) ||
-                 memmem(line, len, "audit: backlog limit exceeded", 29) ||
-                 memmem(line, len, "audit: kauditd hold queue overflow", 34))
-                s->limit_notes++;
-}
-
-static bool serial_seen(const audit_state *s, uint64_t serial)
-{
-        size_t lo = 0, hi = s->nserials;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (s->serials[mid] == serial)
-                        return true;
-                if (s->serials[mid] < serial)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
-}
-
-static void remember_serial(audit_state *s, uint64_t serial)
-{
-        if (s->nserials == s->serials_cap) {
-                if (s->serials_cap >= MAX_SERIALS)
-                        return;
-                size_t nc = s->serials_cap ? s->serials_cap * 2 : 256;
-                uint64_t *nv = realloc(s->serials, nc * sizeof(*nv));
-                if (!nv)
-                        return;
-                s->serials = nv;
-                s->serials_cap = nc;
-        }
-        s->serials[s->nserials++] = serial;
-}
-
-static void handle_line(audit_state *s, const char *line, size_t len)
-{
+        audit_state *s = ctx;
         sf_audit_record r;
         if (sf_audit_parse_line(line, len, &r) == 1) {
-                if (!s->has_since || r.time_sec >= s->since)
+                if (!s->f.has_since || r.time_sec >= s->f.since)
                         s->in_window = true;
                 if (s->dedupe)
-                        remember_serial(s, r.serial);
+                        sf_audit_serials_add(&s->serials, r.serial);
                 take_record(s, &r);
         } else if (s->in_window) {
-                note_loss(s, line, len);
+                sf_audit_loss_note(&s->loss, line, len);
         }
 }
 
 /* --- reading ------------------------------------------------------------------ */
 
-typedef struct line_reader {
-        char *buf;
-        size_t len;
-        bool skipping; /* inside an overlong line: drop up to its newline */
-} line_reader;
-
-/* Feeds whole lines of [data, data+n) to handle_line; keeps a partial last line. */
-static void feed(audit_state *s, line_reader *lr, const char *data, size_t n)
-{
-        while (n > 0) {
-                const char *nl = memchr(data, '\n', n);
-                size_t take = nl ? (size_t)(nl - data) : n;
-                if (lr->skipping) {
-                        if (nl)
-                                lr->skipping = false;
-                } else if (lr->len + take > MAX_LINE) {
-                        s->long_lines++;
-                        lr->len = 0;
-                        lr->skipping = !nl;
-                } else if (nl && lr->len == 0) {
-                        handle_line(s, data, take);
-                } else {
-                        memcpy(lr->buf + lr->len, data, take);
-                        lr->len += take;
-                        if (nl) {
-                                handle_line(s, lr->buf, lr->len);
-                                lr->len = 0;
-                        }
-                }
-                if (!nl)
-                        break;
-                data += take + 1;
-                n -= take + 1;
-        }
-}
-
-static void flush_partial(audit_state *s, line_reader *lr)
-{
-        if (lr->len > 0 && !lr->skipping)
-                handle_line(s, lr->buf, lr->len);
-        lr->len = 0;
-        lr->skipping = false;
-}
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        nanosleep(&ts, NULL); /* a signal cuts it short: the caller checks */
-}
-
-/* Reads lines from fd until EOF; with follow on a regular file, waits for more
- * and reopens path when the file is rotated.  0, or -errno with the message given. */
+/* The library's readers, their errors printed. */
 static int read_lines(audit_state *s, int fd, const char *path, bool follow)
 {
-        _cleanup_free_ char *lbuf = malloc(MAX_LINE);
-        _cleanup_free_ char *chunk = malloc(CHUNK);
-        if (!lbuf || !chunk) {
-                cli_error(CMD, "out of memory");
-                return -ENOMEM;
-        }
-        line_reader lr = { .buf = lbuf };
-        int owned = -1;
-        struct stat st;
-        bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-        int r = 0;
-        while (!stop_requested) {
-                ssize_t n = read(fd, chunk, CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        cli_error(CMD, "%s: cannot read: %s", path, strerror(errno));
-                        break;
-                }
-                if (n > 0) {
-                        feed(s, &lr, chunk, (size_t)n);
-                        continue;
-                }
-                if (!follow || !regular)
-                        break;
-                /* end of a followed file: was it rotated? */
-                struct stat now, cur;
-                if (stat(path, &now) == 0 && fstat(fd, &cur) == 0 &&
-                    (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev || now.st_size < lseek(fd, 0, SEEK_CUR))) {
-                        int nfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                        if (nfd >= 0) {
-                                /* what was written to the old file after our last read */
-                                while ((n = read(fd, chunk, CHUNK)) > 0)
-                                        feed(s, &lr, chunk, (size_t)n);
-                                flush_partial(s, &lr);
-                                if (owned >= 0)
-                                        close(owned);
-                                owned = fd = nfd;
-                                continue;
-                        }
-                }
-                sleep_ms(250);
-        }
-        flush_partial(s, &lr);
-        if (owned >= 0)
-                close(owned);
+        sf_error *err = NULL;
+        int r = sf_audit_read_fd(fd, path, follow, &stop_requested, handle_line, s, &s->long_lines, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
         return r;
 }
 
-/* /dev/kmsg: one record per read, "PRI,SEQ,USEC,FLAGS;text\n" then " KEY=VALUE"
- * lines.  Non-blocking from the first record kept; with follow, waits. */
 static int read_kmsg(audit_state *s, int fd, bool follow)
 {
-        char buf[16384];
-        while (!stop_requested) {
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EPIPE) { /* the ring overwrote records we had not read */
-                                s->overruns++;
-                                continue;
-                        }
-                        if (errno == EAGAIN) {
-                                if (!follow)
-                                        break;
-                                struct pollfd p = { .fd = fd, .events = POLLIN };
-                                if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-                                        cli_error(CMD, KMSG ": cannot wait: %s", strerror(errno));
-                                        return -errno;
-                                }
-                                continue;
-                        }
-                        int e = errno;
-                        cli_error(CMD, KMSG ": cannot read: %s", strerror(e));
-                        return -e;
-                }
-                if (n == 0)
-                        break;
-                const char *text = memchr(buf, ';', (size_t)n);
-                text = text ? text + 1 : buf;
-                const char *nl = memchr(text, '\n', (size_t)(buf + n - text));
-                handle_line(s, text, (size_t)((nl ? nl : buf + n) - text));
-        }
-        return 0;
+        sf_error *err = NULL;
+        int r = sf_audit_kmsg_read(fd, follow, &stop_requested, handle_line, s, &s->overruns, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
+        return r;
 }
 
 static int open_kmsg(int *ret_fd)
 {
-        int fd = open(KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                int e = errno;
-                if (e == EPERM || e == EACCES)
-                        cli_error(CMD, KMSG ": cannot open: %s (kernel.dmesg_restrict is set: run as root)",
-                                  strerror(e));
-                else
-                        cli_error(CMD, KMSG ": cannot open: %s", strerror(e));
-                return -e;
-        }
-        *ret_fd = fd;
-        return 0;
+        sf_error *err = NULL;
+        int r = sf_audit_kmsg_open(ret_fd, &err);
+        if (r < 0)
+                cli_fail(CMD, &err);
+        return r;
 }
 
 static void netlink_record(void *ctx, const sf_audit_record *rec)
 {
         audit_state *s = ctx;
         /* a record the kernel log gave us already, before the switch */
-        if (s->nserials > 0 && serial_seen(s, rec->serial))
+        if (s->serials.n > 0 && sf_audit_serials_has(&s->serials, rec->serial))
                 return;
         take_record(s, rec);
 }
 
-static int cmp_u64(const void *a, const void *b)
+static void flush_batch(void *ctx)
 {
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
+        (void)ctx;
+        fflush(stdout);
 }
 
 static void kernel_log_note(void)
@@ -780,53 +409,54 @@ static int source_kmsg(audit_state *s)
         /* Join the group first: a record made while the kernel log is read
          * then comes from both, and its serial drops the second copy. */
         /* --follow starts at now: the kernel log's older records only when asked */
-        if (!s->has_since && lseek(kfd, 0, SEEK_END) < 0) {
+        if (!s->f.has_since && lseek(kfd, 0, SEEK_END) < 0) {
                 cli_error(CMD, KMSG ": cannot seek to its end: %s", strerror(errno));
                 return EXIT_INVALID;
         }
         if (sf_audit_netlink_open(&nfd, &err) < 0) {
-                cli_error(CMD, "source: " KMSG "%s (%s)", s->has_since ? "" : ", from now on", sf_error_message(err));
+                cli_error(CMD, "source: " KMSG "%s (%s)", s->f.has_since ? "" : ", from now on", sf_error_message(err));
                 sf_error_free(err);
                 kernel_log_note();
                 read_kmsg(s, kfd, true);
                 return EXIT_OK;
         }
-        if (s->has_since)
+        if (s->f.has_since)
                 cli_error(CMD, "source: the records in " KMSG " since --since, then the audit netlink multicast group "
                                "(lossless)");
         else
                 cli_error(CMD, "source: the audit netlink multicast group (lossless), from now on (--since T shows "
                                "the kernel log's records from T first)");
+        /* processes are learned at their fork from now on, so one gone before
+         * its first record was read is still named */
+        if (sf_audit_attr_watch(s->attr, &err) < 0) {
+                cli_error(CMD, "%s: a process that exits before its first record is read is not named",
+                          sf_error_message(err));
+                sf_error_free(err);
+                err = NULL;
+        }
         s->dedupe = true;
-        if (s->has_since)
+        if (s->f.has_since)
                 read_kmsg(s, kfd, false);
         s->dedupe = false;
-        if (s->nserials > 1)
-                qsort(s->serials, s->nserials, sizeof(*s->serials), cmp_u64);
         /* what the kernel log lost is about the records above, not what follows */
-        if (s->suppressed)
+        if (s->loss.suppressed)
                 cli_error(CMD,
                           "the kernel log dropped %llu audit message%s before now (\"callbacks suppressed\"): "
                           "older records are incomplete; from now on none are lost",
-                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
-        s->suppressed = 0;
-        s->audit_lost = 0;
-        s->limit_notes = 0;
+                          (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
+        s->loss = (sf_audit_loss){ 0 };
         s->batched = true;
-        while (!stop_requested) {
-                int r = sf_audit_netlink_read(nfd, -1, netlink_record, s);
-                fflush(stdout);
-                if (r == -EINTR)
-                        continue;
+        for (;;) {
+                int r = sf_audit_netlink_follow(nfd, s->attr, &stop_requested, netlink_record, flush_batch, s, &err);
                 if (r == -ENOBUFS) {
                         s->overruns++;
-                        cli_error(CMD, "the audit netlink socket overflowed: records were lost");
+                        cli_error(CMD, "%s", sf_error_message(err));
+                        sf_error_freep(&err);
                         continue;
                 }
-                if (r < 0) {
-                        cli_error(CMD, "audit netlink: cannot read: %s", strerror(-r));
-                        return EXIT_INVALID;
-                }
+                if (r < 0)
+                        return cli_fail(CMD, &err);
+                break;
         }
         return EXIT_OK;
 }
@@ -846,7 +476,7 @@ static int source_file(audit_state *s, const char *path)
                 return EXIT_INVALID;
         }
         /* --follow starts at now, as tail -f -n 0 does, unless --since asks for older records */
-        if (s->follow && !s->has_since && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_END) < 0) {
+        if (s->follow && !s->f.has_since && S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_END) < 0) {
                 cli_error(CMD, "%s: cannot seek to its end: %s", path, strerror(errno));
                 return EXIT_INVALID;
         }
@@ -855,86 +485,34 @@ static int source_file(audit_state *s, const char *path)
 
 static int source_journal(audit_state *s)
 {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0) {
-                cli_error(CMD, "cannot make a pipe: %s", strerror(errno));
-                return EXIT_INVALID;
-        }
-        /* following, from now on (-n 0) unless --since asks for older records */
-        bool from_now = s->follow && !s->has_since;
-        char *args[] = { (char *)"journalctl", (char *)"-k", (char *)"-o", (char *)"short", (char *)"--no-pager",
-                         s->follow ? (char *)"-f" : NULL, from_now ? (char *)"-n" : NULL, (char *)"0", NULL };
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+        int fd;
         pid_t pid;
-        int r = posix_spawnp(&pid, "journalctl", &fa, NULL, args, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        close(p[1]);
-        if (r != 0) {
-                close(p[0]);
-                if (r == ENOENT)
-                        cli_error(CMD, "journalctl: not found (is systemd installed?); use --source kmsg, "
-                                       "or pipe the log into --source -");
-                else
-                        cli_error(CMD, "journalctl: cannot run: %s", strerror(r));
-                return EXIT_INVALID;
-        }
+        sf_error *err = NULL;
+        if (sf_audit_journal_open(s->follow, !s->f.has_since, &fd, &pid, &err) < 0)
+                return cli_fail(CMD, &err);
         cli_error(CMD, "source: journalctl -k (the kernel log)");
         kernel_log_note();
-        read_lines(s, p[0], "journalctl", false);
-        close(p[0]);
-        if (stop_requested)
-                kill(pid, SIGTERM);
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (!stop_requested && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-                if (WIFEXITED(st))
-                        cli_error(CMD, "journalctl exited with status %d", WEXITSTATUS(st));
-                else
-                        cli_error(CMD, "journalctl was killed by signal %d", WTERMSIG(st));
-                return EXIT_INVALID;
-        }
+        read_lines(s, fd, "journalctl", false);
+        close(fd);
+        if (sf_audit_journal_close(pid, stop_requested, &err) < 0)
+                return cli_fail(CMD, &err);
         return EXIT_OK;
 }
 
 /* --- output ------------------------------------------------------------------- */
 
-static int cmp_group(const void *a, const void *b)
-{
-        const group *x = a, *y = b;
-        if (x->count != y->count)
-                return x->count > y->count ? -1 : 1;
-        if (x->name && y->name) {
-                int c = strcmp(x->name, y->name);
-                if (c)
-                        return c;
-        } else if (x->name || y->name) {
-                return x->name ? -1 : 1;
-        } else if (x->nr != y->nr) {
-                return x->nr < y->nr ? -1 : 1;
-        }
-        int c = strcmp(x->comm, y->comm);
-        if (c)
-                return c;
-        if (x->arch != y->arch)
-                return x->arch < y->arch ? -1 : 1;
-        if (x->audit_arch != y->audit_arch)
-                return x->audit_arch < y->audit_arch ? -1 : 1;
-        return x->action < y->action ? -1 : x->action > y->action;
-}
-
 static void print_table(audit_state *s)
 {
+        size_t ng;
+        uint64_t ungrouped;
+        const sf_audit_group *v = sf_audit_groups_get(s->groups, &ng, &ungrouped);
         int wc = 5, wn = 4, wa = 4, ws = 7, wact = 6, wp = 3, wns = 9;
         char cnt[32];
         snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)s->total);
         if ((int)strlen(cnt) > wc)
                 wc = (int)strlen(cnt);
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char comm[300], arch[32], sc[32];
                 word_text(g->comm, comm, sizeof(comm));
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
@@ -960,8 +538,8 @@ static void print_table(audit_state *s)
                        "SYSCALL", wact, "ACTION", wp, "POD", wns, "NAMESPACE", "CONTAINER");
         else
                 printf("%*s  %-*s  %-*s  %-*s  %s\n", wc, "COUNT", wn, "COMM", wa, "ARCH", ws, "SYSCALL", "ACTION");
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char comm[300], arch[32], sc[32], act[16];
                 word_text(g->comm, comm, sizeof(comm));
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
@@ -975,21 +553,23 @@ static void print_table(audit_state *s)
                         printf("%*llu  %-*s  %-*s  %-*s  %s\n", wc, (unsigned long long)g->count, wn, comm, wa, arch, ws,
                                sc, act);
         }
-        if (s->ungrouped)
-                printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)s->ungrouped, MAX_GROUPS);
-        printf("%*llu  total (%zu group%s)\n", wc, (unsigned long long)s->total, s->n, s->n == 1 ? "" : "s");
+        if (ungrouped)
+                printf("%*llu  (more groups than %d: not listed)\n", wc, (unsigned long long)ungrouped, MAX_GROUPS);
+        printf("%*llu  total (%zu group%s)\n", wc, (unsigned long long)s->total, ng, ng == 1 ? "" : "s");
 }
 
 static void print_json(audit_state *s, const char *source)
 {
+        size_t ng;
+        const sf_audit_group *v = sf_audit_groups_get(s->groups, &ng, NULL);
         sf_buf b = { 0 };
         sf_buf_puts(&b, "{\"source\":");
         cli_json_str(&b, source);
         sf_buf_printf(&b, ",\"records\":%llu,\"suppressed\":%llu,\"audit_lost\":%llu,\"groups\":[",
-                      (unsigned long long)s->total, (unsigned long long)s->suppressed,
-                      (unsigned long long)s->audit_lost);
-        for (size_t i = 0; i < s->n; i++) {
-                const group *g = &s->v[i];
+                      (unsigned long long)s->total, (unsigned long long)s->loss.suppressed,
+                      (unsigned long long)s->loss.audit_lost);
+        for (size_t i = 0; i < ng; i++) {
+                const sf_audit_group *g = &v[i];
                 char arch[32];
                 arch_text(g->arch, g->audit_arch, arch, sizeof(arch));
                 sf_buf_puts(&b, i ? ",\n  {\"comm\":" : "\n  {\"comm\":");
@@ -1006,7 +586,7 @@ static void print_json(audit_state *s, const char *source)
                 json_origin(&b, &g->o);
                 sf_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)g->count);
         }
-        sf_buf_puts(&b, s->n ? "\n]}\n" : "]}\n");
+        sf_buf_puts(&b, ng ? "\n]}\n" : "]}\n");
         if (b.oom)
                 cli_error(CMD, "out of memory");
         else
@@ -1014,112 +594,73 @@ static void print_json(audit_state *s, const char *source)
         sf_buf_release(&b);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The profile, in the canonical Docker form (what 'sysfence convert' writes). */
 static int write_profile(audit_state *s)
 {
-        if (s->nameless) {
+        sf_audit_allow_stats st;
+        sf_audit_allow_stats_get(s->allow, &st);
+        if (st.nameless) {
                 char arch[32];
-                arch_text(s->nameless_arch, s->nameless_audit_arch, arch, sizeof(arch));
+                arch_text(st.nameless_arch, st.nameless_audit_arch, arch, sizeof(arch));
                 cli_error(CMD,
                           "%llu record%s name syscalls with no known name (first: %s #%ld): left out of the profile",
-                          (unsigned long long)s->nameless, s->nameless == 1 ? "" : "s", arch, s->nameless_nr);
+                          (unsigned long long)st.nameless, st.nameless == 1 ? "" : "s", arch, st.nameless_nr);
         }
-        if (s->nnames == 0) {
+        if (s->not_logged)
+                cli_error(CMD, "%llu record%s of another action than LOG: not added (only a complain-mode "
+                               "profile's LOG records say what its rules lack)",
+                          (unsigned long long)s->not_logged, s->not_logged == 1 ? "" : "s");
+        if (!s->merge && st.names == 0) {
                 cli_error(CMD, "%s: not written: no syscall named in the records", s->profile);
                 return EXIT_INVALID;
         }
-        qsort(s->names, s->nnames, sizeof(*s->names), cmp_str);
-        sf_buf b = { 0 };
-        sf_buf_puts(&b, "{\n"
-                        "  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-                        "  \"defaultErrnoRet\": 1,\n"
-                        "  \"architectures\": [");
-        bool first = true;
-        for (int a = SF_ARCH_NONE + 1; a < SF_ARCH__COUNT; a++) {
-                if (!(s->arches & (1U << a)))
-                        continue;
-                sf_buf_printf(&b, "%s\n    \"%s\"", first ? "" : ",", sf_arch_scmp_name((sf_arch)a));
-                first = false;
-        }
-        sf_buf_puts(&b, "\n  ],\n  \"syscalls\": [\n    {\n      \"names\": [");
-        for (size_t i = 0; i < s->nnames; i++)
-                sf_buf_printf(&b, "%s\n        \"%s\"", i ? "," : "", s->names[i]);
-        sf_buf_puts(&b, "\n      ],\n      \"action\": \"SCMP_ACT_ALLOW\"\n    }\n  ]\n}\n");
-        if (b.oom) {
-                sf_buf_release(&b);
-                cli_error(CMD, "out of memory");
-                return EXIT_INVALID;
-        }
+        sf_diags d = { 0 };
         sf_error *err = NULL;
-        int r = sf_write_file_atomic(s->profile, b.s, b.len, 0644, &err);
-        sf_buf_release(&b);
+        char *text = NULL;
+        size_t added = 0;
+        int r = sf_audit_allow_profile(s->allow, s->merge ? s->base[0] : NULL, &text, &added, &d, &err);
+        cli_print_diags(&d, true);
+        sf_diags_release(&d);
+        if (r >= 0)
+                r = sf_write_file_atomic(s->profile, text, strlen(text), 0644, &err);
+        free(text);
         if (r < 0)
                 return cli_fail(CMD, &err);
-        if (strcmp(s->profile, "-") != 0)
-                cli_error(CMD, "wrote %s: %zu syscall%s", s->profile, s->nnames, s->nnames == 1 ? "" : "s");
+        if (s->merge && strcmp(s->profile, "-") != 0)
+                cli_error(CMD, "wrote %s: %s and %zu syscall%s it did not allow", s->profile, s->merge, added,
+                          added == 1 ? "" : "s");
+        else if (strcmp(s->profile, "-") != 0)
+                cli_error(CMD, "wrote %s: %zu syscall%s", s->profile, added, added == 1 ? "" : "s");
         return EXIT_OK;
 }
 
 static void report_loss(audit_state *s)
 {
-        if (s->suppressed)
+        if (s->loss.suppressed)
                 cli_error(CMD,
                           "the kernel log dropped %llu audit message%s (\"kauditd_printk_skb: N callbacks "
                           "suppressed\"): records are missing from these counts",
-                          (unsigned long long)s->suppressed, s->suppressed == 1 ? "" : "s");
-        if (s->audit_lost)
+                          (unsigned long long)s->loss.suppressed, s->loss.suppressed == 1 ? "" : "s");
+        if (s->loss.audit_lost)
                 cli_error(CMD, "the kernel reports audit_lost=%llu: audit records lost since boot",
-                          (unsigned long long)s->audit_lost);
-        if (s->limit_notes)
+                          (unsigned long long)s->loss.audit_lost);
+        if (s->loss.limit_notes)
                 cli_error(CMD, "the kernel reported %u time%s that an audit rate or backlog limit was exceeded",
-                          s->limit_notes, s->limit_notes == 1 ? "" : "s");
+                          s->loss.limit_notes, s->loss.limit_notes == 1 ? "" : "s");
         if (s->overruns)
                 cli_error(CMD, "%u overrun%s while reading: records were lost", s->overruns,
                           s->overruns == 1 ? "" : "s");
         if (s->long_lines)
                 cli_error(CMD, "skipped %u line%s longer than %zu bytes", s->long_lines, s->long_lines == 1 ? "" : "s",
-                          MAX_LINE);
-}
-
-static int parse_since(const char *arg, uint64_t *ret)
-{
-        uint64_t v;
-        if (sf_parse_u64(arg, 10, &v) == 0) {
-                *ret = v;
-                return 0;
-        }
-        size_t n = strlen(arg);
-        if (n < 2 || n > 24)
-                return -EINVAL;
-        char num[32];
-        memcpy(num, arg, n - 1);
-        num[n - 1] = 0;
-        uint64_t mult;
-        switch (arg[n - 1]) {
-        case 's': mult = 1; break;
-        case 'm': mult = 60; break;
-        case 'h': mult = 3600; break;
-        case 'd': mult = 86400; break;
-        default: return -EINVAL;
-        }
-        if (sf_parse_u64(num, 10, &v) < 0 || v > UINT64_MAX / mult)
-                return -EINVAL;
-        uint64_t now = (uint64_t)time(NULL);
-        *ret = v * mult >= now ? 0 : now - v * mult;
-        return 0;
+                          SF_AUDIT_MAX_LINE);
 }
 
 static void state_release(audit_state *s)
 {
-        free(s->v);
-        free(s->slots);
-        free(s->names);
-        free(s->serials);
+        sf_audit_groups_free(s->groups);
+        sf_audit_allow_free(s->allow);
+        sf_profiles_free(s->base, s->nbase);
+        sf_audit_serials_release(&s->serials);
         sf_audit_attr_free(s->attr);
 }
 
@@ -1132,7 +673,7 @@ int cmd_audit(int argc, char **argv)
                 { "raw", no_argument, NULL, 'r' },          { "to-profile", required_argument, NULL, 'o' },
                 { "pod", required_argument, NULL, 'P' },    { "namespace", required_argument, NULL, 'N' },
                 { "container", required_argument, NULL, 'C' }, { "state-dir", required_argument, NULL, 'D' },
-                { "crio-storage", required_argument, NULL, 'R' },
+                { "crio-storage", required_argument, NULL, 'R' }, { "merge", required_argument, NULL, 'M' },
                 { "help", no_argument, NULL, 'h' },         { 0 },
         };
         audit_state s = { .in_window = true };
@@ -1152,21 +693,21 @@ int cmd_audit(int argc, char **argv)
                         uint64_t v;
                         if (sf_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > INT_MAX)
                                 return cli_usage_error(CMD, "invalid --pid \"%s\" (a process id)", optarg);
-                        s.pid = (int)v;
-                        s.has_pid = true;
+                        s.f.pid = (int)v;
+                        s.f.has_pid = true;
                         break;
                 }
                 case 'c':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --comm");
-                        s.comm = optarg;
+                        s.f.comm = optarg;
                         break;
                 case 'S':
-                        if (parse_since(optarg, &s.since) < 0)
+                        if (sf_audit_parse_since(optarg, (uint64_t)time(NULL), &s.f.since) < 0)
                                 return cli_usage_error(
                                         CMD, "invalid --since \"%s\" (seconds since the epoch, or 30s, 10m, 2h, 1d)",
                                         optarg);
-                        s.has_since = true;
+                        s.f.has_since = true;
                         s.in_window = false;
                         break;
                 case 'P': {
@@ -1178,24 +719,24 @@ int cmd_audit(int argc, char **argv)
                                                                optarg);
                                 memcpy(ns, optarg, (size_t)(slash - optarg));
                                 ns[slash - optarg] = 0;
-                                s.want_ns = ns;
-                                s.want_pod = slash + 1;
+                                s.f.pod_ns = ns;
+                                s.f.pod = slash + 1;
                         } else if (!*optarg) {
                                 return cli_usage_error(CMD, "empty --pod");
                         } else {
-                                s.want_pod = optarg;
+                                s.f.pod = optarg;
                         }
                         break;
                 }
                 case 'N':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --namespace");
-                        s.want_ns = optarg;
+                        s.f.pod_ns = optarg;
                         break;
                 case 'C':
                         if (!*optarg)
                                 return cli_usage_error(CMD, "empty --container");
-                        s.want_ctr = optarg;
+                        s.f.container = optarg;
                         break;
                 case 'D':
                         if (!*optarg)
@@ -1214,6 +755,11 @@ int cmd_audit(int argc, char **argv)
                                 return cli_usage_error(CMD, "empty --to-profile");
                         s.profile = optarg;
                         break;
+                case 'M':
+                        if (!*optarg)
+                                return cli_usage_error(CMD, "empty --merge");
+                        s.merge = optarg;
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error(CMD, "invalid option");
                 }
@@ -1221,11 +767,36 @@ int cmd_audit(int argc, char **argv)
         if (optind < argc)
                 return cli_usage_error(CMD, "unexpected argument \"%s\" (a file is read with --source FILE)",
                                        argv[optind]);
+        if (s.merge && !s.profile)
+                return cli_usage_error(CMD, "--merge FILE needs --to-profile OUT (OUT may be FILE: written in place)");
         s.quiet = s.profile && strcmp(s.profile, "-") == 0;
         {
                 sf_error *err = NULL;
-                if (sf_audit_attr_new(&inv, &s.attr, &err) < 0)
+                if (sf_audit_groups_new(MAX_GROUPS, &s.groups, &err) < 0 ||
+                    (s.profile && sf_audit_allow_new(&s.allow, &err) < 0)) {
+                        state_release(&s);
                         return cli_fail(CMD, &err);
+                }
+                /* the profile to add to is read first: a bad one fails before any waiting */
+                if (s.merge) {
+                        sf_diags d = { 0 };
+                        int r = sf_profile_load_file(s.merge, NULL, &s.base, &s.nbase, &d, &err);
+                        cli_print_diags(&d, false);
+                        if (r < 0 && d.errors == 0)
+                                cli_error(CMD, "%s", sf_error_message(err));
+                        sf_error_freep(&err);
+                        sf_diags_release(&d);
+                        if (r == 0 && s.nbase != 1)
+                                cli_error(CMD, "%s: holds %zu profiles; --merge takes one", s.merge, s.nbase);
+                        if (r < 0 || s.nbase != 1) {
+                                state_release(&s);
+                                return EXIT_INVALID;
+                        }
+                }
+                if (sf_audit_attr_new(&inv, &s.attr, &err) < 0) {
+                        state_release(&s);
+                        return cli_fail(CMD, &err);
+                }
         }
         bool automatic = !source;
         if (!source)
@@ -1260,8 +831,7 @@ int cmd_audit(int argc, char **argv)
 
         /* --raw and --follow printed each record as it came */
         if (!s.quiet && !s.raw && !s.follow) {
-                if (s.n > 1)
-                        qsort(s.v, s.n, sizeof(*s.v), cmp_group);
+                sf_audit_groups_sort(s.groups);
                 if (s.json)
                         print_json(&s, source);
                 else if (s.total > 0)

@@ -8,7 +8,9 @@
 static const char usage[] =
         "usage: sysfence convert FILE [--to docker|oci|crd] [--arch A] [--caps LIST] [--kernel X.Y]\n"
         "                        [--name NAME] [--lossy] [--inline-base] [--no-inherit]\n"
-        "                        [--profiles-dir DIR] [-o OUT]\n"
+        "                        [--profiles-dir DIR] [--base-plain-http] [--base-authfile FILE]\n"
+        "                        [--enforce | --default-action ACTION]\n"
+        "                        [-o OUT]\n"
         "\n"
         "Write a profile in canonical form: stable key order, names sorted within each\n"
         "rule, rule order kept.  Converting the output again gives the same bytes.\n"
@@ -27,6 +29,14 @@ static const char usage[] =
         "  --no-inherit   do not resolve spec.baseProfileName: the object's own rules\n"
         "                 alone (narrower than what the operator installs; warns)\n"
         "  --profiles-dir DIR  SeccompProfile files that bases may also come from\n"
+        "  --base-plain-http   pull oci:// bases over http (a local registry)\n"
+        "  --base-authfile FILE  credentials for oci:// bases (default:\n"
+        "                 $REGISTRY_AUTH_FILE, ~/.docker/config.json)\n"
+        "  --enforce      set the default action to SCMP_ACT_ERRNO (EPERM): a profile\n"
+        "                 tried in complain mode (SCMP_ACT_LOG) now denies what its\n"
+        "                 rules do not allow; the rules are kept\n"
+        "  --default-action ACTION  set the default action to ACTION instead, e.g.\n"
+        "                 SCMP_ACT_ERRNO(38), SCMP_ACT_KILL_PROCESS, SCMP_ACT_LOG\n"
         "  -o, --output OUT  write to OUT atomically (default: stdout)\n"
         "      --json        the report (format, profiles written, warnings) as JSON on\n"
         "                    stdout; needs -o FILE\n"
@@ -46,6 +56,7 @@ static const char usage[] =
         "examples:\n"
         "  sysfence convert moby-default.json --arch amd64 --caps default -o node.json\n"
         "  sysfence convert profile.json --to crd > profile.yaml\n"
+        "  sysfence convert --enforce app.json -o app.json   # complain mode over\n"
         "  sysfence convert app.yaml --profiles-dir bases/ --to crd --inline-base\n";
 
 static int convert(int argc, char **argv, const char *text_in, size_t text_len);
@@ -68,6 +79,7 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 { "name", required_argument, NULL, 'n' },   { "output", required_argument, NULL, 'o' },
                 { "lossy", no_argument, NULL, 'L' },        { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, 'j' },         { "inline-base", no_argument, NULL, 'I' },
+                { "enforce", no_argument, NULL, 'E' },      { "default-action", required_argument, NULL, 'd' },
                 { 0 },
         };
         sf_format format = SF_FORMAT_DOCKER;
@@ -76,6 +88,8 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
         sf_target_default(&t);
         bool resolve = false;
         const char *out = "-", *name = NULL;
+        sf_action def;
+        bool set_def = false, enforce = false;
         int c, r;
         optind = 1;
         while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -109,6 +123,20 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 case 'L': lossy = true; break;
                 case 'I': inline_base = true; break;
                 case 'j': json = true; break;
+                case 'E':
+                        def = sf_profile_mode_action(SF_MODE_ENFORCE);
+                        enforce = true;
+                        break;
+                case 'd': {
+                        sf_error *e = NULL;
+                        if (sf_action_parse(optarg, &def, &e) < 0) {
+                                r = cli_usage_error("convert", "--default-action: %s", sf_error_message(e));
+                                sf_error_free(e);
+                                return r;
+                        }
+                        set_def = true;
+                        break;
+                }
                 case 'o': out = optarg; break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error("convert", "invalid option");
@@ -119,6 +147,9 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
         if (argc - optind > 1)
                 return cli_usage_error("convert", "one profile at a time (got %d)", argc - optind);
         const char *file = argv[optind];
+        if (enforce && set_def)
+                return cli_usage_error("convert", "--enforce and --default-action: give one");
+        set_def = set_def || enforce;
         if (json && (r = cli_json_needs_file("convert", out)) != 0)
                 return r;
 
@@ -142,6 +173,15 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                 return EXIT_INVALID;
         }
 
+        /* convert is quiet but for what changes the meaning: a base named by a tag
+         * can be moved to other rules after this conversion */
+        for (size_t i = 0; !json && i < d.n; i++)
+                if (d.v[i].id && strcmp(d.v[i].id, "base-unpinned") == 0) {
+                        _cleanup_free_ char *w = sf_diag_format(&d.v[i]);
+                        if (w)
+                                fprintf(stderr, "%s\n", w);
+                }
+
         sf_buf text = { 0 };
         int status = EXIT_OK;
         size_t picked = 0;
@@ -159,6 +199,8 @@ static int convert(int argc, char **argv, const char *text_in, size_t text_len)
                         break;
                 }
                 sf_profile *p = v[i], *resolved = NULL;
+                if (set_def)
+                        sf_profile_set_default_action(p, def);
                 if (resolve || format != SF_FORMAT_DOCKER) {
                         if (sf_profile_resolve(p, &t, &resolved, &err) < 0) {
                                 status = cli_fail("convert", &err);

@@ -91,35 +91,10 @@ int cmd_intersect(int argc, char **argv)
         if (json && (r = cli_json_needs_file("intersect", out)) != 0)
                 return r;
 
-        int status = EXIT_OK;
         sf_profile **all = NULL;
         size_t n_all = 0;
         sf_error *err = NULL;
-        for (int i = optind; i < argc && status == EXIT_OK; i++) {
-                sf_diags d = { 0 };
-                sf_profile **v = NULL;
-                size_t n = 0;
-                if (sf_profile_load_file(argv[i], NULL, &v, &n, &d, &err) < 0) {
-                        cli_print_diags(&d, false);
-                        if (d.errors == 0)
-                                cli_error("intersect", "%s", sf_error_message(err));
-                        sf_error_freep(&err);
-                        status = EXIT_INVALID;
-                } else {
-                        sf_profile **grown = realloc(all, (n_all + n) * sizeof(*all));
-                        if (!grown) {
-                                sf_profiles_free(v, n);
-                                cli_error("intersect", "out of memory");
-                                status = EXIT_INVALID;
-                        } else {
-                                all = grown;
-                                memcpy(all + n_all, v, n * sizeof(*v));
-                                n_all += n;
-                                free(v);
-                        }
-                }
-                sf_diags_release(&d);
-        }
+        int status = cli_load_all("intersect", argv + optind, (size_t)(argc - optind), &all, &n_all);
 
         sf_profile *res = NULL;
         sf_intersect_report rep = { 0 };

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "k8s.h"
+#include "sysfence/artifact.h"
 #include "sysfence/k8s.h"
 
 #ifndef SYSFENCE_VERSION
@@ -20,9 +21,11 @@
 #define DEFAULT_IMAGE "localhost/sysfence:" SYSFENCE_VERSION
 
 static const char install_usage[] =
-        "usage: sysfence k8s install PROFILE... [--kubelet-root DIR] [--subdir NAME]\n"
+        "usage: sysfence k8s install PROFILE... [--kubelet-root DIR] [--subdir NAME] [--bases DIR]\n"
         "                            [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
-        "                            [--json]\n"
+        "                            [--allow-registry HOST[:PORT]] [--plain-http-registry HOST[:PORT]]\n"
+        "                            [--registry-auth FILE] [--json]\n"
+        "       sysfence k8s install oci://HOST[:PORT]/REPO@sha256:DIGEST [OPTIONS]\n"
         "       sysfence k8s install - --name NAME.json [OPTIONS]   (the profile on standard input)\n"
         "\n"
         "Validate and compile each profile for this node, then write it atomically to\n"
@@ -32,12 +35,25 @@ static const char install_usage[] =
         "installed as Docker JSON, the form the kubelet's runtime reads.  One with\n"
         "archMap or includes/excludes is installed resolved for this node (its arch,\n"
         "kernel and --caps): containerd ignores them and would apply every rule; the\n"
-        "rules left out are named.\n"
+        "rules left out are named.  A SeccompProfile's baseProfileName is resolved as\n"
+        "the Security Profiles Operator does: another object of the same file, a\n"
+        "SeccompProfile of --bases DIR, or a runtime base (runc-v1.1.5, crun-v1.8.1).\n"
+        "oci://REF@sha256:DIGEST is a profile pulled from a registry (digest-pinned\n"
+        "only), verified and checked as a KEP-6061 runtime would, installed as\n"
+        "REPO's last name .json (or --name).\n"
         "\n"
         "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
         "  --subdir NAME       the directory under DIR/seccomp (default " DEFAULT_SUBDIR ")\n"
         "  --as-given          keep archMap and includes/excludes (a runtime that evaluates\n"
         "                      them itself: CRI-O)\n"
+        "  --bases DIR         SeccompProfile files (*.yaml, *.yml, *.json) a baseProfileName\n"
+        "                      may name\n"
+        "  --allow-registry HOST[:PORT]  pull oci:// profiles only from these (repeatable;\n"
+        "                      default: any)\n"
+        "  --plain-http-registry HOST[:PORT]  ... and from this one over plain http\n"
+        "                      (repeatable)\n"
+        "  --registry-auth FILE  registry credentials (a docker or podman auth file;\n"
+        "                      default $REGISTRY_AUTH_FILE, ~/.docker/config.json)\n"
         "  --name FILE         the installed file's name, for one profile (needed for -)\n"
         "  --arch LIST         arches to compile for (default: this node's)\n"
         "  --caps LIST         capabilities for includes/excludes (default: default)\n"
@@ -53,6 +69,8 @@ static const char install_usage[] =
 static const char agent_usage[] =
         "usage: sysfence k8s agent --source DIR [--kubelet-root DIR] [--subdir NAME] [--once]\n"
         "                          [--arch LIST] [--caps LIST] [--kernel X.Y] [--strict] [--as-given]\n"
+        "                          [--allow-registry HOST[:PORT]]... [--plain-http-registry HOST[:PORT]]...\n"
+        "                          [--registry-auth FILE]\n"
         "\n"
         "The node agent (run by the DaemonSet): keep every key of a ConfigMap volume\n"
         "installed under ROOT/seccomp/NAME.  It follows the kubelet's updates (the\n"
@@ -64,7 +82,14 @@ static const char agent_usage[] =
         "only as a regular file (never through a symlink), ..data only as a symlink to\n"
         "a ..name beside it; key names must be ConfigMap keys.  Files keep the source's\n"
         "mode, at most 0644.\n"
-        "One line on stderr per event: installed, updated, removed, rejected.\n"
+        "A key whose text is oci://HOST[:PORT]/REPO@sha256:DIGEST names a profile in a\n"
+        "registry (KEP-6061's artifact): pinned by digest only (a tag alone is refused),\n"
+        "from the registries --allow-registry or --plain-http-registry name only,\n"
+        "pulled once per digest, verified, at most 1 MiB, checked as a KEP-6061\n"
+        "runtime would and compiled like any key.  A pull that fails leaves the\n"
+        "installed copy and is tried again later.\n"
+        "One line on stderr per event: installed, updated, removed, rejected, pulled,\n"
+        "kept (an oci:// key's file as the agent installed it before a restart), failed.\n"
         "\n"
         "  --source DIR        the ConfigMap volume (or a plain directory)\n"
         "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
@@ -72,6 +97,12 @@ static const char agent_usage[] =
         "  --once              sync once and exit: 0 if every profile is installed\n"
         "  --arch, --caps, --kernel, --strict  as for compile\n"
         "  --as-given          as for install: archMap and includes/excludes kept (CRI-O)\n"
+        "  --allow-registry HOST[:PORT]  a registry oci:// keys may name (repeatable;\n"
+        "                      none: every oci:// key is refused)\n"
+        "  --plain-http-registry HOST[:PORT]  a registry oci:// keys may name, spoken to\n"
+        "                      over plain http (repeatable; a registry on the node's network)\n"
+        "  --registry-auth FILE  registry credentials (a docker or podman auth file);\n"
+        "                      none else, never the environment's\n"
         "  -h, --help          show this help\n"
         "\n"
         "SIGTERM or SIGINT: exit 0.  SIGHUP: check every profile again.\n";
@@ -82,7 +113,10 @@ static const char status_usage[] =
         "\n"
         "Exit 0 only when every profile in the source is installed and current (the\n"
         "installed file is what the agent installs for it); else exit 1 and list what\n"
-        "is missing, stale or rejected.  The DaemonSet's readiness probe.\n"
+        "is missing, stale, rejected or failed (an oci:// key the agent could not pull;\n"
+        "such keys are never pulled here: the agent's record says what it installed for\n"
+        "them, and each is shown with its reference and digest).  The DaemonSet's\n"
+        "readiness probe.\n"
         "\n"
         "  --source DIR        the ConfigMap volume (or a plain directory)\n"
         "  --kubelet-root DIR  the kubelet's root (default " DEFAULT_ROOT ")\n"
@@ -104,7 +138,11 @@ static const char manifests_usage[] =
         "\n"
         "  --namespace N   the namespace (default " DEFAULT_NAMESPACE ")\n"
         "  --image I       the agent's image (default " DEFAULT_IMAGE ",\n"
-        "                  built from deploy/Containerfile)\n"
+        "                  which deploy/build-image builds; its --save FILE writes it for\n"
+        "                  nodes without a registry: load it on each with\n"
+        "                  'ctr -n k8s.io images import FILE' (kind: 'kind load\n"
+        "                  image-archive FILE'); with one, push it and give\n"
+        "                  --image REGISTRY/sysfence:TAG)\n"
         "  --from DIR      put DIR/*.json and DIR/*.yaml (the SeccompProfiles that\n"
         "                  record --format crd writes) in the ConfigMap, each validated and compiled\n"
         "                  first (default: an empty ConfigMap, to fill later)\n"
@@ -135,7 +173,24 @@ typedef struct node_opts {
         const char *name; /* install: the file name of a profile read from stdin */
         sf_arch arches[SF_ARCH__COUNT];
         bool json, once;
+        const char *registries[32], *plain_http[32];
 } node_opts;
+
+/* HOST[:PORT] as a reference names a registry: the library's grammar, asked
+ * with a repository appended. */
+static bool registry_ok(const char *s)
+{
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "%s/r", s);
+        sf_artifact_ref ref = { 0 };
+        sf_error *err = NULL;
+        bool ok = !b.oom && !strchr(s, '/') && !strchr(s, '@') && sf_artifact_ref_parse(b.s, &ref, &err) == 0 &&
+                  !ref.layout && ref.registry && strcmp(ref.registry, s) == 0;
+        sf_artifact_ref_release(&ref);
+        sf_error_free(err);
+        sf_buf_release(&b);
+        return ok;
+}
 
 /* Parses the options the three commands share: -1 and the index of the first
  * operand in *ret_first, or the exit status to leave with (--help, usage errors). */
@@ -148,6 +203,9 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                 { "caps", required_argument, NULL, 'c' },         { "kernel", required_argument, NULL, 'k' },
                 { "strict", no_argument, NULL, 's' },             { "help", no_argument, NULL, 'h' },
                 { "name", required_argument, NULL, 'N' },         { "as-given", no_argument, NULL, 'G' },
+                { "bases", required_argument, NULL, 'B' },        { "allow-registry", required_argument, NULL, 'r' },
+                { "plain-http-registry", required_argument, NULL, 'H' },
+                { "registry-auth", required_argument, NULL, 'U' },
                 { 0 },
         };
         o->node.root = DEFAULT_ROOT;
@@ -186,10 +244,40 @@ static int parse_opts(int argc, char **argv, node_opts *o, const char *usage, bo
                                 return cli_usage_error(o->cmd, "--name is for install");
                         o->name = optarg;
                         break;
+                case 'B':
+                        if (source || once)
+                                return cli_usage_error(o->cmd, "--bases is for install (the agent's bases are keys "
+                                                               "of its source)");
+                        o->node.bases_dir = optarg;
+                        break;
+                case 'r':
+                case 'H': {
+                        bool plain = c == 'H';
+                        const char *opt = plain ? "--plain-http-registry" : "--allow-registry";
+                        if (source && !once)
+                                return cli_usage_error(o->cmd, "%s is for agent and install (status never pulls)", opt);
+                        if (!registry_ok(optarg))
+                                return cli_usage_error(o->cmd, "%s \"%s\": give HOST[:PORT], as a reference names it",
+                                                       opt, optarg);
+                        size_t *n = plain ? &o->node.n_plain_http : &o->node.n_registries;
+                        const char **v = plain ? o->plain_http : o->registries;
+                        if (*n >= ARRAY_SIZE(o->registries))
+                                return cli_usage_error(o->cmd, "%s: at most %zu", opt, ARRAY_SIZE(o->registries));
+                        v[(*n)++] = optarg;
+                        break;
+                }
+                case 'U':
+                        if (source && !once)
+                                return cli_usage_error(o->cmd, "--registry-auth is for agent and install (status "
+                                                               "never pulls)");
+                        o->node.registry_auth = optarg;
+                        break;
                 case 'h': fputs(usage, stdout); return EXIT_OK;
                 default: return cli_usage_error(o->cmd, "invalid option");
                 }
         }
+        o->node.registries = o->registries;
+        o->node.plain_http = o->plain_http;
         if (!sf_k8s_name_ok(o->node.subdir))
                 return cli_usage_error(o->cmd, "--subdir \"%s\": give one directory name, not a path", o->node.subdir);
         if (!o->node.root[0])
@@ -244,7 +332,10 @@ static int k8s_install(int argc, char **argv)
                 return cli_usage_error(o.cmd, "no profile given");
         size_t n = (size_t)(argc - first);
         sf_k8s_install_item *items = calloc(n, sizeof(*items));
-        if (!items) {
+        char **names = calloc(n, sizeof(*names)); /* those made here */
+        if (!items || !names) {
+                free(items);
+                free(names);
                 cli_error(o.cmd, "out of memory");
                 return EXIT_INVALID;
         }
@@ -257,6 +348,20 @@ static int k8s_install(int argc, char **argv)
                 it->file = argv[first + (int)i];
                 const char *slash = strrchr(it->file, '/');
                 it->name = slash ? slash + 1 : it->file;
+                if (strncmp(it->file, SF_K8S_OCI_PREFIX, strlen(SF_K8S_OCI_PREFIX)) == 0) {
+                        /* a pulled profile is named after its repository: .../profiles/nginx@sha256:... is nginx.json */
+                        sf_artifact_ref ref = { 0 };
+                        sf_error *perr = NULL;
+                        if (sf_artifact_ref_parse(it->file + strlen(SF_K8S_OCI_PREFIX), &ref, &perr) == 0 && ref.repo) {
+                                const char *last = strrchr(ref.repo, '/');
+                                if (asprintf(&names[i], "%s.json", last ? last + 1 : ref.repo) < 0)
+                                        names[i] = NULL;
+                        }
+                        sf_artifact_ref_release(&ref);
+                        sf_error_free(perr);
+                        /* a reference that does not parse is refused by the install, saying why */
+                        it->name = names[i] ? names[i] : "oci-profile.json";
+                }
                 /* "-" is standard input, never a file named "-": its name comes from --name */
                 if (strcmp(it->file, "-") == 0) {
                         if (!o.name) {
@@ -348,6 +453,9 @@ static int k8s_install(int argc, char **argv)
 out:
         sf_k8s_install_items_release(items, n);
         free(items);
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
         sf_buf_release(&js);
         return status;
 }
@@ -432,17 +540,26 @@ static int k8s_status(int argc, char **argv)
         for (size_t i = 0; i < st.n; i++) {
                 const sf_k8s_status_entry *e = &st.v[i];
                 const char *what = sf_k8s_state_name(e->state);
-                if (e->state != SF_K8S_CURRENT) {
+                /* an oci:// key is listed even when current: which artifact the node runs */
+                if (e->state != SF_K8S_CURRENT || e->reference) {
                         sf_buf_printf(&txt, "%s %s", what, e->name);
+                        if (e->reference && !e->error) /* an error names it already */
+                                sf_buf_printf(&txt, " (oci://%s)", e->reference);
                         if (e->error)
                                 sf_buf_printf(&txt, ": %s", e->error);
-                        if (e->state == SF_K8S_REJECTED && e->installed[0])
+                        if ((e->state == SF_K8S_REJECTED || e->state == SF_K8S_FAILED) && e->installed[0])
                                 sf_buf_puts(&txt, " (an older copy is installed)");
                         sf_buf_putc(&txt, '\n');
                 }
                 sf_buf_puts(&js, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
                 cli_json_str(&js, e->name);
                 sf_buf_printf(&js, ", \"status\": \"%s\"", what);
+                if (e->reference) {
+                        sf_buf_puts(&js, ", \"reference\": ");
+                        cli_json_str(&js, e->reference);
+                        sf_buf_puts(&js, ", \"digest\": ");
+                        cli_json_str(&js, e->digest);
+                }
                 if (e->want[0])
                         sf_buf_printf(&js, ", \"sha256\": \"%s\"", e->want);
                 if (e->installed[0])
@@ -594,6 +711,7 @@ static const cli_command k8s_commands[] = {
         { "pod-patch", k8s_pod_patch, "print the securityContext that binds an installed profile", NULL },
         { "lint", k8s_lint, "check pod specs' seccomp settings against the node's profiles", NULL },
         { "ps", k8s_ps, "every container of this node and the filter it really runs under", NULL },
+        { "record", k8s_record, "record a pod's containers from their start: one profile each", NULL },
 };
 
 static void print_help(FILE *f)

@@ -53,40 +53,12 @@ static const char usage[] =
 /* "SCMP_ACT_ERRNO", "ERRNO", "SCMP_ACT_ERRNO(38)", "SCMP_ACT_ERRNO(ENOSYS)". */
 static int parse_action(const char *s, sf_action *ret)
 {
-        char name[64];
-        const char *paren = strchr(s, '(');
-        size_t len = paren ? (size_t)(paren - s) : strlen(s);
-        bool prefixed = strncmp(s, "SCMP_ACT_", 9) == 0;
-        if (len + (prefixed ? 0 : 9) >= sizeof(name))
-                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
-        snprintf(name, sizeof(name), "%s%.*s", prefixed ? "" : "SCMP_ACT_", (int)len, s);
-        bool ok;
-        sf_action a = { .kind = sf_action_from_name(name, &ok) };
-        if (!ok)
-                return cli_usage_error("merge", "unknown action \"%s\" (e.g. SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS)", s);
-        if (a.kind == SF_ACT_ERRNO)
-                a.data = EPERM;
-        if (paren) {
-                size_t plen = strlen(paren);
-                if (a.kind != SF_ACT_ERRNO && a.kind != SF_ACT_TRACE)
-                        return cli_usage_error("merge", "%s takes no value (\"%s\")", name, s);
-                if (plen < 3 || paren[plen - 1] != ')')
-                        return cli_usage_error("merge", "invalid action \"%s\" (e.g. SCMP_ACT_ERRNO(38))", s);
-                char val[32];
-                if (plen - 2 >= sizeof(val))
-                        return cli_usage_error("merge", "invalid value in \"%s\"", s);
-                snprintf(val, sizeof(val), "%.*s", (int)(plen - 2), paren + 1);
-                uint64_t v;
-                int e = a.kind == SF_ACT_ERRNO ? sf_errno_from_name(val) : -1;
-                if (e >= 0)
-                        v = (uint64_t)e;
-                else if (sf_parse_u64(val, 10, &v) < 0 || v > SF_ERRNO_MAX)
-                        return cli_usage_error("merge", "invalid value \"%s\" in \"%s\" (a number 0 to %d%s)", val, s,
-                                               SF_ERRNO_MAX, a.kind == SF_ACT_ERRNO ? " or a name like ENOSYS" : "");
-                a.data = (uint32_t)v;
-        }
-        *ret = a;
-        return 0;
+        sf_error *err = NULL;
+        if (sf_action_parse(s, ret, &err) == 0)
+                return 0;
+        int r = cli_usage_error("merge", "%s", sf_error_message(err));
+        sf_error_free(err);
+        return r;
 }
 
 int cmd_merge(int argc, char **argv)
@@ -147,46 +119,18 @@ int cmd_merge(int argc, char **argv)
                 return r;
 
         /* every profile of every file, in order */
-        int status = EXIT_OK;
         sf_profile **all = NULL;
         size_t n_all = 0;
         sf_error *err = NULL;
-        for (int i = optind; i < argc && status == EXIT_OK; i++) {
-                sf_diags d = { 0 };
-                sf_profile **v = NULL;
-                size_t n = 0;
-                if (sf_profile_load_file(argv[i], NULL, &v, &n, &d, &err) < 0) {
-                        cli_print_diags(&d, false);
-                        if (d.errors == 0)
-                                cli_error("merge", "%s", sf_error_message(err));
-                        sf_error_freep(&err);
-                        sf_diags_release(&d);
-                        status = EXIT_INVALID;
+        int status = cli_load_all("merge", argv + optind, (size_t)(argc - optind), &all, &n_all);
+        for (size_t k = 0; resolve && status == EXIT_OK && k < n_all; k++) {
+                sf_profile *q = NULL;
+                if (sf_profile_resolve(all[k], &t, &q, &err) < 0) {
+                        status = cli_fail("merge", &err);
                         break;
                 }
-                sf_diags_release(&d);
-                sf_profile **grown = realloc(all, (n_all + n) * sizeof(*all));
-                if (!grown) {
-                        sf_profiles_free(v, n);
-                        cli_error("merge", "out of memory");
-                        status = EXIT_INVALID;
-                        break;
-                }
-                all = grown;
-                for (size_t k = 0; k < n; k++) {
-                        sf_profile *p = v[k], *q = NULL;
-                        if (resolve) {
-                                if (sf_profile_resolve(p, &t, &q, &err) < 0) {
-                                        status = cli_fail("merge", &err);
-                                        sf_profile_free(p);
-                                        continue;
-                                }
-                                sf_profile_free(p);
-                                p = q;
-                        }
-                        all[n_all++] = p;
-                }
-                free(v);
+                sf_profile_free(all[k]);
+                all[k] = q;
         }
 
         sf_profile *merged = NULL;

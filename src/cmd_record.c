@@ -16,7 +16,7 @@
 
 static const char usage[] =
         "usage: sysfence record [-o OUT] [--format docker|oci|crd] [--name NAME]\n"
-        "                       [--default-action errno|kill|log] [--base none|runc|crun]\n"
+        "                       [--default-action errno|kill|log | --complain] [--base none|runc|crun]\n"
         "                       [--inline-base]\n"
         "                       [--args SYSCALL[:INDEX],...] [--hot FILE] [--pin none|tracer|same|CPU]\n"
         "                       [--backend notify|ptrace|ebpf] [-v] [-q] (-- CMD [ARG...] | --pid PID | --pidns PID)\n"
@@ -39,6 +39,10 @@ static const char usage[] =
         "  --default-action ACT   what the profile does with any other syscall: errno\n"
         "                         (default: fail with EPERM), kill (SCMP_ACT_KILL_PROCESS)\n"
         "                         or log (SCMP_ACT_LOG: allow and log)\n"
+        "  --complain             complain mode: the recorded allowlist with defaultAction\n"
+        "                         SCMP_ACT_LOG, so a run under it is never denied and logs\n"
+        "                         what the recording missed ('sysfence audit --to-profile\n"
+        "                         --merge' adds it, 'sysfence convert --enforce' then denies)\n"
         "  --base RT              add the syscalls container runtime RT (runc, crun) makes\n"
         "                         after loading the filter, before the workload's execve;\n"
         "                         a SeccompProfile (--format crd) names them instead, in\n"
@@ -370,14 +374,15 @@ int cmd_record(int argc, char **argv)
                 { "quiet", no_argument, NULL, 'q' },                { "help", no_argument, NULL, 'h' },
                 { "json", no_argument, NULL, 'j' },
                 { "backend", required_argument, NULL, 'B' },        { "pidns", required_argument, NULL, 'N' },
-                { "inline-base", no_argument, NULL, 'I' },          { 0 },
+                { "inline-base", no_argument, NULL, 'I' },          { "complain", no_argument, NULL, 'C' },
+                { 0 },
         };
         const char *out = NULL, *name = NULL, *hot = NULL, *pin = "same", *backend = NULL;
         sf_synth_opts so = { .default_action = SF_ACT_ERRNO, .default_errno = EPERM, .format = SF_FORMAT_DOCKER };
         char **args = NULL;
         size_t n_args = 0;
         pid_t pid = 0, pidns = 0;
-        bool pin_given = false;
+        bool pin_given = false, complain = false, default_given = false;
         bool quiet = false, verbose = false, json = false, inline_base = false;
         int c, r;
         optind = 1;
@@ -409,6 +414,7 @@ int cmd_record(int argc, char **argv)
                                        cli_usage_error("record", "--format: \"%s\" is not docker, oci or crd", optarg);
                         break;
                 case 'd':
+                        default_given = true;
                         if (strcmp(optarg, "errno") == 0)
                                 so.default_action = SF_ACT_ERRNO;
                         else if (strcmp(optarg, "kill") == 0)
@@ -421,6 +427,10 @@ int cmd_record(int argc, char **argv)
                                                        optarg);
                         break;
                 case 'I': inline_base = true; break;
+                case 'C':
+                        complain = true;
+                        so.default_action = sf_profile_mode_action(SF_MODE_COMPLAIN).kind;
+                        break;
                 case 'b':
                         if (strcmp(optarg, "none") != 0 && !sf_record_base(optarg))
                                 return free_words(args, n_args),
@@ -482,6 +492,9 @@ int cmd_record(int argc, char **argv)
                        cli_usage_error("record", "no command given (sysfence record -o OUT -- CMD [ARG...])");
         if (json && out && (r = cli_json_needs_file("record", out)) != 0)
                 return free_words(args, n_args), r;
+        if (complain && default_given)
+                return free_words(args, n_args),
+                       cli_usage_error("record", "--complain and --default-action: give one (--complain is log)");
         if (!out)
                 return free_words(args, n_args),
                        cli_usage_error("record", "give -o OUT for the profile (-o - for standard output, which the "

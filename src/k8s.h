@@ -7,5 +7,6 @@
 /* Each takes argv as a command's: argv[0] is the subcommand's name. */
 int k8s_lint(int argc, char **argv);
 int k8s_ps(int argc, char **argv);
+int k8s_record(int argc, char **argv);
 
 #endif

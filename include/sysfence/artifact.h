@@ -53,6 +53,13 @@ typedef struct sf_artifact_opts {
         bool tls_no_verify;    /* https without certificate checks */
         const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, else ~/.docker/config.json */
         const char *created;   /* org.opencontainers.image.created; NULL: $SOURCE_DATE_EPOCH, else 1970 */
+        bool auth_file_only;   /* with auth_file NULL: no credentials at all (a root-run agent
+                                * reads no $HOME or environment of whoever started it) */
+        unsigned timeout_s;    /* each request's limit in seconds; 0: 300 */
+        /* pull also the artifact spoc pushes for a SeccompProfile object (config
+         * application/vnd.unknown.config.v1+json), which the operator takes as a
+         * base; KEP-6061 runtimes do not */
+        bool spo_objects;
 } sf_artifact_opts;
 
 /* What a manifest says, checked: its digest, and the one profile layer. */
@@ -86,6 +93,11 @@ int sf_artifact_inspect(const sf_artifact_ref *ref, const sf_artifact_opts *opts
  * success *ret_data (malloc'd, NUL-terminated) holds the profile's bytes. */
 int sf_artifact_pull(const sf_artifact_ref *ref, const sf_artifact_opts *opts, sf_artifact_info *ret_info,
                      char **ret_data, size_t *ret_len, sf_error **err);
+
+/* An sf_oci_puller's pull (include/sysfence/profile.h) for spec.baseProfileName
+ * "oci://REF": ctx is the sf_artifact_opts to pull with (may be NULL), a tag
+ * or a digest, KEP-6061 artifacts and SPO's profile-object artifacts. */
+int sf_artifact_base_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why);
 
 /* What a KEP-6061 runtime rejects in a profile file of size bytes: NOTIFY,
  * listenerPath/listenerMetadata, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, more

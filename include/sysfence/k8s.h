@@ -21,6 +21,7 @@
 #include <sysfence/bpf.h>
 #include <sysfence/diag.h>
 #include <sysfence/error.h>
+#include <sysfence/record.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,7 +43,23 @@ typedef struct sf_k8s_node_opts {
         const char *subdir; /* under root/seccomp (SF_K8S_DEFAULT_SUBDIR) */
         sf_compile_opts co; /* what each profile is compiled (validated) and resolved for */
         bool as_given;      /* keep archMap and includes/excludes (CRI-O evaluates them) */
+        /* install: SeccompProfile files a profile's baseProfileName may name, or NULL */
+        const char *bases_dir;
+        /* A key (or an install argument) "oci://REF@sha256:..." is a profile
+         * pulled from a registry: only from these registries (HOST[:PORT]; the
+         * agent refuses every registry when there are none, install then takes
+         * any), and over plain http only from those of plain_http (which are
+         * allowed by being listed there).  Credentials come from registry_auth
+         * (a docker/podman auth file), never from $HOME or the environment. */
+        const char *const *registries;
+        size_t n_registries;
+        const char *const *plain_http;
+        size_t n_plain_http;
+        const char *registry_auth;
 } sf_k8s_node_opts;
+
+/* The prefix of a key that names an OCI artifact instead of holding a profile. */
+#define SF_K8S_OCI_PREFIX "oci://"
 
 /* Whether name may be installed: not empty, no '/', not dot-named, short. */
 bool sf_k8s_name_ok(const char *name);
@@ -106,6 +123,7 @@ typedef enum sf_k8s_state {
         SF_K8S_MISSING,
         SF_K8S_STALE,
         SF_K8S_REJECTED,
+        SF_K8S_FAILED, /* an oci:// key the agent could not pull (the installed copy, if any, stays) */
 } sf_k8s_state;
 
 typedef struct sf_k8s_status_entry {
@@ -114,6 +132,8 @@ typedef struct sf_k8s_status_entry {
         char want[SF_K8S_SHA_HEX];      /* what the agent installs for it ("" rejected) */
         char installed[SF_K8S_SHA_HEX]; /* what is there ("" none) */
         char *error; /* rejected: why (never the profile's text) */
+        char *reference; /* an oci:// key: the reference (HOST/REPO[:TAG]@DIGEST), else NULL */
+        char *digest;    /* ... and its manifest digest */
 } sf_k8s_status_entry;
 
 typedef struct sf_k8s_status {
@@ -319,6 +339,97 @@ typedef struct sf_k8s_ps {
  * root (ptrace of every container's init).  0, or -errno with err. */
 int sf_k8s_ps_read(const sf_k8s_ps_opts *o, sf_k8s_ps *ret, sf_error **err);
 void sf_k8s_ps_release(sf_k8s_ps *ps);
+
+/* --- record: a pod's containers, from the start -------------------------------------- */
+
+/* The audit profile k8s record installs, under ROOT/seccomp/SF_K8S_DEFAULT_SUBDIR/:
+ * {"defaultAction": "SCMP_ACT_LOG"}, every call allowed and logged.  Pods to
+ * record name it: localhostProfile: sysfence/record.json. */
+#define SF_K8S_RECORD_PROFILE "record.json"
+
+typedef struct sf_k8s_record_opts {
+        sf_k8s_inventory_opts inv;
+        const char *kubelet_root; /* where the audit profile is installed */
+        const char *pod_ns, *pod; /* one pod; or both NULL and a selector */
+        /* "KEY=VALUE[,KEY=VALUE...]": every pod whose labels (CRI-O: the
+         * sandbox's io.kubernetes.cri-o.Labels) or annotations (containerd: the
+         * pod annotations it copies into the sandbox's OCI config, its
+         * pod_annotations setting) hold them all; the containers of one name are
+         * recorded as one, over every such pod */
+        const char *selector;
+        const char *container;    /* only this container, or NULL: every one */
+        unsigned wait_ms;         /* how long the pod may take to appear (0: 60 s) */
+        unsigned settle_ms;       /* its containers all exited this long: it ended (0: 1.5 s) */
+        /* live: the pod's running containers from now on, with the eBPF recorder
+         * on each one's pid namespace, instead of the audit profile from their
+         * start; nothing is installed or stopped.  What it cannot have seen:
+         * the calls made before now, and calls a filter the container already
+         * runs under refuses (the sys_enter tracepoint comes after seccomp) */
+        bool live;
+        sf_k8s_log_fn log;        /* progress: a pod seen, a pod ended (may be NULL) */
+        void *log_ctx;
+} sf_k8s_record_opts;
+
+typedef struct sf_k8s_recording sf_k8s_recording;
+
+/* Checks o (the selector's syntax), installs the audit profile atomically (its
+ * path in *ret_profile, malloc'd, NULL when live; the dir's lock held as k8s install does) and
+ * starts reading the audit netlink group (root: CAP_AUDIT_READ), so that
+ * nothing the pod does from now on is missed.  -errno with err. */
+int sf_k8s_record_new(const sf_k8s_record_opts *o, sf_k8s_recording **ret, char **ret_profile, sf_error **err);
+/* Reads records, keeps those of the selected pods' containers, until every
+ * such pod has ended (its sandbox gone or stopped, or all its containers
+ * exited for settle_ms) or sigfd (a signalfd of the caller's, or -1) reads a
+ * signal.  0: the pods ended; 1: a signal.  -ETIMEDOUT with err when no pod
+ * was seen within wait_ms; -errno with err on a failure. */
+int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err);
+/* Counts one record as if read from the netlink group, named by o: what
+ * sf_k8s_record_run does with each record. */
+struct sf_audit_record;
+struct sf_audit_origin;
+int sf_k8s_record_add(sf_k8s_recording *r, const struct sf_audit_record *rec, const struct sf_audit_origin *o);
+
+typedef struct sf_k8s_record_stats {
+        uint64_t records;  /* seccomp records read */
+        uint64_t kept;     /* of the selected containers' workloads */
+        uint64_t runtime;  /* of their runtime's init, before the workload's execve (left out) */
+        uint64_t unnamed;  /* in no known pod's container */
+        uint64_t by_parent; /* processes named at their fork by their parent's container (sf_audit_attr_watch) */
+        uint64_t lost;     /* times a socket overflowed (records or fork events lost: the profiles may miss calls) */
+        size_t pods;       /* pods seen */
+} sf_k8s_record_stats;
+void sf_k8s_record_stats_get(const sf_k8s_recording *r, sf_k8s_record_stats *ret);
+
+/* One container's profile. */
+typedef struct sf_k8s_recorded {
+        char *container;
+        char *file;        /* its file name: NAME-CONTAINER.json (.yaml for a SeccompProfile) */
+        char *localhost_profile; /* what a pod names it by once installed: sysfence/FILE
+                                  * (k8s install), or for a SeccompProfile the
+                                  * operator's operator/NAMESPACE/NAME.json */
+        const char *runtime; /* the base set added ("runc", "crun"), or NULL */
+        char *text;
+        uint64_t calls;
+        size_t syscalls;   /* distinct (arch, syscall) recorded */
+} sf_k8s_recorded;
+
+/* The profiles of what r kept, one per container name, sorted by it.  name
+ * prefixes the files and SeccompProfile names (NULL: the pod's name, or with a
+ * selector its first value).  so->base "auto" adds the base set of the
+ * runtime whose init was seen in the container's records (else runc, the
+ * runtime of containerd's and CRI-O's default handler); a SeccompProfile
+ * names it in spec.baseProfileName unless inline_base.  Canonical: the same
+ * records in any order give the same bytes.  Warnings in d (a container with
+ * no records is left out).  0, or -errno with err (-ENOENT: no records of any
+ * container). */
+int sf_k8s_record_profiles(const sf_k8s_recording *r, const char *name, const sf_synth_opts *so, bool inline_base,
+                           sf_k8s_recorded **ret, size_t *ret_n, sf_diags *d, sf_error **err);
+/* Writes each profile to dir/file atomically, none if any cannot be made. */
+int sf_k8s_record_write(const char *dir, const sf_k8s_recorded *v, size_t n, sf_error **err);
+/* Whether dir exists and takes new files (checked before recording). */
+int sf_k8s_record_dir_check(const char *dir, sf_error **err);
+void sf_k8s_recorded_release(sf_k8s_recorded *v, size_t n);
+void sf_k8s_record_free(sf_k8s_recording *r);
 
 #ifdef __cplusplus
 }

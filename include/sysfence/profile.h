@@ -160,7 +160,29 @@ typedef struct sf_load_opts {
         /* SeccompProfile files (*.yaml, *.yml, *.json) bases may also come from;
          * NULL: the process default of sf_profile_set_inherit() */
         const char *profiles_dir;
+        /* with has_profiles_dirfd: that directory as the caller holds it open
+         * (its files are opened below this fd, the path is not opened again) */
+        int profiles_dirfd;
+        bool has_profiles_dirfd;
+        /* who fetches a base "oci://REF"; NULL: the process default of
+         * sf_profile_set_oci_puller() (none: such a base is an error) */
+        const struct sf_oci_puller *oci;
 } sf_load_opts;
+
+/* Fetches the profile a base "oci://REF" names (ref is REF, as written): 0
+ * with its bytes in *ret_data (malloc'd, NUL-terminated) and *ret_len;
+ * -EINVAL with why in *ret_why (malloc'd, one line, naming the reference, no
+ * byte of what a registry answered); -ENOMEM.  lib/profile holds no network
+ * code: the caller chooses the puller (the CLI's is sf_artifact_base_pull,
+ * the node agent's its own, checked against the admin's registries). */
+typedef struct sf_oci_puller {
+        int (*pull)(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why);
+        void *ctx;
+} sf_oci_puller;
+
+/* The process-wide puller for loads whose options leave oci NULL (kept, not
+ * copied; NULL: none). */
+void sf_profile_set_oci_puller(const sf_oci_puller *puller);
 
 /* The process-wide default for loads whose options leave inherit at DEFAULT or
  * profiles_dir NULL (the CLI's --no-inherit and --profiles-dir).  dir is kept,
@@ -220,6 +242,17 @@ int sf_profile_prune_shadowed(sf_profile *p, size_t *ret_removed, sf_error **err
 
 /* Canonical output: stable key and name order, byte-for-byte deterministic. */
 int sf_profile_emit(const sf_profile *p, sf_format format, char **ret_text, sf_error **err);
+
+/* Complain mode, then enforce (lib/profile/mode.c): the default action of an
+ * allowlist while it is tried (SCMP_ACT_LOG: everything runs, what the rules
+ * lack is logged) and once it is trusted (SCMP_ACT_ERRNO, EPERM). */
+typedef enum sf_profile_mode { SF_MODE_COMPLAIN, SF_MODE_ENFORCE } sf_profile_mode;
+sf_action sf_profile_mode_action(sf_profile_mode mode);
+/* Sets p's default action (its rules are kept). */
+void sf_profile_set_default_action(sf_profile *p, sf_action a);
+/* "SCMP_ACT_ERRNO", "ERRNO", "SCMP_ACT_ERRNO(38)", "SCMP_ACT_ERRNO(ENOSYS)", "SCMP_ACT_LOG"...:
+ * 0 with *ret, or -EINVAL with the reason. */
+int sf_action_parse(const char *s, sf_action *ret, sf_error **err);
 
 /* The runtimes' default profiles, built in: "containerd", "docker", "podman".
  * NULL for an unknown name.  sf_builtin_profile_name(i) lists them (NULL at the end). */

@@ -28,6 +28,7 @@
 
 #define EMPTY_CONFIG "{}"
 #define OCI_EMPTY_MEDIA_TYPE "application/vnd.oci.empty.v1+json"
+#define SPO_OBJECT_MEDIA_TYPE "application/vnd.unknown.config.v1+json"
 #define OCI_INDEX_MEDIA_TYPE "application/vnd.oci.image.index.v1+json"
 #define ANN_TITLE "org.opencontainers.image.title"
 #define ANN_CREATED "org.opencontainers.image.created"
@@ -284,6 +285,15 @@ static bool layer_type_ok(const char *t)
         return strcmp(t, SF_ARTIFACT_LAYER_MEDIA_TYPE) == 0 || strcmp(t, "application/vnd.oci.image.layer.v1.tar") == 0;
 }
 
+/* The artifact spoc pushes for a profile object (a SeccompProfile YAML; SPO's
+ * packProfiles): ORAS's unknown config media type, as the config or (manifest
+ * v1.1, empty config) as the artifactType, one file layer. */
+static bool spo_object(const char *ctype, const char *atype)
+{
+        return (ctype && strcmp(ctype, SPO_OBJECT_MEDIA_TYPE) == 0) ||
+               (ctype && strcmp(ctype, OCI_EMPTY_MEDIA_TYPE) == 0 && atype && strcmp(atype, SPO_OBJECT_MEDIA_TYPE) == 0);
+}
+
 /* Checks a manifest's bytes (whose digest is digest) and fills info. */
 static int check_manifest(const char *where, char *data, size_t len, const char *digest, sf_artifact_info *info,
                           sf_error **err)
@@ -316,8 +326,9 @@ static int check_manifest(const char *where, char *data, size_t len, const char 
         bool seccomp = (ctype && strcmp(ctype, SF_ARTIFACT_MEDIA_TYPE) == 0) ||
                        (ctype && strcmp(ctype, OCI_EMPTY_MEDIA_TYPE) == 0 && atype &&
                         strcmp(atype, SF_ARTIFACT_MEDIA_TYPE) == 0);
-        if (!seccomp) {
-                bool legacy = ctype && strcmp(ctype, "application/vnd.unknown.config.v1+json") == 0;
+        /* what sf_artifact_pull gives only to whom asks for it (spo_objects) */
+        if (!seccomp && !(seccomp = spo_object(ctype, atype))) {
+                bool legacy = ctype && strcmp(ctype, SPO_OBJECT_MEDIA_TYPE) == 0;
                 ret = sf_error_set(err, EINVAL, "%s: not a seccomp profile artifact: the config media type is %s, not %s%s",
                                    where, ctype ? shown(ctype) : "missing", SF_ARTIFACT_MEDIA_TYPE,
                                    legacy ? " (an artifact of spoc before SPO #3421: KEP-6061 runtimes refuse it too; "
@@ -797,6 +808,12 @@ SF_EXPORT int sf_artifact_pull(const sf_artifact_ref *ref, const sf_artifact_opt
                 }
                 sf_registry_close(reg);
         }
+        if (r == 0 && spo_object(info.config_media_type, info.artifact_type) && !(o && o->spo_objects))
+                r = sf_error_set(err, EINVAL,
+                                 "%s: not a seccomp profile artifact: the config media type is %s, not %s (an "
+                                 "artifact of spoc for a profile object, a base the operator takes; KEP-6061 "
+                                 "runtimes refuse it)",
+                                 info.manifest_digest, SPO_OBJECT_MEDIA_TYPE, SF_ARTIFACT_MEDIA_TYPE);
         if (r < 0) {
                 free(data);
                 sf_artifact_info_release(&info);
@@ -809,4 +826,31 @@ SF_EXPORT int sf_artifact_pull(const sf_artifact_ref *ref, const sf_artifact_opt
         else
                 sf_artifact_info_release(&info);
         return 0;
+}
+
+SF_EXPORT int sf_artifact_base_pull(void *ctx, const char *text, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        sf_artifact_opts o = ctx ? *(const sf_artifact_opts *)ctx : (sf_artifact_opts){ 0 };
+        o.spo_objects = true;
+        sf_artifact_ref ref = { 0 };
+        sf_error *err = NULL;
+        int r = sf_artifact_ref_parse(text, &ref, &err);
+        if (r == 0)
+                r = sf_artifact_pull(&ref, &o, NULL, ret_data, ret_len, &err);
+        sf_artifact_ref_release(&ref);
+        if (r == 0)
+                return 0;
+        int code = err ? err->code : ENOMEM;
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "oci://%s: cannot pull: %s", text, err ? sf_error_message(err) : "out of memory");
+        sf_error_free(err);
+        for (char *p = b.s; p && *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+        if (code == ENOMEM || b.oom) {
+                sf_buf_release(&b);
+                return -ENOMEM;
+        }
+        *ret_why = sf_buf_steal(&b);
+        return *ret_why ? -EINVAL : -ENOMEM;
 }

@@ -102,6 +102,8 @@ struct sf_registry {
         char *auth_file; /* where the credentials came from (or were looked for) */
         bool creds_looked, tried_auth;
         bool tls_no_verify;
+        bool auth_file_only;
+        long timeout_s;
 };
 
 void sf_http_resp_release(sf_http_resp *r)
@@ -203,8 +205,8 @@ static int perform(sf_registry *r, const char *method, const char *url, const ch
          * Authorization header set here is not sent to another host */
         cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? 1L : 0L);
         cu.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-        cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-        cu.easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+        cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->timeout_s < 30 ? r->timeout_s : 30L);
+        cu.easy_setopt(c, CURLOPT_TIMEOUT, r->timeout_s);
         cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         cu.easy_setopt(c, CURLOPT_USERAGENT, "sysfence");
         if (r->tls_no_verify) {
@@ -248,6 +250,8 @@ static int load_credentials(sf_registry *r, sf_error **err)
 {
         r->creds_looked = true;
         bool given = r->auth_file != NULL; /* --authfile: it must be there */
+        if (!given && r->auth_file_only)
+                return 0;
         if (!given) {
                 const char *env = getenv("REGISTRY_AUTH_FILE"), *home = getenv("HOME");
                 if (env && *env)
@@ -346,6 +350,9 @@ static char *challenge_param(const char *s, const char *param)
 
 static int no_credentials(sf_registry *r, sf_error **err)
 {
+        if (!r->auth_file)
+                return sf_error_set(err, EACCES, "%s: the registry asks for credentials, and no credentials file was given",
+                                    r->host);
         return sf_error_set(err, EACCES,
                             "%s: the registry asks for credentials and %s has none for \"%s\" (podman login or "
                             "docker login write them; or set $REGISTRY_AUTH_FILE)",
@@ -458,6 +465,8 @@ int sf_registry_open(const sf_artifact_ref *ref, const sf_artifact_opts *opts, b
         const char *api_host = strcmp(ref->registry, "docker.io") == 0 ? "registry-1.docker.io" : ref->registry;
         r->curl = cu.easy_init();
         r->tls_no_verify = opts->tls_no_verify;
+        r->auth_file_only = opts->auth_file_only;
+        r->timeout_s = opts->timeout_s ? (long)opts->timeout_s : 300L;
         r->host = strdup(ref->registry);
         r->auth_file = opts->auth_file ? strdup(opts->auth_file) : NULL;
         const char *scheme = opts->plain_http ? "http" : "https";

@@ -11,6 +11,7 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -22,8 +23,10 @@
 #define NL_BUF_SIZE 16384
 /* Datagrams one call drains at most, so a flood cannot keep it from returning. */
 #define NL_MAX_PER_CALL 4096
-/* What we ask for: 300 records in a burst must fit while the reader sleeps. */
-#define NL_RCVBUF (4 * 1024 * 1024)
+/* What we ask for: a burst must fit while the reader is not scheduled: at the
+ * kernel's pace (~100,000 records/s here) 64 MiB holds about half a second
+ * (bench/README.md); it costs memory only while records wait in it. */
+#define NL_RCVBUF (64 * 1024 * 1024)
 
 /* memmem from the end: the last occurrence of needle in [s, s+n). */
 static const char *find_last(const char *s, size_t n, const char *needle)
@@ -395,4 +398,34 @@ SF_EXPORT int sf_audit_netlink_read(int fd, int timeout_ms, void (*fn)(void *ctx
                 count += deliver(u.buf, (size_t)n, fn, ctx);
         }
         return count;
+}
+
+SF_EXPORT int sf_audit_netlink_follow(int fd, sf_audit_attr *attr, const volatile sig_atomic_t *stop,
+                                      void (*fn)(void *ctx, const sf_audit_record *rec), void (*batch)(void *ctx),
+                                      void *ctx, sf_error **err)
+{
+        /* fork events are read as they come, so a child is asked about while it lives */
+        struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+                                 { .fd = sf_audit_attr_watch_fd(attr), .events = POLLIN } };
+        while (!*stop) {
+                if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return sf_error_set_errno(err, errno, "cannot wait for records");
+                }
+                if (pfd[1].fd >= 0 && pfd[1].revents)
+                        sf_audit_attr_drain(attr);
+                if (!pfd[0].revents)
+                        continue;
+                int r = sf_audit_netlink_read(fd, 0, fn, ctx);
+                if (batch)
+                        batch(ctx);
+                if (r == -EINTR)
+                        continue;
+                if (r == -ENOBUFS)
+                        return sf_error_set(err, ENOBUFS, "the audit netlink socket overflowed: records were lost");
+                if (r < 0)
+                        return sf_error_set_errno(err, -r, "audit netlink: cannot read");
+        }
+        return 0;
 }

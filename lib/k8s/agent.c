@@ -5,8 +5,14 @@
  * snapshot at a time and follows the swap with inotify.  It validates (compiles
  * for the node) every profile before it installs it, never replaces a good copy
  * by an invalid profile, writes atomically, and removes only files it can prove
- * it wrote (its record names them by sha256, device and inode).  It logs each
- * event through the caller's callback, one line each. */
+ * it wrote (its record names them by sha256, device and inode).  A key that
+ * holds oci://REF@sha256:... instead of a profile is pulled (sync.c checks the
+ * reference; once per digest while the agent runs, and not at all for a key
+ * whose file the record proves it installed for that text) and judged as any key;
+ * a pull that fails leaves the installed copy and is tried again later.  A
+ * key's spec.baseProfileName oci://REF is held to the same rules (a digest, the
+ * admin's registries, KEP-6061's checks) and pulled into the same store.  It
+ * logs each event through the caller's callback, one line each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -35,7 +41,30 @@ struct sf_k8s_agent {
         char **touched;
         size_t n_touched;
         k8s_source prev; /* the last snapshot read: its hashes serve unchanged keys */
+        /* profiles pulled for oci:// keys, by manifest digest: a digest's content
+         * never changes, so one already pulled is not pulled again (while a key
+         * names it) */
+        struct pulled {
+                char *digest;
+                char *data;
+                size_t len;
+        } *pulls;
+        size_t n_pulls;
+        size_t pulled_bytes; /* held in pulls, at most K8S_PULLS_MAX */
+        /* oci:// bases (spec.baseProfileName) are pulled as oci:// keys are,
+         * into the same pulls; what went wrong with the last one, for the key */
+        sf_oci_puller base_puller;
+        char *base_why;
+        bool base_failed; /* the pull failed (try again later), not refused */
 };
+
+/* Each pulled profile is at most 1 MiB, but a source of 4096 keys could name
+ * 4096 of them: what the agent holds of them at once is bounded.  Beyond
+ * K8S_PULLS_MAX a pull is used and dropped (pulled again when its file must be
+ * written again); beyond K8S_PREPARED_MAX the prepared bytes of oci:// keys are
+ * dropped after step 1 and made again, one at a time, where one is written. */
+#define K8S_PULLS_MAX (32u << 20)
+#define K8S_PREPARED_MAX (16u << 20)
 typedef struct sf_k8s_agent agent;
 
 static void touched_clear(agent *a)
@@ -111,6 +140,255 @@ static bool in_source(const k8s_source *src, const char *name)
         return false;
 }
 
+static const struct pulled *pull_find(const agent *a, const char *digest)
+{
+        for (size_t i = 0; i < a->n_pulls; i++)
+                if (strcmp(a->pulls[i].digest, digest) == 0)
+                        return &a->pulls[i];
+        return NULL;
+}
+
+static void pulls_free(agent *a)
+{
+        for (size_t i = 0; i < a->n_pulls; i++) {
+                free(a->pulls[i].digest);
+                free(a->pulls[i].data);
+        }
+        free(a->pulls);
+        a->pulls = NULL;
+        a->n_pulls = 0;
+        a->pulled_bytes = 0;
+}
+
+/* Forgets the pulls no key of src names any longer. */
+static void pulls_prune(agent *a, const k8s_source *src)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < a->n_pulls; i++) {
+                bool named = false;
+                for (size_t j = 0; j < src->n && !named; j++)
+                        named = src->v[j].data && memmem(src->v[j].data, src->v[j].len, a->pulls[i].digest,
+                                                         strlen(a->pulls[i].digest));
+                if (named) {
+                        a->pulls[k++] = a->pulls[i];
+                } else {
+                        a->pulled_bytes -= a->pulls[i].len;
+                        free(a->pulls[i].digest);
+                        free(a->pulls[i].data);
+                }
+        }
+        a->n_pulls = k;
+}
+
+/* An oci:// key the agent installed before it was (re)started: its record
+ * says which bytes it installed for this very text, and the file under the
+ * key's name is still those bytes, the very file it wrote (sha256, device,
+ * inode, as for removals).  Kept without a pull: a digest's content never
+ * changes, and a node whose agent restarts while the registry is away stays
+ * ready.  The sha256 in ret_sha. */
+static bool installed_before(const agent *a, const k8s_state *rec, const k8s_key *k, char ret_sha[K8S_SHA_HEX])
+{
+        const k8s_entry *e = k8s_state_entry(rec, k->name);
+        const k8s_owned *ow = k8s_state_owned(rec, k->name);
+        if (!e || !ow || e->verdict != K8S_INSTALLED || !e->sha[0] || strcmp(e->src_sha, k->sha) != 0)
+                return false;
+        char have[K8S_SHA_HEX];
+        struct stat now;
+        if (k8s_hash_at(a->dirfd, k->name, have, &now) < 0 || strcmp(have, e->sha) != 0 ||
+            (now.st_mode & 07777) != k->mode)
+                return false;
+        k8s_fid found;
+        k8s_fid_set(&found, have, &now);
+        if (!k8s_owned_is(ow, &found))
+                return false;
+        memcpy(ret_sha, have, K8S_SHA_HEX);
+        return true;
+}
+
+/* Keeps a pull's bytes for the next need, within the bound (taking *data);
+ * NULL when it is used once. */
+static const struct pulled *pull_keep(agent *a, const char *digest, char **data, size_t len)
+{
+        if (a->pulled_bytes + len > K8S_PULLS_MAX)
+                return NULL;
+        struct pulled *nv = realloc(a->pulls, (a->n_pulls + 1) * sizeof(*nv));
+        if (!nv)
+                return NULL;
+        a->pulls = nv;
+        char *d = strdup(digest);
+        if (!d)
+                return NULL;
+        nv[a->n_pulls] = (struct pulled){ .digest = d, .data = TAKE_PTR(*data), .len = len };
+        a->pulled_bytes += len;
+        return &nv[a->n_pulls++];
+}
+
+static int base_refuse(agent *a, bool failed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int base_refuse(agent *a, bool failed, const char *fmt, ...)
+{
+        sf_buf b = { 0 };
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        free(a->base_why);
+        a->base_why = sf_buf_steal(&b);
+        a->base_failed = failed;
+        return a->base_why ? -EINVAL : -ENOMEM;
+}
+
+/* The agent's sf_oci_puller: a base oci://REF is held to what an oci:// key is
+ * (sync.c's k8s_oci_parse: pinned by a digest, from the admin's registries,
+ * credentials from --registry-auth only), pulled once per digest into the
+ * same pulls, and a runtime-spec profile must be one KEP-6061 runtimes take
+ * (an SPO profile object is judged with the key it is the base of). */
+static int agent_base_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        agent *a = ctx;
+        sf_buf text = { 0 };
+        sf_buf_printf(&text, "%s%s", SF_K8S_OCI_PREFIX, ref);
+        if (text.oom)
+                return -ENOMEM;
+        k8s_oci oci = { 0 };
+        _cleanup_free_ char *why = NULL, *data = NULL; /* before any goto */
+        size_t len = 0;
+        int r = k8s_oci_parse(text.s, text.len, &a->o, true, &oci, &why);
+        sf_buf_release(&text);
+        if (r < 0)
+                return r;
+        if (r == 2) {
+                r = base_refuse(a, false, "%s", why);
+                goto out;
+        }
+        oci.base = true;
+        const struct pulled *pl = pull_find(a, oci.ref.digest);
+        if (!pl) {
+                r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
+                if (r == 1) {
+                        r = base_refuse(a, true, "%s", why);
+                        goto out;
+                }
+                if (r < 0)
+                        goto out;
+                agent_log(a, SF_K8S_LOG_INFO, "pulled base oci://%s, %zu bytes", oci.shown, len);
+                if ((pl = pull_keep(a, oci.ref.digest, &data, len)))
+                        data = NULL;
+        }
+        const char *bytes = pl ? pl->data : data;
+        size_t n = pl ? pl->len : len;
+        sf_load_opts lo = { .inherit = SF_INHERIT_NONE };
+        sf_profile **v = NULL;
+        size_t nv = 0;
+        sf_error *err = NULL;
+        sf_diags d = { 0 };
+        bool object = sf_profile_load_data(bytes, n, "base", &lo, &v, &nv, &d, &err) == 0 && nv == 1 &&
+                      v[0]->format == SF_FORMAT_CRD;
+        sf_profiles_free(v, nv);
+        sf_error_free(err);
+        sf_diags_release(&d);
+        if (!object && sf_kep6061_check_data(bytes, n, "base", &d) < 0) {
+                const char *id = "invalid";
+                for (size_t i = 0; i < d.n; i++)
+                        if (d.v[i].severity == SF_SEV_ERROR) {
+                                id = d.v[i].id;
+                                break;
+                        }
+                r = base_refuse(a, false, "oci://%s: refused as KEP-6061 runtimes refuse it (%s)", oci.shown, id);
+                sf_diags_release(&d);
+                goto out;
+        }
+        sf_diags_release(&d);
+        char *copy = malloc(n + 1);
+        if (!copy) {
+                r = -ENOMEM;
+                goto out;
+        }
+        memcpy(copy, bytes, n);
+        copy[n] = 0;
+        *ret_data = copy;
+        *ret_len = n;
+        r = 0;
+out:
+        if (r == -EINVAL && !(*ret_why = strdup(a->base_why)))
+                r = -ENOMEM;
+        k8s_oci_release(&oci);
+        return r;
+}
+
+/* Key k prepared for the node: its text, or for an oci:// key the profile its
+ * reference names (pulled, or as pulled before).  0 prepared, 1 rejected
+ * (prep->reason), 2 the pull failed (why in *ret_why: try again later), 3 an
+ * oci:// key still installed as the record rec (may be NULL) says
+ * (installed_before; the sha256 in ret_sha, nothing in prep), -ENOMEM. */
+static int prepare_key(agent *a, const k8s_source *src, const k8s_key *k, const k8s_state *rec, k8s_prepared *prep,
+                       char ret_sha[K8S_SHA_HEX], char **ret_why)
+{
+        sf_buf disp = { 0 };
+        sf_buf_printf(&disp, "%s/%s", a->source, k->name);
+        if (disp.oom)
+                return -ENOMEM;
+        k8s_oci oci = { 0 };
+        _cleanup_free_ char *why = NULL;
+        int r = k8s_oci_parse(k->data, k->len, &a->o, true, &oci, &why);
+        if (r == 0) {
+                free(a->base_why);
+                a->base_why = NULL;
+                r = k8s_prepare_with(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src->keys_dir,
+                                     K8S_SOURCE_FD(src), &a->base_puller, false, prep, NULL);
+                /* a base that could not be pulled: the key failed (tried again
+                 * later, the installed copy kept); one refused: rejected, saying why */
+                if (r == 1 && a->base_why) {
+                        sf_buf b = { 0 };
+                        sf_buf_printf(&b, "%s: base %s", disp.s, a->base_why);
+                        char *m = sf_buf_steal(&b);
+                        if (!m) {
+                                r = -ENOMEM;
+                        } else if (a->base_failed) {
+                                k8s_prepared_release(prep);
+                                *ret_why = m;
+                                r = 2;
+                        } else {
+                                free(prep->reason);
+                                prep->reason = m;
+                        }
+                }
+        } else if (r == 2) {
+                sf_buf b = { 0 };
+                sf_buf_printf(&b, "%s: %s", disp.s, why);
+                prep->reason = sf_buf_steal(&b);
+                r = prep->reason ? 1 : -ENOMEM;
+        } else if (r == 1) {
+                const struct pulled *pl = pull_find(a, oci.ref.digest);
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                if (!pl && rec && installed_before(a, rec, k, ret_sha)) {
+                        agent_log(a, SF_K8S_LOG_INFO, "kept %s: oci://%s, as installed before (not pulled again)",
+                                  k->name, oci.shown);
+                        r = 3;
+                } else if (!pl) {
+                        r = k8s_oci_pull(&oci, &a->o, true, &data, &len, &why);
+                        if (r == 0)
+                                agent_log(a, SF_K8S_LOG_INFO, "pulled %s: oci://%s, %zu bytes", k->name, oci.shown,
+                                          len);
+                        /* kept for the next need, within the bound; else used once */
+                        if (r == 0)
+                                pl = pull_keep(a, oci.ref.digest, &data, len);
+                        if (r == 1) {
+                                *ret_why = TAKE_PTR(why);
+                                r = 2;
+                        }
+                }
+                if (pl || (r == 0 && data))
+                        /* the pulled bytes are judged as a key's would be, KEP-6061's rules too;
+                         * they are no SeccompProfile, so no base is looked up */
+                        r = k8s_prepare_with(disp.s, pl ? pl->data : data, pl ? pl->len : len, &a->o.co,
+                                             a->o.as_given, NULL, -1, &a->base_puller, true, prep, NULL);
+        }
+        k8s_oci_release(&oci);
+        sf_buf_release(&disp);
+        return r;
+}
+
 /* A key's file in the making: written to a temporary, then renamed. */
 typedef struct pending {
         bool existed;            /* a file had its name */
@@ -146,6 +424,9 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
         k8s_entry *ent = calloc(n ? n : 1, sizeof(*ent));
         k8s_prepared *prep = calloc(n ? n : 1, sizeof(*prep));
         k8s_state st = { 0 };
+        k8s_state seen = { 0 }; /* the record as the previous pass (or agent) left it, for oci:// keys */
+        bool seen_read = false;
+        size_t held = 0; /* prepared bytes of oci:// keys held from step 1 */
         int lockfd = -1, bad = 0, result = -1;
         pending *pend = NULL;
         bool io_failed = false; /* try again later, even if nothing changes */
@@ -180,13 +461,25 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                                 goto oom;
                         continue;
                 }
-                sf_buf disp = { 0 };
-                sf_buf_printf(&disp, "%s/%s", a->source, k->name);
-                int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
-                sf_buf_release(&disp);
+                char *why = NULL;
+                if (!seen_read && strncmp(k->data ? k->data : "", SF_K8S_OCI_PREFIX, strlen(SF_K8S_OCI_PREFIX)) == 0) {
+                        /* read once, without the lock: it is only ever replaced whole (a rename) */
+                        seen_read = true;
+                        if (k8s_state_load(a->dirfd, &seen, &msg) < 0)
+                                k8s_state_release(&seen);
+                        free(TAKE_PTR(msg));
+                }
+                int r = prepare_key(a, &src, k, &seen, &prep[i], e->sha, &why);
                 if (r < 0)
                         goto oom;
-                if (r == 1) {
+                if (r == 3) {
+                        e->verdict = K8S_INSTALLED; /* e->sha is set */
+                } else if (r == 2) {
+                        /* not judged: the installed copy, if any, stays; tried again later */
+                        e->verdict = K8S_FAILED;
+                        e->error = why;
+                        io_failed = true;
+                } else if (r == 1) {
                         /* the reason without the text: others read the log and the state */
                         e->verdict = K8S_REJECTED;
                         e->error = TAKE_PTR(prep[i].reason);
@@ -194,6 +487,14 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                 } else {
                         e->verdict = K8S_INSTALLED;
                         memcpy(e->sha, prep[i].sha, sizeof(e->sha));
+                        if (k->data && strncmp(k->data, SF_K8S_OCI_PREFIX, strlen(SF_K8S_OCI_PREFIX)) == 0) {
+                                if (held + prep[i].len > K8S_PREPARED_MAX) {
+                                        free(prep[i].bytes); /* made again where it is written */
+                                        prep[i].bytes = NULL;
+                                } else {
+                                        held += prep[i].len;
+                                }
+                        }
                 }
         }
 
@@ -230,11 +531,14 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                 char have[K8S_SHA_HEX] = "";
                 struct stat now = { 0 };
                 int hr;
-                if (ent[i].verdict == K8S_REJECTED) {
+                if (ent[i].verdict == K8S_REJECTED || ent[i].verdict == K8S_FAILED) {
                         /* nothing to write: only whether a copy stays matters */
                         pe->existed = !src.v[i].reject &&
                                       fstatat(a->dirfd, ent[i].name, &now, AT_SYMLINK_NOFOLLOW) == 0;
-                        if (!cache_find(a, &src.v[i]))
+                        if (ent[i].verdict == K8S_FAILED)
+                                agent_log(a, SF_K8S_LOG_ERROR, "failed %s: %s%s", ent[i].name, ent[i].error,
+                                          pe->existed ? " (the installed copy stays)" : "");
+                        else if (!cache_find(a, &src.v[i]))
                                 agent_log(a, SF_K8S_LOG_INFO, "rejected %s: %s%s", ent[i].name, ent[i].error,
                                           pe->existed ? " (the installed copy stays)" : "");
                         continue;
@@ -266,16 +570,25 @@ SF_EXPORT int sf_k8s_agent_sync(sf_k8s_agent *a)
                         continue;
                 }
                 if (!prep[i].bytes) {
-                        /* a cached verdict, and the file went missing or stale: prepare again */
-                        sf_buf disp = { 0 };
-                        sf_buf_printf(&disp, "%s/%s", a->source, src.v[i].name);
-                        int r = disp.oom ? -ENOMEM
-                                         : k8s_prepare(disp.s, src.v[i].data, src.v[i].len, &a->o.co, a->o.as_given, src.keys_dir, &prep[i], NULL);
-                        sf_buf_release(&disp);
+                        /* a cached verdict, and the file went missing or stale: prepare again
+                         * (an oci:// key's profile from the pull already made, by digest) */
+                        char *why = NULL;
+                        int r = prepare_key(a, &src, &src.v[i], NULL, &prep[i], ent[i].sha, &why);
+                        if (r == 2) {
+                                ent[i].verdict = K8S_FAILED;
+                                free(ent[i].error);
+                                ent[i].error = why;
+                                agent_log(a, SF_K8S_LOG_ERROR, "failed %s: %s%s", ent[i].name, why,
+                                          pe->existed ? " (the installed copy stays)" : "");
+                                io_failed = true;
+                                continue;
+                        }
                         if (r != 0)
                                 goto oom;
                 }
                 int r = k8s_tmp_write(a->dirfd, prep[i].bytes, prep[i].len, ent[i].mode, pe->tmp, &pe->st);
+                free(prep[i].bytes); /* written: the temporary holds them */
+                prep[i].bytes = NULL;
                 if (r < 0) {
                         write_failed(a, &ent[i], r);
                         io_failed = true;
@@ -399,11 +712,13 @@ out:
         if (lockfd >= 0)
                 close(lockfd);
         k8s_state_release(&st);
+        k8s_state_release(&seen);
         if (ent)
                 entries_free(ent, n);
         for (size_t i = 0; prep && i < n; i++)
                 k8s_prepared_release(&prep[i]);
         free(prep);
+        pulls_prune(a, &src);
         k8s_source_release(&a->prev);
         a->prev = src;
         /* compiling a hundred profiles leaves freed heap behind: give it back */
@@ -448,6 +763,7 @@ SF_EXPORT int sf_k8s_agent_new(const sf_k8s_node_opts *o, const char *source, sf
                 return sf_error_set(err, ENOMEM, "out of memory");
         }
         a->o = *o;
+        a->base_puller = (sf_oci_puller){ .pull = agent_base_pull, .ctx = a };
         a->log = log;
         a->log_ctx = log_ctx;
         a->dirfd = -1;
@@ -487,6 +803,8 @@ SF_EXPORT void sf_k8s_agent_free(sf_k8s_agent *a)
         sf_buf_release(&a->saved);
         touched_clear(a);
         k8s_source_release(&a->prev);
+        pulls_free(a);
+        free(a->base_why);
         free(a);
 }
 

@@ -34,13 +34,37 @@ SF_EXPORT int sf_k8s_install(const sf_k8s_node_opts *o, sf_k8s_install_item *v, 
                 _cleanup_free_ char *data = NULL;
                 size_t len = 0;
                 sf_error *rerr = NULL;
-                if (sf_read_file(it->file, SF_PROFILE_MAX_FILE, &data, &len, &rerr) < 0) {
+                /* "oci://REF@sha256:...": the profile pulled, verified, and judged as a
+                 * KEP-6061 runtime would, before anything is written */
+                bool pulled = false;
+                const size_t pn = strlen(SF_K8S_OCI_PREFIX);
+                if (strncmp(it->file, SF_K8S_OCI_PREFIX, pn) == 0) {
+                        k8s_oci oci = { 0 };
+                        char *why = NULL;
+                        int r = k8s_oci_parse(it->file, strlen(it->file), o, false, &oci, &why);
+                        if (r == 1) {
+                                r = k8s_oci_pull(&oci, o, false, &data, &len, &why);
+                                r = r == 1 ? 2 : r;
+                        }
+                        k8s_oci_release(&oci);
+                        if (r < 0) {
+                                result = sf_error_set(err, ENOMEM, "out of memory");
+                                goto out;
+                        }
+                        if (r == 2) {
+                                it->error = why;
+                                invalid++;
+                                continue;
+                        }
+                        pulled = true;
+                } else if (sf_read_file(it->file, SF_PROFILE_MAX_FILE, &data, &len, &rerr) < 0) {
                         it->error = strdup(sf_error_message(rerr));
                         sf_error_free(rerr);
                         invalid++;
                         continue;
                 }
-                int r = k8s_prepare(it->file, data, len, &o->co, o->as_given, NULL, &prep[i], &it->diags);
+                int r = k8s_prepare(it->file, data, len, &o->co, o->as_given, pulled ? NULL : o->bases_dir, -1, pulled,
+                                    &prep[i], &it->diags);
                 if (r < 0) {
                         result = sf_error_set(err, ENOMEM, "out of memory");
                         goto out;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "sysfence/artifact.h"
 #include "sysfence/bpf.h"
 #include "sysfence/k8s.h"
 #include "util/util.h"
@@ -62,8 +63,19 @@ typedef struct k8s_prepared {
  * its capabilities and kernel), as containerd applies every rule of such a file
  * (it reads the plain OCI struct); as_given keeps it as it is (CRI-O evaluates
  * them itself).  What the resolution leaves out is a warning in d. */
+/* Bases (spec.baseProfileName) are looked up in bases_dir, read through
+ * bases_fd when that is not -1 (the directory as the caller opened it).  With
+ * kep6061 the profile must also be one a KEP-6061 runtime takes (a pulled
+ * artifact: runtime-spec JSON, no NOTIFY or listener, bounded). */
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
-                const char *bases_dir, k8s_prepared *ret, sf_diags *d);
+                const char *bases_dir, int bases_fd, bool kep6061, k8s_prepared *ret, sf_diags *d);
+/* A puller that pulls nothing (status: it judges keys the agent has not, and
+ * pulls for no one). */
+extern const sf_oci_puller k8s_no_puller;
+/* k8s_prepare with the puller of oci:// bases (NULL: the process default). */
+int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                     const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,
+                     sf_diags *d);
 void k8s_prepared_release(k8s_prepared *p);
 
 /* One key of a source, read from one snapshot. */
@@ -82,7 +94,43 @@ typedef struct k8s_source {
         bool configmap; /* DIR/..data was there */
         char *keys_dir; /* where the keys were read: DIR/..<timestamp> of a ConfigMap, else DIR;
                          * a key's spec.baseProfileName is looked up among the files there */
+        int keys_fd;    /* keys_dir as it was read (with keys_fd_open): bases are read through it */
+        bool keys_fd_open;
 } k8s_source;
+
+/* The fd bases of src's keys are read through, or -1. */
+#define K8S_SOURCE_FD(src) ((src)->keys_fd_open ? (src)->keys_fd : -1)
+
+/* --- oci:// keys ------------------------------------------------------------------- */
+
+#define K8S_OCI_REF_MAX 1024
+
+/* A key (or an install argument) "oci://REF" with REF a registry reference
+ * pinned by digest: the profile is pulled, never given. */
+typedef struct k8s_oci {
+        sf_artifact_ref ref;
+        char *shown;     /* "HOST/REPO[:TAG]@sha256:HEX": charset-checked, safe in a log line */
+        bool plain_http; /* the registry is one of o->plain_http */
+        bool base;       /* a spec.baseProfileName: SPO's profile-object artifacts too */
+} k8s_oci;
+
+/* Whether data is an oci:// text: 0 not one (a profile), 1 one (*ret filled),
+ * 2 one refused, why in *ret_reason (the text is shown only once it parsed as
+ * a reference: a tag alone, an OCI layout on disk, a registry not allowed),
+ * -ENOMEM.  Registries are checked against o unless o is NULL; agent: an empty
+ * list allows none (install: any).  Trailing white space (a ConfigMap value's
+ * newline) is not part of the reference. */
+int k8s_oci_parse(const char *data, size_t len, const sf_k8s_node_opts *o, bool agent, k8s_oci *ret,
+                  char **ret_reason);
+void k8s_oci_release(k8s_oci *k);
+/* Pulls k's profile: the manifest checked against the pinned digest, its one
+ * layer against the manifest's digest and size (at most 1 MiB), nothing
+ * echoed of what the registry answers beyond a status and an error code.
+ * agent: credentials only from o->registry_auth (else none), install also
+ * from $REGISTRY_AUTH_FILE or ~/.docker/config.json.  0 with the bytes
+ * (malloc'd), 1 with why in *ret_reason (one line), -ENOMEM. */
+int k8s_oci_pull(const k8s_oci *k, const sf_k8s_node_opts *o, bool agent, char **ret_data, size_t *ret_len,
+                 char **ret_reason);
 
 /* Reads every key (regular files whose names do not start with '.') of dir.
  * DIR/..data, when there, must be a symlink to one name ..<something> in dir;

@@ -17,6 +17,7 @@ SF_EXPORT const char *sf_k8s_state_name(sf_k8s_state s)
         case SF_K8S_MISSING: return "missing";
         case SF_K8S_STALE: return "stale";
         case SF_K8S_REJECTED: return "rejected";
+        case SF_K8S_FAILED: return "failed";
         }
         return "?";
 }
@@ -26,6 +27,8 @@ SF_EXPORT void sf_k8s_status_release(sf_k8s_status *s)
         for (size_t i = 0; s->v && i < s->n; i++) {
                 free(s->v[i].name);
                 free(s->v[i].error);
+                free(s->v[i].reference);
+                free(s->v[i].digest);
         }
         free(s->v);
         free(s->warning);
@@ -58,11 +61,42 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                 if (!(se->name = strdup(k->name)))
                         goto oom;
                 const k8s_entry *e = k8s_state_entry(&rec, k->name);
+                /* an oci:// key is never pulled here (a readiness probe runs every few
+                 * seconds): the agent's verdict on this very text, or not yet there */
+                k8s_oci oci = { 0 };
+                _cleanup_free_ char *why = NULL;
+                int oc = k->reject ? 0 : k8s_oci_parse(k->data, k->len, NULL, true, &oci, &why);
+                if (oc < 0)
+                        goto oom;
+                if (oc == 1) {
+                        se->reference = oci.shown;
+                        oci.shown = NULL;
+                        se->digest = strdup(oci.ref.digest);
+                        k8s_oci_release(&oci);
+                        if (!se->reference || !se->digest)
+                                goto oom;
+                }
+                bool pulled_failed = false, pending = false;
                 if (k->reject) {
                         sf_buf eb = { 0 };
                         sf_buf_printf(&eb, "%s/%s: %s", source, k->name, k->reject); /* the name is escaped */
                         if (!(se->error = sf_buf_steal(&eb)))
                                 goto oom;
+                } else if (oc == 2) {
+                        sf_buf eb = { 0 };
+                        sf_buf_printf(&eb, "%s/%s: %s", source, k->name, why);
+                        if (!(se->error = sf_buf_steal(&eb)))
+                                goto oom;
+                } else if (oc == 1 && !(e && strcmp(e->src_sha, k->sha) == 0)) {
+                        if (!(se->error = strdup("not pulled by the agent yet")))
+                                goto oom;
+                        pending = true;
+                } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict == K8S_FAILED &&
+                           (oc == 1 || !e->sha[0])) {
+                        /* the agent could not pull for this very text (the key, or its base) */
+                        if (!(se->error = strdup(e->error ? e->error : "the pull failed")))
+                                goto oom;
+                        pulled_failed = true;
                 } else if (e && strcmp(e->src_sha, k->sha) == 0 && e->verdict != K8S_FAILED) {
                         /* the agent's verdict on this very text */
                         if (e->verdict == K8S_REJECTED) {
@@ -75,7 +109,10 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                         sf_buf disp = { 0 };
                         sf_buf_printf(&disp, "%s/%s", source, k->name);
                         k8s_prepared p = { 0 };
-                        int r = disp.oom ? -ENOMEM : k8s_prepare(disp.s, k->data, k->len, &o->co, o->as_given, src.keys_dir, &p, NULL);
+                        int r = disp.oom ? -ENOMEM
+                                         : k8s_prepare_with(disp.s, k->data, k->len, &o->co, o->as_given,
+                                                            src.keys_dir, K8S_SOURCE_FD(&src), &k8s_no_puller, false,
+                                                            &p, NULL);
                         sf_buf_release(&disp);
                         if (r < 0)
                                 goto oom;
@@ -89,7 +126,11 @@ SF_EXPORT int sf_k8s_status_read(const sf_k8s_node_opts *o, const char *source, 
                 int hr = dirfd >= 0 && !k->reject ? k8s_hash_at(dirfd, k->name, se->installed, &now) : -ENOENT;
                 if (hr < 0)
                         se->installed[0] = 0;
-                if (se->error || k->reject)
+                if (pending)
+                        se->state = hr == -ENOENT ? SF_K8S_MISSING : SF_K8S_STALE;
+                else if (pulled_failed)
+                        se->state = SF_K8S_FAILED;
+                else if (se->error || k->reject)
                         se->state = SF_K8S_REJECTED;
                 else if (hr == -ENOENT)
                         se->state = SF_K8S_MISSING;

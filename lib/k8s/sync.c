@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What install, the agent and status share: preparing profiles for the node
  * (compiled to validate them; resolved where containerd would widen them),
+ * oci:// references checked and pulled,
  * reading a ConfigMap volume one snapshot at a time, atomic writes into the
  * kubelet's dir through a directory fd, and the agent's state file.  The
  * contract of each is in k8s-internal.h. */
@@ -8,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include "arch/caps.h"
 #include "doc/doc.h"
+#include "sysfence/artifact.h"
 #include "k8s-internal.h"
 
 void k8s_message(sf_diags *d, const char *fmt, ...)
@@ -91,6 +94,11 @@ static const char *kind_of(const char *id)
                 { "notify-without-listener", "SCMP_ACT_NOTIFY without a listener" },
                 { "notify-default", "SCMP_ACT_NOTIFY as the default action" },
                 { "conflicting-actions", "one syscall with conflicting actions" },
+                { "kep6061-entries", "a syscall in more than 128 entries (KEP-6061)" },
+                { "kep6061-size", "larger than 1 MiB (KEP-6061)" },
+                { "kep6061-format", "not a runtime-spec profile (KEP-6061)" },
+                { "kep6061-notify", "SCMP_ACT_NOTIFY (KEP-6061 runtimes refuse it)" },
+                { "kep6061-listener", "a listener field (KEP-6061 runtimes refuse it)" },
         };
         for (size_t i = 0; id && i < ARRAY_SIZE(kinds); i++)
                 if (strcmp(kinds[i].id, id) == 0)
@@ -196,13 +204,33 @@ static void note_resolved(const sf_profile *p, const sf_target *t, const char *d
 }
 
 int k8s_prepare(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
-                const char *bases_dir, k8s_prepared *ret, sf_diags *diags)
+                const char *bases_dir, int bases_fd, bool kep6061, k8s_prepared *ret, sf_diags *diags)
+{
+        return k8s_prepare_with(display, data, len, co, as_given, bases_dir, bases_fd, NULL, kep6061, ret, diags);
+}
+
+static int no_pull(void *ctx, const char *ref, char **ret_data, size_t *ret_len, char **ret_why)
+{
+        (void)ctx, (void)ref, (void)ret_data, (void)ret_len;
+        /* ref is a pod author's: not repeated */
+        *ret_why = strdup("oci://...: not pulled here (the agent pulls a key's oci:// base, from the registries it "
+                          "was given)");
+        return *ret_why ? -EINVAL : -ENOMEM;
+}
+
+const sf_oci_puller k8s_no_puller = { .pull = no_pull };
+
+int k8s_prepare_with(const char *display, const char *data, size_t len, const sf_compile_opts *co, bool as_given,
+                     const char *bases_dir, int bases_fd, const sf_oci_puller *oci, bool kep6061, k8s_prepared *ret,
+                     sf_diags *diags)
 {
         sf_diags local = { 0 };
         sf_diags *d = diags ? diags : &local;
         size_t from = d->n;
-        /* a key's base is another key of the same source (bases_dir), or a runtime's */
-        sf_load_opts lo = { .strict = co->strict, .profiles_dir = bases_dir };
+        /* a key's base is another key of the same source (bases_dir, read through
+         * the snapshot's fd), a runtime's, or an oci:// artifact (oci pulls it) */
+        sf_load_opts lo = { .strict = co->strict, .profiles_dir = bases_dir, .profiles_dirfd = bases_fd,
+                            .has_profiles_dirfd = bases_dir && bases_fd >= 0, .oci = oci };
         sf_profile **v = NULL;
         size_t n = 0;
         sf_error *err = NULL;
@@ -230,6 +258,16 @@ int k8s_prepare(const char *display, const char *data, size_t len, const sf_comp
                 out.error = sf_buf_steal(&b);
                 out.reason = out.error ? strdup(out.error) : NULL;
                 goto done;
+        }
+        if (kep6061) {
+                /* what a KEP-6061 runtime refuses in an artifact, refused here before it is installed */
+                size_t errors = d->errors;
+                sf_kep6061_check(v[0], len, d);
+                if (d->errors > errors) {
+                        out.error = first_error(d, from, display, NULL);
+                        out.reason = quiet_reason(d, from, display, NULL);
+                        goto done;
+                }
         }
         if (sf_compile(v[0], co, &prog, d, &err) < 0) {
                 out.error = first_error(d, from, display, err);
@@ -293,6 +331,138 @@ void k8s_prepared_release(k8s_prepared *p)
         free(p->error);
         free(p->reason);
         *p = (k8s_prepared){ 0 };
+}
+
+/* --- oci:// keys ------------------------------------------------------------------ */
+
+/* A key's text comes from a pod author (or whoever writes the ConfigMap) and
+ * the agent runs as root: the reference is parsed before any byte of it is
+ * shown, must be pinned by a digest (a tag can be moved to another profile at
+ * any time, and the node would then run what nobody reviewed), must name a
+ * registry the admin allowed, and never an OCI layout on the node's own disk.
+ * The pull verifies the digests and bounds the sizes (lib/artifact); the
+ * profile then goes through k8s_prepare as any key, KEP-6061's rules included. */
+
+static bool host_listed(const char *const *v, size_t n, const char *host)
+{
+        for (size_t i = 0; i < n; i++)
+                if (v[i] && strcasecmp(v[i], host) == 0)
+                        return true;
+        return false;
+}
+
+static int oci_refuse(char **ret_reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int oci_refuse(char **ret_reason, const char *fmt, ...)
+{
+        sf_buf b = { 0 };
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        if (!(*ret_reason = sf_buf_steal(&b)))
+                return -ENOMEM;
+        return 2;
+}
+
+void k8s_oci_release(k8s_oci *k)
+{
+        sf_artifact_ref_release(&k->ref);
+        free(k->shown);
+        *k = (k8s_oci){ 0 };
+}
+
+int k8s_oci_parse(const char *data, size_t len, const sf_k8s_node_opts *o, bool agent, k8s_oci *ret,
+                  char **ret_reason)
+{
+        const size_t pn = strlen(SF_K8S_OCI_PREFIX);
+        if (!data || len < pn || memcmp(data, SF_K8S_OCI_PREFIX, pn) != 0)
+                return 0;
+        const char *t = data + pn;
+        size_t n = len - pn;
+        while (n && strchr(" \t\r\n", t[n - 1]))
+                n--;
+        static const char form[] = "give oci://HOST[:PORT]/REPO[:TAG]@sha256:<64 hex digits>";
+        if (n == 0 || n > K8S_OCI_REF_MAX)
+                return oci_refuse(ret_reason, "%s oci:// names no reference (%s)", n ? "a too long" : "an empty", form);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)t[i] <= ' ' || (unsigned char)t[i] >= 0x7f)
+                        return oci_refuse(ret_reason, "oci:// and then not a reference (not shown: a byte outside "
+                                                      "printable ASCII, or white space); %s", form);
+        _cleanup_free_ char *text = strndup(t, n);
+        if (!text)
+                return -ENOMEM;
+        if (strncmp(text, "oci:", 4) == 0)
+                return oci_refuse(ret_reason, "oci://oci:...: an OCI layout on the node's disk is never read; %s",
+                                  form);
+        k8s_oci k = { 0 };
+        sf_error *err = NULL;
+        int r = sf_artifact_ref_parse(text, &k.ref, &err);
+        int code = err ? err->code : 0;
+        sf_error_free(err);
+        if (r < 0)
+                return code == ENOMEM ? -ENOMEM
+                                      : oci_refuse(ret_reason, "oci:// and then not a registry reference (not shown); %s",
+                                                   form);
+        /* every part is charset-checked by the parser: from here it may be shown */
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "%s/%s%s%s", k.ref.registry, k.ref.repo, k.ref.tag ? ":" : "", k.ref.tag ? k.ref.tag : "");
+        if (!k.ref.digest) {
+                r = b.oom ? -ENOMEM
+                          : oci_refuse(ret_reason,
+                                       "oci://%s is not pinned by a digest: a tag can be moved to another profile; "
+                                       "give oci://%s@sha256:<the digest 'sysfence artifact push' printed>",
+                                       b.s, b.s);
+                sf_buf_release(&b);
+                sf_artifact_ref_release(&k.ref);
+                return r;
+        }
+        sf_buf_printf(&b, "@%s", k.ref.digest);
+        if (!(k.shown = sf_buf_steal(&b))) {
+                k8s_oci_release(&k);
+                return -ENOMEM;
+        }
+        if (o) {
+                k.plain_http = host_listed(o->plain_http, o->n_plain_http, k.ref.registry);
+                bool any = !agent && o->n_registries == 0 && o->n_plain_http == 0;
+                if (!any && !k.plain_http && !host_listed(o->registries, o->n_registries, k.ref.registry)) {
+                        r = oci_refuse(ret_reason, "oci://%s: registry %s is not one this node pulls from (%s)", k.shown,
+                                       k.ref.registry,
+                                       agent ? "the agent's --allow-registry and --plain-http-registry name them"
+                                             : "--allow-registry");
+                        k8s_oci_release(&k);
+                        return r;
+                }
+        }
+        *ret = k;
+        return 1;
+}
+
+int k8s_oci_pull(const k8s_oci *k, const sf_k8s_node_opts *o, bool agent, char **ret_data, size_t *ret_len,
+                 char **ret_reason)
+{
+        /* the agent must not hang on a registry that does not answer: a minute, then retried */
+        sf_artifact_opts ao = { .plain_http = k->plain_http, .auth_file = o->registry_auth,
+                                .auth_file_only = agent, .timeout_s = agent ? 60 : 0, .spo_objects = k->base };
+        sf_error *err = NULL;
+        char *data = NULL;
+        size_t len = 0;
+        int r = sf_artifact_pull(&k->ref, &ao, NULL, &data, &len, &err);
+        if (r == 0) {
+                *ret_data = data;
+                *ret_len = len;
+                return 0;
+        }
+        int code = err ? err->code : ENOMEM;
+        sf_buf b = { 0 };
+        sf_buf_printf(&b, "oci://%s: cannot pull: %s", k->shown, err ? sf_error_message(err) : "out of memory");
+        sf_error_free(err);
+        char *m = sf_buf_steal(&b);
+        if (code == ENOMEM || !m) {
+                free(m);
+                return -ENOMEM;
+        }
+        *ret_reason = one_line(m);
+        return 1;
 }
 
 /* --- files ---------------------------------------------------------------------- */
@@ -597,6 +767,8 @@ void k8s_source_release(k8s_source *s)
         }
         free(s->v);
         free(s->keys_dir);
+        if (s->keys_fd_open)
+                close(s->keys_fd);
         *s = (k8s_source){ 0 };
 }
 
@@ -731,6 +903,9 @@ static int source_read_once(int srcfd, const char *dir, const k8s_source *prev, 
         }
         if (datafd < 0)
                 datafd = dup(srcfd);
+        /* kept, for the bases its keys name: read below this fd, never by the path again */
+        s->keys_fd = datafd >= 0 ? fcntl(datafd, F_DUPFD_CLOEXEC, 3) : -1;
+        s->keys_fd_open = s->keys_fd >= 0;
         DIR *d = datafd >= 0 ? fdopendir(datafd) : NULL;
         if (!d) {
                 int e = errno;

@@ -21,6 +21,20 @@
  * - The base is the SeccompProfile of that name (cluster-scoped since v0.9.0;
  *   before, in the object's namespace); "oci://REF" pulls a signed artifact.
  *
+ * An "oci://REF" base, as the operator's daemon takes it (resolveSyscallsForProfile
+ * and internal/pkg/artifact, Pull and pullResult): REF is what follows the
+ * prefix, a tag or a digest (a tag is resolved to a digest before the pull);
+ * the artifact is either a SeccompProfile object (what spoc pushes for one; it
+ * may have a base of its own, followed as any base, oci:// or a name) or a
+ * KEP-6061 runtime-spec profile (no base); only its syscalls are taken, as for
+ * any base.  The operator also checks a cosign signature, which sysfence does
+ * not.  The pull is the caller's (sf_load_opts.oci): the CLI pulls a tag with a
+ * warning that the base is not pinned (a tag can be moved to other rules after
+ * a review; the operator takes tags, so refusing them would refuse its
+ * examples), the node agent takes digests only, from the admin's registries.
+ * One load pulls each reference once; a chain that comes back to a reference
+ * is a cycle.
+ *
  * The operator's main branch has since (commit 904322f74, after v1.0.0, not
  * released) switched to a per-name union (the less restrictive action wins,
  * arguments concatenated); this file follows the released behaviour.
@@ -60,6 +74,9 @@ static const struct {
 
 static sf_inherit default_mode = SF_INHERIT_FLATTEN;
 static const char *default_dir;
+static const sf_oci_puller *default_puller;
+
+SF_EXPORT void sf_profile_set_oci_puller(const sf_oci_puller *puller) { default_puller = puller; }
 
 SF_EXPORT void sf_profile_set_inherit(sf_inherit mode, const char *profiles_dir)
 {
@@ -89,6 +106,7 @@ typedef struct inheritor {
         sf_diags *d;
         const sf_load_opts *opts;
         const char *dir;
+        int dirfd; /* dir as the caller holds it open, or -1 */
         sf_profile **in;
         size_t n_in;
         sf_arena *arena;      /* the input's store: builtin bases and new rule arrays */
@@ -97,6 +115,9 @@ typedef struct inheritor {
         bool dir_read;
         sf_profile *runtime[ARRAY_SIZE(runtime_bases)];
         size_t union_rules, union_names; /* copied so far */
+        const sf_oci_puller *puller;
+        sf_profile **pulled; /* the oci:// bases pulled, named "oci://REF" */
+        size_t n_pulled;
 } inheritor;
 
 __attribute__((format(printf, 5, 6))) static int fail(inheritor *ih, const sf_profile *at, const char *id,
@@ -195,7 +216,10 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int read_dir(inheritor *ih)
 {
         ih->dir_read = true;
-        int dfd = open(ih->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        /* the caller's fd when it holds one (the agent's ConfigMap snapshot): a
+         * fresh open of "." below it, for a listing of its own, never the path */
+        int dfd = ih->dirfd >= 0 ? openat(ih->dirfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                                 : open(ih->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0) {
                 sf_diags_add(ih->d, SF_SEV_ERROR, "profiles-dir", ih->dir, "", 0, 0, NULL,
                              "cannot open the profiles directory: %s", strerror(errno));
@@ -288,17 +312,96 @@ static int read_dir(inheritor *ih)
         return r;
 }
 
+#define MAX_OCI_REF 1024
+
+/* The base "oci://REF" of `from`, pulled (once per reference and load). */
+static sf_profile *oci_base(inheritor *ih, const sf_profile *from, int *ret)
+{
+        const char *name = from->base_profile_name, *ref = name + 6;
+        for (size_t i = 0; i < ih->n_pulled; i++)
+                if (strcmp(ih->pulled[i]->name, name) == 0)
+                        return ih->pulled[i];
+        /* the reference is the object's text: shown only once it is plain */
+        size_t n = strlen(ref);
+        bool plain = n > 0 && n <= MAX_OCI_REF;
+        for (size_t i = 0; plain && i < n; i++)
+                plain = (unsigned char)ref[i] > ' ' && (unsigned char)ref[i] < 0x7f && ref[i] != '"' && ref[i] != '\\';
+        if (!plain) {
+                fail(ih, from, "base-oci", "give oci://HOST[:PORT]/REPO[:TAG][@sha256:DIGEST]",
+                     "SeccompProfile \"%s\": base oci:// and then not a reference (not shown)", from->name);
+                return NULL;
+        }
+        if (!ih->puller) {
+                fail(ih, from, "base-oci", "give the base's SeccompProfile in the same file or in --profiles-dir",
+                     "SeccompProfile \"%s\": base \"%s\" is an OCI artifact, and nothing here pulls one", from->name,
+                     name);
+                return NULL;
+        }
+        _cleanup_free_ char *data = NULL, *why = NULL;
+        size_t len = 0;
+        int r = ih->puller->pull(ih->puller->ctx, ref, &data, &len, &why);
+        if (r == -ENOMEM) {
+                *ret = -ENOMEM;
+                return NULL;
+        }
+        if (r < 0) {
+                fail(ih, from, "base-oci-pull", NULL, "SeccompProfile \"%s\": base %s", from->name,
+                     why ? why : "cannot be pulled");
+                return NULL;
+        }
+        if (!strstr(ref, "@sha256:"))
+                sf_diags_add(ih->d, SF_SEV_WARNING, "base-unpinned", from->file,
+                             from->base_loc.path ? from->base_loc.path : "spec.baseProfileName", from->base_loc.line,
+                             from->base_loc.col, "name it by the digest: oci://REPO@sha256:...",
+                             "SeccompProfile \"%s\": base \"%s\" is not pinned by a digest: the tag can be moved to "
+                             "other rules; the node agent refuses it",
+                             from->name, name);
+        sf_load_opts lo = { .strict = ih->opts->strict, .inherit = SF_INHERIT_NONE };
+        sf_profile **v = NULL;
+        size_t nv = 0;
+        sf_error *err = NULL;
+        sf_diags local = { 0 };
+        r = sf_profile_load_data(data, len, name, &lo, &v, &nv, &local, &err);
+        /* its findings are said at its own spots (file "oci://REF") */
+        for (size_t i = 0; i < local.n; i++)
+                sf_diags_add(ih->d, local.v[i].severity, local.v[i].id, local.v[i].file, local.v[i].path,
+                             local.v[i].line, local.v[i].col, local.v[i].hint, "%s", local.v[i].msg);
+        sf_diags_release(&local);
+        sf_error_free(err);
+        sf_profile **pv = r >= 0 ? realloc(ih->pulled, (ih->n_pulled + 1) * sizeof(*pv)) : NULL;
+        if (pv)
+                ih->pulled = pv;
+        if (r == -ENOMEM || (r >= 0 && !pv)) {
+                sf_profiles_free(v, nv);
+                *ret = -ENOMEM;
+                return NULL;
+        }
+        if (r < 0 || nv != 1) {
+                sf_profiles_free(v, nv);
+                fail(ih, from, "base-oci", NULL, "SeccompProfile \"%s\": base \"%s\": the pulled artifact is %s",
+                     from->name, name, r < 0 ? "not a valid profile" : "not one profile");
+                return NULL;
+        }
+        sf_profile *b = v[0];
+        free(v);
+        ih->pulled[ih->n_pulled++] = b;
+        if (!(b->name = sf_arena_strdup(profile_arena(b), name))) {
+                *ret = -ENOMEM;
+                return NULL;
+        }
+        /* a runtime-spec profile has no base; a SeccompProfile's is followed */
+        if (b->format != SF_FORMAT_CRD)
+                b->base_profile_name = NULL;
+        return b;
+}
+
 /* The base `name` of profile `from`, or NULL with an error reported. */
 static sf_profile *find_base(inheritor *ih, const sf_profile *from, int *ret)
 {
         const char *name = from->base_profile_name;
         *ret = -EINVAL;
-        if (strncmp(name, "oci://", 6) == 0) {
-                fail(ih, from, "base-oci", "pull the artifact and give its SeccompProfile in the same file or in --profiles-dir",
-                     "SeccompProfile \"%s\": base \"%s\" is an OCI artifact; pulling base profiles from a registry is not yet supported here",
-                     from->name, name);
-                return NULL;
-        }
+        if (strncmp(name, "oci://", 6) == 0)
+                return oci_base(ih, from, ret);
         for (size_t i = 0; i < ih->n_in; i++)
                 if (matches(ih->in[i], name, from))
                         return ih->in[i];
@@ -451,6 +554,8 @@ int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load
                 return 0;
 
         inheritor ih = { .file = file, .d = d, .opts = opts, .dir = opts->profiles_dir ? opts->profiles_dir : default_dir,
+                         .puller = opts->oci ? opts->oci : default_puller,
+                         .dirfd = opts->profiles_dir && opts->has_profiles_dirfd ? opts->profiles_dirfd : -1,
                          .in = v, .n_in = n, .arena = profile_arena(v[0]) };
         /* all chains first: a base of one object may be another object of the file,
          * whose own rules (not its union) are what the operator takes */
@@ -468,6 +573,8 @@ int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load
         sf_store *store = v[0]->arena_;
         for (size_t i = 0; r == 0 && mode == SF_INHERIT_FLATTEN && i < ih.n_dir; i++)
                 r = sf_store_keep(store, ih.dirv[i]->arena_);
+        for (size_t i = 0; r == 0 && mode == SF_INHERIT_FLATTEN && i < ih.n_pulled; i++)
+                r = sf_store_keep(store, ih.pulled[i]->arena_);
         if (r == 0 && mode == SF_INHERIT_FLATTEN)
                 for (size_t i = 0; i < n; i++)
                         if (v[i]->base_profile_name) {
@@ -477,6 +584,7 @@ int sf_profile_inherit(sf_profile **v, size_t n, const char *file, const sf_load
                                 v[i]->base_profile_name = NULL;
                         }
         sf_profiles_free(ih.dirv, ih.n_dir);
+        sf_profiles_free(ih.pulled, ih.n_pulled);
         if (r == -ENOMEM)
                 sf_diags_add(d, SF_SEV_ERROR, "oom", file, "", 0, 0, NULL, "out of memory");
         return r;

@@ -14,7 +14,7 @@ D=$SF_SOURCE/tests/data/audit
 TZ=UTC
 export TZ
 
-plan 45
+plan 49
 
 # total N: the table's last line says N records.
 expect_total()
@@ -241,6 +241,39 @@ expect_rc 0
 sf check "$SCRATCH/h.json"
 expect_rc 0
 done_test "--to-profile of hostile input passes sysfence check"
+
+# --- --to-profile --merge: what a complain-mode profile logged, added to it ------------------
+
+printf '{"defaultAction": "SCMP_ACT_LOG", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["getpid", "execve"], "action": "SCMP_ACT_ALLOW"}]}\n' >"$SCRATCH/complain.json"
+cp "$SCRATCH/complain.json" "$SCRATCH/inplace.json"
+sf audit --source "$D/audit.log" --to-profile "$SCRATCH/inplace.json" --merge "$SCRATCH/inplace.json"
+expect_rc 0
+expect_err "wrote $SCRATCH/inplace.json: $SCRATCH/inplace.json and 4 syscalls it did not allow"
+expect_err "7 records of another action than LOG: not added"
+r=$(json_get "$SCRATCH/inplace.json" '(d["defaultAction"], d["architectures"], [(x["names"], x["action"]) for x in d["syscalls"]])')
+[ "$r" = "('SCMP_ACT_LOG', ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'], [(['execve', 'getpid'], 'SCMP_ACT_ALLOW'), (['fcntl', 'fstat', 'getppid', 'uname'], 'SCMP_ACT_ALLOW')])" ] ||
+        fail "merged: $r"
+done_test "--to-profile FILE --merge FILE: in place, FILE's rules and default kept, one ALLOW rule for the LOG'd syscalls it lacked (getcwd, only KILLed, is not added)"
+
+sf audit --source "$D/audit.log" --to-profile "$SCRATCH/again.json" --merge "$SCRATCH/inplace.json"
+expect_rc 0
+expect_err "and 0 syscalls it did not allow"
+sf convert "$SCRATCH/inplace.json"
+cmp -s "$OUT" "$SCRATCH/again.json" || fail "merging the same records again changes it: $(diff "$OUT" "$SCRATCH/again.json" | head -n 4)"
+done_test "--merge again with the same records adds nothing (the profile as convert writes it)"
+
+printf '{"defaultAction": "SCMP_ACT_LOG", "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ALOW"}]}\n' >"$SCRATCH/badmerge.json"
+sf audit --source "$D/audit.log" --to-profile "$SCRATCH/merged-bad.json" --merge "$SCRATCH/badmerge.json"
+expect_rc 1
+expect_err "badmerge.json"
+expect_err "syscalls[0].action"
+[ -e "$SCRATCH/merged-bad.json" ] && fail "a profile was written"
+done_test "--merge with an invalid profile: the file and the spot named, exit 1, nothing written"
+
+sf audit --source "$D/audit.log" --merge "$SCRATCH/complain.json"
+expect_rc 2
+expect_err "--merge FILE needs --to-profile OUT"
+done_test "--merge without --to-profile is a usage error"
 
 sf audit --source "$SCRATCH/none.txt" --to-profile "$SCRATCH/empty.json"
 expect_rc 0

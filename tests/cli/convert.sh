@@ -23,7 +23,7 @@ list=$SCRATCH/profiles
 profile_list >"$list"
 n_profiles=$(grep -c . "$list")
 n_forms=$(printf '%s\n' "$forms" | grep -c .)
-plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 3))
+plan $((n_profiles * n_forms * 3 + 6 + 6 + 5 + 3 + 3))
 
 # --- round trips ---------------------------------------------------------------------
 
@@ -328,4 +328,33 @@ expect_err "--json prints the report on standard output: give -o FILE"
 sf convert --json "$SCRATCH/ok1.json"
 expect_rc 2
 done_test "convert --json and compile --json: the report as JSON (output, format, instructions, arches, default, findings); -o - is refused"
+# --- complain mode over: --enforce, --default-action --------------------------
+printf '{"defaultAction": "SCMP_ACT_LOG", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["write", "read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}\n' >"$SCRATCH/complain.json"
+cp "$SCRATCH/complain.json" "$SCRATCH/inplace.json"
+sf convert --enforce "$SCRATCH/inplace.json" -o "$SCRATCH/inplace.json"
+expect_rc 0
+r=$(json_get "$SCRATCH/inplace.json" '(d["defaultAction"], d.get("defaultErrnoRet"), d["architectures"], [(x["names"], x["action"], x.get("errnoRet")) for x in d["syscalls"]])')
+[ "$r" = "('SCMP_ACT_ERRNO', 1, ['SCMP_ARCH_X86_64'], [(['read', 'write'], 'SCMP_ACT_ALLOW', None), (['kill'], 'SCMP_ACT_ERRNO', 13)])" ] ||
+        fail "enforced in place: $r"
+sf check "$SCRATCH/inplace.json"
+expect_rc 0
+done_test "convert --enforce -o FILE FILE: defaultAction SCMP_ACT_LOG becomes SCMP_ACT_ERRNO (EPERM) in place, every rule kept"
+
+sf convert --default-action 'SCMP_ACT_ERRNO(ENOSYS)' "$SCRATCH/complain.json"
+expect_rc 0
+r=$(json_get "$OUT" '(d["defaultAction"], d.get("defaultErrnoRet"))')
+[ "$r" = "('SCMP_ACT_ERRNO', 38)" ] || fail "ERRNO(ENOSYS): $r"
+sf convert --default-action KILL_PROCESS --to crd "$SCRATCH/complain.json"
+expect_rc 0
+expect_out "defaultAction: SCMP_ACT_KILL_PROCESS"
+done_test "convert --default-action ACTION: SCMP_ACT_ERRNO(ENOSYS) writes defaultErrnoRet 38; KILL_PROCESS in a SeccompProfile"
+
+sf convert --default-action SCMP_ACT_BOGUS "$SCRATCH/complain.json" -o "$SCRATCH/bad.json"
+expect_rc 2
+expect_err 'unknown action "SCMP_ACT_BOGUS"'
+sf convert --enforce --default-action SCMP_ACT_LOG "$SCRATCH/complain.json" -o "$SCRATCH/bad.json"
+expect_rc 2
+expect_err "give one"
+[ -e "$SCRATCH/bad.json" ] && fail "an output was written"
+done_test "convert: an unknown --default-action, or it with --enforce, is a usage error and writes nothing"
 finish

@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-plan 48
+plan 50
 
 PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$PY
@@ -618,5 +618,20 @@ else
         expect_out "mseal: 1"
         done_test "mseal (newer than libseccomp 2.5.4) recorded by name and run again under its profile"
 fi
+
+# --- complain mode ------------------------------------------------------------
+sf record -q --complain -o "$SCRATCH/complain.json" -- /bin/true
+expect_rc 0
+r=$(json_get "$SCRATCH/complain.json" '(d["defaultAction"], "execve" in d["syscalls"][0]["names"], d["syscalls"][0]["action"])')
+[ "$r" = "('SCMP_ACT_LOG', True, 'SCMP_ACT_ALLOW')" ] || fail "complain profile: $r"
+sf run --profile "$SCRATCH/complain.json" -- /bin/true
+expect_rc 0
+done_test "record --complain: the recorded allowlist with defaultAction SCMP_ACT_LOG, which runs the command again"
+
+sf record --complain --default-action kill -o "$SCRATCH/both.json" -- /bin/true
+expect_rc 2
+expect_err "--complain and --default-action"
+[ -e "$SCRATCH/both.json" ] && fail "a profile was written"
+done_test "record --complain with --default-action is a usage error"
 
 finish

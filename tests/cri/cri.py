@@ -118,7 +118,7 @@ class Client:
         raise ValueError("seccomp: want runtime/default, unconfined or localhost/PATH, not %r" % spec)
 
     def run_pod(self, name, namespace="default", uid=None, privileged=False, seccomp="runtime/default",
-                cgroup_parent=None):
+                cgroup_parent=None, labels=(), annotations=()):
         uid = uid or "%s-%d-%d" % (name, os.getpid(), time.monotonic_ns() % 1000000)
         m = self.m
         logdir = os.path.join(self.state, "pods", "%s_%s_%s" % (namespace, name, uid))
@@ -138,6 +138,11 @@ class Client:
                 security_context=m["LinuxSandboxSecurityContext"](
                     namespace_options=ns, privileged=privileged,
                     seccomp=self.security_profile(seccomp))))
+        # the pod's own labels and annotations (KEY=VALUE), passed as the kubelet passes them
+        for kv in labels:
+            cfg.labels[kv.split("=", 1)[0]] = kv.split("=", 1)[1]
+        for kv in annotations:
+            cfg.annotations[kv.split("=", 1)[0]] = kv.split("=", 1)[1]
         pod = self.rt("RunPodSandbox", config=cfg).pod_sandbox_id
         with open(os.path.join(self.state, "pods", pod + ".pb"), "wb") as f:
             f.write(cfg.SerializeToString())
@@ -542,10 +547,12 @@ def main(argv):
                     sys.exit("cri.py: the runtime does not know image %s" % args[0])
                 time.sleep(0.05)
         elif cmd == "run-pod":
-            o, _ = parse_opts(args[1:], ("--privileged",), ("--namespace", "--uid", "--seccomp"))
+            o, _ = parse_opts(args[1:], ("--privileged",), ("--namespace", "--uid", "--seccomp"),
+                              ("--label", "--annotation"))
             print(c.run_pod(args[0], namespace=o.get("--namespace", "default"), uid=o.get("--uid"),
                             privileged=o.get("--privileged", False),
-                            seccomp=o.get("--seccomp", "runtime/default")))
+                            seccomp=o.get("--seccomp", "runtime/default"),
+                            labels=o["--label"], annotations=o["--annotation"]))
         elif cmd == "create":
             o, command = parse_opts(args[2:], ("--privileged", "--no-new-privs"), ("--image", "--seccomp"),
                                     ("--cap-add", "--cap-drop"))

@@ -24,18 +24,9 @@
 #include "compile/compile-internal.h"
 #include "profile/profile-internal.h"
 #include "sysfence/bpf.h"
-
-static int n_test, n_fail;
-#define TAP(ok, ...)                                                                                       \
-        do {                                                                                               \
-                n_test++;                                                                                  \
-                if (!(ok))                                                                                 \
-                        n_fail++;                                                                          \
-                printf("%s %d - ", (ok) ? "ok" : "not ok", n_test);                                        \
-                printf(__VA_ARGS__);                                                                       \
-                printf("\n");                                                                              \
-                fflush(stdout);                                                                            \
-        } while (0)
+#include "scmp.h"
+#include "tap.h"
+#include "values.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
@@ -49,52 +40,6 @@ static uint64_t rnd(void)
 /* Big-endian targets: a 32-bit load at args[i] reads the high word first.  The
  * emulator runs on this (little-endian) machine, so present the data that way. */
 static bool big_endian_data;
-
-static uint32_t scmp_token(sf_arch a)
-{
-        switch (a) {
-        case SF_ARCH_X86_64: return SCMP_ARCH_X86_64;
-        case SF_ARCH_X86: return SCMP_ARCH_X86;
-        case SF_ARCH_X32: return SCMP_ARCH_X32;
-        case SF_ARCH_AARCH64: return SCMP_ARCH_AARCH64;
-        case SF_ARCH_ARM: return SCMP_ARCH_ARM;
-        case SF_ARCH_PPC64LE: return SCMP_ARCH_PPC64LE;
-        case SF_ARCH_PPC64: return SCMP_ARCH_PPC64;
-        case SF_ARCH_PPC: return SCMP_ARCH_PPC;
-        case SF_ARCH_S390X: return SCMP_ARCH_S390X;
-        case SF_ARCH_S390: return SCMP_ARCH_S390;
-        case SF_ARCH_RISCV64: return SCMP_ARCH_RISCV64;
-        case SF_ARCH_MIPS: return SCMP_ARCH_MIPS;
-        case SF_ARCH_MIPSEL: return SCMP_ARCH_MIPSEL;
-        case SF_ARCH_MIPS64: return SCMP_ARCH_MIPS64;
-        case SF_ARCH_MIPSEL64: return SCMP_ARCH_MIPSEL64;
-        case SF_ARCH_MIPS64N32: return SCMP_ARCH_MIPS64N32;
-        case SF_ARCH_MIPSEL64N32: return SCMP_ARCH_MIPSEL64N32;
-        case SF_ARCH_PARISC: return SCMP_ARCH_PARISC;
-        case SF_ARCH_PARISC64: return SCMP_ARCH_PARISC64;
-        default: return 0;
-        }
-}
-
-static uint32_t scmp_action(sf_action a)
-{
-        switch (a.kind) {
-        case SF_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
-        case SF_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
-        case SF_ACT_TRAP: return SCMP_ACT_TRAP;
-        case SF_ACT_ERRNO: return SCMP_ACT_ERRNO(a.data);
-        case SF_ACT_USER_NOTIF: return SCMP_ACT_NOTIFY;
-        case SF_ACT_TRACE: return SCMP_ACT_TRACE(a.data);
-        case SF_ACT_LOG: return SCMP_ACT_LOG;
-        case SF_ACT_ALLOW: return SCMP_ACT_ALLOW;
-        }
-        return SCMP_ACT_KILL;
-}
-
-static const enum scmp_compare scmp_ops[] = {
-        [SF_OP_NE] = SCMP_CMP_NE, [SF_OP_LT] = SCMP_CMP_LT, [SF_OP_LE] = SCMP_CMP_LE, [SF_OP_EQ] = SCMP_CMP_EQ,
-        [SF_OP_GE] = SCMP_CMP_GE, [SF_OP_GT] = SCMP_CMP_GT, [SF_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
-};
 
 static bool valid_action(uint32_t k)
 {
@@ -219,51 +164,12 @@ static int scmp_build(const sf_profile *p, const sf_arch *arches, size_t n, bool
         return 0;
 }
 
-typedef struct pool {
-        uint64_t v[6][256];
-        size_t n[6];
-} pool;
-
-static void pool_add(pool *pl, unsigned idx, uint64_t v)
-{
-        for (size_t i = 0; i < pl->n[idx]; i++)
-                if (pl->v[idx][i] == v)
-                        return;
-        if (pl->n[idx] < 256)
-                pl->v[idx][pl->n[idx]++] = v;
-}
-
-/* Boundary values: each value in the profile, ±1, its words alone, high-word and
- * sign-extended variants. */
-static void pool_fill(pool *pl, const sf_profile *p)
-{
-        for (unsigned i = 0; i < 6; i++) {
-                pool_add(pl, i, 0);
-                pool_add(pl, i, UINT64_MAX);
-                pool_add(pl, i, 1ull << 32);
-        }
-        for (size_t r = 0; r < p->n_rules; r++)
-                for (size_t a = 0; a < p->rules[r].n_args; a++) {
-                        const sf_arg *g = &p->rules[r].args[a];
-                        uint64_t vals[] = { g->value, g->value_two, g->value & g->value_two };
-                        for (size_t k = 0; k < 3; k++) {
-                                uint64_t v = vals[k];
-                                uint64_t var[] = { v, v + 1, v - 1, v & 0xffffffffu, v | (1ull << 32),
-                                                   v | 0xffffffff00000000ull, v >> 32, v ^ 0x80000000u,
-                                                   (uint64_t)(int64_t)(int32_t)(uint32_t)v };
-                                for (size_t m = 0; m < sizeof(var) / sizeof(var[0]); m++)
-                                        pool_add(pl, g->index, var[m]);
-                        }
-                }
-}
-
 typedef struct diffres {
         size_t runs, mismatches;
         size_t scmp_bug; /* mismatches on a path through libseccomp's mis-generated code */
         size_t scmp_bug_checked; /* ... where libseccomp's pseudo filter code agrees with sysfence */
         char first[256];
 } diffres;
-
 
 /* libseccomp 2.5.4 mis-generates some programs; two shapes seen here:
  *  - no load of the syscall number after an arch check (when the arch's first
@@ -642,7 +548,7 @@ static void compare_one(const sf_prog *a, const struct sock_filter *b, size_t bl
 }
 
 static void compare_nr(const sf_prog *a, const struct sock_filter *b, size_t blen, uint32_t audit, uint32_t nr,
-                       const pool *pl, size_t random_combos, diffres *res)
+                       const test_values *pl, size_t random_combos, diffres *res)
 {
         struct seccomp_data d = { .nr = (int)nr, .arch = audit };
         compare_one(a, b, blen, &d, res);
@@ -661,7 +567,7 @@ static void compare_nr(const sf_prog *a, const struct sock_filter *b, size_t ble
 }
 
 static void compare_all(const sf_prog *a, const struct sock_filter *b, size_t blen, const sf_arch *arches,
-                        size_t n, const pool *pl, const uint32_t *only, size_t n_only, size_t combos, diffres *res)
+                        size_t n, const test_values *pl, const uint32_t *only, size_t n_only, size_t combos, diffres *res)
 {
         for (size_t i = 0; i < n; i++) {
                 uint32_t audit = sf_arch_audit(arches[i]);
@@ -794,8 +700,8 @@ static int diff_profile(const sf_profile *p, const sf_arch *arches, size_t n, co
         if (r == 1) {
                 o->refused_by_libseccomp = true;
         } else if (r == 0) {
-                pool pl = { 0 };
-                pool_fill(&pl, rp);
+                test_values pl = { { { 0 } } };
+                test_values_of(&pl, rp, NULL, 0);
                 bool *suspect = scmp_suspects(b, blen);
                 scmp_suspect = suspect;
                 for (size_t i = 0; suspect && i < blen; i++)
@@ -1015,7 +921,7 @@ static void run_random(size_t n, char *(*gen)(void), const char *what, const arc
         if (bug_profiles)
                 printf("# warning: %zu profiles hit libseccomp's 64-bit LT/LE merge bug (GHSA-4q85-33p6-j5g6): %zu decisions of libseccomp 2.5.4 differ from sysfence's (and from libseccomp 2.6.1's); sysfence said so for each, and deciding as 2.5.4 it agrees\n",
                        bug_profiles, bug_decisions);
-        TAP(mism == 0,
+        TEST(mism == 0,
             "%zu %s: %zu compared over %zu runs (%zu with overlapping conditional rules of different actions), %zu mismatches in %zu profiles; %zu hit libseccomp < 2.6.1's 64-bit merge bug (%zu decisions, warned, counted apart); %zu refused by libseccomp (%zu as sysfence said); %zu on which libseccomp hangs (as sysfence said, seen in a child); %zu decisions on paths through code libseccomp mis-generated (a syscall number or argument not loaded) differ from its program and agree with its pseudo filter code (seccomp_export_pfc), %zu could not be checked (in %zu profiles)%s%s",
             n, what, compared, runs, overlap, mism, mism_profiles, bug_profiles, bug_decisions, refused, refused_said,
             hangs, scmp_checked, scmp_bug, scmp_bug_profiles, *first ? "; first: " : "", first);
@@ -1084,7 +990,7 @@ static void table_cases(void)
                                         scmp = sf_bpf_run(b, blen, &d, NULL, NULL);
                         }
                         char x[32], y[32], z[32];
-                        TAP(got == rows[i].want && scmp == rows[i].want,
+                        TEST(got == rows[i].want && scmp == rows[i].want,
                             "table: %s (%s order), args (%ju, %ju): sysfence %s, libseccomp %s, measured %s", rows[i].name,
                             order ? "reverse" : "issue's", (uintmax_t)rows[i].a0, (uintmax_t)rows[i].a1,
                             sf_ret_name(got, x, sizeof(x)), sf_ret_name(scmp, y, sizeof(y)),
@@ -1138,7 +1044,7 @@ int main(int argc, char **argv)
                 sf_error *err = NULL;
                 if (sf_profile_load_file(files[f], NULL, &v, &n, NULL, &err) < 0) {
                         for (size_t s = 0; s < 8; s++)
-                                TAP(0, "%s: %s", files[f], sf_error_message(err));
+                                TEST(0, "%s: %s", files[f], sf_error_message(err));
                         sf_error_free(err);
                         continue;
                 }
@@ -1150,7 +1056,7 @@ int main(int argc, char **argv)
                                 int r = diff_profile(v[0], sets[s].v, sets[s].n, &tt, true, 16, false, &o);
                                 /* libseccomp's programs for real profiles are sound: the
                                  * detector of its mis-generated code finds nothing there */
-                                TAP(r == 0 && !o.refused_by_libseccomp && o.res.mismatches == 0 &&
+                                TEST(r == 0 && !o.refused_by_libseccomp && o.res.mismatches == 0 &&
                                             o.res.scmp_bug == 0 && o.suspects == 0,
                                     "%s on %s, %s caps: %zu runs, %zu mismatches, %zu suspect libseccomp instructions%s%s (%zu vs %zu instructions)",
                                     strrchr(files[f], '/') ? strrchr(files[f], '/') + 1 : files[f], sets[s].name,
@@ -1164,5 +1070,5 @@ int main(int argc, char **argv)
         run_random(n_random, random_profile, "random profiles", sets, t);
         run_random(n_overlap, overlap_profile, "profiles of overlapping conditional rules", sets, t);
         table_cases();
-        return n_fail ? 1 : 0;
+        return failed ? 1 : 0;
 }

@@ -20,18 +20,9 @@
 
 #include "profile/profile-internal.h"
 #include "sysfence/bpf.h"
+#include "tap.h"
+#include "values.h"
 
-static int n_test, n_fail;
-#define TAP(ok, ...)                                                                                       \
-        do {                                                                                               \
-                n_test++;                                                                                  \
-                if (!(ok))                                                                                 \
-                        n_fail++;                                                                          \
-                printf("%s %d - ", (ok) ? "ok" : "not ok", n_test);                                        \
-                printf(__VA_ARGS__);                                                                       \
-                printf("\n");                                                                              \
-                fflush(stdout);                                                                            \
-        } while (0)
 
 static uint64_t seed = 0x5eed1234abcdull;
 static uint64_t rnd(void)
@@ -41,47 +32,6 @@ static uint64_t rnd(void)
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         return z ^ (z >> 31);
-}
-
-/* ---- the values ---- */
-
-typedef struct values {
-        uint64_t v[6][512];
-        size_t n[6];
-} values;
-
-static void val_add(values *vs, unsigned i, uint64_t v)
-{
-        for (size_t k = 0; k < vs->n[i]; k++)
-                if (vs->v[i][k] == v)
-                        return;
-        if (vs->n[i] < 512)
-                vs->v[i][vs->n[i]++] = v;
-}
-
-static void values_of(values *vs, const sf_profile *p)
-{
-        for (unsigned i = 0; i < 6; i++) {
-                val_add(vs, i, 0);
-                val_add(vs, i, UINT64_MAX);
-                val_add(vs, i, 1ull << 32);
-                for (int k = 0; k < 4; k++)
-                        val_add(vs, i, rnd());
-        }
-        for (size_t r = 0; r < p->n_rules; r++)
-                for (size_t a = 0; a < p->rules[r].n_args; a++) {
-                        const sf_arg *g = &p->rules[r].args[a];
-                        const uint64_t base[] = { g->value, g->value_two, g->value & g->value_two,
-                                                  g->value_two | ~g->value, g->value_two ^ g->value };
-                        for (size_t k = 0; k < 5; k++) {
-                                uint64_t v = base[k];
-                                const uint64_t var[] = { v, v + 1, v - 1, v & 0xffffffffu, v | (1ull << 32),
-                                                         v | 0xffffffff00000000ull, v >> 32, v ^ 0x80000000u,
-                                                         (uint64_t)(int64_t)(int32_t)(uint32_t)v };
-                                for (size_t m = 0; m < sizeof(var) / sizeof(var[0]); m++)
-                                        val_add(vs, g->index, var[m]);
-                        }
-                }
 }
 
 /* ---- the kernel's choice between stacked filters ---- */
@@ -144,7 +94,7 @@ static bool any_approx(const sf_diags *d)
 
 /* Every number of every arch any input filters (plus some no table knows, x32's
  * and a foreign arch), each with the argument values. */
-static void check_all(const sf_prog *const *in, size_t n, const sf_prog *out, const values *vs, const sf_diags *d,
+static void check_all(const sf_prog *const *in, size_t n, const sf_prog *out, const test_values *vs, const sf_diags *d,
                       size_t vectors, check *c)
 {
         sf_arch arches[SF_ARCH__COUNT];
@@ -259,10 +209,10 @@ static run_kind run_one(sf_profile *const *in, size_t n, size_t vectors, check *
                 sf_error_freep(&err);
                 kind = RUN_ERROR;
         } else {
-                values vs = { { { 0 } } };
+                test_values vs = { { { 0 } } };
                 for (size_t k = 0; k < n; k++)
-                        values_of(&vs, in[k]);
-                values_of(&vs, res);
+                        test_values_of(&vs, in[k], rnd, 4);
+                test_values_of(&vs, res, rnd, 4);
                 check_all((const sf_prog *const *)pin, n, pout, &vs, &d, vectors, c);
                 if (ret_rules)
                         *ret_rules = res->n_rules;
@@ -424,13 +374,13 @@ int main(int argc, char **argv)
                 char *text = NULL;
                 if (r == 0)
                         sf_profile_emit(res, SF_FORMAT_DOCKER, &text, &err);
-                TAP(r == 0 && text && res->default_action.kind == SF_ACT_ERRNO && res->default_action.data == 1 &&
+                TEST(r == 0 && text && res->default_action.kind == SF_ACT_ERRNO && res->default_action.data == 1 &&
                             strstr(text, "\"SCMP_ACT_KILL_PROCESS\"") && strstr(text, "\"errnoRet\": 13"),
                     "default: the stricter (ERRNO(1)); write: ERRNO(13) from b; personality >= 4: KILL_PROCESS");
                 bool explained = false;
                 for (size_t i = 0; i < rep.n; i++)
                         explained |= strncmp(rep.lines[i], "write [", 7) == 0 && strstr(rep.lines[i], "taken away by b.json");
-                TAP(explained, "--explain names b.json as the input that took write away");
+                TEST(explained, "--explain names b.json as the input that took write away");
                 free(text);
                 sf_intersect_report_release(&rep);
                 sf_profile_free(res);
@@ -451,7 +401,7 @@ int main(int argc, char **argv)
                 sf_profile *in[2] = { a, b }, *res = NULL;
                 sf_error *err = NULL;
                 int r = a && b ? sf_profile_intersect(in, 2, NULL, &res, NULL, NULL, &err) : 0;
-                TAP(r == -EINVAL && res == NULL && strstr(sf_error_message(err), "ioctl") &&
+                TEST(r == -EINVAL && res == NULL && strstr(sf_error_message(err), "ioctl") &&
                             strstr(sf_error_message(err), "MASKED_EQ"),
                     "an inexpressible result is refused naming the syscall: %s", err ? sf_error_message(err) : "");
                 sf_error_free(err);
@@ -488,7 +438,7 @@ int main(int argc, char **argv)
                         /* a small profile that filters amd64 alone against one that also
                          * kills processes on x86: refused, the arch named (--arch decides) */
                         bool refused_arch = k == RUN_REFUSED && strstr(msg, "kills the process there");
-                        TAP(c.mismatches == 0 && ((k == RUN_EXACT && c.runs > 300) ||
+                        TEST(c.mismatches == 0 && ((k == RUN_EXACT && c.runs > 300) ||
                                                   (di > 0 && (k == RUN_APPROX || refused_arch))),
                             "%s ∩ %s: %s, %zu decisions, %zu mismatches%s%s; %zu rules, program %zu instructions (shorter input %zu)",
                             dnames[di], base(recorded[ri]), k == RUN_EXACT ? "exact" : k == RUN_APPROX ? "approximated" : k == RUN_REFUSED ? "refused" : "failed",
@@ -505,7 +455,7 @@ int main(int argc, char **argv)
                         sf_profile *in[2] = { defaults[di], defaults[0] };
                         k = run_one(in, 2, 64, &c, NULL, NULL, NULL, msg, sizeof(msg));
                 }
-                TAP((k == RUN_EXACT || k == RUN_APPROX) && c.mismatches == 0 && c.runs > 300,
+                TEST((k == RUN_EXACT || k == RUN_APPROX) && c.mismatches == 0 && c.runs > 300,
                     "%s ∩ containerd default: %s, %zu decisions, %zu mismatches%s%s", dnames[di],
                     k == RUN_EXACT ? "exact" : k == RUN_APPROX ? "approximated" : "failed", c.runs, c.mismatches,
                     c.mismatches ? "; first: " : " ", c.mismatches ? c.first : msg);
@@ -521,7 +471,7 @@ int main(int argc, char **argv)
                                 k = run_one(in, 4, 64, &c, NULL, NULL, NULL, msg, sizeof(msg));
                         sf_profile_free(rec);
                 }
-                TAP((k == RUN_EXACT || k == RUN_APPROX) && c.mismatches == 0 && c.runs > 1000,
+                TEST((k == RUN_EXACT || k == RUN_APPROX) && c.mismatches == 0 && c.runs > 1000,
                     "four inputs (containerd, moby, containers-common, recorded): %zu decisions, %zu mismatches %s",
                     c.runs, c.mismatches, c.mismatches ? c.first : msg);
         }
@@ -563,9 +513,9 @@ int main(int argc, char **argv)
         /* exact for most: the inputs decide as libseccomp 2.5.4's rule tree, whose
          * merges of 64-bit comparisons (frequent in these random profiles) split
          * arguments finely; the rest are approximated, never less restrictive */
-        TAP(errors == 0 && c.mismatches == 0 && exact >= n_random / 2,
+        TEST(errors == 0 && c.mismatches == 0 && exact >= n_random / 2,
             "%ju random pairs: %zu exact, %zu approximated, %zu refused, %zu errors; %zu decisions, %zu mismatches%s%s%s",
             (uintmax_t)n_random, exact, approx, refused, errors, c.runs, c.mismatches, bad ? "; first: " : "",
             first_bad, errors ? first_err : "");
-        return n_fail ? 1 : 0;
+        return failed ? 1 : 0;
 }

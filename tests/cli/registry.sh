@@ -1,0 +1,60 @@
+# A local registry for the tests that pull (k8s-oci.sh, spo-oci.sh): Debian's
+# docker-registry (distribution 2.8) on a free port of 127.0.0.1, storing
+# under $SCRATCH, and what a test puts in it by hand.  POSIX sh, sourced after
+# lib.sh; the caller kills the pids it adds to $PIDS.
+
+free_port()
+{
+        "$PY" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_registry NAME [AUTH-YAML]: a docker-registry storing under $SCRATCH/NAME
+# on a free port of 127.0.0.1 (in $port, its pid in $reg_pid), up when /v2/ answers.
+start_registry()
+{
+        port=$(free_port)
+        mkdir -p "$SCRATCH/$1"
+        cat >"$SCRATCH/$1/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $SCRATCH/$1/data
+http:
+  addr: 127.0.0.1:$port
+${2:-}
+EOF
+        docker-registry serve "$SCRATCH/$1/config.yml" >"$SCRATCH/$1/log" 2>&1 &
+        reg_pid=$!
+        PIDS="$PIDS $reg_pid"
+        _i=0
+        while [ $_i -lt 100 ]; do
+                _c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null)
+                [ -n "$_c" ] && [ "$_c" != 000 ] && return 0
+                sleep 0.1
+                _i=$((_i + 1))
+        done
+        echo "# docker-registry $1 did not come up: $(head -c 300 "$SCRATCH/$1/log")"
+        return 1
+}
+
+sha256() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
+
+# blob_file NAME DIGEST: where registry NAME keeps a blob
+blob_file()
+{
+        _h=${2#sha256:}
+        echo "$SCRATCH/$1/data/docker/registry/v2/blobs/sha256/$(echo "$_h" | cut -c1-2)/$_h/data"
+}
+
+# put_blob PORT REPO FILE: a blob uploaded by hand (curl), as another tool might
+put_blob()
+{
+        _loc=$(curl -s -o /dev/null -D - -X POST "http://127.0.0.1:$1/v2/$2/blobs/uploads/" |
+                tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+        case $_loc in http*) ;; *) _loc=http://127.0.0.1:$1$_loc ;; esac
+        case $_loc in *\?*) _sep='&' ;; *) _sep='?' ;; esac
+        curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/octet-stream" \
+                --data-binary @"$3" "$_loc${_sep}digest=$(sha256 "$3")"
+}
