@@ -320,7 +320,7 @@ class Client:
 
     def run_daemonset(self, path, kubelet_root, image=None, uid=None, seccomp=None, name=None):
         """Run the pod template of the one DaemonSet in PATH as the kubelet
-        does: a sandbox (RuntimeDefault, as the kubelet asks for every
+        does: a sandbox (the template's labels; RuntimeDefault, as the kubelet asks for every
         sandbox) and its one container with the template's image (or IMAGE),
         command, args, securityContext (the container's fields over the
         pod's), resources (kubelet_resources) and volumes: a hostPath below
@@ -334,7 +334,7 @@ class Client:
         field the kubelet would honour that this does not run is an error, so
         the manifest cannot promise what the tests do not run.  Returns
         {pod, id, uid, name, grace, memory_limit, volumes: {name: host path}}."""
-        pod_spec, ds_name, namespace = daemonset_pod(path)
+        pod_spec, ds_name, namespace, labels = daemonset_pod(path)
         c = pod_spec["containers"][0]
         psc, csc = pod_spec.get("securityContext") or {}, c.get("securityContext") or {}
         for k in set(psc) - POD_SC_RUN:
@@ -359,7 +359,8 @@ class Client:
                 seccomp = "unconfined"
         uid = uid or "%s-%d" % (ds_name, os.getpid())
         pod_name = name or "%s-node" % ds_name
-        pod = self.run_pod(pod_name, namespace=namespace, uid=uid, privileged=bool(sc.get("privileged")))
+        pod = self.run_pod(pod_name, namespace=namespace, uid=uid, privileged=bool(sc.get("privileged")),
+                           labels=["%s=%s" % kv for kv in sorted(labels.items())])
         vols = {v["name"]: v for v in pod_spec.get("volumes") or []}
         mounts, hosts = [], {}
         for vm in c.get("volumeMounts") or []:
@@ -434,8 +435,9 @@ CONTAINER_FIELDS_RUN = {"name", "image", "imagePullPolicy", "command", "args", "
 
 
 def daemonset_pod(path):
-    """(pod template spec, DaemonSet name, namespace) of the one DaemonSet in
-    the multi-document YAML PATH, whose pod has one container."""
+    """(pod template spec, DaemonSet name, namespace, the template's labels)
+    of the one DaemonSet in the multi-document YAML PATH, whose pod has one
+    container."""
     import yaml
     with open(path, encoding="utf-8") as f:
         ds = [d for d in yaml.safe_load_all(f) if isinstance(d, dict) and d.get("kind") == "DaemonSet"]
@@ -445,7 +447,8 @@ def daemonset_pod(path):
     if len(spec.get("containers") or []) != 1 or spec.get("initContainers"):
         raise ValueError("%s: the DaemonSet's pod has not one container" % path)
     meta = ds[0].get("metadata") or {}
-    return spec, meta.get("name", "daemonset"), meta.get("namespace", "default")
+    labels = (ds[0]["spec"]["template"].get("metadata") or {}).get("labels") or {}
+    return spec, meta.get("name", "daemonset"), meta.get("namespace", "default"), labels
 
 
 def quantity(q):
