@@ -15,14 +15,15 @@
 # (sysfence.tar, a docker archive for 'ctr -n k8s.io images import' or
 # 'podman load') are kept in $SF_IMAGE_CACHE (tests/meson.build: the build
 # directory's tests/agent-image) with the hash of the build's inputs
-# (sysfence.tar.key); a rerun with the same inputs loads the archive.  podman
+# (sysfence.tar.key), by agent-image-cache.sh, which k8s-agent-pod.sh shares;
+# a rerun with the same inputs loads the archive.  podman
 # runs on a storage of the test's own, removed at the end: the host's images
 # and containers are not touched.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent-image-cache.sh"
 
 plan 10
 
-CACHE=${SF_IMAGE_CACHE:-$(dirname "$SYSFENCE")/tests/agent-image}
 MANIFEST=$SF_SOURCE/deploy/kubernetes/sysfence-agent.yaml
 SCHEMA=$SF_SOURCE/tests/k8s-schema
 # podman's storage, containers and images: the test's own, under $SCRATCH
@@ -140,37 +141,25 @@ version=$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\
 [ "$IMAGE" = "localhost/sysfence:$version" ] || fail "the DaemonSet runs \"$IMAGE\", not localhost/sysfence:$version (meson.build's version)"
 done_test "the DaemonSet is read from the manifest: $IMAGE, its command, probe, securityContext and volumes"
 
-# --- the image: built once, cached -------------------------------------------------
-# What the build reads: the Containerfile, this script's builder, and what the
-# Containerfile copies.
-key=$(cd "$SF_SOURCE" && {
-        echo deploy/Containerfile deploy/build-image
-        sed -n 's/^COPY \([^-][^ ]*\( [^ ]*\)*\) [^ ]*$/\1/p' deploy/Containerfile
-} | tr ' ' '\n' | grep . | xargs -I{} find {} -type f ! -path '*/node_modules/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
-mkdir -p "$CACHE" || fail "cannot make the cache $CACHE"
+# --- the image: built once, cached (agent-image-cache.sh) -------------------------
 made=1
 now_cs
 t0=$_now
-if [ -s "$CACHE/sysfence.tar" ] && [ "$(cat "$CACHE/sysfence.tar.key" 2>/dev/null)" = "$key" ]; then
-        how="loaded from the cache $CACHE/sysfence.tar"
-        $P load -q -i "$CACHE/sysfence.tar" >"$SCRATCH/build.log" 2>&1 || fail "podman load: $(tail -n 3 "$SCRATCH/build.log")"
+agent_image_lock || fail "cannot lock the cache $AGENT_IMAGE_CACHE"
+if agent_image_fresh; then
+        how="loaded from the cache $AGENT_IMAGE_CACHE/sysfence.tar"
+        $P load -q -i "$AGENT_IMAGE_CACHE/sysfence.tar" >"$SCRATCH/build.log" 2>&1 || fail "podman load: $(tail -n 3 "$SCRATCH/build.log")"
 else
-        # The build's apt-get (and mmdebstrap, for the base) need the Debian mirror.
-        if ! curl -sfI --max-time 20 -o /dev/null http://deb.debian.org/debian/dists/bookworm/InRelease; then
-                missing=debian-mirror why="the Debian mirror (deb.debian.org) is unreachable: the image's build needs it"
-                skip_rest "the agent's image, built and run"
-        fi
-        command -v mmdebstrap >/dev/null || [ -s "$CACHE/debian-12.tar" ] ||
-                fail "mmdebstrap is not installed (scripts/deps installs it)"
         how="built by deploy/build-image"
-        rm -f "$CACHE/sysfence.tar" "$CACHE/sysfence.tar.key"
-        # --base local: the test is the same wherever it runs, registry or none
-        PODMAN=$PODMAN timeout -k 5 540 "$SF_SOURCE/deploy/build-image" --quiet --base local \
-                --base-tar "$CACHE/debian-12.tar" --save "$CACHE/sysfence.tar" >"$SCRATCH/build.log" 2>&1 ||
-                fail "deploy/build-image failed: $(tail -n 12 "$SCRATCH/build.log")"
-        [ -s "$CACHE/sysfence.tar" ] && echo "$key" >"$CACHE/sysfence.tar.key"
-        grep -q "^build-image: $IMAGE: [0-9]* bytes" "$SCRATCH/build.log" || fail "build-image did not print the image's size: $(tail -n 3 "$SCRATCH/build.log")"
+        agent_image_build "$PODMAN" "$SCRATCH/build.log"
+        case $? in
+        0) grep -q "^build-image: $IMAGE: [0-9]* bytes" "$SCRATCH/build.log" ||
+                fail "build-image did not print the image's size: $(tail -n 3 "$SCRATCH/build.log")" ;;
+        2) agent_image_unlock; skip_rest "the agent's image, built and run" ;;
+        *) fail "$why" ;;
+        esac
 fi
+agent_image_unlock
 now_cs
 echo "# $IMAGE $how in $(((_now - t0) / 100)) s"
 $P image exists "$IMAGE" || fail "no image $IMAGE after the build"
@@ -324,8 +313,8 @@ done_test "the agent stays under the memory limit and ends with 0 on SIGTERM wit
 $P rm -f "$AGENT" >/dev/null 2>&1
 $P rmi -af >/dev/null 2>&1
 [ -z "$($P ps -aq 2>/dev/null)" ] && [ -z "$($P images -q 2>/dev/null)" ] || fail "containers or images are left: $($P ps -a; $P images)"
-[ -s "$CACHE/sysfence.tar" ] || fail "no cached image $CACHE/sysfence.tar"
+[ -s "$AGENT_IMAGE_CACHE/sysfence.tar" ] || fail "no cached image $AGENT_IMAGE_CACHE/sysfence.tar"
 made=
-done_test "the test's containers and images are removed; the image stays cached in $CACHE"
+done_test "the test's containers and images are removed; the image stays cached in $AGENT_IMAGE_CACHE"
 
 finish

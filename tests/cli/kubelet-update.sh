@@ -23,11 +23,13 @@ cm_update()
         _cm_old=$(readlink "$_cm_dir/..data" 2>/dev/null)
         ln -s "$_cm_ts" "$_cm_dir/..data_tmp" || return 1
         mv -T "$_cm_dir/..data_tmp" "$_cm_dir/..data" || return 1
+        # the new keys' symlinks, one ln for all (a ConfigMap has up to thousands)
+        set --
         for _cm_f in "$_cm_dir/$_cm_ts"/*; do
                 [ -e "$_cm_f" ] || continue
-                _cm_k=${_cm_f##*/}
-                [ -L "$_cm_dir/$_cm_k" ] || ln -s "..data/$_cm_k" "$_cm_dir/$_cm_k"
+                [ -L "$_cm_dir/${_cm_f##*/}" ] || set -- "$@" "..data/${_cm_f##*/}"
         done
+        [ $# -eq 0 ] || (cd "$_cm_dir" && ln -s "$@" .) || return 1
         for _cm_l in "$_cm_dir"/*; do
                 [ -L "$_cm_l" ] || continue
                 [ -e "$_cm_dir/$_cm_ts/${_cm_l##*/}" ] || rm -f "$_cm_l"

@@ -15,11 +15,22 @@ which has python3-grpcio and python3-protobuf.
                                exit_code, reason, message, pid, log_path
   wait ID [SECONDS]            until ID has exited (default 30 s); its status as JSON
   logs ID                      the container's output, from its CRI log file
+  stop ID [SECONDS]            StopContainer with that grace period (default 0)
+  exec ID [--timeout S] -- CMD [ARG...]
+                               ExecSync: the command's output on stdout and
+                               stderr, its exit code as this one's
   stop-pod POD / rm-pod POD    StopPodSandbox / RemovePodSandbox (which removes its containers)
   rm-all                       stop and remove every sandbox
   pod FILE [--kubelet-root DIR] [--wait start|exit] [--timeout S]
                                run a Pod manifest (YAML or JSON) as the kubelet
                                would; prints one JSON object (see run_manifest)
+  daemonset FILE --kubelet-root DIR [--uid UID] [--seccomp SPEC] [--name NAME] [--image REF]
+                               run the pod of the one DaemonSet in FILE as the
+                               kubelet would on a node whose kubelet root is DIR
+                               (see run_daemonset); prints one JSON object
+  probe ID FILE                the readinessProbe of FILE's DaemonSet, run in
+                               container ID with ExecSync as the kubelet does;
+                               exit 0 when it passes
 
 POD OPTIONS: --namespace NS, --uid UID, --privileged, --seccomp SPEC
 CONTAINER OPTIONS: --image REF, --seccomp SPEC, --privileged, --no-new-privs,
@@ -142,13 +153,20 @@ class Client:
             return self.m["PodSandboxConfig"].FromString(f.read())
 
     def create(self, pod, name, cmd, image, seccomp=None, privileged=False, no_new_privs=False,
-               cap_add=(), cap_drop=(), args=()):
+               cap_add=(), cap_drop=(), args=(), mounts=(), resources=None, readonly_rootfs=False,
+               run_as_user=None, run_as_group=None):
+        """mounts: (host path, container path, read-only) each; resources:
+        LinuxContainerResources fields as a dict."""
         m = self.m
         sc = m["LinuxContainerSecurityContext"](
             capabilities=m["Capability"](add_capabilities=list(cap_add), drop_capabilities=list(cap_drop)),
-            privileged=privileged, no_new_privs=no_new_privs,
+            privileged=privileged, no_new_privs=no_new_privs, readonly_rootfs=readonly_rootfs,
             namespace_options=m["NamespaceOption"](network=2, pid=1, ipc=0),
             seccomp=self.security_profile(seccomp))
+        if run_as_user is not None:
+            sc.run_as_user.value = run_as_user
+        if run_as_group is not None:
+            sc.run_as_group.value = run_as_group
         sandbox = self.sandbox_config(pod)
         # the kubelet's labels: the pod's, and the container's name
         labels = dict(sandbox.labels)
@@ -159,11 +177,27 @@ class Client:
             command=list(cmd), args=list(args),
             labels=labels,
             log_path="%s/0.log" % name,
-            linux=m["LinuxContainerConfig"](security_context=sc))
+            mounts=[m["Mount"](host_path=h, container_path=c, readonly=ro) for h, c, ro in mounts],
+            linux=m["LinuxContainerConfig"](security_context=sc,
+                                            resources=m["LinuxContainerResources"](**(resources or {}))))
         return self.rt("CreateContainer", pod_sandbox_id=pod, config=cfg, sandbox_config=sandbox).container_id
 
     def start(self, cid):
         self.rt("StartContainer", container_id=cid)
+
+    def stop(self, cid, grace=0):
+        self.rt("StopContainer", container_id=cid, timeout=int(grace))
+
+    def exec_sync(self, cid, cmd, timeout=0):
+        """ExecSync: (exit code, stdout bytes, stderr bytes).  The call's own
+        deadline outlasts the command's timeout, as the kubelet's does."""
+        saved = self.timeout
+        self.timeout = max(saved, timeout + 10)
+        try:
+            r = self.rt("ExecSync", container_id=cid, cmd=list(cmd), timeout=int(timeout))
+        finally:
+            self.timeout = saved
+        return r.exit_code, r.stdout, r.stderr
 
     def status(self, cid):
         r = self.rt("ContainerStatus", container_id=cid, verbose=True)
@@ -282,6 +316,174 @@ class Client:
                     r["log"] = self.logs(r["id"])
         return result
 
+    # --- a DaemonSet's pod, as the kubelet of one node runs it --------------------
+
+    def run_daemonset(self, path, kubelet_root, image=None, uid=None, seccomp=None, name=None):
+        """Run the pod template of the one DaemonSet in PATH as the kubelet
+        does: a sandbox (the template's labels; RuntimeDefault, as the kubelet asks for every
+        sandbox) and its one container with the template's image (or IMAGE),
+        command, args, securityContext (the container's fields over the
+        pod's), resources (kubelet_resources) and volumes: a hostPath below
+        /var/lib/kubelet is that path below KUBELET_ROOT (DirectoryOrCreate
+        makes it 0755, as the kubelet does); a configMap volume is
+        KUBELET_ROOT/pods/UID/volumes/kubernetes.io~configmap/VOLUME, which
+        the caller has laid out as the kubelet's AtomicWriter does (..data),
+        mounted read-only as the kubelet mounts every configMap volume; the
+        termination-log file the kubelet mounts at terminationMessagePath.
+        SECCOMP (a --seccomp SPEC) replaces the template's profile.  Any
+        field the kubelet would honour that this does not run is an error, so
+        the manifest cannot promise what the tests do not run.  Returns
+        {pod, id, uid, name, grace, memory_limit, volumes: {name: host path}}."""
+        pod_spec, ds_name, namespace, labels = daemonset_pod(path)
+        c = pod_spec["containers"][0]
+        psc, csc = pod_spec.get("securityContext") or {}, c.get("securityContext") or {}
+        for k in set(psc) - POD_SC_RUN:
+            raise ValueError("%s: pod securityContext.%s: not run by this client" % (path, k))
+        for k in set(csc) - CONTAINER_SC_RUN:
+            raise ValueError("%s: container securityContext.%s: not run by this client" % (path, k))
+        for k in set(c) - CONTAINER_FIELDS_RUN:
+            raise ValueError("%s: container field %s: not run by this client" % (path, k))
+        for k in set(pod_spec) - POD_FIELDS_RUN:
+            raise ValueError("%s: pod field %s: not run by this client" % (path, k))
+        for k in ("automountServiceAccountToken", "enableServiceLinks"):
+            if pod_spec.get(k, True) is not False:
+                raise ValueError("%s: %s is not false: its token volume or environment is not run" % (path, k))
+        sc = dict(psc, **csc)
+        if seccomp is None:
+            sp = sc.get("seccompProfile") or {"type": "Unconfined"}
+            if sp.get("type") == "RuntimeDefault":
+                seccomp = "runtime/default"
+            elif sp.get("type") == "Localhost":
+                seccomp = "localhost" + os.path.join(kubelet_root, "seccomp", sp.get("localhostProfile", ""))
+            else:
+                seccomp = "unconfined"
+        uid = uid or "%s-%d" % (ds_name, os.getpid())
+        pod_name = name or "%s-node" % ds_name
+        pod = self.run_pod(pod_name, namespace=namespace, uid=uid, privileged=bool(sc.get("privileged")),
+                           labels=["%s=%s" % kv for kv in sorted(labels.items())])
+        vols = {v["name"]: v for v in pod_spec.get("volumes") or []}
+        mounts, hosts = [], {}
+        for vm in c.get("volumeMounts") or []:
+            if set(vm) - {"name", "mountPath", "readOnly"}:
+                raise ValueError("%s: volumeMount %s: %s: not run by this client"
+                                 % (path, vm["name"], sorted(set(vm) - {"name", "mountPath", "readOnly"})))
+            v = vols[vm["name"]]
+            if "hostPath" in v:
+                hp = os.path.normpath(v["hostPath"]["path"])
+                if hp != "/var/lib/kubelet" and not hp.startswith("/var/lib/kubelet/"):
+                    raise ValueError("%s: hostPath %s: only paths below /var/lib/kubelet are run" % (path, hp))
+                host = kubelet_root + hp[len("/var/lib/kubelet"):]
+                t = v["hostPath"].get("type", "")
+                if t == "DirectoryOrCreate":
+                    if not os.path.isdir(host):
+                        os.makedirs(host, mode=0o755)
+                elif t in ("", "Directory"):
+                    if not os.path.isdir(host):
+                        raise ValueError("hostPath %s: no directory %s" % (hp, host))
+                else:
+                    raise ValueError("%s: hostPath type %s: not run by this client" % (path, t))
+                ro = bool(vm.get("readOnly"))
+            elif "configMap" in v:
+                host = os.path.join(kubelet_root, "pods", uid, "volumes", "kubernetes.io~configmap", vm["name"])
+                if not os.path.islink(os.path.join(host, "..data")):
+                    raise ValueError("configMap volume %s: %s has no ..data (lay it out first)" % (vm["name"], host))
+                ro = True
+            else:
+                raise ValueError("%s: volume %s: only hostPath and configMap are run" % (path, vm["name"]))
+            hosts[vm["name"]] = host
+            mounts.append((host, vm["mountPath"], ro))
+        # the kubelet's termination-log file, mounted where the container's
+        # terminationMessagePath says (a file of the pod's directory)
+        tdir = os.path.join(kubelet_root, "pods", uid, "containers", c["name"])
+        os.makedirs(tdir, exist_ok=True)
+        tlog = os.path.join(tdir, "termination-log")
+        open(tlog, "a").close()
+        mounts.append((tlog, c.get("terminationMessagePath", "/dev/termination-log"), False))
+        caps = sc.get("capabilities") or {}
+        res = kubelet_resources(c.get("resources") or {})
+        cid = self.create(pod, c["name"], c.get("command") or [], image or c["image"], seccomp=seccomp,
+                          privileged=bool(sc.get("privileged")),
+                          no_new_privs=sc.get("allowPrivilegeEscalation") is False,
+                          cap_add=caps.get("add") or [], cap_drop=caps.get("drop") or [],
+                          args=c.get("args") or [], mounts=mounts, resources=res,
+                          readonly_rootfs=bool(sc.get("readOnlyRootFilesystem")),
+                          run_as_user=sc.get("runAsUser"), run_as_group=sc.get("runAsGroup"))
+        self.start(cid)
+        return {"pod": pod, "id": cid, "uid": uid, "name": pod_name, "seccomp": seccomp,
+                "grace": int(pod_spec.get("terminationGracePeriodSeconds", 30)),
+                "memory_limit": res.get("memory_limit_in_bytes", 0), "volumes": hosts}
+
+    def probe(self, cid, path):
+        """The DaemonSet's readinessProbe (exec) in container CID, with its
+        timeoutSeconds: (exit code, stdout, stderr)."""
+        pod_spec = daemonset_pod(path)[0]
+        pr = pod_spec["containers"][0].get("readinessProbe") or {}
+        if "exec" not in pr:
+            raise ValueError("%s: the container has no exec readinessProbe" % path)
+        return self.exec_sync(cid, pr["exec"]["command"], int(pr.get("timeoutSeconds", 1)))
+
+
+# what run_daemonset runs of a pod template: anything else is refused
+POD_SC_RUN = {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile"}
+CONTAINER_SC_RUN = POD_SC_RUN | {"privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "capabilities"}
+# the scheduler's fields (no node here is tainted or labelled otherwise) and
+# the two the kubelet would add a volume or environment for, when false
+POD_FIELDS_RUN = {"tolerations", "nodeSelector", "automountServiceAccountToken", "enableServiceLinks",
+                  "terminationGracePeriodSeconds", "securityContext", "containers", "volumes"}
+CONTAINER_FIELDS_RUN = {"name", "image", "imagePullPolicy", "command", "args", "readinessProbe", "resources",
+                        "securityContext", "volumeMounts", "terminationMessagePath"}
+
+
+def daemonset_pod(path):
+    """(pod template spec, DaemonSet name, namespace, the template's labels)
+    of the one DaemonSet in the multi-document YAML PATH, whose pod has one
+    container."""
+    import yaml
+    with open(path, encoding="utf-8") as f:
+        ds = [d for d in yaml.safe_load_all(f) if isinstance(d, dict) and d.get("kind") == "DaemonSet"]
+    if len(ds) != 1:
+        raise ValueError("%s: %d DaemonSets, not one" % (path, len(ds)))
+    spec = ds[0]["spec"]["template"]["spec"]
+    if len(spec.get("containers") or []) != 1 or spec.get("initContainers"):
+        raise ValueError("%s: the DaemonSet's pod has not one container" % path)
+    meta = ds[0].get("metadata") or {}
+    labels = (ds[0]["spec"]["template"].get("metadata") or {}).get("labels") or {}
+    return spec, meta.get("name", "daemonset"), meta.get("namespace", "default"), labels
+
+
+def quantity(q):
+    """A Kubernetes resource quantity ("32Mi", "200m", "1.5G", 5) as a float."""
+    s = str(q)
+    for suffix, mult in (("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40),
+                         ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("m", 1e-3)):
+        if s.endswith(suffix):
+            return float(s[:-len(suffix)]) * mult
+    return float(s)
+
+
+def kubelet_resources(r):
+    """A container's resources as the kubelet passes them in the CRI's
+    LinuxContainerResources (cgroup v1): the memory limit in bytes; CPU
+    shares from the request (milli * 1024 / 1000, at least 2); the CFS quota
+    from the limit over a 100 ms period (at least 1 ms); the OOM score of the
+    Burstable class (1000 - 1000 * request / node memory, within [2, 999])."""
+    req, lim = r.get("requests") or {}, r.get("limits") or {}
+    out = {}
+    if "memory" in lim:
+        out["memory_limit_in_bytes"] = int(quantity(lim["memory"]))
+    cpu_req = req.get("cpu", lim.get("cpu"))
+    if cpu_req is not None:
+        out["cpu_shares"] = max(2, int(round(quantity(cpu_req) * 1000)) * 1024 // 1000)
+    if "cpu" in lim:
+        out["cpu_period"] = 100000
+        out["cpu_quota"] = max(1000, int(round(quantity(lim["cpu"]) * 1000)) * 100000 // 1000)
+    mem_req = req.get("memory", lim.get("memory"))
+    if mem_req is not None:
+        with open("/proc/meminfo") as f:
+            total = int(f.readline().split()[1]) * 1024
+        out["oom_score_adj"] = min(999, max(2, 1000 - int(1000 * quantity(mem_req)) // total))
+    return out
+
 
 def load_manifest(path):
     with open(path, encoding="utf-8") as f:
@@ -368,6 +570,24 @@ def main(argv):
             print(json.dumps(c.wait(args[0], float(args[1]) if len(args) > 1 else 30.0), sort_keys=True))
         elif cmd == "logs":
             sys.stdout.write(c.logs(args[0]))
+        elif cmd == "stop":
+            c.stop(args[0], float(args[1]) if len(args) > 1 else 0)
+        elif cmd == "exec":
+            o, command = parse_opts(args[1:], (), ("--timeout",))
+            code, out, err = c.exec_sync(args[0], command, int(o.get("--timeout", 0)))
+            sys.stdout.buffer.write(out)
+            sys.stderr.buffer.write(err)
+            sys.exit(code)
+        elif cmd == "daemonset":
+            o, _ = parse_opts(args[1:], (), ("--kubelet-root", "--uid", "--seccomp", "--name", "--image"))
+            print(json.dumps(c.run_daemonset(args[0], o.get("--kubelet-root", "/var/lib/kubelet"),
+                                             image=o.get("--image"), uid=o.get("--uid"),
+                                             seccomp=o.get("--seccomp"), name=o.get("--name")), sort_keys=True))
+        elif cmd == "probe":
+            code, out, err = c.probe(args[0], args[1])
+            sys.stdout.buffer.write(out)
+            sys.stderr.buffer.write(err)
+            sys.exit(code)
         elif cmd == "stop-pod":
             c.rt("StopPodSandbox", pod_sandbox_id=args[0])
         elif cmd == "rm-pod":

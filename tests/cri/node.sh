@@ -2,7 +2,8 @@
 # process, driven over CRI v1 the way the kubelet drives it (tests/cri/README).
 # POSIX sh, sourced after tests/cli/lib.sh (it uses $SCRATCH and $SYSFENCE).
 #
-#   node_probe            0 if this machine can run a node; else 1, the reason in $why
+#   node_probe            0 if this machine can run a node; else 1, the reason in
+#                         $why (and $missing=containerd, for lib.sh's skip)
 #   node_start            start containerd with its own root, state, socket and
 #                         /run; import the test image; sets the variables below
 #   cri ARGS...           tests/cri/cri.py against the node (its commands: cri.py --help)
@@ -10,6 +11,9 @@
 #   node_stop             remove every pod, stop containerd, kill whatever is
 #                         left in the node's cgroups, remove them and the node's
 #                         files; safe to call twice and from a trap
+#   node_gone             node_stop, then 0 if nothing of the node is left (no
+#                         containerd, shim, process of its cgroups, cgroup,
+#                         mount or file); else 1, what is left in $why
 #
 #   NODE        the node's directory ($SCRATCH/node)
 #   NODE_KUBELET the kubelet root: profiles go under $NODE_KUBELET/seccomp/
@@ -33,7 +37,11 @@ NODE_CGROUP=
 node_probe()
 {
         why=
-        if [ "$(id -u)" -ne 0 ]; then
+        # the feature a skip names (lib.sh: SF_TEST_REQUIRE, SF_TEST_MISSING)
+        missing=containerd
+        if _listed SF_TEST_MISSING containerd; then
+                why="containerd is missing (SF_TEST_MISSING says so)"
+        elif [ "$(id -u)" -ne 0 ]; then
                 why="not root (containerd needs it)"
         elif ! command -v containerd >/dev/null 2>&1 || ! command -v ctr >/dev/null 2>&1; then
                 why="containerd is not installed (scripts/deps installs it)"
@@ -150,4 +158,19 @@ node_stop()
         done
         rm -rf "$NODE"
         NODE=
+}
+
+node_gone()
+{
+        why=
+        _g_dir=$NODE _g_cg=$NODE_CGROUP _g_pid=$NODE_PID
+        _g_procs=$(for _c in $(_node_cgroups); do find "$_c" -name cgroup.procs -exec cat {} + 2>/dev/null; done)
+        node_stop
+        [ -n "$_g_pid" ] && kill -0 "$_g_pid" 2>/dev/null && why="$why containerd ($_g_pid) still runs;"
+        pgrep -f "containerd-shim-runc-v2 .*-address $_g_dir/containerd.sock" >/dev/null && why="$why a shim still runs;"
+        for _p in $_g_procs; do kill -0 "$_p" 2>/dev/null && why="$why process $_p of the node's cgroups still runs;"; done
+        for _h in /sys/fs/cgroup /sys/fs/cgroup/*; do [ -n "$_g_cg" ] && [ -e "$_h/$_g_cg" ] && why="$why cgroup $_h/$_g_cg is left;"; done
+        [ -n "$_g_dir" ] && grep -qF "$_g_dir" /proc/self/mountinfo && why="$why a mount below $_g_dir is left;"
+        [ -n "$_g_dir" ] && [ -e "$_g_dir" ] && why="$why $_g_dir is left;"
+        [ -z "$why" ]
 }
