@@ -43,6 +43,7 @@ are the runtime's own message, as the kubelet shows it in an event.  The
 sandbox configs live in --state DIR, since CreateContainer takes the
 sandbox's config again, as the kubelet passes it.
 """
+import hashlib
 import json
 import os
 import sys
@@ -58,8 +59,12 @@ PROTO = os.path.join(HERE, "cri.proto")
 def load_messages(cache):
     """The message classes of cri.proto: protoc (grpc_tools) writes its
     descriptor set into the cache once; no generated code."""
-    pb = os.path.join(cache, "cri.pb")
-    if not os.path.exists(pb) or os.path.getmtime(pb) < os.path.getmtime(PROTO):
+    # keyed by the proto's bytes: an mtime says nothing of which proto a
+    # descriptor was made from (a merge, a checkout, another tree's run)
+    with open(PROTO, "rb") as f:
+        key = hashlib.sha256(f.read()).hexdigest()[:16]
+    pb = os.path.join(cache, "cri-%s.pb" % key)
+    if not os.path.exists(pb):
         from grpc_tools import protoc
         os.makedirs(cache, exist_ok=True)
         tmp = "%s.%d" % (pb, os.getpid())
