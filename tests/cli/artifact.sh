@@ -40,57 +40,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-free_port()
-{
-        "$PY" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# start_registry NAME [AUTH-YAML]: a docker-registry storing under $SCRATCH/NAME,
-# on a free port of 127.0.0.1 (in $port), up when /v2/ answers.
-start_registry()
-{
-        port=$(free_port)
-        mkdir -p "$SCRATCH/$1"
-        cat >"$SCRATCH/$1/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $SCRATCH/$1/data
-http:
-  addr: 127.0.0.1:$port
-${2:-}
-EOF
-        docker-registry serve "$SCRATCH/$1/config.yml" >"$SCRATCH/$1/log" 2>&1 &
-        PIDS="$PIDS $!"
-        _i=0
-        while [ $_i -lt 100 ]; do
-                _c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null)
-                [ -n "$_c" ] && [ "$_c" != 000 ] && return 0 # any answer (a TLS one says 400 to http)
-                sleep 0.1
-                _i=$((_i + 1))
-        done
-        echo "# docker-registry $1 did not come up: $(head -c 300 "$SCRATCH/$1/log")"
-        return 1
-}
-
-# sha256 FILE: its digest as "sha256:HEX"
-sha256() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
-
-# blob_file NAME DIGEST: where registry NAME keeps a blob
-blob_file()
-{
-        _h=${2#sha256:}
-        echo "$SCRATCH/$1/data/docker/registry/v2/blobs/sha256/$(echo "$_h" | cut -c1-2)/$_h/data"
-}
-
-# put_manifest PORT REPO TAG FILE: a manifest put in by hand (curl), as another tool might have
-put_manifest()
-{
-        curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
-                --data-binary @"$4" "http://127.0.0.1:$1/v2/$2/manifests/$3"
-}
+. "$(dirname "$0")/registry.sh"
 
 # --- KEP-6061's rules, no registry needed --------------------------------------------
 

@@ -49,18 +49,7 @@ STAGE=$SCRATCH/stage
 mkdir -p "$ROOT"
 
 # stage KEY=FILE... / KEY=oci://...: the ConfigMap's next payload, swapped in as the kubelet does
-stage()
-{
-        rm -rf "$STAGE"
-        mkdir -p "$STAGE"
-        for _kv in "$@"; do
-                case ${_kv#*=} in
-                oci://*) printf '%s\n' "${_kv#*=}" >"$STAGE/${_kv%%=*}" ;;
-                *) cp "${_kv#*=}" "$STAGE/${_kv%%=*}" ;;
-                esac
-        done
-        cm_update "$CM" "$STAGE" || fail "cm_update failed"
-}
+stage() { cm_stage "$CM" "$STAGE" "$@" || fail "cm_update failed"; }
 
 agent_once()
 {

@@ -39,3 +39,21 @@ cm_update()
         fi
         return 0
 }
+
+# cm_stage DIR STAGE KEY=FILE|KEY=oci://REF...: DIR's next payload, made in
+# STAGE (emptied first) from those files, a value oci://... written as the
+# key's text, then swapped in with cm_update.
+cm_stage()
+{
+        _dir=$1 _stage=$2
+        shift 2
+        rm -rf "$_stage"
+        mkdir -p "$_stage" || return 1
+        for _kv in "$@"; do
+                case ${_kv#*=} in
+                oci://*) printf '%s\n' "${_kv#*=}" >"$_stage/${_kv%%=*}" ;;
+                *) cp "${_kv#*=}" "$_stage/${_kv%%=*}" ;;
+                esac || return 1
+        done
+        cm_update "$_dir" "$_stage"
+}

@@ -1,4 +1,4 @@
-# A local registry for the tests that pull (k8s-oci.sh, spo-oci.sh): Debian's
+# A local registry for the tests that push and pull (artifact.sh, k8s-oci.sh, spo-oci.sh): Debian's
 # docker-registry (distribution 2.8) on a free port of 127.0.0.1, storing
 # under $SCRATCH, and what a test puts in it by hand.  POSIX sh, sourced after
 # lib.sh; the caller kills the pids it adds to $PIDS.
@@ -57,4 +57,11 @@ put_blob()
         case $_loc in *\?*) _sep='&' ;; *) _sep='?' ;; esac
         curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/octet-stream" \
                 --data-binary @"$3" "$_loc${_sep}digest=$(sha256 "$3")"
+}
+
+# put_manifest PORT REPO TAG FILE: a manifest put in by hand (curl), as another tool might have
+put_manifest()
+{
+        curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
+                --data-binary @"$4" "http://127.0.0.1:$1/v2/$2/manifests/$3"
 }

@@ -194,15 +194,7 @@ DIR=$ROOT/seccomp/sysfence
 CM=$SCRATCH/cm
 STAGE=$SCRATCH/stage
 mkdir -p "$ROOT"
-stage()
-{
-        rm -rf "$STAGE"
-        mkdir -p "$STAGE"
-        for _kv in "$@"; do
-                cp "${_kv#*=}" "$STAGE/${_kv%%=*}"
-        done
-        cm_update "$CM" "$STAGE" || fail "cm_update failed"
-}
+stage() { cm_stage "$CM" "$STAGE" "$@" || fail "cm_update failed"; }
 agent_once()
 {
         sf k8s agent --once --source "$CM" --kubelet-root "$ROOT" "$@"
