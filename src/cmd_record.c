@@ -236,42 +236,15 @@ static char *profile_name(const char *name, const char *out)
         return strdup(base ? base + 1 : out);
 }
 
-/* The profile's text.  A SeccompProfile with a runtime's base names it in
- * spec.baseProfileName ("runc-v1.1.5"), as the operator's profiles do, and holds
- * only the workload's syscalls; --inline-base writes the union instead. */
-static int synthesize(const sf_record *record, const sf_synth_opts *so, bool inline_base, char **ret,
-                      sf_diags *d, sf_error **err)
-{
-        const char *base = so->base && strcmp(so->base, "none") != 0 ? sf_profile_runtime_base_for(so->base) : NULL;
-        if (so->format != SF_FORMAT_CRD || inline_base || !base)
-                return sf_record_to_profile(record, so, ret, d, err);
-        sf_synth_opts own = *so;
-        own.format = SF_FORMAT_DOCKER;
-        own.base = NULL;
-        _cleanup_free_ char *text = NULL;
-        int r = sf_record_to_profile(record, &own, &text, d, err);
-        if (r < 0)
-                return r;
-        sf_profile **v = NULL;
-        size_t n = 0;
-        sf_load_opts lo = { .strict = true, .inherit = SF_INHERIT_NONE };
-        r = sf_profile_load_data(text, strlen(text), so->name && *so->name ? so->name : "recorded", &lo, &v, &n, d,
-                                 err);
-        if (r < 0)
-                return r;
-        v[0]->base_profile_name = base;
-        r = sf_profile_emit(v[0], SF_FORMAT_CRD, ret, err);
-        sf_profiles_free(v, n);
-        return r;
-}
-
 static int write_outputs(const sf_record *record, const sf_synth_opts *so, bool inline_base, const char *out,
                          const char *hot, bool quiet)
 {
         sf_diags d = { 0 };
         sf_error *err = NULL;
         _cleanup_free_ char *text = NULL;
-        int r = synthesize(record, so, inline_base, &text, &d, &err);
+        sf_synth_opts o = *so;
+        o.base_by_name = !inline_base;
+        int r = sf_record_to_profile(record, &o, &text, &d, &err);
         if (!quiet || r < 0)
                 cli_print_diags(&d, !quiet);
         sf_diags_release(&d);

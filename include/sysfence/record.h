@@ -124,6 +124,9 @@ typedef struct sf_synth_opts {
         sf_format format;              /* SF_FORMAT_DOCKER, SF_FORMAT_OCI or SF_FORMAT_CRD */
         const char *name;              /* names the profile (CRD metadata.name is made from it) */
         const char *base;              /* NULL or "none", "runc", "crun": that runtime's base set is added */
+        bool base_by_name;             /* SF_FORMAT_CRD with a base: name it in spec.baseProfileName
+                                        * ("runc-v1.1.5", as the operator's recorder does) and hold only
+                                        * the workload's syscalls, instead of the union */
 } sf_synth_opts;
 
 /* The profile that allows what r saw: the arches seen, one ALLOW rule with the

@@ -54,6 +54,9 @@
 #define MAX_PODS 1024
 #define POLL_MS 250               /* how often the state dir is read again */
 #define DRAIN_MS 300              /* quiet this long after the end: every record is in */
+#define DRAIN_MAX_MS 3000         /* or a record stamped that long after the end has come (the
+                                   * kernel sends them in order), or this long at most: the
+                                   * stream of a busy node never goes quiet */
 #define SANDBOX_CONFIG_MAX (1u << 20)
 #define AUDIT_PROFILE "{\"defaultAction\": \"SCMP_ACT_LOG\"}\n"
 
@@ -85,6 +88,7 @@ struct sf_k8s_recording {
         label sel[MAX_SELECTOR];
         size_t n_sel;
         int nlfd;
+        uint64_t newest_ms; /* the latest audit stamp read, ms since the epoch */
         sf_audit_attr *attr;
         rec_ctr *ctrs;
         size_t n_ctrs;
@@ -503,6 +507,9 @@ static void on_record(void *ctx, const sf_audit_record *rec)
 {
         sf_k8s_recording *r = ctx;
         r->st.records++;
+        uint64_t stamp = rec->time_sec * 1000 + rec->time_msec;
+        if (stamp > r->newest_ms)
+                r->newest_ms = stamp;
         sf_audit_origin o;
         if (sf_audit_attr_find(r->attr, rec, &o) != 1) {
                 r->st.unnamed++;
@@ -586,7 +593,10 @@ SF_EXPORT int sf_k8s_record_run(sf_k8s_recording *r, int sigfd, sf_error **err)
                         return sf_error_set(err, -r->failed, "out of memory");
         }
         /* the records of the pod's last moments may still be on their way */
-        for (int k; (k = read_some(r, DRAIN_MS)) > 0;)
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        uint64_t end = (uint64_t)rt.tv_sec * 1000 + (uint64_t)rt.tv_nsec / 1000000, t0 = now_ms();
+        while (r->newest_ms <= end + DRAIN_MS && now_ms() - t0 < DRAIN_MAX_MS && read_some(r, DRAIN_MS) > 0)
                 ;
         if (r->failed)
                 return sf_error_set(err, -r->failed, "out of memory");
@@ -762,33 +772,6 @@ static int cmp_ctr(const void *a, const void *b)
         return strcmp(((const rec_ctr *)a)->name, ((const rec_ctr *)b)->name);
 }
 
-/* The profile's text.  A SeccompProfile with a base names it in
- * spec.baseProfileName ("runc-v1.1.5"), as the operator's recorder does. */
-static int synthesize(const sf_record *rec, const sf_synth_opts *so, bool inline_base, char **ret, sf_diags *d,
-                      sf_error **err)
-{
-        const char *base = so->base ? sf_profile_runtime_base_for(so->base) : NULL;
-        if (so->format != SF_FORMAT_CRD || inline_base || !base)
-                return sf_record_to_profile(rec, so, ret, d, err);
-        sf_synth_opts own = *so;
-        own.format = SF_FORMAT_DOCKER;
-        own.base = NULL;
-        _cleanup_free_ char *text = NULL;
-        int e = sf_record_to_profile(rec, &own, &text, d, err);
-        if (e < 0)
-                return e;
-        sf_profile **v = NULL;
-        size_t n = 0;
-        sf_load_opts lo = { .strict = true, .inherit = SF_INHERIT_NONE };
-        e = sf_profile_load_data(text, strlen(text), so->name, &lo, &v, &n, d, err);
-        if (e < 0)
-                return e;
-        v[0]->base_profile_name = base;
-        e = sf_profile_emit(v[0], SF_FORMAT_CRD, ret, err);
-        sf_profiles_free(v, n);
-        return e;
-}
-
 SF_EXPORT void sf_k8s_recorded_release(sf_k8s_recorded *v, size_t n)
 {
         for (size_t i = 0; v && i < n; i++) {
@@ -859,6 +842,7 @@ SF_EXPORT int sf_k8s_record_profiles(const sf_k8s_recording *r, const char *name
                 sf_synth_opts one = *so;
                 one.base = rt;
                 one.name = full.s;
+                one.base_by_name = !inline_base;
                 out->container = strdup(c->name);
                 out->runtime = rt;
                 out->calls = c->calls;
@@ -868,7 +852,7 @@ SF_EXPORT int sf_k8s_record_profiles(const sf_k8s_recording *r, const char *name
                 if (full.oom || !out->container || !(out->file = sf_buf_steal(&file)) ||
                     !(out->localhost_profile = sf_buf_steal(&lp)))
                         e = sf_error_set(err, ENOMEM, "out of memory");
-                else if ((e = synthesize(c->rec, &one, inline_base, &out->text, d, err)) < 0)
+                else if ((e = sf_record_to_profile(c->rec, &one, &out->text, d, err)) < 0)
                         sf_error_wrap(err, "container \"%s\"", c->name);
                 n++;
                 sf_buf_release(&full);

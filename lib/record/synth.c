@@ -158,6 +158,17 @@ SF_EXPORT int sf_record_to_profile(const sf_record *r, const sf_synth_opts *o, c
         if (o->default_action == SF_ACT_ERRNO && o->default_errno > SF_ERRNO_MAX)
                 return sf_error_set(err, EINVAL, "errno %u is above %u", o->default_errno, SF_ERRNO_MAX);
         const char *name = o->name && *o->name ? o->name : "recorded";
+        /* the base by its runtime name: the workload's own syscalls, the base named */
+        const char *base_name = o->format == SF_FORMAT_CRD && o->base_by_name && o->base &&
+                                                strcmp(o->base, "none") != 0
+                                        ? sf_profile_runtime_base_for(o->base)
+                                        : NULL;
+        sf_synth_opts own;
+        if (base_name) {
+                own = *o;
+                own.base = NULL;
+                o = &own;
+        }
 
         sf_buf b = { 0 };
         int rr = build_text(r, o, name, &b, diags, err);
@@ -167,13 +178,15 @@ SF_EXPORT int sf_record_to_profile(const sf_record *r, const sf_synth_opts *o, c
         }
         sf_profile **v = NULL;
         size_t n = 0;
-        sf_load_opts lo = { .strict = true };
+        sf_load_opts lo = { .strict = true, .inherit = base_name ? SF_INHERIT_NONE : SF_INHERIT_DEFAULT };
         rr = sf_profile_load_data(b.s, b.len, name, &lo, &v, &n, diags, err);
         sf_buf_release(&b);
         if (rr < 0) {
                 sf_error_wrap(err, "the synthesized profile does not load");
                 return rr;
         }
+        if (base_name)
+                v[0]->base_profile_name = base_name;
         rr = sf_profile_emit(v[0], o->format, ret_text, err);
         sf_profiles_free(v, n);
         return rr;
