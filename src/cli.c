@@ -155,6 +155,28 @@ void cli_json_str(sf_buf *b, const char *s)
         sf_buf_json_str(b, s);
 }
 
+void cli_json_strs(sf_buf *b, const char *key, char *const *v, size_t n)
+{
+        sf_buf_printf(b, "\"%s\":[", key);
+        for (size_t i = 0; i < n; i++) {
+                sf_buf_puts(b, i ? "," : "");
+                sf_buf_json_str(b, v[i]);
+        }
+        sf_buf_puts(b, "]");
+}
+
+int cli_write_profile(const char *cmd, const sf_profile *p, const char *out)
+{
+        sf_error *err = NULL;
+        char *text = NULL;
+        int status = EXIT_OK;
+        if (sf_profile_emit(p, SF_FORMAT_DOCKER, &text, &err) < 0 ||
+            sf_write_file_atomic(out, text, strlen(text), 0644, &err) < 0)
+                status = cli_fail(cmd, &err);
+        free(text);
+        return status;
+}
+
 void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first)
 {
         for (size_t i = 0; i < d->n; i++) {

@@ -50,6 +50,10 @@ void cli_print_diags(const sf_diags *d, bool warnings);
 /* Writes findings as JSON objects into an open JSON array (comma-separated). */
 void cli_json_diags(sf_buf *b, const sf_diags *d, bool *first);
 void cli_json_str(sf_buf *b, const char *s);
+/* "KEY":["V0","V1",...] */
+void cli_json_strs(sf_buf *b, const char *key, char *const *v, size_t n);
+/* P as canonical Docker JSON, written to OUT atomically; EXIT_OK, or the error said. */
+int cli_write_profile(const char *cmd, const sf_profile *p, const char *out);
 /* The one JSON spelling of an action, as members of an open object:
  * "action":"SCMP_ACT_ERRNO","errno":1 (ERRNO), "action":"SCMP_ACT_TRACE","trace":N,
  * else "action":"SCMP_ACT_..." alone.  cli_json_ret takes a filter's return

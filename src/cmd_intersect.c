@@ -106,29 +106,16 @@ int cmd_intersect(int argc, char **argv)
                 if (!json || status != EXIT_OK)
                         cli_print_diags(&d, true);
         }
-        if (status == EXIT_OK) {
-                char *text = NULL;
-                if (sf_profile_emit(res, SF_FORMAT_DOCKER, &text, &err) < 0 ||
-                    sf_write_file_atomic(out, text, strlen(text), 0644, &err) < 0)
-                        status = cli_fail("intersect", &err);
-                free(text);
-        }
+        if (status == EXIT_OK)
+                status = cli_write_profile("intersect", res, out);
         if (status == EXIT_OK && explain && !json)
                 for (size_t i = 0; i < rep.n; i++)
                         printf("%s\n", rep.lines[i]);
         if (status == EXIT_OK && json) {
                 sf_buf m = { 0 };
-                sf_buf_puts(&m, "\"inputs\":[");
-                for (int i = optind; i < argc; i++) {
-                        sf_buf_puts(&m, i > optind ? "," : "");
-                        cli_json_str(&m, argv[i]);
-                }
-                sf_buf_printf(&m, "],\"rules\":%zu,\"explain\":[", res->n_rules);
-                for (size_t i = 0; i < rep.n; i++) {
-                        sf_buf_puts(&m, i ? "," : "");
-                        cli_json_str(&m, rep.lines[i]);
-                }
-                sf_buf_puts(&m, "]");
+                cli_json_strs(&m, "inputs", argv + optind, (size_t)(argc - optind));
+                sf_buf_printf(&m, ",\"rules\":%zu,", res->n_rules);
+                cli_json_strs(&m, "explain", rep.lines, rep.n);
                 status = m.oom ? EXIT_INVALID : cli_json_report(NULL, out, m.s, &d);
                 sf_buf_release(&m);
         }

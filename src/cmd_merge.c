@@ -147,21 +147,12 @@ int cmd_merge(int argc, char **argv)
                 if (!json || status != EXIT_OK)
                         cli_print_diags(&d, true);
         }
-        if (status == EXIT_OK) {
-                char *text = NULL;
-                if (sf_profile_emit(merged, SF_FORMAT_DOCKER, &text, &err) < 0 ||
-                    sf_write_file_atomic(out, text, strlen(text), 0644, &err) < 0)
-                        status = cli_fail("merge", &err);
-                free(text);
-        }
+        if (status == EXIT_OK)
+                status = cli_write_profile("merge", merged, out);
         if (status == EXIT_OK && json) {
                 sf_buf m = { 0 };
-                sf_buf_puts(&m, "\"inputs\":[");
-                for (int i = optind; i < argc; i++) {
-                        sf_buf_puts(&m, i > optind ? "," : "");
-                        cli_json_str(&m, argv[i]);
-                }
-                sf_buf_printf(&m, "],\"profiles\":%zu,\"rules\":%zu", n_all, merged->n_rules);
+                cli_json_strs(&m, "inputs", argv + optind, (size_t)(argc - optind));
+                sf_buf_printf(&m, ",\"profiles\":%zu,\"rules\":%zu", n_all, merged->n_rules);
                 status = m.oom ? EXIT_INVALID : cli_json_report(NULL, out, m.s, &d);
                 sf_buf_release(&m);
         }
