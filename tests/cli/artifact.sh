@@ -28,17 +28,7 @@ sf()
         expect_no_sanitizer
 }
 
-# The registries and the token front, killed whatever way the script ends.
-PIDS=
-cleanup()
-{
-        for p in $PIDS; do
-                kill "$p" 2>/dev/null
-                wait "$p" 2>/dev/null
-        done
-        rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
+# The registries and the token front: $PIDS (registry.sh)
 
 . "$(dirname "$0")/registry.sh"
 
@@ -78,10 +68,7 @@ done_test "check --kep6061: a profile over 1 MiB"
 
 # --- a registry --------------------------------------------------------------------
 
-if ! command -v docker-registry >/dev/null 2>&1 || _listed SF_TEST_MISSING docker-registry; then
-        missing=docker-registry why="docker-registry (Debian's distribution 2.8) is not installed"
-        skip_rest "needs a local registry"
-fi
+registry_needed
 start_registry plain || exit 1
 P=$port
 R=127.0.0.1:$P/profiles/small

@@ -30,17 +30,6 @@ sf()
         expect_no_sanitizer
 }
 
-PIDS=
-AGENT_PID=
-cleanup()
-{
-        for _p in $AGENT_PID $PIDS; do
-                kill "$_p" 2>/dev/null
-                wait "$_p" 2>/dev/null
-        done
-        rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
 
 ROOT=$SCRATCH/kubelet
 DIR=$ROOT/seccomp/sysfence
@@ -57,10 +46,7 @@ agent_once()
         cat "$ERR" >>"$SCRATCH/agent.log"
 }
 
-if ! command -v docker-registry >/dev/null 2>&1 || _listed SF_TEST_MISSING docker-registry; then
-        missing=docker-registry why="docker-registry (Debian's distribution 2.8) is not installed"
-        skip_rest "needs a local registry"
-fi
+registry_needed
 start_registry plain || exit 1
 P=$port
 PLAIN_PID=$reg_pid
@@ -200,11 +186,13 @@ stage pulled.json="oci://$ONE" again.json="oci://$ONE"
 : >"$SCRATCH/run.log"
 "$SYSFENCE" k8s agent --source "$CM" --kubelet-root "$ROOT" --plain-http-registry "$REG" 2>>"$SCRATCH/run.log" &
 AGENT_PID=$!
+PIDS="$PIDS $AGENT_PID"
 wait_until grep -q "installed again.json" "$SCRATCH/run.log" || fail "the agent did not install again.json: $(tail -n 3 "$SCRATCH/run.log")"
 n=$(grep -c "pulled .*: oci://$ONE" "$SCRATCH/run.log")
 [ "$n" = 1 ] || fail "two keys of one digest were pulled $n times, not once"
 kill "$PLAIN_PID"
 wait "$PLAIN_PID" 2>/dev/null
+forget_pid "$PLAIN_PID"
 rm -f "$DIR/pulled.json"
 wait_until cmp -s one.json "$DIR/pulled.json" || fail "the deleted file did not come back with the registry gone: $(tail -n 3 "$SCRATCH/run.log")"
 n=$(grep -c "pulled .*: oci://$ONE" "$SCRATCH/run.log")
@@ -212,7 +200,7 @@ n=$(grep -c "pulled .*: oci://$ONE" "$SCRATCH/run.log")
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 [ $? = 0 ] || fail "the agent did not exit 0 on SIGTERM"
-AGENT_PID=
+forget_pid "$AGENT_PID"
 grep -q 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log" &&
         fail "sanitizer report: $(grep -m1 'ERROR: [A-Za-z]*Sanitizer\|runtime error:' "$SCRATCH/run.log")"
 # a new agent, the registry still gone: the record says what it installed for these very texts

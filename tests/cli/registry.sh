@@ -1,7 +1,38 @@
 # A local registry for the tests that push and pull (artifact.sh, k8s-oci.sh, spo-oci.sh): Debian's
 # docker-registry (distribution 2.8) on a free port of 127.0.0.1, storing
 # under $SCRATCH, and what a test puts in it by hand.  POSIX sh, sourced after
-# lib.sh; the caller kills the pids it adds to $PIDS.
+# lib.sh.  What a test starts (registries, agents) goes in $PIDS: killed
+# when the script ends, whatever way, and $SCRATCH removed.
+
+PIDS=
+_registry_cleanup()
+{
+        for _p in $PIDS; do
+                kill "$_p" 2>/dev/null
+                wait "$_p" 2>/dev/null
+        done
+        rm -rf "$SCRATCH"
+}
+trap _registry_cleanup EXIT
+
+# forget_pid PID: one of $PIDS the test has reaped itself (its number may be reused)
+forget_pid()
+{
+        _left=
+        for _p in $PIDS; do
+                [ "$_p" = "$1" ] || _left="$_left $_p"
+        done
+        PIDS=$_left
+}
+
+# registry_needed: the rest is skipped, saying why, where Debian's docker-registry is missing
+registry_needed()
+{
+        if ! command -v docker-registry >/dev/null 2>&1 || _listed SF_TEST_MISSING docker-registry; then
+                missing=docker-registry why="docker-registry (Debian's distribution 2.8) is not installed"
+                skip_rest "needs a local registry"
+        fi
+}
 
 free_port()
 {

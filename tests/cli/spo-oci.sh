@@ -29,21 +29,8 @@ sf()
         expect_no_sanitizer
 }
 
-PIDS=
-cleanup()
-{
-        for _p in $PIDS; do
-                kill "$_p" 2>/dev/null
-                wait "$_p" 2>/dev/null
-        done
-        rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
 
-if ! command -v docker-registry >/dev/null 2>&1 || _listed SF_TEST_MISSING docker-registry; then
-        missing=docker-registry why="docker-registry (Debian's distribution 2.8) is not installed"
-        skip_rest "needs a local registry"
-fi
+registry_needed
 start_registry plain || exit 1
 P=$port
 REG=127.0.0.1:$P
