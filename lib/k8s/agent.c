@@ -99,20 +99,7 @@ static bool touched_take(agent *a, const char *name)
         return false;
 }
 
-static void agent_log(agent *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void agent_log(agent *a, int level, const char *fmt, ...)
-{
-        if (!a->log)
-                return;
-        sf_buf b = { 0 };
-        va_list ap;
-        va_start(ap, fmt);
-        sf_buf_vprintf(&b, fmt, ap);
-        va_end(ap);
-        if (!b.oom)
-                a->log(a->log_ctx, level, b.s);
-        sf_buf_release(&b);
-}
+#define agent_log(a, level, ...) k8s_log((a)->log, (a)->log_ctx, (level), __VA_ARGS__)
 
 static void entries_free(k8s_entry *v, size_t n)
 {

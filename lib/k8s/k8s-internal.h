@@ -244,6 +244,8 @@ const char *k8s_verdict_name(k8s_verdict v);
 
 /* A finding that is a message of its own (id SF_K8S_MESSAGE, an error). */
 void k8s_message(sf_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line to the caller's log callback (nothing when log is NULL or memory is out). */
+void k8s_log(sf_k8s_log_fn log, void *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Every finding of from appended to to (copied). */
 void k8s_diags_move(sf_diags *to, const sf_diags *from);
 

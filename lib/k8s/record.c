@@ -37,7 +37,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -107,20 +106,7 @@ static uint64_t now_ms(void)
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void say(const sf_k8s_recording *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const sf_k8s_recording *r, const char *fmt, ...)
-{
-        if (!r->o.log)
-                return;
-        sf_buf b = { 0 };
-        va_list ap;
-        va_start(ap, fmt);
-        sf_buf_vprintf(&b, fmt, ap);
-        va_end(ap);
-        if (!b.oom)
-                r->o.log(r->o.log_ctx, SF_K8S_LOG_INFO, b.s);
-        sf_buf_release(&b);
-}
+#define say(r, ...) k8s_log((r)->o.log, (r)->o.log_ctx, SF_K8S_LOG_INFO, __VA_ARGS__)
 
 /* A line about pod ns/name: the names come from the runtime's state, escaped. */
 static void say_pod(const sf_k8s_recording *r, const char *ns, const char *name, const char *what)

@@ -19,6 +19,20 @@
 #include "sysfence/artifact.h"
 #include "k8s-internal.h"
 
+void k8s_log(sf_k8s_log_fn log, void *ctx, int level, const char *fmt, ...)
+{
+        if (!log)
+                return;
+        sf_buf b = { 0 };
+        va_list ap;
+        va_start(ap, fmt);
+        sf_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        if (!b.oom)
+                log(ctx, level, b.s);
+        sf_buf_release(&b);
+}
+
 void k8s_message(sf_diags *d, const char *fmt, ...)
 {
         va_list ap;
