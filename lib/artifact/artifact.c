@@ -154,20 +154,6 @@ SF_EXPORT int sf_artifact_ref_parse(const char *s, sf_artifact_ref *ret, sf_erro
 
 /* ---- JSON out ---- */
 
-static void put_str(sf_buf *b, const char *s)
-{
-        sf_buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        sf_buf_printf(b, "\\%c", *p);
-                else if (*p < 0x20)
-                        sf_buf_printf(b, "\\u%04x", *p);
-                else
-                        sf_buf_putc(b, (char)*p);
-        }
-        sf_buf_putc(b, '"');
-}
-
 /* A parsed value written back (numbers as they were written). */
 static void put_node(sf_buf *b, const sf_node *n)
 {
@@ -175,7 +161,7 @@ static void put_node(sf_buf *b, const sf_node *n)
         case SF_NODE_NULL: sf_buf_puts(b, "null"); break;
         case SF_NODE_BOOL: sf_buf_puts(b, n->b ? "true" : "false"); break;
         case SF_NODE_NUM: sf_buf_puts(b, n->num.text); break;
-        case SF_NODE_STR: put_str(b, n->str.s); break;
+        case SF_NODE_STR: sf_buf_json_str(b, n->str.s); break;
         case SF_NODE_ARR:
                 sf_buf_putc(b, '[');
                 for (size_t i = 0; i < n->arr.n; i++) {
@@ -190,7 +176,7 @@ static void put_node(sf_buf *b, const sf_node *n)
                 for (size_t i = 0; i < n->obj.n; i++) {
                         if (i)
                                 sf_buf_putc(b, ',');
-                        put_str(b, n->obj.v[i].key);
+                        sf_buf_json_str(b, n->obj.v[i].key);
                         sf_buf_putc(b, ':');
                         put_node(b, n->obj.v[i].val);
                 }
@@ -255,7 +241,7 @@ static int build_manifest(const char *data, size_t len, const sf_artifact_opts *
                       SF_ARTIFACT_MANIFEST_MEDIA_TYPE, SF_ARTIFACT_MEDIA_TYPE, SF_ARTIFACT_MEDIA_TYPE, config_digest,
                       strlen(EMPTY_CONFIG), SF_ARTIFACT_LAYER_MEDIA_TYPE, layer_digest, len, ANN_TITLE, LAYER_TITLE,
                       ANN_CREATED);
-        put_str(&b, created);
+        sf_buf_json_str(&b, created);
         sf_buf_puts(&b, "}}");
         *ret = sf_buf_steal(&b);
         return *ret ? 0 : sf_error_set(err, ENOMEM, "out of memory");
@@ -733,7 +719,7 @@ static int layout_push(const sf_artifact_ref *ref, const char *data, size_t len,
         sf_buf_printf(&b, "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"artifactType\":\"%s\","
                           "\"annotations\":{\"%s\":",
                       SF_ARTIFACT_MANIFEST_MEDIA_TYPE, digest, strlen(manifest), SF_ARTIFACT_MEDIA_TYPE, ANN_REF_NAME);
-        put_str(&b, ref->tag);
+        sf_buf_json_str(&b, ref->tag);
         sf_buf_puts(&b, "}}]}\n");
         if (r == 0 && b.oom)
                 r = sf_error_set(err, ENOMEM, "out of memory");
