@@ -291,11 +291,7 @@ done_test "pull refuses a profile a KEP-6061 runtime refuses (ORAS's tar label o
 
 # --- authentication ------------------------------------------------------------------
 
-htpasswd -Bbn user secret >"$SCRATCH/htpasswd" 2>/dev/null || fail "htpasswd -B (apache2-utils) failed"
-start_registry basic "auth:
-  htpasswd:
-    realm: sysfence-test
-    path: $SCRATCH/htpasswd" || exit 1
+start_basic_registry basic || exit 1
 PB=$port
 sf artifact push -q "$SMALL" "127.0.0.1:$PB/p/s:1" --plain-http
 expect_rc 1

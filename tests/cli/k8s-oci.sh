@@ -221,11 +221,7 @@ done_test "a digest already pulled is not pulled again: two keys, one pull; a de
 
 # --- 5. basic auth: credentials from --registry-auth only ------------------------------------
 
-htpasswd -Bbn user secret >"$SCRATCH/htpasswd" 2>/dev/null || fail "htpasswd -B (apache2-utils) failed"
-start_registry basic "auth:
-  htpasswd:
-    realm: sysfence-test
-    path: $SCRATCH/htpasswd" || exit 1
+start_basic_registry basic || exit 1
 PB=$port
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$PB" "$(printf user:secret | base64)" >auth.json
 sf artifact push -q two.json "127.0.0.1:$PB/p/two:1" --plain-http --authfile "$SCRATCH/auth.json"

@@ -70,6 +70,17 @@ EOF
         return 1
 }
 
+# start_basic_registry NAME: start_registry NAME with htpasswd basic auth, user
+# "user", password "secret"
+start_basic_registry()
+{
+        htpasswd -Bbn user secret >"$SCRATCH/htpasswd" 2>/dev/null || { echo "# htpasswd -B (apache2-utils) failed"; return 1; }
+        start_registry "$1" "auth:
+  htpasswd:
+    realm: sysfence-test
+    path: $SCRATCH/htpasswd"
+}
+
 sha256() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 # blob_file NAME DIGEST: where registry NAME keeps a blob
