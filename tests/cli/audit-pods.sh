@@ -24,12 +24,8 @@ cleanup()
 }
 trap cleanup EXIT
 
-if _listed SF_TEST_MISSING containerd; then
-        why="containerd is missing (SF_TEST_MISSING says so)"
-        skip_rest "records of short-lived processes named on a containerd node"
-fi
 node_probe || skip_rest "records of short-lived processes named on a containerd node"
-node_start || { fail "$why"; done_test "the node starts"; while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(no node)"; done; finish; exit; }
+node_up
 KR=$NODE_KUBELET
 sf k8s install --kubelet-root "$KR" --subdir profiles "$SEED/audit.json"
 expect_rc 0

@@ -31,22 +31,10 @@ cleanup()
 }
 trap cleanup EXIT
 
-missing=containerd
-if _listed SF_TEST_MISSING containerd; then
-        why="containerd is missing (SF_TEST_MISSING says so)"
-        skip_rest "the tutorial's objectives on a containerd node"
-fi
 node_probe || skip_rest "the tutorial's objectives on a containerd node"
 now_cs
 t_start=$_now
-if ! node_start; then
-        fail "$why"
-        [ -n "$NODE" ] && fail "containerd's log: $(tail -n 5 "$NODE/containerd.log" 2>/dev/null)"
-        done_test "containerd starts with its own root, state and socket, and its CRI answers"
-        while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(the node did not start)"; done
-        finish
-        exit
-fi
+node_up
 v=$(cri version)
 case $v in containerd\ *) ;; *) fail "CRI Version: $v" ;; esac
 now_cs

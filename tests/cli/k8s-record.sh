@@ -39,7 +39,6 @@ if skip_unless "not root: exit 1" other-user; then
         done_test "not root: exit 1, says it needs root, installs nothing"
 fi
 
-missing=containerd
 node_probe || skip_rest "k8s record on a containerd node"
 sf k8s record --pod default/x -o "$SCRATCH/absent" --kubelet-root "$SCRATCH/kr0"
 expect_rc 1
@@ -62,13 +61,7 @@ sf check "$SCRATCH/kr0/seccomp/sysfence/record.json"
 expect_rc 0
 done_test "errors: -o absent${ro:+ or read-only}: exit 1 before anything is installed; a pod that never comes: exit 1 after --timeout, nothing written"
 
-if ! node_start; then
-        fail "$why"
-        done_test "containerd starts"
-        while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(the node did not start)"; done
-        finish
-        exit
-fi
+node_up
 KR=$NODE_KUBELET
 SECCOMP=$KR/seccomp
 AUDIT_REF=localhost/$SECCOMP/sysfence/record.json

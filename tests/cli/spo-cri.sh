@@ -78,20 +78,8 @@ done_test "an unknown base is refused by install, naming it; nothing installed"
 
 # --- the node -------------------------------------------------------------------------------
 
-missing=containerd
-if _listed SF_TEST_MISSING containerd; then
-        why="containerd is missing (SF_TEST_MISSING says so)"
-        skip_rest "SPO profiles with a base on a containerd node"
-fi
 node_probe || skip_rest "SPO profiles with a base on a containerd node"
-if ! node_start; then
-        fail "$why"
-        [ -n "$NODE" ] && fail "containerd's log: $(tail -n 5 "$NODE/containerd.log" 2>/dev/null)"
-        done_test "containerd starts with its own root, state and socket, and its CRI answers"
-        while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(the node did not start)"; done
-        finish
-        exit
-fi
+node_up
 KR=$NODE_KUBELET
 done_test "containerd starts with its own root, state and socket, its CRI answers"
 

@@ -57,6 +57,19 @@ node_probe()
         [ -z "$why" ]
 }
 
+# node_up: node_start; where it fails, says why (and containerd's log), fails
+# every test left and ends the script
+node_up()
+{
+        node_start && return 0
+        fail "$why"
+        [ -n "$NODE" ] && fail "containerd's log: $(tail -n 5 "$NODE/containerd.log" 2>/dev/null)"
+        done_test "containerd starts with its own root, state and socket, and its CRI answers"
+        while [ "$tap_n" -lt "$tap_planned" ]; do done_test "(the node did not start)"; done
+        finish
+        exit
+}
+
 cri()
 {
         CRI_IMAGE=$CRI_IMAGE CRI_CGROUP_PARENT=/$NODE_CGROUP \
